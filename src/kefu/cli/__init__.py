@@ -1,0 +1,1 @@
+"""The `kefu` command line (Typer + Rich)."""

@@ -1,0 +1,133 @@
+"""The agent-month KPI fields of metrics.md §3: additive parts, and the rates derived from them.
+
+Every rate is carried as numerator and denominator ("parts") so that pooling agents, months
+or shops stays exact: pool by summing parts, then derive. This module is the one interface
+that diagnosis, pay and reports read (see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+# Additive parts, in the order the JSON carries them. All are integers (counts, fen, seconds,
+# code points). Buyer counts are distinct within one agent and month; pooling sums them.
+PARTS: tuple[str, ...] = (
+    "sessions",
+    "receptions",
+    "unanswered_sessions",
+    "consulted_buyers",
+    "served_buyers",
+    "inquiring_buyers",
+    "paying_buyers",
+    "returning_paying_buyers",
+    "repurchasing_buyers",
+    "orders",
+    "items",
+    "sales_fen",
+    "refund_fen",
+    "net_sales_fen",
+    "new_buyer_sales_fen",
+    "returning_buyer_sales_fen",
+    "new_buyer_net_sales_fen",
+    "returning_buyer_net_sales_fen",
+    "reviews",
+    "good_reviews",
+    "bad_reviews",
+    "buyer_messages",
+    "agent_messages",
+    "first_response_sessions",
+    "first_response_total_s",
+    "answered_turns",
+    "response_total_s",
+    "slow_turns",
+    "typing_chars",
+    "typing_seconds",
+)
+
+RateKind = Literal["fraction", "fen", "seconds", "ratio", "cpm"]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A derived figure: numerator / denominator (times `scale`), null when the denominator is 0."""
+
+    name: str
+    numerator: str
+    denominator: str
+    kind: RateKind
+    scale: int = 1
+
+
+RATES: tuple[Rate, ...] = (
+    Rate("reply_rate", "served_buyers", "consulted_buyers", "fraction"),
+    Rate("conversion_rate", "paying_buyers", "inquiring_buyers", "fraction"),
+    Rate("avg_spend_fen", "sales_fen", "paying_buyers", "fen"),
+    Rate("items_per_buyer", "items", "paying_buyers", "ratio"),
+    Rate("returning_buyer_share", "returning_paying_buyers", "paying_buyers", "fraction"),
+    Rate("repurchase_rate", "repurchasing_buyers", "paying_buyers", "fraction"),
+    Rate("good_review_rate", "good_reviews", "reviews", "fraction"),
+    Rate("bad_review_rate", "bad_reviews", "reviews", "fraction"),
+    Rate("first_response_s", "first_response_total_s", "first_response_sessions", "seconds"),
+    Rate("avg_response_s", "response_total_s", "answered_turns", "seconds"),
+    Rate("answer_ratio", "agent_messages", "buyer_messages", "ratio"),
+    Rate("typing_cpm", "typing_chars", "typing_seconds", "cpm", scale=60),
+)
+RATE_BY_NAME: dict[str, Rate] = {r.name: r for r in RATES}
+
+# Every field of §3 a report, a gate or a verdict may name.
+FIELDS: tuple[str, ...] = PARTS + tuple(r.name for r in RATES)
+
+Parts = dict[str, int]
+
+
+def empty_parts() -> Parts:
+    return dict.fromkeys(PARTS, 0)
+
+
+def pool(items: Iterable[Mapping[str, int]]) -> Parts:
+    """Sum parts over agents, months or shops (metrics.md §3 team row and longer periods)."""
+    total = empty_parts()
+    for parts in items:
+        for key in PARTS:
+            total[key] += int(parts[key])
+    return total
+
+
+def round_half_up(value: Fraction) -> int:
+    """Round a non-negative or negative exact value half away from zero to a whole unit."""
+    if value >= 0:
+        return int((value + Fraction(1, 2)) // 1)
+    return -int((-value + Fraction(1, 2)) // 1)
+
+
+def exact(parts: Mapping[str, int], name: str) -> Fraction | None:
+    """The exact value of a rate (never rounded): what gates and verdicts compare."""
+    rate = RATE_BY_NAME[name]
+    den = int(parts[rate.denominator])
+    if den == 0:
+        return None
+    return Fraction(int(parts[rate.numerator]) * rate.scale, den)
+
+
+def value(parts: Mapping[str, int], name: str) -> int | Fraction | None:
+    """A part (int) or a rate (exact Fraction, avg_spend_fen rounded half-up to a fen)."""
+    if name in RATE_BY_NAME:
+        x = exact(parts, name)
+        if x is None:
+            return None
+        return round_half_up(x) if RATE_BY_NAME[name].kind == "fen" else x
+    return int(parts[name])
+
+
+def as_json(parts: Mapping[str, int]) -> dict[str, int | float | None]:
+    """Every field of §3 and its parts: rates as floats (fractions), avg_spend_fen in whole fen."""
+    out: dict[str, int | float | None] = {}
+    for rate in RATES:
+        v = value(parts, rate.name)
+        out[rate.name] = v if v is None or isinstance(v, int) else float(v)
+    for key in PARTS:
+        out[key] = int(parts[key])
+    return out

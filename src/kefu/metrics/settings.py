@@ -1,0 +1,115 @@
+"""The per-shop metric settings of metrics.md §4: one registry, each with its default and help."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+ATTRIBUTION_RULES = ("order", "paid", "order_first")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help_zh: str
+    help_en: str
+
+
+REGISTRY: tuple[Setting, ...] = (
+    Setting("attribution_rule", "order", "落实判定: order=下单判定, paid=付款判定, order_first=下单优先",
+            "attribution: order (contact before the order), paid (before payment), order_first"),
+    Setting("attribution_days", 1, "落实天数(0–15): 下单日与最后接待日相差的最大自然日数",
+            "calendar days allowed between the last contact and the order (0–15)"),
+    Setting("session_gap_minutes", 30, "会话切分间隔(分钟)", "minutes of silence that split a session"),
+    Setting("aftersale_lookback_days", 15, "售后回溯天数: 此前付过款的买家咨询算售后",
+            "days after a payment within which a buyer's contact is after-sale"),
+    Setting("repurchase_days", 90, "复购窗口(天)", "days after a paid order within which another counts as repurchase"),
+    Setting("slow_response_s", 60, "慢响应阈值(秒)", "seconds after which an answered turn is slow"),
+    Setting("off_hours", None, "非工作时间(如 23:00-09:00), 其内开始的会话不计入响应时间",
+            "off hours, e.g. 23:00-09:00: sessions starting inside leave the response-time figures"),
+    Setting("ignored_accounts", (), "忽略的账号(店铺自有/测试账号), 逗号分隔",
+            "the shop's own and test accounts, left out of every figure (comma separated)"),
+    Setting("bot_accounts", (), "机器人子账号: 其消息按自动回复计", "sub-accounts whose messages are automatic replies"),
+    Setting("auto_reply_prefixes", ("[自动回复]", "自动回复"), "自动回复前缀", "prefixes that mark a message as an automatic reply"),
+)
+BY_NAME = {s.name: s for s in REGISTRY}
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class MetricSettings:
+    attribution_rule: str = "order"
+    attribution_days: int = 1
+    session_gap_minutes: int = 30
+    aftersale_lookback_days: int = 15
+    repurchase_days: int = 90
+    slow_response_s: int = 60
+    off_hours: tuple[int, int] | None = None  # (start, end) minutes of the day, end exclusive
+    ignored_accounts: tuple[str, ...] = ()
+    bot_accounts: tuple[str, ...] = ()
+    auto_reply_prefixes: tuple[str, ...] = ("[自动回复]", "自动回复")
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name == "off_hours":
+                v = None if v is None else format_off_hours(v)
+            elif isinstance(v, tuple):
+                v = list(v)
+            out[f.name] = v
+        return out
+
+
+def format_off_hours(v: tuple[int, int]) -> str:
+    return f"{v[0] // 60:02d}:{v[0] % 60:02d}-{v[1] // 60:02d}:{v[1] % 60:02d}"
+
+
+class SettingError(ValueError):
+    pass
+
+
+def parse_value(name: str, raw: Any) -> Any:
+    """Validate one setting given as text (CLI, store) or as its typed value."""
+    if name not in BY_NAME:
+        raise SettingError(f"unknown setting '{name}'; known: {', '.join(BY_NAME)}")
+    if name == "attribution_rule":
+        if raw not in ATTRIBUTION_RULES:
+            raise SettingError(f"attribution_rule must be one of {', '.join(ATTRIBUTION_RULES)}, not '{raw}'")
+        return raw
+    if name in ("attribution_days", "session_gap_minutes", "aftersale_lookback_days", "repurchase_days", "slow_response_s"):
+        try:
+            n = int(raw)
+        except (TypeError, ValueError):
+            raise SettingError(f"{name} must be a whole number, not '{raw}'") from None
+        lo, hi = (0, 15) if name == "attribution_days" else (0 if name != "session_gap_minutes" else 1, 10**6)
+        if not lo <= n <= hi:
+            raise SettingError(f"{name} must be between {lo} and {hi}, not {n}")
+        return n
+    if name == "off_hours":
+        if raw in (None, "", "none"):
+            return None
+        if isinstance(raw, tuple):
+            return raw
+        parts = str(raw).replace("–", "-").split("-")
+        if len(parts) != 2 or not all(_HHMM.match(p.strip()) for p in parts):
+            raise SettingError(f"off_hours must look like 23:00-09:00, not '{raw}'")
+        a, b = (int(p.strip()[:2]) * 60 + int(p.strip()[3:]) for p in parts)
+        if a == b:
+            raise SettingError("off_hours must not start and end at the same time")
+        return (a, b)
+    # lists of accounts or prefixes
+    if isinstance(raw, (list, tuple)):
+        return tuple(str(x) for x in raw)
+    return tuple(x.strip() for x in str(raw).split(",") if x.strip())
+
+
+def from_mapping(values: Mapping[str, Any]) -> MetricSettings:
+    """Settings from stored text values; what is not given keeps its default."""
+    base = MetricSettings()
+    changes = {k: parse_value(k, v) for k, v in values.items()}
+    return replace(base, **changes)

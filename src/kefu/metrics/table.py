@@ -1,0 +1,129 @@
+"""The agent-month KPI table: one row per agent and month, with the shop's month totals.
+
+This is the single interface diagnosis, pay and reports read. Today the metrics engine
+fills it from chat logs and orders; a later importer of the platforms' own agent reports
+(赤兔, 生意参谋, …) can fill the same records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any, Protocol
+
+from kefu.metrics.fields import Parts, as_json, pool, value
+
+
+@dataclass(frozen=True)
+class AgentMonth:
+    """One agent's KPI parts for one month, with what pay and diagnosis need to know of them."""
+
+    shop_id: str
+    month: str  # YYYY-MM
+    agent_id: str
+    name: str
+    role: str  # presale | aftersale
+    team: str | None
+    hired_on: date | None
+    left_on: date | None
+    known: bool  # listed in the agents table (else a sub-account seen only in messages)
+    parts: Parts
+
+    def value(self, name: str) -> int | Fraction | None:
+        return value(self.parts, name)
+
+    @property
+    def employed(self) -> bool:
+        """Employed on at least one day of the month (hired_on and left_on are days employed)."""
+        first, last = month_bounds(self.month)
+        if self.hired_on is None:
+            return True  # a sub-account seen only in messages: employed as far as we know
+        return self.hired_on <= last and (self.left_on is None or self.left_on >= first)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"agent_id": self.agent_id, "name": self.name, "role": self.role, **as_json(self.parts)}
+
+
+@dataclass(frozen=True)
+class ShopMonth:
+    """A shop's month: every agent's row, the pooled presale team, and silent/unattributable sales."""
+
+    shop_id: str
+    month: str
+    provisional: bool
+    repurchase_provisional: bool
+    agents: list[AgentMonth]
+    silent_orders: int
+    silent_sales_fen: int
+    paid_orders: int  # paid orders created in the month whose buyer is known
+    paid_sales_fen: int  # their amounts (silent_share's denominator)
+    paid_net_sales_fen: int  # their amounts less refunds
+    unattributable_orders: int
+    unattributable_sales_fen: int
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def presale(self) -> list[AgentMonth]:
+        return [a for a in self.agents if a.role == "presale"]
+
+    @property
+    def team(self) -> Parts:
+        """metrics.md §3 team row: presale agents with data in the month, pooled."""
+        return pool(a.parts for a in self.presale)
+
+    @property
+    def silent_share(self) -> Fraction | None:
+        if self.paid_sales_fen == 0:
+            return None
+        return Fraction(self.silent_sales_fen, self.paid_sales_fen)
+
+    def agent(self, agent_id: str) -> AgentMonth | None:
+        return next((a for a in self.agents if a.agent_id == agent_id), None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `kefu kpi --format json` contract (issue #2): keys and their order are fixed."""
+        share = self.silent_share
+        return {
+            "shop_id": self.shop_id,
+            "month": self.month,
+            "provisional": self.provisional,
+            "settings": self.settings,
+            "agents": [a.to_json() for a in self.agents],
+            "team": as_json(self.team),
+            "silent_orders": self.silent_orders,
+            "silent_sales_fen": self.silent_sales_fen,
+            "silent_share": None if share is None else float(share),
+            "unattributable_orders": self.unattributable_orders,
+            "unattributable_sales_fen": self.unattributable_sales_fen,
+        }
+
+
+class KpiSource(Protocol):
+    """Anything that yields a shop's KPI months (the metrics engine, or imported agent reports)."""
+
+    def shop_months(self, shop_id: str, months: list[str]) -> dict[str, ShopMonth]: ...
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """First and last day of a YYYY-MM month."""
+    y, m = int(month[:4]), int(month[5:7])
+    first = date(y, m, 1)
+    nxt = date(y + (m == 12), m % 12 + 1, 1)
+    return first, date.fromordinal(nxt.toordinal() - 1)
+
+
+def month_range(start: str, end: str) -> list[str]:
+    """Every YYYY-MM from start to end, both included."""
+    y, m = int(start[:4]), int(start[5:7])
+    out = []
+    while f"{y:04d}-{m:02d}" <= end:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def shift_month(month: str, delta: int) -> str:
+    y, m = int(month[:4]), int(month[5:7])
+    k = y * 12 + (m - 1) + delta
+    return f"{k // 12:04d}-{k % 12 + 1:02d}"

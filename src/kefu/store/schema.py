@@ -1,0 +1,95 @@
+"""The store's schema: the canonical tables of metrics.md §1, versioned."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+# Identity of records (metrics.md §3): importing a record again with the same identity
+# updates it. Messages are identified by every field but `chars` (text NULL counts as '').
+KEYS: dict[str, tuple[str, ...]] = {
+    "agents": ("shop_id", "agent_id"),
+    "messages": ("shop_id", "buyer_id", "agent_id", "sent_at", "sender", "text"),
+    "orders": ("shop_id", "order_id"),
+    "reviews": ("shop_id", "order_id"),
+}
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "agents": {
+        "shop_id": "VARCHAR NOT NULL",
+        "agent_id": "VARCHAR NOT NULL",
+        "name": "VARCHAR",
+        "role": "VARCHAR NOT NULL",
+        "team": "VARCHAR",
+        "hired_on": "DATE",
+        "left_on": "DATE",
+    },
+    "messages": {
+        "shop_id": "VARCHAR NOT NULL",
+        "buyer_id": "VARCHAR NOT NULL",
+        "agent_id": "VARCHAR NOT NULL",
+        "sent_at": "TIMESTAMP NOT NULL",
+        "sender": "VARCHAR NOT NULL",
+        "text": "VARCHAR NOT NULL",  # '' when the source has no text
+        "chars": "INTEGER NOT NULL",
+    },
+    "orders": {
+        "shop_id": "VARCHAR NOT NULL",
+        "order_id": "VARCHAR NOT NULL",
+        "buyer_id": "VARCHAR",
+        "created_at": "TIMESTAMP NOT NULL",
+        "paid_at": "TIMESTAMP",
+        "amount_fen": "BIGINT NOT NULL",
+        "items": "INTEGER NOT NULL",
+        "refund_fen": "BIGINT NOT NULL",
+        "refunded_at": "TIMESTAMP",
+        "status": "VARCHAR",
+    },
+    "reviews": {
+        "shop_id": "VARCHAR NOT NULL",
+        "order_id": "VARCHAR NOT NULL",
+        "rated_at": "TIMESTAMP",
+        "rating": "VARCHAR NOT NULL",
+    },
+}
+
+DDL = [
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)",
+    *(
+        f"CREATE TABLE IF NOT EXISTS {table} ("
+        + ", ".join(f"{c} {t}" for c, t in cols.items())
+        + (f", PRIMARY KEY ({', '.join(KEYS[table])})" if table != "messages" else "")
+        + ")"
+        for table, cols in COLUMNS.items()
+    ),
+    """CREATE TABLE IF NOT EXISTS import_log (
+        import_id INTEGER NOT NULL PRIMARY KEY,
+        imported_at TIMESTAMP NOT NULL,
+        file VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        encoding VARCHAR,
+        shop_id VARCHAR,
+        rows_read INTEGER NOT NULL,
+        imported INTEGER NOT NULL,
+        updated INTEGER NOT NULL,
+        duplicates INTEGER NOT NULL,
+        quarantined INTEGER NOT NULL,
+        dropped INTEGER NOT NULL,
+        warnings VARCHAR
+    )""",
+    # One row a rejected record: where it was, why, and its non-personal cells (as JSON).
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        import_id INTEGER NOT NULL,
+        file VARCHAR NOT NULL,
+        row_no INTEGER,
+        column_name VARCHAR,
+        value VARCHAR,
+        reason VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        record VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS shop_settings (
+        shop_id VARCHAR NOT NULL, name VARCHAR NOT NULL, value VARCHAR NOT NULL,
+        PRIMARY KEY (shop_id, name))""",
+]

@@ -16,6 +16,19 @@ from kefu.metrics.fields import Parts, as_json, pool, value
 
 
 @dataclass(frozen=True)
+class Activity:
+    """When and how much an agent worked in a month: what explains load and coverage.
+
+    Not part of the KPI JSON contract; diagnosis reads it (load = sessions per active hour).
+    """
+
+    active_hours: int  # distinct clock hours (date + hour) with at least one `agent` message
+    active_days: int  # distinct dates with at least one `agent` message
+    peak_day_inquiries: int  # the most pre-sale inquiries started on one day
+    hour_sessions: tuple[int, ...]  # sessions started in each hour of the day, 0..23
+
+
+@dataclass(frozen=True)
 class AgentMonth:
     """One agent's KPI parts for one month, with what pay and diagnosis need to know of them."""
 
@@ -29,6 +42,7 @@ class AgentMonth:
     left_on: date | None
     known: bool  # listed in the agents table (else a sub-account seen only in messages)
     parts: Parts
+    activity: Activity | None = None
 
     def value(self, name: str) -> int | Fraction | None:
         return value(self.parts, name)

@@ -1,9 +1,172 @@
-"""CLI commands: kpi (placeholder until its issue lands)."""
+"""CLI commands: kpi (the agent-month KPI table), explain order, settings."""
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from kefu.cli.common import (
+    DbOption,
+    LangOption,
+    MonthOption,
+    ShopOption,
+    check_lang,
+    check_month,
+    console,
+    fail,
+    open_db,
+    resolve_shop,
+)
+
+FORMATS = ("table", "json", "csv", "xlsx")
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, datetime | date):
+        return o.isoformat(sep=" ") if isinstance(o, datetime) else o.isoformat()
+    raise TypeError(type(o).__name__)
+
+
+def kpi(
+    month: MonthOption,
+    shop: ShopOption = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="only this agent (sub-account)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | json | csv | xlsx")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", help="write to this file")] = None,
+    lang: LangOption = "zh",
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark")] = "duckdb",
+    db: DbOption = None,
+) -> None:
+    """Each agent's KPIs for a month (metrics.md §3), with the team row and silent sales."""
+    from kefu.metrics.engine import StoreKpis
+    from kefu.report import kpi_table
+
+    check_month(month)
+    check_lang(lang)
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
+    if fmt == "xlsx" and output is None:
+        fail("--format xlsx needs --output FILE.xlsx")
+    if engine not in ("duckdb", "spark"):
+        fail(f"--engine must be duckdb or spark, not '{engine}'")
+    store = open_db(db, must_exist=True)
+    shop_id = resolve_shop(store, shop)
+    sm = StoreKpis(store, engine=engine).shop_months(shop_id, [month])[month]
+    if agent is not None:
+        if sm.agent(agent) is None:
+            fail(f"agent '{agent}' has no row in {shop_id} {month}")
+        from dataclasses import replace
+
+        sm = replace(sm, agents=[a for a in sm.agents if a.agent_id == agent])
+    if fmt == "xlsx":
+        assert output is not None
+        kpi_table.to_xlsx(sm, output, lang)
+        console.print(f"wrote {output}")
+        return
+    if fmt == "table" and output is None:
+        console.print(kpi_table.rich_table(sm, lang))
+        for line in kpi_table.summary_lines(sm, lang):
+            console.print(line)
+        return
+    if fmt == "json":
+        text = json.dumps(sm.to_json(), ensure_ascii=False, indent=2, default=_json_default) + "\n"
+    elif fmt == "csv":
+        text = kpi_table.to_csv(sm)
+    else:
+        from rich.console import Console
+
+        cap = Console(record=True, width=200)
+        cap.print(kpi_table.rich_table(sm, lang))
+        for line in kpi_table.summary_lines(sm, lang):
+            cap.print(line)
+        text = cap.export_text()
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+    else:
+        typer.echo(text, nl=False)
+
+
+def explain_order_cmd(
+    order_id: Annotated[str, typer.Argument(help="the order number (订单编号)")],
+    shop: ShopOption = None,
+    lang: LangOption = "zh",
+    as_json: Annotated[bool, typer.Option("--json", help="print the facts as JSON")] = False,
+    db: DbOption = None,
+) -> None:
+    """Which inquiry and agent an order was credited to, and why — or why it is silent."""
+    from kefu.metrics.explain import OrderNotFound, explain_order
+
+    check_lang(lang)
+    store = open_db(db, must_exist=True)
+    shop_id = resolve_shop(store, shop)
+    try:
+        ex = explain_order(store, shop_id, order_id)
+    except OrderNotFound as e:
+        fail(str(e))
+    if as_json:
+        payload = {"shop_id": ex.shop_id, "order_id": ex.order_id, "outcome": ex.outcome,
+                   "reason": ex.text(lang), "facts": ex.facts}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default))
+    else:
+        typer.echo(f"{order_id}: {ex.text(lang)}")
+
+
+def settings_cmd(
+    name: Annotated[str | None, typer.Argument(help="setting to show or change")] = None,
+    value: Annotated[str | None, typer.Argument(help="new value")] = None,
+    unset: Annotated[bool, typer.Option("--unset", help="back to the default")] = False,
+    shop: ShopOption = None,
+    lang: LangOption = "zh",
+    db: DbOption = None,
+) -> None:
+    """Show or change the shop's metric settings (metrics.md §4)."""
+    from rich.table import Table
+
+    from kefu.metrics.settings import BY_NAME, REGISTRY, SettingError, parse_value
+
+    check_lang(lang)
+    store = open_db(db, must_exist=True)
+    shop_id = resolve_shop(store, shop)
+    if name is not None and name not in BY_NAME and not name.startswith("diagnosis."):
+        fail(f"unknown setting '{name}'; known: {', '.join(BY_NAME)}")
+    if name is not None and (value is not None or unset):
+        if unset:
+            store.set_setting(shop_id, name, None)
+            console.print(f"{name}: back to default")
+            return
+        if not name.startswith("diagnosis."):
+            try:
+                parse_value(name, value)
+            except SettingError as e:
+                fail(str(e))
+        store.set_setting(shop_id, name, value)
+        console.print(f"{name} = {value}")
+        return
+    current = store.settings(shop_id)
+    t = Table(title=f"{shop_id} settings")
+    t.add_column("name")
+    t.add_column("value")
+    t.add_column("default")
+    t.add_column("help")
+    for s in REGISTRY:
+        if name is None or s.name == name:
+            d = s.default if not isinstance(s.default, tuple) else ",".join(s.default)
+            t.add_row(s.name, current.get(s.name, "(default)"), str(d), s.help_en if lang == "en" else s.help_zh)
+    for k, v in sorted(current.items()):
+        if k.startswith("diagnosis.") and (name is None or k == name):
+            t.add_row(k, v, "", "")
+    console.print(t)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the kefu app."""
+    """Add kpi, explain and settings to the kefu app."""
+    app.command("kpi")(kpi)
+    explain = typer.Typer(help="Explain a figure: why an order was credited or silent.", no_args_is_help=True)
+    explain.command("order")(explain_order_cmd)
+    app.add_typer(explain, name="explain")
+    app.command("settings")(settings_cmd)

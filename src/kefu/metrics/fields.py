@@ -122,12 +122,38 @@ def value(parts: Mapping[str, int], name: str) -> int | Fraction | None:
     return int(parts[name])
 
 
+# The fields of metrics.md §3 in the order of its table; the remaining parts follow them.
+SPEC_ORDER: tuple[str, ...] = (
+    "consulted_buyers",
+    "served_buyers",
+    "reply_rate",
+    "inquiring_buyers",
+    "paying_buyers",
+    "conversion_rate",
+    "orders",
+    "sales_fen",
+    "refund_fen",
+    "net_sales_fen",
+    "avg_spend_fen",
+    "items_per_buyer",
+    "new_buyer_sales_fen",
+    "returning_buyer_sales_fen",
+    "returning_buyer_share",
+    "repurchase_rate",
+    "good_review_rate",
+    "bad_review_rate",
+    "first_response_s",
+    "avg_response_s",
+    "answer_ratio",
+    "typing_cpm",
+)
+JSON_ORDER: tuple[str, ...] = SPEC_ORDER + tuple(p for p in PARTS if p not in SPEC_ORDER)
+
+
 def as_json(parts: Mapping[str, int]) -> dict[str, int | float | None]:
     """Every field of §3 and its parts: rates as floats (fractions), avg_spend_fen in whole fen."""
     out: dict[str, int | float | None] = {}
-    for rate in RATES:
-        v = value(parts, rate.name)
-        out[rate.name] = v if v is None or isinstance(v, int) else float(v)
-    for key in PARTS:
-        out[key] = int(parts[key])
+    for key in JSON_ORDER:
+        v = value(parts, key)
+        out[key] = v if v is None or isinstance(v, int) else float(v)
     return out

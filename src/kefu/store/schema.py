@@ -92,4 +92,36 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS shop_settings (
         shop_id VARCHAR NOT NULL, name VARCHAR NOT NULL, value VARCHAR NOT NULL,
         PRIMARY KEY (shop_id, name))""",
+    # Payroll runs (issue #3): immutable once approved; inputs and plan kept so a run can be
+    # recomputed bit for bit without the data. JSON text, with the SHA-256 of each.
+    """CREATE TABLE IF NOT EXISTS payroll_runs (
+        run_id INTEGER NOT NULL PRIMARY KEY,
+        shop_id VARCHAR NOT NULL,
+        month VARCHAR NOT NULL,
+        plan_name VARCHAR NOT NULL,
+        plan_version VARCHAR NOT NULL,
+        plan_source VARCHAR NOT NULL,
+        plan_sha256 VARCHAR NOT NULL,
+        plan_text VARCHAR NOT NULL,
+        inputs_sha256 VARCHAR NOT NULL,
+        inputs_json VARCHAR NOT NULL,
+        results_sha256 VARCHAR NOT NULL,
+        results_json VARCHAR NOT NULL,
+        total_fen BIGINT NOT NULL,
+        warnings_json VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        approved_at TIMESTAMP
+    )""",
+    """CREATE TABLE IF NOT EXISTS payroll_lines (
+        run_id INTEGER NOT NULL,
+        agent_id VARCHAR NOT NULL,
+        seq INTEGER NOT NULL,
+        component VARCHAR NOT NULL,
+        amount_fen BIGINT NOT NULL,
+        for_month VARCHAR,
+        explanation_zh VARCHAR NOT NULL,
+        explanation_en VARCHAR NOT NULL,
+        inputs_json VARCHAR NOT NULL,
+        PRIMARY KEY (run_id, agent_id, seq)
+    )""",
 ]

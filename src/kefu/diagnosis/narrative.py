@@ -1,0 +1,194 @@
+"""Judgements as sentences: each verdict, cause, flag, team finding, pair and class, with its figures."""
+
+from __future__ import annotations
+
+from kefu.diagnosis.cause import Cause, Indicator
+from kefu.diagnosis.pairs import Pair
+from kefu.diagnosis.quadrant import Verdict
+from kefu.diagnosis.stability import Stability
+from kefu.diagnosis.streak import Flag
+from kefu.diagnosis.team import TeamDiagnosis
+from kefu.diagnosis.texts import money, num, pct, say
+
+REMEDY_CODE: dict[str, str] = {
+    "both_high": "keep_and_share",
+    "high_conv_low_spend": "product_training",
+    "low_conv_high_spend": "find_cause",
+    "both_low": "monitor",
+    "borderline": "wait",
+    "insufficient_data": "withhold",
+}
+
+
+def verdict_label(v: Verdict, lang: str) -> str:
+    return say(f"verdict.{v.verdict}", lang)
+
+
+def remedy(
+    v: Verdict, lang: str, cause: Cause | None, streak: int, screen_months: int
+) -> tuple[str, str]:
+    """The remedy's code and sentence for one verdict."""
+    code = REMEDY_CODE[v.verdict]
+    if code == "monitor" and streak >= screen_months:
+        code = "screen"
+    values: dict[str, object] = {}
+    if code == "product_training":
+        values = {"ipb": num(v.items_per_buyer), "ref_ipb": num(v.reference.items_per_buyer)}
+    elif code == "find_cause":
+        values = {"cause": cause_text(cause, lang) if cause else say("cause.no_peers", lang)}
+    elif code in ("monitor", "screen"):
+        values = {"streak": streak, "screen": screen_months}
+    elif code == "wait":
+        axes = [
+            say(f"axis.{a}", lang)
+            for a, side in (("conversion", v.conversion_side), ("avg_spend", v.spend_side))
+            if side == "borderline"
+        ]
+        values = {"axes": say("and", lang).join(axes)}
+    elif code == "withhold":
+        values = {"n": v.inquiring_buyers, "min": v.min_inquiries}
+    return code, say(f"remedy.{code}", lang, **values)
+
+
+def indicator_text(i: Indicator, lang: str, extra_hours: tuple[int, ...] = ()) -> str:
+    if i.name in ("slow_share", "unanswered_share"):
+        a, p = pct(i.agent), pct(i.peers)
+    elif i.name in ("first_response_s", "avg_response_s", "typing_cpm"):
+        a, p = num(i.agent, 0), num(i.peers, 0)
+    elif i.name == "sessions_per_active_hour":
+        a, p = num(i.agent, 1), num(i.peers, 1)
+    else:
+        a, p = num(i.agent), num(i.peers)
+    hours = ", ".join(str(h) for h in extra_hours) or say("none", lang)
+    return say(f"ind.{i.name}", lang, a=a, p=p, hours=hours)
+
+
+def cause_text(c: Cause, lang: str) -> str:
+    if c.peers == 0:
+        return say("cause.no_peers", lang)
+    sep = say("sep", lang)
+
+    def detail(factor: str) -> str:
+        return sep.join(
+            indicator_text(i, lang, c.extra_hours)
+            for i in c.indicators
+            if i.factor == factor and i.worse
+        )
+
+    if c.main is None:
+        shown = [
+            c.indicator(n) for n in ("first_response_s", "typing_cpm", "sessions_per_active_hour")
+        ]
+        return say("cause.none", lang, detail=sep.join(indicator_text(i, lang) for i in shown))
+    text = say(f"cause.main.{c.main}", lang, detail=detail(c.main))
+    others = [detail(f) for f in c.factors[1:]]
+    if others:
+        text += say("cause.also", lang, detail=sep.join(others))
+    return text
+
+
+def flag_text(f: Flag, lang: str) -> str:
+    return say(f"flag.{f.kind}", lang, n=f.streak.length, months=", ".join(f.streak.months))
+
+
+def team_text(t: TeamDiagnosis, lang: str) -> str:
+    if t.status == "no_reference" or t.reference is None:
+        return say("team.no_reference", lang)
+    ref = t.reference
+    source = say(f"source.{ref.conversion_source}", lang, n=len(ref.months))
+    if t.status == "operations":
+        shares = [m.share for m in t.window if m.share is not None]
+        return say(
+            "team.operations",
+            lang,
+            n=len(t.window),
+            share=pct(min(shares)) if shares else "—",
+            ref=pct(ref.conversion),
+            ref_source=source,
+        )
+    months = [
+        say("team.month", lang, month=m.month, low=len(m.low), n=len(m.with_verdict))
+        if m.with_verdict
+        else say("team.month_empty", lang, month=m.month)
+        for m in t.window
+    ]
+    return say("team.agents", lang, detail=say("sep", lang).join(months))
+
+
+def pair_text(p: Pair, lang: str) -> str:
+    s, w = p.strong, p.weak
+    names = {"strong": s.name, "weak": w.name}
+    ratio = p.conversion_ratio
+    text = say(
+        "pair.summary",
+        lang,
+        **names,
+        ns=money(s.net_sales_fen),
+        nw=money(w.net_sales_fen),
+        cs=pct(s.conversion),
+        cw=pct(w.conversion),
+        ratio=num(ratio, 1),
+        is_=s.inquiring_buyers,
+        iw=w.inquiring_buyers,
+        as_=money(s.avg_spend),
+        aw=money(w.avg_spend),
+    )
+    text += say(
+        "pair.more" if p.weak_handles_more else "pair.not_more",
+        lang,
+        weak=w.name,
+        iw=w.inquiring_buyers,
+        is_=s.inquiring_buyers,
+    )
+    r = p.rerouting
+    if r is None:
+        text += say("pair.no_activity", lang, **names)
+    elif r.gain_per_inquiry_fen <= 0:
+        text += say(
+            "pair.no_gain",
+            lang,
+            **names,
+            gs=money(s.sales_per_inquiry),
+            gw=money(w.sales_per_inquiry),
+        )
+    elif r.k_per_day < 1:
+        text += say(
+            "pair.no_headroom",
+            lang,
+            **names,
+            daily=num(s.daily_inquiries, 1),
+            peak=s.peak_day_inquiries,
+        )
+    else:
+        text += say(
+            "pair.reroute",
+            lang,
+            **names,
+            k=r.k_per_day,
+            ws=r.weights_after[0],
+            ww=r.weights_after[1],
+            ws0=r.weights_now[0],
+            ww0=r.weights_now[1],
+            days=r.days,
+            added=money(r.added_sales_fen),
+            added_net=money(r.added_net_sales_fen),
+            peak=s.peak_day_inquiries,
+            daily=num(s.daily_inquiries, 1),
+        )
+    if not p.clear:
+        text += say("pair.unclear", lang, z=num(p.z))
+    return text
+
+
+def stability_text(s: Stability, lang: str, min_months: int) -> str:
+    if s.cls == "insufficient_data":
+        return say("stability.insufficient_data", lang, n=len(s.months), min=min_months)
+    breaking = ", ".join(m.month for m in s.months if m.breaks) or say("none", lang)
+    return say(
+        f"stability.{s.cls}",
+        lang,
+        r=num(s.correlation),
+        beta=num(s.beta),
+        cv=num(s.share_cv),
+        months=breaking,
+    )

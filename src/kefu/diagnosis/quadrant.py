@@ -1,0 +1,235 @@
+"""The article's four cases: each presale agent's conversion and 客单价 against a reference.
+
+An axis is high or low only when its whole 95 % interval lies on one side of the reference;
+when the interval contains the reference the verdict is borderline, and below
+`min_inquiries` inquiring buyers there is no verdict at all (insufficient data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+from kefu.diagnosis.intervals import Interval, SpendInterval, spend_interval, wilson
+from kefu.diagnosis.settings import DiagnosisSettings
+from kefu.metrics.fields import Parts, exact, round_half_up
+from kefu.metrics.table import AgentMonth, ShopMonth
+
+Quadrant = Literal["both_high", "high_conv_low_spend", "low_conv_high_spend", "both_low"]
+VerdictCode = Literal[
+    "both_high",
+    "high_conv_low_spend",
+    "low_conv_high_spend",
+    "both_low",
+    "borderline",
+    "insufficient_data",
+]
+QUADRANTS: tuple[Quadrant, ...] = (
+    "both_high",
+    "high_conv_low_spend",
+    "low_conv_high_spend",
+    "both_low",
+)
+VERDICTS: tuple[VerdictCode, ...] = (*QUADRANTS, "borderline", "insufficient_data")
+Side = Literal["high", "low", "borderline"]
+Source = Literal["team", "target", "baseline"]
+
+# The optional per-agent-month part that makes the spend interval exact (see docs/diagnosis.md).
+SALES_SQ = "sales_sq_fen"
+
+
+_QUADRANT: dict[tuple[Side, Side], Quadrant] = {
+    ("high", "high"): "both_high",
+    ("high", "low"): "high_conv_low_spend",
+    ("low", "high"): "low_conv_high_spend",
+    ("low", "low"): "both_low",
+}
+
+
+def quadrant_of(conversion: Side, spend: Side) -> Quadrant | None:
+    """The quadrant of two decided axes; None when either is borderline."""
+    return _QUADRANT.get((conversion, spend))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What agents are compared with: per axis, the team's pooled value, a target or a baseline."""
+
+    conversion: Fraction | None
+    conversion_source: Source
+    avg_spend_fen: Fraction | None  # exact (not rounded): comparisons use it
+    avg_spend_source: Source
+    items_per_buyer: Fraction | None  # the team's, shown beside the 客单价 remedy
+    months: tuple[str, ...]  # the months pooled for the team or baseline values
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "conversion_rate": _f(self.conversion),
+            "conversion_source": self.conversion_source,
+            "avg_spend_fen": _fen(self.avg_spend_fen),
+            "avg_spend_source": self.avg_spend_source,
+            "items_per_buyer": _f(self.items_per_buyer),
+            "months": list(self.months),
+        }
+
+
+def pooled_reference(
+    team: Parts, settings: DiagnosisSettings, months: tuple[str, ...], source: Source = "team"
+) -> Reference:
+    """The reference from pooled team parts, each axis replaced by the shop's target when set."""
+    conv_target, spend_target = settings.target_conversion, settings.target_avg_spend_fen
+    return Reference(
+        conversion=conv_target if conv_target is not None else exact(team, "conversion_rate"),
+        conversion_source="target" if conv_target is not None else source,
+        avg_spend_fen=(
+            Fraction(spend_target) if spend_target is not None else exact(team, "avg_spend_fen")
+        ),
+        avg_spend_source="target" if spend_target is not None else source,
+        items_per_buyer=exact(team, "items_per_buyer"),
+        months=months,
+    )
+
+
+def month_reference(shop: ShopMonth, settings: DiagnosisSettings) -> Reference:
+    """The default reference of a month: the presale team pooled (metrics.md §3), or targets."""
+    return pooled_reference(shop.team, settings, (shop.month,))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One presale agent's month: the verdict with every number it rests on."""
+
+    agent_id: str
+    name: str
+    month: str
+    verdict: VerdictCode
+    leaning: Quadrant | None  # the quadrant of the point values alone (what a naive table shows)
+    conversion_side: Side | None  # None when the data is insufficient
+    spend_side: Side | None
+    inquiring_buyers: int
+    paying_buyers: int
+    sales_fen: int
+    net_sales_fen: int
+    items: int
+    conversion: Fraction | None
+    conversion_interval: Interval | None
+    avg_spend: Fraction | None  # exact sales_fen / paying_buyers
+    spend_interval: SpendInterval | None
+    items_per_buyer: Fraction | None
+    reference: Reference
+    min_inquiries: int
+
+    @property
+    def avg_spend_fen(self) -> int | None:
+        return None if self.avg_spend is None else round_half_up(self.avg_spend)
+
+    @property
+    def conversion_low(self) -> bool:
+        """Sits in one of the two low-conversion quadrants (the spend axis aside)."""
+        return self.conversion_side == "low"
+
+    def evidence(self) -> dict[str, object]:
+        ref = self.reference
+        return {
+            "inquiring_buyers": self.inquiring_buyers,
+            "paying_buyers": self.paying_buyers,
+            "sales_fen": self.sales_fen,
+            "net_sales_fen": self.net_sales_fen,
+            "conversion_rate": _f(self.conversion),
+            "conversion_interval": _interval(self.conversion_interval),
+            "conversion_reference": _f(ref.conversion),
+            "conversion_side": self.conversion_side,
+            "avg_spend_fen": self.avg_spend_fen,
+            "avg_spend_interval_fen": _interval(self.spend_interval, fen=True),
+            "avg_spend_interval_method": (
+                None if self.spend_interval is None else self.spend_interval.method
+            ),
+            "avg_spend_reference_fen": _fen(ref.avg_spend_fen),
+            "avg_spend_side": self.spend_side,
+            "items_per_buyer": _f(self.items_per_buyer),
+            "items_per_buyer_reference": _f(ref.items_per_buyer),
+            "min_inquiries": self.min_inquiries,
+            "confidence": 0.95,
+        }
+
+
+def judge(agent: AgentMonth, reference: Reference, settings: DiagnosisSettings) -> Verdict:
+    """The verdict of one agent-month against a reference."""
+    p = agent.parts
+    inquiring, paying = int(p["inquiring_buyers"]), int(p["paying_buyers"])
+    conversion = exact(p, "conversion_rate")
+    avg_spend = exact(p, "avg_spend_fen")
+    conv_iv = wilson(paying, inquiring)
+    sq = p.get(SALES_SQ)
+    spend_iv = spend_interval(
+        int(p["sales_fen"]), paying, None if sq is None else int(sq), settings.spend_cv
+    )
+    conv_side: Side | None = None
+    spend_side: Side | None = None
+    if inquiring < settings.min_inquiries:
+        verdict: VerdictCode = "insufficient_data"
+    else:
+        conv_side = _side(conv_iv, reference.conversion)
+        spend_side = _side(spend_iv, reference.avg_spend_fen)
+        verdict = quadrant_of(conv_side, spend_side) or "borderline"
+    return Verdict(
+        agent_id=agent.agent_id,
+        name=agent.name,
+        month=agent.month,
+        verdict=verdict,
+        leaning=_leaning(conversion, avg_spend, reference),
+        conversion_side=conv_side,
+        spend_side=spend_side,
+        inquiring_buyers=inquiring,
+        paying_buyers=paying,
+        sales_fen=int(p["sales_fen"]),
+        net_sales_fen=int(p["net_sales_fen"]),
+        items=int(p["items"]),
+        conversion=conversion,
+        conversion_interval=conv_iv,
+        avg_spend=avg_spend,
+        spend_interval=spend_iv,
+        items_per_buyer=exact(p, "items_per_buyer"),
+        reference=reference,
+        min_inquiries=settings.min_inquiries,
+    )
+
+
+def judge_month(
+    shop: ShopMonth, settings: DiagnosisSettings, reference: Reference | None = None
+) -> list[Verdict]:
+    """Every presale agent of the month, against the month's reference unless one is given."""
+    ref = reference or month_reference(shop, settings)
+    return [judge(a, ref, settings) for a in sorted(shop.presale, key=lambda a: a.agent_id)]
+
+
+def _side(interval: Interval | None, reference: Fraction | None) -> Side:
+    # No interval (too few paying buyers) or no reference: the interval is the whole line.
+    if interval is None or reference is None:
+        return "borderline"
+    return interval.side(reference)
+
+
+def _leaning(conv: Fraction | None, spend: Fraction | None, ref: Reference) -> Quadrant | None:
+    if conv is None or spend is None or ref.conversion is None or ref.avg_spend_fen is None:
+        return None
+    c: Side = "high" if conv >= ref.conversion else "low"
+    s: Side = "high" if spend >= ref.avg_spend_fen else "low"
+    return quadrant_of(c, s)
+
+
+def _f(x: Fraction | None) -> float | None:
+    return None if x is None else float(x)
+
+
+def _fen(x: Fraction | None) -> int | None:
+    return None if x is None else round_half_up(x)
+
+
+def _interval(iv: Interval | None, fen: bool = False) -> list[float] | list[int] | None:
+    if iv is None:
+        return None
+    if fen:
+        return [round_half_up(Fraction(iv.low)), round_half_up(Fraction(iv.high))]
+    return iv.as_list()

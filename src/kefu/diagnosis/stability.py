@@ -1,0 +1,171 @@
+"""Question 2: steady agents, who move with the shop, and erratic ones, who swing on their own.
+
+The article: two agents with similar yearly results, one "相对稳定 … 更符合公司整体成绩波动",
+the other "总是暴涨暴跌，忽高忽低". Over the latest `stability_months` months, each presale
+agent's monthly net sales are set against the shop's: their correlation, the elasticity
+(beta: how many % the agent moves when the shop moves 1 %), and the variation of the
+agent's share of shop sales — the part of their swings the shop does not explain.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from kefu.diagnosis.settings import DiagnosisSettings
+from kefu.metrics.table import ShopMonth, shift_month
+
+StabilityClass = Literal["steady", "erratic", "insufficient_data"]
+Reason = Literal[
+    "moves_with_shop",  # steady: share stable and correlated with a moving shop
+    "share_stable_shop_flat",  # steady: the shop barely moves, the share is stable
+    "share_swings",  # erratic: the share of shop sales varies too much
+    "weak_correlation",  # erratic: the share is stable enough but the agent ignores the shop
+    "too_few_months",
+]
+
+
+@dataclass(frozen=True)
+class StabilityMonth:
+    month: str
+    agent_net_sales_fen: int
+    shop_net_sales_fen: int
+    breaks: bool  # the share is far from the agent's usual (median) share
+
+    @property
+    def share(self) -> float:
+        return self.agent_net_sales_fen / self.shop_net_sales_fen
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "month": self.month,
+            "net_sales_fen": self.agent_net_sales_fen,
+            "shop_net_sales_fen": self.shop_net_sales_fen,
+            "share": self.share,
+            "breaks_pattern": self.breaks,
+        }
+
+
+@dataclass(frozen=True)
+class Stability:
+    agent_id: str
+    name: str
+    cls: StabilityClass
+    reason: Reason
+    months: tuple[StabilityMonth, ...]
+    correlation: float | None
+    beta: float | None
+    share_median: float | None
+    share_cv: float | None
+    shop_cv: float | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "agent_id": self.agent_id,
+            "name": self.name,
+            "class": self.cls,
+            "reason": self.reason,
+            "evidence": {
+                "months_used": len(self.months),
+                "correlation": self.correlation,
+                "beta": self.beta,
+                "share_median": self.share_median,
+                "share_cv": self.share_cv,
+                "shop_cv": self.shop_cv,
+                "breaking_months": [m.month for m in self.months if m.breaks],
+                "months": [m.to_json() for m in self.months],
+            },
+        }
+
+
+def _cv(xs: list[float]) -> float | None:
+    mean = statistics.fmean(xs)
+    if len(xs) < 2 or mean == 0:
+        return None
+    return statistics.stdev(xs) / abs(mean)
+
+
+def _correlation(xs: list[float], ys: list[float]) -> float | None:
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sxy / math.sqrt(sxx * syy)
+
+
+def _beta(shop: list[float], agent: list[float]) -> float | None:
+    """Slope of the agent's relative deviation from their mean on the shop's (an elasticity)."""
+    ms, ma = statistics.fmean(shop), statistics.fmean(agent)
+    if ms == 0 or ma == 0:
+        return None
+    u = [s / ms - 1 for s in shop]
+    v = [a / ma - 1 for a in agent]
+    suu = sum(x * x for x in u)
+    if suu == 0:
+        return None
+    return sum(x * y for x, y in zip(u, v, strict=True)) / suu
+
+
+def classify(
+    agent_id: str, name: str, months: list[tuple[str, int, int]], settings: DiagnosisSettings
+) -> Stability:
+    """months: (month, the agent's net sales, the shop's net sales), oldest first."""
+    usable = [(m, a, s) for m, a, s in months if s > 0]
+    if len(usable) < settings.stability_min_months:
+        rows = tuple(StabilityMonth(m, a, s, False) for m, a, s in usable)
+        return Stability(agent_id, name, "insufficient_data", "too_few_months", rows,
+                         None, None, None, None, None)  # fmt: skip
+    agent = [float(a) for _, a, _ in usable]
+    shop = [float(s) for _, _, s in usable]
+    shares = [a / s for a, s in zip(agent, shop, strict=True)]
+    median = statistics.median(shares)
+    dev = float(settings.break_share_deviation)
+    rows = tuple(
+        StabilityMonth(m, a, s, median > 0 and abs(a / s - median) > dev * median)
+        for m, a, s in usable
+    )
+    corr, beta = _correlation(shop, agent), _beta(shop, agent)
+    share_cv, shop_cv = _cv(shares), _cv(shop)
+    stable_share = share_cv is not None and share_cv <= float(settings.steady_max_share_cv)
+    flat = shop_cv is not None and shop_cv < float(settings.shop_flat_cv)
+    reason: Reason
+    if not stable_share:
+        cls: StabilityClass = "erratic"
+        reason = "share_swings"
+    elif flat:
+        cls, reason = "steady", "share_stable_shop_flat"
+    elif corr is not None and corr >= float(settings.steady_min_correlation):
+        cls, reason = "steady", "moves_with_shop"
+    else:
+        cls, reason = "erratic", "weak_correlation"
+    return Stability(agent_id, name, cls, reason, rows, corr, beta, median, share_cv, shop_cv)
+
+
+def stability(
+    months: Mapping[str, ShopMonth], month: str, settings: DiagnosisSettings
+) -> list[Stability]:
+    """Every presale agent of `month`, over the latest `stability_months` months.
+
+    A month counts for an agent when they had at least `min_inquiries` inquiring buyers in
+    it (a thin month's share says more about the days worked than about the agent).
+    """
+    window = [shift_month(month, -k) for k in range(settings.stability_months - 1, -1, -1)]
+    current = months.get(month)
+    if current is None:
+        return []
+    out = []
+    for agent in sorted(current.presale, key=lambda a: a.agent_id):
+        rows: list[tuple[str, int, int]] = []
+        for m in window:
+            shop = months.get(m)
+            a = shop.agent(agent.agent_id) if shop is not None else None
+            if shop is None or a is None or a.parts["inquiring_buyers"] < settings.min_inquiries:
+                continue
+            rows.append((m, a.parts["net_sales_fen"], shop.paid_net_sales_fen))
+        out.append(classify(agent.agent_id, agent.name, rows, settings))
+    return out

@@ -1,0 +1,104 @@
+"""Streaks of both-low months and the screening review (筛选) they raise.
+
+The article: "转化率和客户单价都很低：如果连续几个月都是这样，只能筛选". A month with
+insufficient data (or with no row for the agent) neither counts nor breaks a streak;
+any other verdict, borderline included, breaks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kefu.diagnosis.quadrant import Verdict
+from kefu.diagnosis.settings import DiagnosisSettings
+from kefu.metrics.fields import round_half_up
+
+# (month, the agent's verdict that month or None when the agent has no row in it), oldest first
+History = Sequence[tuple[str, Verdict | None]]
+
+
+@dataclass(frozen=True)
+class Streak:
+    months: tuple[str, ...]  # the both-low months counted, oldest first
+    since: int  # index in the history of the first month shown (the first counted one)
+    open_ended: bool  # the streak reaches the earliest month read: it may be longer
+
+    @property
+    def length(self) -> int:
+        return len(self.months)
+
+
+def both_low_streak(history: History) -> Streak:
+    """The run of both-low months ending at the latest month, skipping thin months."""
+    counted: list[str] = []
+    since = len(history)
+    for i in range(len(history) - 1, -1, -1):
+        month, v = history[i]
+        if v is None or v.verdict == "insufficient_data":
+            continue
+        if v.verdict != "both_low":
+            break
+        counted.append(month)
+        since = i
+    else:
+        return Streak(tuple(reversed(counted)), since, bool(counted))
+    return Streak(tuple(reversed(counted)), since, False)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A screening review: both-low for `screen_months` months, with the months behind it."""
+
+    agent_id: str
+    name: str
+    kind: str
+    streak: Streak
+    history: tuple[tuple[str, Verdict | None], ...]  # from the first counted month to the last
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "agent_id": self.agent_id,
+            "name": self.name,
+            "kind": self.kind,
+            "months": self.streak.length,
+            "since": self.streak.months[0] if self.streak.months else None,
+            "open_ended": self.streak.open_ended,
+            "history": [history_json(m, v, self.streak.months) for m, v in self.history],
+        }
+
+
+def history_json(month: str, v: Verdict | None, counted: Sequence[str] = ()) -> dict[str, object]:
+    """One month of an agent's history, as the flags and trends carry it."""
+    if v is None:
+        return {"month": month, "verdict": None, "counted": False}
+    return {
+        "month": month,
+        "verdict": v.verdict,
+        "conversion_rate": None if v.conversion is None else float(v.conversion),
+        "conversion_reference": (
+            None if v.reference.conversion is None else float(v.reference.conversion)
+        ),
+        "avg_spend_fen": v.avg_spend_fen,
+        "avg_spend_reference_fen": (
+            None if v.reference.avg_spend_fen is None else round_half_up(v.reference.avg_spend_fen)
+        ),
+        "inquiring_buyers": v.inquiring_buyers,
+        "net_sales_fen": v.net_sales_fen,
+        "counted": month in counted,
+    }
+
+
+def screening_flags(
+    histories: dict[str, list[tuple[str, Verdict | None]]], settings: DiagnosisSettings
+) -> list[Flag]:
+    """Flags for the agents present in the latest month whose streak reaches screen_months."""
+    flags = []
+    for agent_id, history in sorted(histories.items()):
+        if not history or history[-1][1] is None:
+            continue  # not in the month diagnosed (left, or not yet hired)
+        s = both_low_streak(history)
+        if s.length >= settings.screen_months:
+            name = history[-1][1].name
+            flags.append(Flag(agent_id, name, "screening_review", s, tuple(history[s.since :])))
+    return flags

@@ -1,0 +1,219 @@
+"""Canonical tables given directly: CSV, xlsx or Parquet files with the column names of metrics.md §1."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kefu.io.cells import CellError, clean, parse_count, parse_date, parse_timestamp
+from kefu.io.detect import header_names
+from kefu.io.records import ARROW_TYPES, Collector, ImportFileError, ParsedFile
+from kefu.io.tabular import Sheet, width_problem
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "agents": ("agent_id", "role"),
+    "messages": ("buyer_id", "agent_id", "sent_at", "sender"),
+    "orders": ("order_id", "created_at", "amount_fen"),
+    "reviews": ("order_id", "rating"),
+}
+
+# Values a shop may write in Chinese; the canonical value on the right.
+ROLES = {"presale": "presale", "aftersale": "aftersale", "售前": "presale", "售后": "aftersale"}
+SENDERS = {
+    "buyer": "buyer",
+    "agent": "agent",
+    "auto": "auto",
+    "买家": "buyer",
+    "客户": "buyer",
+    "客服": "agent",
+    "自动回复": "auto",
+    "自动": "auto",
+    "机器人": "auto",
+}
+RATINGS = {"good": "good", "neutral": "neutral", "bad": "bad", "好评": "good", "中评": "neutral", "差评": "bad"}
+ENUMS = {"role": ROLES, "sender": SENDERS, "rating": RATINGS}
+
+# Columns with a default when the file lacks them: present in the table so that new
+# records can be inserted, but not "provided", so existing records keep their value.
+DEFAULTED = {"orders": ("items", "refund_fen")}
+
+# Part of a record's identity, so always written (its default is part of the key).
+ALWAYS_GIVEN = {"messages": ("text", "chars")}
+
+KEY_COLUMNS = {
+    "agents": ("shop_id", "agent_id"),
+    "orders": ("shop_id", "order_id"),
+    "reviews": ("shop_id", "order_id"),
+}
+
+
+def parse(
+    sheet: Sheet,
+    header_index: int,
+    *,
+    kind: str,
+    file: str,
+    fmt: str,
+    encoding: str | None,
+    shop: str | None,
+) -> ParsedFile:
+    """The canonical table of `kind` in `sheet`, whose header is at `sheet.rows[header_index]`."""
+    header_row, header_cells = sheet.rows[header_index]
+    names = [n.lower() for n in header_names(header_cells)]
+    schema = ARROW_TYPES[kind]
+    position: dict[str, int] = {}
+    for i, n in enumerate(names):
+        if n in schema and n not in position:
+            position[n] = i
+    missing = [c for c in REQUIRED[kind] if c not in position]
+    if missing:
+        raise ImportFileError(
+            f"{file} has no {', '.join(missing)} column: a canonical {kind} table needs "
+            f"{', '.join(REQUIRED[kind])} (see docs/importers.md)"
+        )
+    if kind == "orders" and "shop_id" not in position and not shop:
+        raise ImportFileError(f"{file} has no shop_id column: name the shop with --shop")
+    ignored = [h.strip() for h, n in zip(header_cells, names, strict=True) if n and n not in schema]
+
+    out_cols = [c for c in schema if c in position or c in _filled(kind, shop)]
+    col = Collector(kind, file, out_cols)
+    width = len(header_cells)
+    seen: dict[tuple[str, ...], int] = {}
+    duplicates = 0
+
+    for row_no, cells in sheet.rows[header_index + 1 :]:
+        col.rows_read += 1
+        record = {c: cells[i] for c, i in position.items() if i < len(cells)}
+        problem = width_problem(sheet, row_no, cells, width)
+        if problem:
+            col.reject(row_no, None, None, problem, record)
+            continue
+        try:
+            row = _row(kind, record, shop)
+        except _RowError as e:
+            col.reject(row_no, e.column, e.value, e.reason, record)
+            continue
+        if kind == "messages":
+            key = tuple(str(row.get(c)) for c in ("shop_id", "buyer_id", "agent_id", "sent_at", "sender", "text"))
+            if key in seen:
+                duplicates += 1
+                continue
+            seen[key] = row_no
+        else:
+            key = tuple(str(row.get(c) or "") for c in KEY_COLUMNS[kind])
+            if key in seen:
+                what = {"agents": "agent_id", "orders": "order id", "reviews": "review of order"}[kind]
+                name = "agent_id" if kind == "agents" else "order_id"
+                col.reject(
+                    row_no, name, str(row[name]), f"duplicate {what}, first seen at row {seen[key]}", record
+                )
+                continue
+            seen[key] = row_no
+        col.add(row_no, row)
+
+    given = [c for c in out_cols if c in position or c in ALWAYS_GIVEN.get(kind, ()) or c == "shop_id"]
+    notes = []
+    if ignored:
+        notes.append(f"columns kefu does not use were not read: {', '.join(ignored)}")
+    if kind == "orders" and "buyer_id" not in position:
+        notes.append(
+            "this file has no buyer_id column: its orders import but cannot be credited to agents "
+            "(the KPI counts them as unattributable)"
+        )
+    return ParsedFile(
+        file=file,
+        kind=kind,
+        format=fmt,
+        encoding=encoding,
+        table=col.table(),
+        columns=given,
+        rows_read=col.rows_read,
+        source_rows=col.source_rows,
+        quarantine=col.quarantine,
+        notes=notes,
+        duplicates=duplicates,
+    )
+
+
+def _filled(kind: str, shop: str | None) -> tuple[str, ...]:
+    """Columns this reader writes even when the file lacks them.
+
+    A review's shop may be unknown here: the store finds it from the order (kefu.store.ingest).
+    """
+    base: tuple[str, ...] = ("shop_id",) if kind != "reviews" or shop else ()
+    return base + DEFAULTED.get(kind, ()) + ALWAYS_GIVEN.get(kind, ())
+
+
+class _RowError(Exception):
+    def __init__(self, column: str, value: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.column, self.value, self.reason = column, value, reason
+
+
+def _row(kind: str, record: dict[str, str], shop: str | None) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for c, t in ARROW_TYPES[kind].items():
+        if c not in record:
+            continue
+        raw = record[c]
+        value = raw if c == "text" else clean(raw)
+        if value == "":
+            row[c] = None
+            continue
+        try:
+            row[c] = _convert(c, str(t), value)
+        except CellError as e:
+            raise _RowError(c, raw, str(e)) from None
+    if kind in REQUIRED:
+        for c in REQUIRED[kind]:
+            if row.get(c) is None:
+                raise _RowError(c, "", f"{c} is empty")
+    if row.get("shop_id") is None:
+        if shop:
+            row["shop_id"] = shop
+        elif kind in ("agents", "messages") and ":" in row["agent_id"]:
+            row["shop_id"] = row["agent_id"].split(":", 1)[0]
+        elif kind != "reviews":
+            raise _RowError("shop_id", "", "shop_id is empty and no --shop was given")
+    if kind == "messages":
+        text = row.get("text") or ""
+        row["text"] = text
+        if row.get("chars") is None:
+            row["chars"] = len(text)
+    if kind == "orders":
+        if row.get("items") is None:
+            row["items"] = 1
+        if row.get("refund_fen") is None:
+            row["refund_fen"] = 0
+    return row
+
+
+_CONVERTERS: dict[str, Callable[[str], Any]] = {
+    "timestamp[us]": parse_timestamp,
+    "date32[day]": parse_date,
+}
+
+
+def _convert(column: str, arrow_type: str, value: str) -> Any:
+    if column in ENUMS:
+        got = ENUMS[column].get(value) or ENUMS[column].get(value.lower())
+        if got is None:
+            allowed = " | ".join(dict.fromkeys(ENUMS[column].values()))
+            raise CellError(f"'{value}' is not one of {allowed}")
+        return got
+    if column == "rated_at":
+        return parse_timestamp(value, date_only_ok=True)
+    if arrow_type in _CONVERTERS:
+        return _CONVERTERS[arrow_type](value)
+    if column.endswith("_fen"):
+        try:
+            return parse_count(value, big=True)
+        except CellError as e:
+            if "whole number" not in str(e):
+                raise
+            raise CellError(
+                f"'{value}' is not a whole number of fen (canonical amounts are integer fen: 201.12 yuan = 20112)"
+            ) from None
+    if arrow_type == "int32":
+        return parse_count(value)
+    return value

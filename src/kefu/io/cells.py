@@ -1,0 +1,116 @@
+"""Reading one cell: un-quoting export quirks, and exact times, dates, amounts and counts."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+
+class CellError(ValueError):
+    """A cell whose value is not what its column needs; the message says what was expected."""
+
+
+def clean(raw: str) -> str:
+    """Trim a cell and remove the quoting exports add to stop spreadsheets reading it as a number.
+
+    `="35153131473293579"` → `35153131473293579`; `'13900000001` → `13900000001`; `=""` → ``.
+    """
+    s = raw.strip()
+    if len(s) >= 3 and s.startswith('="') and s.endswith('"'):
+        return s[2:-1].strip()
+    if s.startswith("'"):
+        return s[1:].strip()
+    return s
+
+
+_DATETIME = re.compile(
+    r"(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})|年(?P<m2>\d{1,2})月(?P<d2>\d{1,2})日?)"
+    r"(?:(?:[ T]+|(?<=日))(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d{1,6}))?)?)?"
+)
+
+EXPECTED_TIME = "a date and time like 2024-09-03 10:00:00"
+EXPECTED_DATE = "a date like 2024-09-03"
+
+
+def parse_timestamp(s: str, *, date_only_ok: bool = False) -> datetime:
+    """A shop-local time from 'YYYY-MM-DD HH:MM:SS', 'YYYY-M-D H:MM:SS', or Excel's 'YYYY/M/D H:MM'.
+
+    A date without a time of day is refused unless `date_only_ok`: an export re-saved
+    with a date-only format has lost the times the metrics need.
+    """
+    m = _DATETIME.fullmatch(s.strip())
+    if not m:
+        raise CellError(f"'{s}' is not {EXPECTED_TIME}")
+    y = int(m["y"])
+    mo = int(m["m"] or m["m2"])
+    d = int(m["d"] or m["d2"])
+    try:
+        day = date(y, mo, d)
+    except ValueError:
+        raise CellError(f"'{s}' is not a date") from None
+    if m["H"] is None:
+        if not date_only_ok:
+            raise CellError(f"'{s}' has no time of day (expected {EXPECTED_TIME})")
+        return datetime(day.year, day.month, day.day)
+    try:
+        frac = int((m["f"] or "0").ljust(6, "0"))
+        return datetime(day.year, day.month, day.day, int(m["H"]), int(m["M"]), int(m["S"] or 0), frac)
+    except ValueError:
+        raise CellError(f"'{s}' is not a time of day") from None
+
+
+def parse_date(s: str) -> date:
+    """A calendar date from 'YYYY-MM-DD', 'YYYY-M-D' or 'YYYY/M/D' (a time of 00:00:00 is allowed)."""
+    t = parse_timestamp(s, date_only_ok=True)
+    if t.time() != datetime.min.time():
+        raise CellError(f"'{s}' is not {EXPECTED_DATE}")
+    return t.date()
+
+
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
+_FEN_PER_YUAN = Decimal(100)
+
+
+def parse_fen(s: str) -> int:
+    """An amount in yuan as exact integer fen: '201.12' → 20112, '0元' → 0, '¥1,299.00' → 129900.
+
+    Parsed with Decimal, never float. A negative amount, or one that is not a whole number
+    of fen ('1.005'), is an error; trailing zeros ('201.1200') are exact and accepted.
+    """
+    t = s.strip()
+    t = t.removeprefix("¥").removeprefix("￥").removesuffix("元").strip()
+    if _THOUSANDS.fullmatch(t):
+        t = t.replace(",", "")
+    if not _AMOUNT.fullmatch(t):
+        raise CellError(f"'{s}' is not an amount in yuan (expected e.g. 201.12)")
+    if t.startswith("-") and Decimal(t) != 0:
+        raise CellError(f"'{s}' is negative")
+    try:
+        fen = Decimal(t.lstrip("-")) * _FEN_PER_YUAN
+    except InvalidOperation:  # pragma: no cover - the pattern above admits only decimals
+        raise CellError(f"'{s}' is not an amount in yuan") from None
+    if fen != fen.to_integral_value():
+        raise CellError(f"'{s}' has more than 2 decimal places (not a whole number of fen)")
+    return int(fen)
+
+
+_COUNT = re.compile(r"-?\d+(?:\.0*)?")
+_INT32_MAX = 2**31 - 1
+_INT64_MAX = 2**63 - 1
+
+
+def parse_count(s: str, *, big: bool = False) -> int:
+    """A whole number ≥ 0 ('3', or '3.0' as a spreadsheet writes it); `big` allows 64-bit values."""
+    t = s.strip()
+    if not _COUNT.fullmatch(t):
+        raise CellError(f"'{s}' is not a whole number")
+    n = int(t.split(".")[0])
+    if n < 0 or t.startswith("-"):
+        if n != 0:
+            raise CellError(f"'{s}' is negative")
+        n = 0
+    if n > (_INT64_MAX if big else _INT32_MAX):
+        raise CellError(f"'{s}' is too large")
+    return n

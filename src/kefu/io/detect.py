@@ -1,0 +1,124 @@
+"""Recognising what a file is — kind and format — from its first bytes, header row or first lines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kefu.io.records import KINDS, ImportFileError
+from kefu.io.tabular import Sheet
+
+HEADER_SEARCH_ROWS = 10  # a header may sit below a title row or two (千牛 xlsx)
+
+# canonical kinds, recognised by the columns that only they carry
+CANONICAL_SIGNATURES: dict[str, frozenset[str]] = {
+    "messages": frozenset({"sent_at", "sender"}),
+    "orders": frozenset({"order_id", "created_at"}),
+    "reviews": frozenset({"order_id", "rating"}),
+    "agents": frozenset({"agent_id", "role"}),
+}
+
+TMALL_REPORT_HEADER = frozenset({"订单编号", "总金额", "买家实际支付金额", "收货地址", "订单创建时间", "订单付款时间", "退款金额"})
+
+
+@dataclass(frozen=True)
+class Header:
+    """Where a sheet's header is, and what it says the file is."""
+
+    index: int  # position in Sheet.rows
+    kind: str
+    family: str  # "canonical" | "taobao-orders" | "taobao-detail"
+    tmall_report: bool = False
+
+
+def sniff_binary(data: bytes) -> str | None:
+    """'xlsx', 'parquet' or 'xls' from a file's magic bytes; None for text."""
+    if data.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if data.startswith(b"PAR1"):
+        return "parquet"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    return None
+
+
+def header_names(cells: list[str]) -> list[str]:
+    """Header cells as matched: trimmed of spaces (real exports have '订单付款时间 ')."""
+    return [c.strip().strip("\ufeff").strip() for c in cells]
+
+
+def classify_header(cells: list[str], wanted: str | None = None) -> Header | None:
+    """What a header row says a file is, or None when it is not a header kefu knows."""
+    names = set(header_names(cells))
+    if "订单编号" in names or "主订单编号" in names:
+        if "购买数量" in names:
+            return Header(0, "orders", "taobao-detail")
+        if "订单编号" in names:
+            return Header(0, "orders", "taobao-orders", tmall_report=names == TMALL_REPORT_HEADER)
+        return None
+    lower = {n.lower() for n in names}
+    kinds = [k for k, sig in CANONICAL_SIGNATURES.items() if sig <= lower]
+    if wanted in kinds:
+        return Header(0, wanted, "canonical")
+    if len(kinds) == 1:
+        return Header(0, kinds[0], "canonical")
+    if len(kinds) > 1:
+        # a reviews header with created_at, say: orders wins unless --kind says otherwise
+        return Header(0, kinds[0] if "orders" not in kinds else "orders", "canonical")
+    return None
+
+
+def find_header(sheet: Sheet, file: str, wanted: str | None) -> Header | None:
+    """The first of the sheet's first rows that is a known header."""
+    for i, (_, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        h = classify_header(cells, wanted)
+        if h is not None:
+            return Header(i, h.kind, h.family, h.tmall_report)
+    return None
+
+
+def unknown_header(file: str, sheet: Sheet, wanted: str | None) -> ImportFileError:
+    first = header_names(sheet.rows[0][1]) if sheet.rows else []
+    shown = ", ".join(c for c in first[:8] if c) or "nothing"
+    what = f"a {wanted} table" if wanted else "a file kefu knows"
+    return ImportFileError(
+        f"{file} is not {what}: no recognisable header in its first {HEADER_SEARCH_ROWS} rows "
+        f"(first row: {shown}); expected a Taobao/Tmall order export (订单编号, …), a canonical "
+        "CSV (e.g. order_id,created_at,… — see docs/importers.md) or 千牛 chat text"
+    )
+
+
+def check_kind(file: str, wanted: str | None, found: str, what: str) -> None:
+    """Refuse a file whose kind contradicts --kind."""
+    if wanted is not None and wanted != found:
+        raise ImportFileError(f"{file} is {what} ({found}), not {wanted}: drop --kind or pick the right file")
+
+
+def check_kind_name(kind: str | None) -> None:
+    if kind is not None and kind not in KINDS:
+        raise ImportFileError(f"--kind must be one of {', '.join(KINDS)}, not '{kind}'")
+
+
+# -- 千牛 chat text -------------------------------------------------------------------------
+
+CHAT_STAMP = r"(?P<date>\d{4}-\d{1,2}-\d{1,2}) (?P<time>\d{1,2}:\d{2}:\d{2})"
+CHAT_HEADER = re.compile(rf"(?P<speaker>\S.*?)\s*{CHAT_STAMP}")
+CHAT_STAMP_LINE = re.compile(CHAT_STAMP)
+WEB_DATE = re.compile(r"(?P<y>\d{4})[-/年](?P<m>\d{1,2})[-/月](?P<d>\d{1,2})日?")
+WEB_TIME = re.compile(r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?")
+
+
+def chat_format(text: str) -> str | None:
+    """'qianniu-clipboard' or 'qianniu-web' when the text's first lines look like 千牛 chat; else None."""
+    lines = [ln.strip() for ln in text.splitlines()[:50] if ln.strip()]
+    if not lines:
+        return None
+    if "," in lines[0] and lines[0].count(",") >= 2:
+        return None  # a CSV header
+    if WEB_DATE.fullmatch(lines[0]) and len(lines) > 1 and WEB_TIME.fullmatch(lines[1]):
+        return "qianniu-web"
+    if CHAT_HEADER.fullmatch(lines[0]):
+        return "qianniu-clipboard"
+    if len(lines) > 1 and CHAT_STAMP_LINE.fullmatch(lines[1]):
+        return "qianniu-clipboard"  # the older two-line header: speaker, then the time
+    return None

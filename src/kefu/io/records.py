@@ -1,0 +1,147 @@
+"""What a parsed file is: its canonical table, its quarantined rows, and why a file is refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+import pyarrow as pa
+
+KINDS = ("agents", "messages", "orders", "reviews")
+
+# The canonical tables of metrics.md §1 as Arrow types. Same names and order as
+# kefu.store.schema.COLUMNS (a test checks it); io may not import the store.
+ARROW_TYPES: dict[str, dict[str, pa.DataType]] = {
+    "agents": {
+        "shop_id": pa.string(),
+        "agent_id": pa.string(),
+        "name": pa.string(),
+        "role": pa.string(),
+        "team": pa.string(),
+        "hired_on": pa.date32(),
+        "left_on": pa.date32(),
+    },
+    "messages": {
+        "shop_id": pa.string(),
+        "buyer_id": pa.string(),
+        "agent_id": pa.string(),
+        "sent_at": pa.timestamp("us"),
+        "sender": pa.string(),
+        "text": pa.string(),
+        "chars": pa.int32(),
+    },
+    "orders": {
+        "shop_id": pa.string(),
+        "order_id": pa.string(),
+        "buyer_id": pa.string(),
+        "created_at": pa.timestamp("us"),
+        "paid_at": pa.timestamp("us"),
+        "amount_fen": pa.int64(),
+        "items": pa.int32(),
+        "refund_fen": pa.int64(),
+        "refunded_at": pa.timestamp("us"),
+        "status": pa.string(),
+    },
+    "reviews": {
+        "shop_id": pa.string(),
+        "order_id": pa.string(),
+        "rated_at": pa.timestamp("us"),
+        "rating": pa.string(),
+    },
+}
+
+
+class ImportFileError(Exception):
+    """A file that cannot be read at all; the message is one sentence naming the file."""
+
+
+class Quarantined(TypedDict):
+    """One rejected row: where it is, why, and its cells that are not personal data."""
+
+    file: str
+    row_no: int | None
+    column: str | None
+    value: str | None
+    reason: str
+    record: dict[str, str] | None
+
+
+def quarantine_line(q: Quarantined) -> str:
+    """`orders.csv row 1207, 订单付款时间: '2024-13-01' is not a date` — the form users see."""
+    where = q["file"] if q["row_no"] is None else f"{q['file']} row {q['row_no']}"
+    return f"{where}, {q['column']}: {q['reason']}" if q["column"] else f"{where}: {q['reason']}"
+
+
+@dataclass
+class ParsedFile:
+    """A file read into one canonical table, with everything that did not make it in.
+
+    `table` holds the canonical columns this reader produces, including values it had to
+    default (items = 1, refund_fen = 0) so that new records can be inserted. `columns`
+    lists only the columns the file really provides: an existing record is updated on
+    those alone, so a newer file never overwrites a value with a default.
+    `partial` names columns the file provides on some rows only (True where it does): an
+    order closed after payment tells its refund even when the export has no 退款金额.
+    `source_rows[i]` is the row number (as a person sees it) of `table` row i.
+    `updates_only` marks a file whose rows may only change records already in the store
+    (an order detail list, which carries item counts but no orders).
+    """
+
+    file: str
+    kind: str
+    format: str
+    encoding: str | None
+    table: pa.Table
+    columns: list[str]
+    rows_read: int
+    source_rows: list[int] = field(default_factory=list)
+    quarantine: list[Quarantined] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
+    partial: dict[str, list[bool]] = field(default_factory=dict)
+    duplicates: int = 0
+    updates_only: bool = False
+
+
+class Collector:
+    """Accumulates the good rows of one file column by column, and its rejected rows."""
+
+    def __init__(self, kind: str, file: str, columns: list[str]) -> None:
+        self.kind = kind
+        self.file = file
+        self.types = {c: ARROW_TYPES[kind][c] for c in ARROW_TYPES[kind] if c in columns}
+        self.values: dict[str, list[Any]] = {c: [] for c in self.types}
+        self.source_rows: list[int] = []
+        self.quarantine: list[Quarantined] = []
+        self.rows_read = 0
+
+    def add(self, row_no: int, row: dict[str, Any]) -> None:
+        for c, vals in self.values.items():
+            vals.append(row.get(c))
+        self.source_rows.append(row_no)
+
+    def reject(
+        self,
+        row_no: int | None,
+        column: str | None,
+        value: str | None,
+        reason: str,
+        record: dict[str, str] | None = None,
+    ) -> None:
+        self.quarantine.append(
+            Quarantined(file=self.file, row_no=row_no, column=column, value=value, reason=reason, record=record)
+        )
+
+    def table(self) -> pa.Table:
+        return pa.table(
+            {c: pa.array(v, type=self.types[c]) for c, v in self.values.items()},
+            schema=pa.schema([(c, t) for c, t in self.types.items()]),
+        )
+
+
+def summarise(lines: list[str], limit: int = 20, what: str = "rows like this") -> list[str]:
+    """The first `limit` lines, then one line saying how many more there were."""
+    if len(lines) <= limit:
+        return lines
+    return [*lines[:limit], f"… and {len(lines) - limit} more {what}"]

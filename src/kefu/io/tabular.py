@@ -1,0 +1,137 @@
+"""Reading a spreadsheet-shaped file (CSV/TSV text, xlsx, Parquet) into numbered rows of cell text.
+
+Row numbers are the ones a person sees when opening the file in a spreadsheet: the file's
+first row is 1 (so with the header on the first line, the first data row is 2), a quoted
+cell spanning several lines is still one row, and blank rows are counted but skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from kefu.io.records import ImportFileError
+
+SHOP_TZ = ZoneInfo("Asia/Shanghai")
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+@dataclass
+class Sheet:
+    """Rows of cell text with their row numbers; `name` is the sheet's name in a workbook."""
+
+    name: str | None
+    rows: list[tuple[int, list[str]]]
+    unterminated: bool = False  # text whose last line has no newline (a possibly cut-off file)
+    ragged: bool = False  # rows may stop before the header's last column (xlsx leaves out empty cells)
+
+
+def read_delimited(text: str, file: str) -> Sheet:
+    """Rows of a CSV (or tab-separated) text; the delimiter is taken from the first line."""
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for n, cells in enumerate(reader, start=1):
+            if any(c.strip() for c in cells):
+                rows.append((n, cells))
+    except csv.Error as e:
+        raise ImportFileError(f"{file} row {reader.line_num} cannot be read as CSV: {e}") from None
+    return Sheet(None, rows, unterminated=not text.endswith(("\n", "\r")))
+
+
+def read_xlsx(data: bytes, file: str) -> list[Sheet]:
+    """Every sheet of an xlsx workbook, cells rendered as text the way the CSV export writes them."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+        raise ImportFileError(f"{file} cannot be opened as an xlsx workbook ({e})") from None
+    sheets = []
+    try:
+        for ws in wb.worksheets:
+            ws.reset_dimensions()  # some generators write a wrong size; read what is there
+            rows = []
+            for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                cells = [xlsx_text(v) for v in values]
+                if any(cells):
+                    rows.append((n, cells))
+            sheets.append(Sheet(ws.title, rows, ragged=True))
+    finally:
+        wb.close()
+    return sheets
+
+
+def xlsx_text(v: object) -> str:
+    """A cell value as the text an export would have written."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, time):
+        return v.strftime("%H:%M:%S")
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        if abs(v) >= 1e15:
+            # an id Excel turned into a number has lost digits: show it as Excel holds it
+            return repr(v)
+        # Excel keeps ~15 significant digits; 6 places undo binary noise (19.900000000000002)
+        return f"{v:.6f}".rstrip("0").rstrip(".")
+    return str(v).strip()
+
+
+def read_parquet(path: Path, file: str) -> Sheet:
+    """A Parquet file as a header row (row 1) and one row per record (record i is row i + 1)."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as e:  # pyarrow raises several kinds for a damaged file
+        raise ImportFileError(f"{file} cannot be read as Parquet ({e})") from None
+    header = list(table.column_names)
+    columns = [[_parquet_text(v) for v in col.to_pylist()] for col in table.columns]
+    rows = [(1, header)]
+    rows += [(i + 2, [c[i] for c in columns]) for i in range(table.num_rows)]
+    return Sheet(None, rows)
+
+
+def _parquet_text(v: object) -> str:
+    if isinstance(v, datetime) and v.tzinfo is not None:
+        v = v.astimezone(SHOP_TZ).replace(tzinfo=None)
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ")
+    return xlsx_text(v) if not isinstance(v, str) else v
+
+
+def width_problem(sheet: Sheet, row_no: int, cells: list[str], width: int) -> str | None:
+    """Why a row does not line up with its header, or None when it does.
+
+    Extra trailing fields are tolerated when they are empty: detail lists end every row
+    with a comma, one field more than their header.
+    """
+    if len(cells) < width and not sheet.ragged:
+        if sheet.unterminated and sheet.rows and row_no == sheet.rows[-1][0]:
+            return (
+                f"the last line is cut off ({len(cells)} of {width} fields and no newline "
+                "at the end of the file)"
+            )
+        return f"has {len(cells)} fields, the header has {width}"
+    if any(c.strip() for c in cells[width:]):
+        return f"has {len(cells)} fields, the header has {width}"
+    return None

@@ -1,0 +1,315 @@
+"""Taobao/Tmall order exports — ExportOrderList (CSV, 千牛 xlsx), the Tianchi tmall_order_report, and
+ExportOrderDetailList item lines — mapped onto canonical orders (platform-formats.md Part 1).
+
+Only the columns named here are ever read (an allow-list): receiver names, phones,
+addresses, Alipay accounts, buyer notes and payment details never leave the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from kefu.io.cells import CellError, clean, parse_count, parse_fen, parse_timestamp
+from kefu.io.detect import header_names
+from kefu.io.records import Collector, ImportFileError, ParsedFile, summarise
+from kefu.io.tabular import Sheet, width_problem
+
+ORDER_ID = "订单编号"
+BUYER = "买家会员名"
+SHOP = "店铺名称"
+CREATED = "订单创建时间"
+PAID = "订单付款时间"
+TOTAL = "总金额"
+ACTUAL = ("买家实际支付金额", "买家实付金额")
+REFUND = "退款金额"
+ITEMS = "宝贝总数量"
+STATUS = "订单状态"
+ORDER_COLUMNS = (ORDER_ID, BUYER, SHOP, CREATED, PAID, TOTAL, *ACTUAL, REFUND, ITEMS, STATUS)
+
+MAIN_ORDER_ID = "主订单编号"
+QUANTITY = "购买数量"
+DETAIL_COLUMNS = (MAIN_ORDER_ID, ORDER_ID, QUANTITY)
+
+CLOSED = "交易关闭"
+_DIGITS = re.compile(r"\d+")
+
+
+class _Reject(Exception):
+    def __init__(self, column: str, value: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column, self.value, self.reason = column, value, reason
+
+
+def _positions(header_cells: list[str], allowed: tuple[str, ...]) -> dict[str, int]:
+    pos: dict[str, int] = {}
+    for i, name in enumerate(header_names(header_cells)):
+        if name in allowed and name not in pos:
+            pos[name] = i
+    return pos
+
+
+def _order_id(raw: str, column: str) -> str:
+    v = clean(raw)
+    if not v:
+        raise _Reject(column, raw, f"{column} is empty")
+    if not _DIGITS.fullmatch(v):
+        hint = (
+            " (a spreadsheet stored it as a number and lost its last digits: export the column as text)"
+            if re.search(r"[eE][+-]?\d|\.", v)
+            else ""
+        )
+        raise _Reject(column, raw, f"'{v}' is not an order number{hint}")
+    return v
+
+
+def _cell(cells: list[str], pos: dict[str, int], column: str) -> str:
+    i = pos.get(column)
+    return cells[i] if i is not None and i < len(cells) else ""
+
+
+def _parse(column: str, raw: str, fn: Callable[[str], Any]) -> Any:
+    try:
+        return fn(clean(raw))
+    except CellError as e:
+        raise _Reject(column, raw, str(e)) from None
+
+
+def parse_orders(
+    sheet: Sheet,
+    header_index: int,
+    *,
+    file: str,
+    fmt: str,
+    encoding: str | None,
+    shop: str | None,
+) -> ParsedFile:
+    """Canonical orders from an ExportOrderList-shaped sheet whose header is `sheet.rows[header_index]`."""
+    _, header_cells = sheet.rows[header_index]
+    pos = _positions(header_cells, ORDER_COLUMNS)
+    actual = next((a for a in ACTUAL if a in pos), None)
+    needed = [ORDER_ID, CREATED, PAID]
+    missing = [c for c in needed if c not in pos]
+    if TOTAL not in pos and actual is None:
+        missing.append(f"{TOTAL} (or {ACTUAL[0]})")
+    if missing:
+        raise ImportFileError(
+            f"{file} has no {', '.join(missing)} column: an order export needs {ORDER_ID}, "
+            f"{CREATED}, {PAID} and {TOTAL} or {ACTUAL[0]}"
+        )
+    if SHOP not in pos and not shop:
+        raise ImportFileError(f"{file} has no {SHOP} column: name the shop with --shop")
+
+    cols = ["shop_id", "order_id", "created_at", "paid_at", "amount_fen", "items", "refund_fen"]
+    if BUYER in pos:
+        cols.append("buyer_id")
+    if STATUS in pos:
+        cols.append("status")
+    col = Collector("orders", file, cols)
+    width = len(header_cells)
+    seen: dict[tuple[str, str], int] = {}
+    mismatches: list[str] = []
+    other_shop: set[str] = set()
+    no_items = 0
+    closed_rows: list[bool] = []
+    closed_filled = 0
+
+    for row_no, cells in sheet.rows[header_index + 1 :]:
+        col.rows_read += 1
+        record = {name: cells[i] for name, i in pos.items() if i < len(cells)}
+        problem = width_problem(sheet, row_no, cells, width)
+        if problem:
+            col.reject(row_no, None, None, problem, record)
+            continue
+        try:
+            order_id = _order_id(_cell(cells, pos, ORDER_ID), ORDER_ID)
+            shop_id = clean(_cell(cells, pos, SHOP)) or shop
+            if not shop_id:
+                raise _Reject(SHOP, "", f"{SHOP} is empty and no --shop was given")
+            if shop and shop_id != shop:
+                other_shop.add(shop_id)
+            raw_created = _cell(cells, pos, CREATED)
+            if not clean(raw_created):
+                raise _Reject(CREATED, raw_created, f"{CREATED} is empty")
+            created_at = _parse(CREATED, raw_created, parse_timestamp)
+            raw_paid = _cell(cells, pos, PAID)
+            paid_at = _parse(PAID, raw_paid, parse_timestamp) if clean(raw_paid) else None
+            raw_refund = _cell(cells, pos, REFUND)
+            refund = _parse(REFUND, raw_refund, parse_fen) if clean(raw_refund) else 0
+            amount = 0
+            if paid_at is not None:
+                amount, mismatch = _paid_amount(cells, pos, actual, refund)
+                if mismatch:
+                    mismatches.append(f"{file} row {row_no}: {mismatch}")
+            items = 1
+            if ITEMS in pos:
+                raw_items = _cell(cells, pos, ITEMS)
+                if clean(raw_items):
+                    items = _parse(ITEMS, raw_items, parse_count)
+                else:
+                    no_items += 1
+            status = clean(_cell(cells, pos, STATUS)) or None
+        except _Reject as e:
+            col.reject(row_no, e.column, e.value, e.reason, record)
+            continue
+        key = (shop_id, order_id)
+        if key in seen:
+            col.reject(row_no, ORDER_ID, order_id, f"duplicate order id, first seen at row {seen[key]}", record)
+            continue
+        seen[key] = row_no
+        # A trade closed after payment was refunded in full (platform-formats.md Part 1).
+        closed = bool(status and status.startswith(CLOSED) and paid_at is not None and refund == 0 and amount > 0)
+        if closed:
+            refund = amount
+            closed_filled += 1
+        closed_rows.append(closed)
+        col.add(
+            row_no,
+            {
+                "shop_id": shop_id,
+                "order_id": order_id,
+                "buyer_id": clean(_cell(cells, pos, BUYER)) or None,
+                "created_at": created_at,
+                "paid_at": paid_at,
+                "amount_fen": amount,
+                "items": items,
+                "refund_fen": refund,
+                "status": status,
+            },
+        )
+
+    given = ["shop_id", "order_id", "created_at", "paid_at", "amount_fen"]
+    given += [c for c, h in (("buyer_id", BUYER), ("refund_fen", REFUND), ("items", ITEMS), ("status", STATUS)) if h in pos]
+    partial = {}
+    if REFUND not in pos and closed_filled:
+        partial["refund_fen"] = closed_rows
+    notes: list[str] = []
+    warnings = summarise(mismatches, what="rows whose amounts do not add up")
+    if BUYER not in pos:
+        notes.append(
+            f"this export has no {BUYER} column: its orders import but cannot be credited to agents "
+            "(the KPI counts them as unattributable, not silent)"
+        )
+    if ITEMS not in pos:
+        notes.append(
+            f"this export has no {ITEMS} column: each order counts 1 item unless its "
+            "ExportOrderDetailList is imported with it"
+        )
+    elif no_items:
+        warnings.append(f"{no_items} rows have an empty {ITEMS}: counted as 1 item each")
+    if REFUND not in pos:
+        notes.append(
+            f"this export has no {REFUND} column: refunds are unknown (0) except for orders "
+            f"closed after payment ({CLOSED}), counted as fully refunded"
+        )
+    if closed_filled and REFUND in pos:
+        notes.append(
+            f"{closed_filled} orders closed after payment ({CLOSED}) show no refund: counted as fully refunded"
+        )
+    if other_shop:
+        warnings.append(f"--shop {shop} was not used: the file names its shop {', '.join(sorted(other_shop))}")
+    return ParsedFile(
+        file=file,
+        kind="orders",
+        format=fmt,
+        encoding=encoding,
+        table=col.table(),
+        columns=given,
+        rows_read=col.rows_read,
+        source_rows=col.source_rows,
+        quarantine=col.quarantine,
+        warnings=warnings,
+        notes=notes,
+        partial=partial,
+    )
+
+
+def _paid_amount(cells: list[str], pos: dict[str, int], actual: str | None, refund: int) -> tuple[int, str | None]:
+    """What the buyer paid for a paid order, and a warning when the export's amounts disagree."""
+    actual_raw = _cell(cells, pos, actual) if actual else ""
+    if TOTAL in pos:
+        raw_total = _cell(cells, pos, TOTAL)
+        if not clean(raw_total):
+            raise _Reject(TOTAL, raw_total, f"{TOTAL} is empty on a paid order")
+        total = _parse(TOTAL, raw_total, parse_fen)
+        if actual and clean(actual_raw):
+            try:
+                paid = parse_fen(clean(actual_raw))
+            except CellError as e:
+                return total, f"{actual} {e}: not checked against {TOTAL}"
+            if paid != total - refund:
+                return total, (
+                    f"{actual} {_yuan(paid)} ≠ {TOTAL} − {REFUND} ({_yuan(total)} − {_yuan(refund)}); "
+                    f"imported with {TOTAL}"
+                )
+        return total, None
+    assert actual is not None
+    if not clean(actual_raw):
+        raise _Reject(actual, actual_raw, f"{actual} is empty on a paid order")
+    return _parse(actual, actual_raw, parse_fen) + refund, None
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def parse_detail(
+    sheet: Sheet,
+    header_index: int,
+    *,
+    file: str,
+    fmt: str,
+    encoding: str | None,
+    shop: str | None,
+) -> ParsedFile:
+    """Item counts per order (the sum of 购买数量) from an ExportOrderDetailList-shaped sheet.
+
+    The result only updates orders: imported with its order list it gives their `items`;
+    alone it updates the `items` of orders already in the store.
+    """
+    _, header_cells = sheet.rows[header_index]
+    pos = _positions(header_cells, DETAIL_COLUMNS)
+    id_col = MAIN_ORDER_ID if MAIN_ORDER_ID in pos else ORDER_ID
+    if QUANTITY not in pos or id_col not in pos:
+        raise ImportFileError(f"{file} has no {QUANTITY} column: a detail list needs {ORDER_ID} and {QUANTITY}")
+    width = len(header_cells)
+    sums: dict[str, int] = {}
+    first_row: dict[str, int] = {}
+    bad: dict[str, int] = {}
+    col = Collector("orders", file, ["shop_id", "order_id", "items"] if shop else ["order_id", "items"])
+    for row_no, cells in sheet.rows[header_index + 1 :]:
+        col.rows_read += 1
+        record = {name: cells[i] for name, i in pos.items() if i < len(cells)}
+        problem = width_problem(sheet, row_no, cells, width)
+        if problem:
+            col.reject(row_no, None, None, problem, record)
+            continue
+        try:
+            order_id = _order_id(_cell(cells, pos, id_col), id_col)
+        except _Reject as e:
+            col.reject(row_no, e.column, e.value, e.reason, record)
+            continue
+        try:
+            qty = _parse(QUANTITY, _cell(cells, pos, QUANTITY), parse_count)
+        except _Reject as e:
+            col.reject(row_no, e.column, e.value, f"{e.reason}; the items of order {order_id} are left unchanged", record)
+            bad[order_id] = row_no
+            continue
+        sums[order_id] = sums.get(order_id, 0) + qty
+        first_row.setdefault(order_id, row_no)
+    for order_id, total in sums.items():
+        if order_id not in bad:
+            col.add(first_row[order_id], {"shop_id": shop, "order_id": order_id, "items": total})
+    return ParsedFile(
+        file=file,
+        kind="orders",
+        format=fmt,
+        encoding=encoding,
+        table=col.table(),
+        columns=col.table().column_names,
+        rows_read=col.rows_read,
+        source_rows=col.source_rows,
+        quarantine=col.quarantine,
+        updates_only=True,
+    )

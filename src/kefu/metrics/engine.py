@@ -1,0 +1,247 @@
+"""The metrics engine: runs the kpi.sql steps on DuckDB (or Spark) and builds the KPI table."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+import duckdb
+
+from kefu.metrics.fields import PARTS, empty_parts
+from kefu.metrics.settings import MetricSettings, from_mapping
+from kefu.metrics.steps import steps
+from kefu.metrics.table import Activity, AgentMonth, ShopMonth, month_bounds
+from kefu.store import Store
+
+# What the steps read, prepared from the store. Epoch seconds of the naive shop-local times
+# make every duration and calendar-day comparison integer arithmetic on both engines.
+INPUT_VIEWS: dict[str, str] = {
+    "in_agents": "SELECT shop_id, agent_id, name, role, team, hired_on, left_on FROM agents",
+    "in_messages": "SELECT shop_id, buyer_id, agent_id, sent_at, CAST(epoch(sent_at) AS BIGINT) AS sent_s,"
+    " sender, text, chars FROM messages",
+    "in_orders": "SELECT shop_id, order_id, buyer_id, created_at, CAST(epoch(created_at) AS BIGINT) AS created_s,"
+    " CAST(epoch(paid_at) AS BIGINT) AS paid_s, amount_fen, items, refund_fen FROM orders",
+    "in_reviews": "SELECT shop_id, order_id, rating FROM reviews",
+}
+
+# The steps whose results are read back: the rest are intermediate.
+OUTPUTS = (
+    "agent_months",
+    "agent_sessions",
+    "agent_sales",
+    "repurchase",
+    "agent_activity",
+    "agent_hours",
+    "agent_peak",
+    "shop_orders",
+)
+
+
+class Runner(Protocol):
+    engine: str
+
+    def run(self, con: duckdb.DuckDBPyConnection, shops: Sequence[str]) -> None: ...
+
+    def rows(self, name: str) -> list[dict[str, Any]]: ...
+
+
+def _config_rows(settings: dict[str, MetricSettings]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            shop,
+            s.session_gap_minutes * 60,
+            s.aftersale_lookback_days * 86400,
+            s.attribution_rule,
+            s.attribution_days,
+            s.repurchase_days * 86400,
+            s.slow_response_s,
+            None if s.off_hours is None else s.off_hours[0],
+            None if s.off_hours is None else s.off_hours[1],
+        )
+        for shop, s in settings.items()
+    ]
+
+
+CFG_COLUMNS = (
+    "shop_id VARCHAR, gap_s BIGINT, lookback_s BIGINT, rule VARCHAR, attribution_days BIGINT,"
+    " repurchase_s BIGINT, slow_s BIGINT, off_start BIGINT, off_end BIGINT"
+)
+
+
+def prepare_inputs(
+    con: duckdb.DuckDBPyConnection, settings: dict[str, MetricSettings], months: Sequence[str]
+) -> None:
+    """Temp views and tables the steps read, restricted to the shops computed."""
+    shops = list(settings)
+    shop_list = ", ".join("'" + s.replace("'", "''") + "'" for s in shops) or "NULL"
+    for name, sql in INPUT_VIEWS.items():
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql} WHERE shop_id IN ({shop_list})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cfg ({CFG_COLUMNS})")
+    rows = _config_rows(settings)
+    if rows:
+        con.executemany("INSERT INTO cfg VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE ignored (shop_id VARCHAR, account VARCHAR)")
+    ign = [(shop, a) for shop, s in settings.items() for a in s.ignored_accounts]
+    if ign:
+        con.executemany("INSERT INTO ignored VALUES (?, ?)", ign)
+    con.execute("CREATE OR REPLACE TEMP TABLE req_months (month VARCHAR, first_day DATE, last_day DATE)")
+    if months:
+        con.executemany(
+            "INSERT INTO req_months VALUES (?, ?, ?)", [(m, *month_bounds(m)) for m in months]
+        )
+
+
+class DuckDBRunner:
+    """Runs every step as a temp table on the store's own DuckDB connection."""
+
+    engine = "duckdb"
+
+    def __init__(self) -> None:
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def run(self, con: duckdb.DuckDBPyConnection, shops: Sequence[str]) -> None:
+        self._con = con
+        for step in steps():
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {step.name} AS {step.sql}")
+
+    def rows(self, name: str) -> list[dict[str, Any]]:
+        assert self._con is not None
+        cur = self._con.execute(f"SELECT * FROM {name}")
+        cols = [d[0] for d in cur.description or []]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+@dataclass(frozen=True)
+class Computation:
+    """What one run of the steps gives, keyed for assembly."""
+
+    agent_months: list[tuple[str, str, str]]
+    by_step: dict[str, dict[tuple[str, str, str], dict[str, Any]]]
+    shop_orders: dict[tuple[str, str], dict[str, Any]]
+
+
+def _collect(runner: Runner) -> Computation:
+    by_step: dict[str, dict[tuple[str, str, str], dict[str, Any]]] = {}
+    for name in OUTPUTS:
+        if name in ("agent_months", "shop_orders"):
+            continue
+        by_step[name] = {(r["shop_id"], r["agent_id"], r["month"]): r for r in runner.rows(name)}
+    am = sorted((r["shop_id"], r["agent_id"], r["month"]) for r in runner.rows("agent_months"))
+    so = {(r["shop_id"], r["month"]): r for r in runner.rows("shop_orders")}
+    return Computation(am, by_step, so)
+
+
+def _parts(comp: Computation, key: tuple[str, str, str]) -> dict[str, int]:
+    parts = empty_parts()
+    for name in ("agent_sessions", "agent_sales", "repurchase"):
+        row = comp.by_step[name].get(key)
+        if row:
+            for f in PARTS:
+                if f in row and row[f] is not None:
+                    parts[f] = int(row[f])
+    parts["net_sales_fen"] = parts["sales_fen"] - parts["refund_fen"]
+    return parts
+
+
+def _activity(comp: Computation, key: tuple[str, str, str]) -> Activity:
+    act = comp.by_step["agent_activity"].get(key) or {}
+    hrs = comp.by_step["agent_hours"].get(key) or {}
+    peak = comp.by_step["agent_peak"].get(key) or {}
+    return Activity(
+        active_hours=int(hrs.get("active_hours") or 0),
+        active_days=int(hrs.get("active_days") or 0),
+        peak_day_inquiries=int(peak.get("peak_day_inquiries") or 0),
+        hour_sessions=tuple(int(act.get(f"h{h:02d}") or 0) for h in range(24)),
+    )
+
+
+def _reaches(data_end: datetime | None, last_day: date, days: int) -> bool:
+    """True when the shop's data reaches `days` past the month's last day."""
+    return data_end is not None and data_end.date() >= last_day + timedelta(days=days)
+
+
+class StoreKpis:
+    """The KpiSource kefu normally reads: the store's records through the metric steps."""
+
+    def __init__(self, store: Store, engine: str = "duckdb", runner: Runner | None = None) -> None:
+        self.store = store
+        if runner is None:
+            if engine == "duckdb":
+                runner = DuckDBRunner()
+            elif engine == "spark":
+                from kefu.metrics.spark import SparkRunner
+
+                runner = SparkRunner()
+            else:
+                raise ValueError(f"unknown engine '{engine}' (duckdb or spark)")
+        self.runner = runner
+        self._memory_limit = os.environ.get("KEFU_MEMORY_LIMIT")
+
+    def settings(self, shop_id: str) -> MetricSettings:
+        return from_mapping(self.store.settings(shop_id))
+
+    def shop_months(self, shop_id: str, months: list[str]) -> dict[str, ShopMonth]:
+        return self.compute([shop_id], months)[shop_id]
+
+    def compute(self, shops: Sequence[str], months: Sequence[str]) -> dict[str, dict[str, ShopMonth]]:
+        """Every requested month of every shop, in one run of the steps."""
+        con = self.store.con
+        if self._memory_limit:
+            con.execute(f"SET memory_limit = '{self._memory_limit}'")
+        settings = {shop: self.settings(shop) for shop in shops}
+        prepare_inputs(con, settings, list(months))
+        self.runner.run(con, list(shops))
+        comp = _collect(self.runner)
+        agents = {
+            (r[0], r[1]): r
+            for r in con.execute(
+                "SELECT shop_id, agent_id, name, role, team, hired_on, left_on FROM in_agents"
+            ).fetchall()
+        }
+        rows: dict[tuple[str, str], list[AgentMonth]] = defaultdict(list)
+        for key in comp.agent_months:
+            shop, agent_id, month = key
+            info = agents.get((shop, agent_id))
+            rows[(shop, month)].append(
+                AgentMonth(
+                    shop_id=shop,
+                    month=month,
+                    agent_id=agent_id,
+                    name=(info[2] or agent_id) if info else agent_id,
+                    role=info[3] if info else "presale",
+                    team=info[4] if info else None,
+                    hired_on=info[5] if info else None,
+                    left_on=info[6] if info else None,
+                    known=info is not None,
+                    parts=_parts(comp, key),
+                    activity=_activity(comp, key),
+                )
+            )
+        out: dict[str, dict[str, ShopMonth]] = {}
+        for shop in shops:
+            s = settings[shop]
+            end = self.store.data_end(shop)
+            out[shop] = {}
+            for month in months:
+                so = comp.shop_orders.get((shop, month)) or {}
+                _, last = month_bounds(month)
+                out[shop][month] = ShopMonth(
+                    shop_id=shop,
+                    month=month,
+                    provisional=not _reaches(end, last, s.attribution_days),
+                    repurchase_provisional=not _reaches(end, last, s.repurchase_days),
+                    agents=rows.get((shop, month), []),
+                    silent_orders=int(so.get("silent_orders") or 0),
+                    silent_sales_fen=int(so.get("silent_sales_fen") or 0),
+                    paid_orders=int(so.get("paid_orders") or 0),
+                    paid_sales_fen=int(so.get("paid_sales_fen") or 0),
+                    paid_net_sales_fen=int(so.get("paid_net_sales_fen") or 0),
+                    unattributable_orders=int(so.get("unattributable_orders") or 0),
+                    unattributable_sales_fen=int(so.get("unattributable_sales_fen") or 0),
+                    settings=s.to_json(),
+                )
+        return out

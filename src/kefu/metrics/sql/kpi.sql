@@ -1,0 +1,380 @@
+-- kefu metric steps (metrics.md §2–§3), written once in DuckDB SQL; Spark runs the same text
+-- transpiled by sqlglot (docs/engines.md). Each `-- step:` is materialised as a table named
+-- after it. Time arithmetic is done on whole epoch seconds (`*_s` columns of the inputs) so
+-- that no engine-specific date function decides a boundary: a day is `s // 86400` (times
+-- are shop-local and stored without a zone, so the epoch of a local time is aligned to the
+-- local calendar day).
+--
+-- Inputs (prepared by the runner): in_agents, in_messages (+ sent_s), in_orders (+ created_s,
+-- paid_s), in_reviews, cfg (one row of settings per shop), ignored (shop_id, account),
+-- req_months (month, first_day, last_day).
+
+-- step: msg
+-- Messages of non-ignored accounts in session order: at equal times buyer, auto, agent, then text.
+SELECT m.shop_id, m.buyer_id, m.agent_id, m.sent_at, m.sent_s, m.sender, m.text, m.chars,
+       ROW_NUMBER() OVER (
+           PARTITION BY m.shop_id, m.buyer_id, m.agent_id
+           ORDER BY m.sent_s, CASE m.sender WHEN 'buyer' THEN 0 WHEN 'auto' THEN 1 ELSE 2 END, m.text
+       ) AS seq
+FROM in_messages m
+LEFT JOIN ignored ia ON ia.shop_id = m.shop_id AND ia.account = m.agent_id
+LEFT JOIN ignored ib ON ib.shop_id = m.shop_id AND ib.account = m.buyer_id
+WHERE ia.account IS NULL AND ib.account IS NULL
+
+-- step: msg_gap
+-- A new session starts where the gap to the previous message exceeds session_gap_minutes.
+SELECT g.*,
+       SUM(g.is_start) OVER (
+           PARTITION BY g.shop_id, g.buyer_id, g.agent_id ORDER BY g.seq
+           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+       ) AS session_no
+FROM (
+    SELECT m.*,
+           m.sent_s - LAG(m.sent_s) OVER w AS gap_s,
+           CASE WHEN LAG(m.sent_s) OVER w IS NULL OR m.sent_s - LAG(m.sent_s) OVER w > c.gap_s
+                THEN 1 ELSE 0 END AS is_start
+    FROM msg m
+    JOIN cfg c ON c.shop_id = m.shop_id
+    WINDOW w AS (PARTITION BY m.shop_id, m.buyer_id, m.agent_id ORDER BY m.seq)
+) g
+
+-- step: msg_s
+-- Per message: its session's first buyer message, the agents answered before it, the next
+-- agent message after it (what answers a buyer turn).
+SELECT m.shop_id, m.buyer_id, m.agent_id, m.session_no, m.seq, m.sent_at, m.sent_s, m.sender,
+       m.chars,
+       CASE WHEN m.is_start = 1 THEN NULL ELSE m.gap_s END AS gap_in_session_s,
+       MIN(CASE WHEN m.sender = 'buyer' THEN m.seq END) OVER ws AS first_buyer_seq,
+       SUM(CASE WHEN m.sender = 'agent' THEN 1 ELSE 0 END) OVER (
+           PARTITION BY m.shop_id, m.buyer_id, m.agent_id, m.session_no ORDER BY m.seq
+           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+       ) AS agents_so_far,
+       MIN(CASE WHEN m.sender = 'agent' THEN m.sent_s END) OVER (
+           PARTITION BY m.shop_id, m.buyer_id, m.agent_id, m.session_no ORDER BY m.seq
+           ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
+       ) AS next_agent_s
+FROM msg_gap m
+WINDOW ws AS (PARTITION BY m.shop_id, m.buyer_id, m.agent_id, m.session_no)
+
+-- step: turns
+-- A buyer turn: the buyer messages between two agent messages (auto ones do not break it),
+-- answered by the next agent message of the session.
+SELECT shop_id, buyer_id, agent_id, session_no,
+       COUNT(*) AS answered_turns,
+       SUM(resp_s) AS response_total_s,
+       SUM(CASE WHEN resp_s > slow_s THEN 1 ELSE 0 END) AS slow_turns
+FROM (
+    SELECT t.shop_id, t.buyer_id, t.agent_id, t.session_no, c.slow_s,
+           MIN(t.next_agent_s) - MIN(t.sent_s) AS resp_s
+    FROM msg_s t
+    JOIN cfg c ON c.shop_id = t.shop_id
+    WHERE t.sender = 'buyer'
+    GROUP BY t.shop_id, t.buyer_id, t.agent_id, t.session_no, c.slow_s, t.agents_so_far
+) x
+WHERE resp_s IS NOT NULL
+GROUP BY shop_id, buyer_id, agent_id, session_no
+
+-- step: sess
+-- Sessions with their month, reception, after-sale and response figures.
+SELECT s.*,
+       s.is_reception = 1 AND s.is_aftersale = 0 AS is_inquiry
+FROM (
+    SELECT b.*,
+           CASE WHEN COALESCE(a.role, 'presale') = 'aftersale' OR lb.shop_id IS NOT NULL
+                THEN 1 ELSE 0 END AS is_aftersale,
+           CASE WHEN c.off_start IS NULL THEN 0
+                WHEN c.off_start < c.off_end
+                     THEN CASE WHEN b.start_minute >= c.off_start AND b.start_minute < c.off_end
+                               THEN 1 ELSE 0 END
+                ELSE CASE WHEN b.start_minute >= c.off_start OR b.start_minute < c.off_end
+                          THEN 1 ELSE 0 END
+           END AS is_off_hours,
+           COALESCE(t.answered_turns, 0) AS answered_turns,
+           COALESCE(t.response_total_s, 0) AS response_total_s,
+           COALESCE(t.slow_turns, 0) AS slow_turns
+    FROM (
+        SELECT m.shop_id, m.buyer_id, m.agent_id, m.session_no,
+               MIN(m.sent_at) AS start_at,
+               MIN(m.sent_s) AS start_s,
+               (MIN(m.sent_s) % 86400) // 60 AS start_minute,
+               MAX(CASE WHEN m.sender = 'buyer' THEN 1 ELSE 0 END) AS has_buyer,
+               MAX(CASE WHEN m.sender = 'agent' AND m.seq > m.first_buyer_seq THEN 1 ELSE 0 END)
+                   AS is_reception,
+               MIN(CASE WHEN m.sender = 'buyer' THEN m.sent_s END) AS first_buyer_s,
+               MIN(CASE WHEN m.sender = 'agent' AND m.seq > m.first_buyer_seq THEN m.sent_s END)
+                   AS first_answer_s,
+               SUM(CASE WHEN m.sender = 'buyer' THEN 1 ELSE 0 END) AS buyer_messages,
+               SUM(CASE WHEN m.sender = 'agent' THEN 1 ELSE 0 END) AS agent_messages,
+               SUM(CASE WHEN m.sender = 'agent' AND m.gap_in_session_s BETWEEN 2 AND 120
+                        THEN m.chars ELSE 0 END) AS typing_chars,
+               SUM(CASE WHEN m.sender = 'agent' AND m.gap_in_session_s BETWEEN 2 AND 120
+                        THEN m.gap_in_session_s ELSE 0 END) AS typing_seconds
+        FROM msg_s m
+        GROUP BY m.shop_id, m.buyer_id, m.agent_id, m.session_no
+    ) b
+    JOIN cfg c ON c.shop_id = b.shop_id
+    LEFT JOIN in_agents a ON a.shop_id = b.shop_id AND a.agent_id = b.agent_id
+    LEFT JOIN turns t
+        ON t.shop_id = b.shop_id AND t.buyer_id = b.buyer_id AND t.agent_id = b.agent_id
+       AND t.session_no = b.session_no
+    LEFT JOIN (
+        -- sessions whose buyer paid an order in the shop within the lookback before they began
+        SELECT DISTINCT x.shop_id, x.buyer_id, x.agent_id, x.session_no
+        FROM (
+            SELECT m.shop_id, m.buyer_id, m.agent_id, m.session_no, MIN(m.sent_s) AS start_s
+            FROM msg_s m
+            GROUP BY m.shop_id, m.buyer_id, m.agent_id, m.session_no
+        ) x
+        JOIN cfg c2 ON c2.shop_id = x.shop_id
+        JOIN in_orders o ON o.shop_id = x.shop_id AND o.buyer_id = x.buyer_id
+        WHERE o.paid_s >= x.start_s - c2.lookback_s AND o.paid_s < x.start_s
+    ) lb
+        ON lb.shop_id = b.shop_id AND lb.buyer_id = b.buyer_id AND lb.agent_id = b.agent_id
+       AND lb.session_no = b.session_no
+) s
+
+-- step: contacts
+-- Agent messages of pre-sale inquiries: the contacts an order can be credited to.
+SELECT DISTINCT m.shop_id, m.buyer_id, m.agent_id, m.sent_s, s.session_no, s.start_s,
+       STRFTIME(s.start_at, '%Y-%m') AS month
+FROM msg_s m
+JOIN sess s
+  ON s.shop_id = m.shop_id AND s.buyer_id = m.buyer_id AND s.agent_id = m.agent_id
+ AND s.session_no = m.session_no
+WHERE m.sender = 'agent' AND s.is_inquiry
+
+-- step: agent_rank
+-- Agents ranked by id within the shop (code-point order): the tie-break of attribution.
+SELECT shop_id, agent_id, DENSE_RANK() OVER (PARTITION BY shop_id ORDER BY agent_id) AS rnk
+FROM (SELECT DISTINCT shop_id, agent_id FROM contacts) a
+
+-- step: paid_orders
+-- Paid orders of known, non-ignored buyers: the orders that are credited or silent.
+SELECT o.shop_id, o.order_id, o.buyer_id, o.created_at, o.created_s, o.paid_s, o.amount_fen,
+       o.refund_fen, o.items, c.rule, c.attribution_days
+FROM in_orders o
+JOIN cfg c ON c.shop_id = o.shop_id
+LEFT JOIN ignored ib ON ib.shop_id = o.shop_id AND ib.account = o.buyer_id
+WHERE o.paid_s IS NOT NULL AND o.buyer_id IS NOT NULL AND ib.account IS NULL
+
+-- step: last_contact
+-- For each paid order and reference time (created_at, or paid_at for the `paid` rule and the
+-- second try of `order_first`), the latest contact at or before it. A running MAX over
+-- (time, reversed agent rank) packed into one integer gives the latest contact with ties to
+-- the first agent id, identically on both engines (no IGNORE NULLS needed).
+SELECT e.shop_id, e.order_id, e.ref, e.ref_s,
+       e.best // 1048576 AS contact_s,
+       1048575 - e.best % 1048576 AS contact_rnk
+FROM (
+    SELECT u.*,
+           MAX(u.packed) OVER (
+               PARTITION BY u.shop_id, u.buyer_id ORDER BY u.t, u.kind
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+           ) AS best
+    FROM (
+        SELECT c.shop_id, c.buyer_id, c.sent_s AS t, 0 AS kind,
+               c.sent_s * 1048576 + (1048575 - r.rnk) AS packed,
+               CAST(NULL AS VARCHAR) AS order_id, CAST(NULL AS VARCHAR) AS ref,
+               CAST(NULL AS BIGINT) AS ref_s
+        FROM (SELECT DISTINCT shop_id, buyer_id, agent_id, sent_s FROM contacts) c
+        JOIN agent_rank r ON r.shop_id = c.shop_id AND r.agent_id = c.agent_id
+        UNION ALL
+        SELECT p.shop_id, p.buyer_id, x.ref_s AS t, 1 AS kind, CAST(NULL AS BIGINT) AS packed,
+               p.order_id, x.ref, x.ref_s
+        FROM paid_orders p
+        JOIN (
+            SELECT order_id, shop_id, 'created' AS ref, created_s AS ref_s
+            FROM paid_orders WHERE rule <> 'paid'
+            UNION ALL
+            SELECT order_id, shop_id, 'paid' AS ref, paid_s AS ref_s
+            FROM paid_orders WHERE rule <> 'order'
+        ) x ON x.shop_id = p.shop_id AND x.order_id = p.order_id
+    ) u
+) e
+WHERE e.kind = 1
+
+-- step: attribution
+-- Each paid order: credited to the latest contact's inquiry when within attribution_days
+-- calendar days of it (order_first: the created_at try first, then the paid_at one), else
+-- silent. No falling back to an older contact.
+SELECT p.shop_id, p.order_id, p.buyer_id, p.created_at, p.created_s, p.paid_s, p.amount_fen,
+       p.refund_fen, p.items, p.rule,
+       CASE WHEN p.ok_c THEN 'created' WHEN p.ok_p THEN 'paid' END AS credited_by,
+       ra.agent_id AS agent_id,
+       ct.session_no, ct.start_s AS inquiry_start_s, ct.month AS inquiry_month,
+       ra_c.agent_id AS last_agent_created, p.c_s AS last_contact_created_s,
+       ra_p.agent_id AS last_agent_paid, p.p_s AS last_contact_paid_s
+FROM (
+    SELECT p.*,
+           COALESCE(lc_c.ref_s // 86400 - lc_c.contact_s // 86400 <= p.attribution_days, FALSE)
+               AS ok_c,
+           COALESCE(lc_p.ref_s // 86400 - lc_p.contact_s // 86400 <= p.attribution_days, FALSE)
+               AS ok_p,
+           lc_c.contact_s AS c_s, lc_c.contact_rnk AS c_rnk,
+           lc_p.contact_s AS p_s, lc_p.contact_rnk AS p_rnk
+    FROM paid_orders p
+    LEFT JOIN last_contact lc_c
+      ON lc_c.shop_id = p.shop_id AND lc_c.order_id = p.order_id AND lc_c.ref = 'created'
+    LEFT JOIN last_contact lc_p
+      ON lc_p.shop_id = p.shop_id AND lc_p.order_id = p.order_id AND lc_p.ref = 'paid'
+) p
+LEFT JOIN agent_rank ra_c ON ra_c.shop_id = p.shop_id AND ra_c.rnk = p.c_rnk
+LEFT JOIN agent_rank ra_p ON ra_p.shop_id = p.shop_id AND ra_p.rnk = p.p_rnk
+LEFT JOIN agent_rank ra
+  ON ra.shop_id = p.shop_id
+ AND ra.rnk = CASE WHEN p.ok_c THEN p.c_rnk WHEN p.ok_p THEN p.p_rnk END
+LEFT JOIN contacts ct
+  ON ct.shop_id = p.shop_id AND ct.buyer_id = p.buyer_id AND ct.agent_id = ra.agent_id
+ AND ct.sent_s = CASE WHEN p.ok_c THEN p.c_s WHEN p.ok_p THEN p.p_s END
+
+-- step: first_paid
+-- Each buyer's two earliest paid orders: enough to tell whether *another* order preceded.
+SELECT shop_id, buyer_id,
+       MAX(CASE WHEN k = 1 THEN order_id END) AS first_order_id,
+       MAX(CASE WHEN k = 1 THEN paid_s END) AS first_paid_s,
+       MAX(CASE WHEN k = 2 THEN paid_s END) AS second_paid_s
+FROM (
+    SELECT shop_id, buyer_id, order_id, paid_s,
+           ROW_NUMBER() OVER (PARTITION BY shop_id, buyer_id ORDER BY paid_s, order_id) AS k
+    FROM in_orders
+    WHERE paid_s IS NOT NULL AND buyer_id IS NOT NULL
+) x
+WHERE k <= 2
+GROUP BY shop_id, buyer_id
+
+-- step: credited
+-- Credited orders with their buyer's status (returning: another order paid before the
+-- crediting inquiry's first message) and reviews.
+SELECT a.shop_id, a.order_id, a.buyer_id, a.agent_id, a.inquiry_month AS month,
+       a.inquiry_start_s, a.paid_s, a.amount_fen, a.refund_fen, a.items,
+       CASE WHEN fp.first_order_id <> a.order_id THEN fp.first_paid_s < a.inquiry_start_s
+            ELSE COALESCE(fp.second_paid_s < a.inquiry_start_s, FALSE) END AS is_returning,
+       CASE WHEN rv.rating IS NULL THEN 0 ELSE 1 END AS reviewed,
+       CASE WHEN rv.rating = 'good' THEN 1 ELSE 0 END AS good,
+       CASE WHEN rv.rating = 'bad' THEN 1 ELSE 0 END AS bad
+FROM attribution a
+JOIN first_paid fp ON fp.shop_id = a.shop_id AND fp.buyer_id = a.buyer_id
+LEFT JOIN in_reviews rv ON rv.shop_id = a.shop_id AND rv.order_id = a.order_id
+WHERE a.agent_id IS NOT NULL
+
+-- step: repurchase
+-- Paying buyers of an agent-month who paid another order within repurchase_days after t0,
+-- t0 being their earliest paid_at among the orders credited to that agent-month.
+SELECT b.shop_id, b.agent_id, b.month, COUNT(DISTINCT b.buyer_id) AS repurchasing_buyers
+FROM (
+    SELECT shop_id, agent_id, month, buyer_id, MIN(paid_s) AS t0
+    FROM credited
+    GROUP BY shop_id, agent_id, month, buyer_id
+) b
+JOIN cfg c ON c.shop_id = b.shop_id
+JOIN in_orders o ON o.shop_id = b.shop_id AND o.buyer_id = b.buyer_id
+WHERE o.paid_s > b.t0 AND o.paid_s <= b.t0 + c.repurchase_s
+GROUP BY b.shop_id, b.agent_id, b.month
+
+-- step: agent_sessions
+-- Session figures per agent and month (the month of each session's first message).
+SELECT s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m') AS month,
+       COUNT(*) AS sessions,
+       SUM(s.is_reception) AS receptions,
+       SUM(CASE WHEN s.has_buyer = 1 AND s.is_reception = 0 THEN 1 ELSE 0 END) AS unanswered_sessions,
+       COUNT(DISTINCT CASE WHEN s.has_buyer = 1 THEN s.buyer_id END) AS consulted_buyers,
+       COUNT(DISTINCT CASE WHEN s.is_reception = 1 THEN s.buyer_id END) AS served_buyers,
+       COUNT(DISTINCT CASE WHEN s.is_inquiry THEN s.buyer_id END) AS inquiring_buyers,
+       SUM(s.buyer_messages) AS buyer_messages,
+       SUM(s.agent_messages) AS agent_messages,
+       SUM(CASE WHEN s.first_answer_s IS NOT NULL AND s.is_off_hours = 0 THEN 1 ELSE 0 END)
+           AS first_response_sessions,
+       SUM(CASE WHEN s.first_answer_s IS NOT NULL AND s.is_off_hours = 0
+                THEN s.first_answer_s - s.first_buyer_s ELSE 0 END) AS first_response_total_s,
+       SUM(CASE WHEN s.is_off_hours = 0 THEN s.answered_turns ELSE 0 END) AS answered_turns,
+       SUM(CASE WHEN s.is_off_hours = 0 THEN s.response_total_s ELSE 0 END) AS response_total_s,
+       SUM(CASE WHEN s.is_off_hours = 0 THEN s.slow_turns ELSE 0 END) AS slow_turns,
+       SUM(s.typing_chars) AS typing_chars,
+       SUM(s.typing_seconds) AS typing_seconds
+FROM sess s
+GROUP BY s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m')
+
+-- step: agent_sales
+-- Credited-order figures per agent and the month of the crediting inquiry.
+SELECT shop_id, agent_id, month,
+       COUNT(DISTINCT buyer_id) AS paying_buyers,
+       COUNT(DISTINCT CASE WHEN is_returning THEN buyer_id END) AS returning_paying_buyers,
+       COUNT(*) AS orders,
+       SUM(items) AS items,
+       SUM(amount_fen) AS sales_fen,
+       SUM(refund_fen) AS refund_fen,
+       SUM(CASE WHEN is_returning THEN 0 ELSE amount_fen END) AS new_buyer_sales_fen,
+       SUM(CASE WHEN is_returning THEN amount_fen ELSE 0 END) AS returning_buyer_sales_fen,
+       SUM(CASE WHEN is_returning THEN 0 ELSE amount_fen - refund_fen END) AS new_buyer_net_sales_fen,
+       SUM(CASE WHEN is_returning THEN amount_fen - refund_fen ELSE 0 END)
+           AS returning_buyer_net_sales_fen,
+       SUM(reviewed) AS reviews,
+       SUM(good) AS good_reviews,
+       SUM(bad) AS bad_reviews
+FROM credited
+GROUP BY shop_id, agent_id, month
+
+-- step: agent_activity
+-- When agents worked: active clock hours and days, the busiest day's inquiries, and the
+-- sessions begun in each hour of the day.
+SELECT s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m') AS month,
+       COUNT(DISTINCT s.start_s // 86400) AS session_days,
+       {hour_columns}
+FROM sess s
+GROUP BY s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m')
+
+-- step: agent_hours
+SELECT s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m') AS month,
+       COUNT(DISTINCT m.sent_s // 3600) AS active_hours,
+       COUNT(DISTINCT m.sent_s // 86400) AS active_days
+FROM msg_s m
+JOIN sess s
+  ON s.shop_id = m.shop_id AND s.buyer_id = m.buyer_id AND s.agent_id = m.agent_id
+ AND s.session_no = m.session_no
+WHERE m.sender = 'agent'
+GROUP BY s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m')
+
+-- step: agent_peak
+SELECT shop_id, agent_id, month, MAX(n) AS peak_day_inquiries
+FROM (
+    SELECT s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m') AS month, s.start_s // 86400 AS d,
+           COUNT(DISTINCT s.buyer_id) AS n
+    FROM sess s
+    WHERE s.is_inquiry
+    GROUP BY s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m'), s.start_s // 86400
+) x
+GROUP BY shop_id, agent_id, month
+
+-- step: agent_months
+-- The agents listed for each requested month: every agent with a session in it, and every
+-- agent employed on at least one of its days.
+SELECT DISTINCT shop_id, agent_id, month
+FROM (
+    SELECT a.shop_id, a.agent_id, a.month
+    FROM agent_sessions a JOIN req_months r ON r.month = a.month
+    UNION ALL
+    SELECT g.shop_id, g.agent_id, r.month
+    FROM in_agents g
+    JOIN req_months r
+      ON (g.hired_on IS NULL OR g.hired_on <= r.last_day)
+     AND (g.left_on IS NULL OR g.left_on >= r.first_day)
+    JOIN cfg c ON c.shop_id = g.shop_id
+) x
+
+-- step: shop_orders
+-- Paid orders by the month they were created: all, silent, and without a known buyer.
+SELECT o.shop_id, STRFTIME(o.created_at, '%Y-%m') AS month,
+       SUM(CASE WHEN o.buyer_id IS NOT NULL THEN 1 ELSE 0 END) AS paid_orders,
+       SUM(CASE WHEN o.buyer_id IS NOT NULL THEN o.amount_fen ELSE 0 END) AS paid_sales_fen,
+       SUM(CASE WHEN o.buyer_id IS NOT NULL THEN o.amount_fen - o.refund_fen ELSE 0 END)
+           AS paid_net_sales_fen,
+       SUM(CASE WHEN o.buyer_id IS NOT NULL AND a.agent_id IS NULL THEN 1 ELSE 0 END) AS silent_orders,
+       SUM(CASE WHEN o.buyer_id IS NOT NULL AND a.agent_id IS NULL THEN o.amount_fen ELSE 0 END)
+           AS silent_sales_fen,
+       SUM(CASE WHEN o.buyer_id IS NULL THEN 1 ELSE 0 END) AS unattributable_orders,
+       SUM(CASE WHEN o.buyer_id IS NULL THEN o.amount_fen ELSE 0 END) AS unattributable_sales_fen
+FROM in_orders o
+LEFT JOIN ignored ib ON ib.shop_id = o.shop_id AND ib.account = o.buyer_id
+LEFT JOIN attribution a ON a.shop_id = o.shop_id AND a.order_id = o.order_id
+WHERE o.paid_s IS NOT NULL AND ib.account IS NULL
+GROUP BY o.shop_id, STRFTIME(o.created_at, '%Y-%m')

@@ -1,0 +1,349 @@
+"""A shop's pay for one month under a plan: which agents are paid, and each one's lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from kefu.metrics.fields import Parts, empty_parts, pool
+from kefu.metrics.table import AgentMonth, KpiSource, ShopMonth, month_range
+from kefu.pay.components import (
+    Line,
+    base_line,
+    clawback_line,
+    commission_line,
+    period_line,
+    rank_line,
+    tenure_months,
+)
+from kefu.pay.plan import Plan, PlanVersion
+from kefu.pay.text import Text, t
+
+ORDER = ("base", "rank_bonus", "commission", "quarterly_bonus", "annual_bonus", "clawback")
+
+
+@dataclass(frozen=True)
+class AgentPay:
+    agent_id: str
+    name: str
+    role: str
+    lines: tuple[Line, ...]
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+    def to_json(self, lang: str) -> dict[str, Any]:
+        return {
+            "agent_id": self.agent_id,
+            "name": self.name,
+            "total_fen": self.total_fen,
+            "lines": [line.to_json(lang) for line in self.lines],
+        }
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "agent_id": self.agent_id,
+            "name": self.name,
+            "role": self.role,
+            "total_fen": self.total_fen,
+            "lines": [line.to_record() for line in self.lines],
+        }
+
+
+@dataclass(frozen=True)
+class MonthPay:
+    shop_id: str
+    month: str
+    plan: str
+    plan_since: str
+    agents: tuple[AgentPay, ...]
+    paid_net_sales_fen: int
+    warnings: tuple[Text, ...] = ()
+
+    @property
+    def total_fen(self) -> int:
+        return sum(a.total_fen for a in self.agents)
+
+    @property
+    def share(self) -> Fraction | None:
+        """Total pay / net sales of the month's paid orders (credited or silent)."""
+        if self.paid_net_sales_fen <= 0:
+            return None
+        return Fraction(self.total_fen, self.paid_net_sales_fen)
+
+    def agent(self, agent_id: str) -> AgentPay | None:
+        return next((a for a in self.agents if a.agent_id == agent_id), None)
+
+    def to_json(self, lang: str = "zh") -> dict[str, Any]:
+        """The `kefu pay --format json` contract (issue #3): keys and their order are fixed."""
+        share = self.share
+        return {
+            "shop_id": self.shop_id,
+            "month": self.month,
+            "plan": self.plan,
+            "agents": [a.to_json(lang) for a in self.agents],
+            "total_fen": self.total_fen,
+            "payroll_share_of_net_sales": None if share is None else float(share),
+        }
+
+    def to_record(self) -> dict[str, Any]:
+        """Everything, in both languages and exact: what a payroll run stores."""
+        return {
+            "shop_id": self.shop_id,
+            "month": self.month,
+            "plan": self.plan,
+            "plan_since": self.plan_since,
+            "agents": [a.to_record() for a in self.agents],
+            "total_fen": self.total_fen,
+            "paid_net_sales_fen": self.paid_net_sales_fen,
+            "warnings": [dict(w) for w in self.warnings],
+        }
+
+    @staticmethod
+    def from_record(r: Mapping[str, Any]) -> MonthPay:
+        return MonthPay(
+            r["shop_id"],
+            r["month"],
+            r["plan"],
+            r["plan_since"],
+            tuple(
+                AgentPay(
+                    a["agent_id"], a["name"], a["role"], tuple(Line.from_record(x) for x in a["lines"])
+                )
+                for a in r["agents"]
+            ),
+            int(r["paid_net_sales_fen"]),
+            tuple(dict(w) for w in r.get("warnings", [])),
+        )
+
+
+@dataclass(frozen=True)
+class Settled:
+    """An approved month: what was paid per agent and component, and what later runs adjusted."""
+
+    month: str
+    run_id: int
+    plan: Plan
+    approved: dict[str, dict[str, int]]  # agent -> component -> fen (clawback lines excluded)
+    carried: dict[str, int] = field(default_factory=dict)  # agent -> fen already adjusted
+    parts: dict[str, Parts] = field(default_factory=dict)  # agent -> the month's parts then
+    names: dict[str, str] = field(default_factory=dict)
+
+
+# -- which months a computation needs ------------------------------------------------------------
+def period_months(month: str, period: str) -> list[str]:
+    y, m = int(month[:4]), int(month[5:7])
+    if period == "quarter":
+        start = f"{y:04d}-{(m - 1) // 3 * 3 + 1:02d}"
+    else:
+        start = f"{y:04d}-01"
+    return month_range(start, month)
+
+
+def pays_period(month: str, period: str) -> bool:
+    m = int(month[5:7])
+    return m % 3 == 0 if period == "quarter" else m == 12
+
+
+def months_needed(plan: Plan, month: str, settled: Iterable[Settled] = ()) -> list[str]:
+    """The month, the months its period bonuses pool, and those of each settled month."""
+    need = {month}
+    version = plan.at(month)
+    for section in version.sections.values():
+        for spec in (section.quarterly_bonus, section.annual_bonus):
+            if spec and pays_period(month, spec.period):
+                need.update(period_months(month, spec.period))
+    for s in settled:
+        need.update(months_needed(s.plan, s.month))
+    return sorted(need)
+
+
+# -- the month ------------------------------------------------------------------------------------
+def _role_pool(sm: ShopMonth | None, role: str) -> Parts:
+    """The team a gate compares with: the role's agents with data in the month, pooled.
+
+    For presale this is metrics.md's team row (ShopMonth.team)."""
+    if sm is None:
+        return empty_parts()
+    return sm.team if role == "presale" else pool(a.parts for a in sm.agents if a.role == role)
+
+
+def _pooled(data: Mapping[str, ShopMonth], months: Sequence[str], agent_id: str) -> Parts:
+    rows = []
+    for m in months:
+        sm = data.get(m)
+        row = sm.agent(agent_id) if sm else None
+        if row is not None:
+            rows.append(row.parts)
+    return pool(rows)
+
+
+def paid_agents(sm: ShopMonth | None, version: PlanVersion) -> list[AgentMonth]:
+    """Agents paid for the month: on the staff list, employed on a day of it, with a section."""
+    if sm is None:
+        return []
+    return sorted(
+        (a for a in sm.agents if a.known and a.employed and a.role in version.sections),
+        key=lambda a: a.agent_id,
+    )
+
+
+def _warnings(sm: ShopMonth | None, version: PlanVersion, month: str) -> list[Text]:
+    out: list[Text] = []
+    if sm is None:
+        return [t(f"{month} 没有数据", f"no data for {month}")]
+    unknown = sorted(a.agent_id for a in sm.agents if not a.known)
+    if unknown:
+        out.append(
+            t(
+                f"以下子账号不在客服名单(agents)中, 不计工资: {', '.join(unknown)}",
+                f"not on the staff list (agents), so not paid: {', '.join(unknown)}",
+            )
+        )
+    roles = sorted({a.role for a in sm.agents if a.known and a.employed} - set(version.sections))
+    if roles:
+        out.append(
+            t(
+                f"方案没有 {', '.join(roles)} 岗位的部分, 这些客服不计工资",
+                f"the plan has no section for {', '.join(roles)}: those agents are not paid",
+            )
+        )
+    if sm.provisional:
+        out.append(t(f"{month} 的数据尚未完整(临时数据)", f"{month}'s figures are provisional"))
+    if sm.unattributable_orders:
+        out.append(
+            t(
+                f"{sm.unattributable_orders} 笔订单无买家, 不计入净销售额(工资占比的分母)",
+                f"{sm.unattributable_orders} orders without a buyer are left out of the net sales"
+                " (the payroll share's denominator)",
+            )
+        )
+    return out
+
+
+def pay_month(
+    plan: Plan,
+    shop_id: str,
+    month: str,
+    data: Mapping[str, ShopMonth],
+    settled: Sequence[Settled] = (),
+) -> MonthPay:
+    """Every paid agent's lines for `month` (a pure function of the plan and the data)."""
+    version = plan.at(month)
+    sm = data.get(month)
+    paid = paid_agents(sm, version)
+    lines: dict[str, list[Line]] = {a.agent_id: [] for a in paid}
+    for role, section in version.sections.items():
+        members = [a for a in paid if a.role == role]
+        team = _role_pool(sm, role)
+        ranking = (
+            {
+                a.agent_id: _value(a.parts, section.rank_bonus.metric)
+                for a in members
+            }
+            if section.rank_bonus
+            else {}
+        )
+        for a in members:
+            out = lines[a.agent_id]
+            tenure = tenure_months(a.hired_on, month)
+            if section.base:
+                out.append(base_line(section.base, a.hired_on, a.left_on, month))
+            if section.rank_bonus:
+                out.append(rank_line(section.rank_bonus, a.agent_id, ranking))
+            if section.commission:
+                out.append(
+                    commission_line(section.commission, a.agent_id, a.parts, team, tenure, version.target)
+                )
+            for name, spec in (
+                ("quarterly_bonus", section.quarterly_bonus),
+                ("annual_bonus", section.annual_bonus),
+            ):
+                if spec is None or not pays_period(month, spec.period):
+                    continue
+                months = period_months(month, spec.period)
+                team_p = pool(_role_pool(data.get(m), role) for m in months)
+                peers = {p.agent_id: _pooled(data, months, p.agent_id) for p in members}
+                out.append(
+                    period_line(
+                        spec, name, a.agent_id, months, peers[a.agent_id], team_p, peers, version.target
+                    )
+                )
+    names = {a.agent_id: a.name for a in paid}
+    roles = {a.agent_id: a.role for a in paid}
+    for s in sorted(settled, key=lambda s: s.month):
+        if s.month >= month:
+            continue
+        again = pay_month(s.plan, shop_id, s.month, data)
+        now = {a.agent_id: _by_component(a.lines) for a in again.agents}
+        sm_then = data.get(s.month)
+        for agent_id in sorted(set(s.approved) | set(now)):
+            row = sm_then.agent(agent_id) if sm_then else None
+            line = clawback_line(
+                s.month,
+                s.run_id,
+                s.approved.get(agent_id, {}),
+                s.carried.get(agent_id, 0),
+                now.get(agent_id, {}),
+                s.parts.get(agent_id),
+                row.parts if row else None,
+            )
+            if line is None:
+                continue
+            if agent_id not in lines:
+                lines[agent_id] = []
+                names[agent_id] = s.names.get(agent_id) or (row.name if row else agent_id)
+                roles[agent_id] = row.role if row else "presale"
+            lines[agent_id].append(line)
+    agents = tuple(
+        AgentPay(agent_id, names[agent_id], roles[agent_id], tuple(lines[agent_id]))
+        for agent_id in sorted(lines)
+    )
+    return MonthPay(
+        shop_id,
+        month,
+        plan.name,
+        version.since.isoformat(),
+        agents,
+        sm.paid_net_sales_fen if sm else 0,
+        tuple(_warnings(sm, version, month)),
+    )
+
+
+def _value(parts: Mapping[str, int], metric: str) -> int | Fraction | None:
+    from kefu.pay.components import metric_value
+
+    return metric_value(parts, metric)
+
+
+def _by_component(lines: Iterable[Line]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for line in lines:
+        if line.component != "clawback":
+            out[line.component] = out.get(line.component, 0) + line.amount_fen
+    return out
+
+
+def compute(
+    plan: Plan,
+    shop_id: str,
+    month: str,
+    source: KpiSource,
+    settled: Sequence[Settled] = (),
+) -> tuple[MonthPay, dict[str, ShopMonth]]:
+    """Fetch what the month needs from `source` and pay it; also return the data used."""
+    data = source.shop_months(shop_id, months_needed(plan, month, settled))
+    return pay_month(plan, shop_id, month, data, settled), data
+
+
+def settle_date(month: str, settle_days: int) -> date:
+    """The first day a month's run is no longer warned about (settle_days after its end)."""
+    from datetime import timedelta
+
+    from kefu.metrics.table import month_bounds
+
+    return month_bounds(month)[1] + timedelta(days=settle_days + 1)

@@ -1,0 +1,91 @@
+"""KPI months held in memory: a KpiSource over frozen inputs (payroll runs, payslip cases)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from kefu.metrics.fields import PARTS, empty_parts
+from kefu.metrics.table import AgentMonth, ShopMonth
+
+
+class FrozenKpis:
+    """A KpiSource over ShopMonth records already computed (implements the protocol)."""
+
+    def __init__(self, months: Mapping[str, Mapping[str, ShopMonth]]) -> None:
+        self.months = months  # shop_id -> month -> ShopMonth
+
+    def shop_months(self, shop_id: str, months: list[str]) -> dict[str, ShopMonth]:
+        have = self.months.get(shop_id, {})
+        return {m: have[m] for m in months if m in have}
+
+
+def agent_to_json(a: AgentMonth) -> dict[str, Any]:
+    return {
+        "agent_id": a.agent_id,
+        "name": a.name,
+        "role": a.role,
+        "team": a.team,
+        "hired_on": a.hired_on.isoformat() if a.hired_on else None,
+        "left_on": a.left_on.isoformat() if a.left_on else None,
+        "known": a.known,
+        "parts": {k: int(a.parts[k]) for k in PARTS},
+    }
+
+
+def shop_month_to_json(sm: ShopMonth) -> dict[str, Any]:
+    """Everything pay reads of a ShopMonth, as JSON (activity figures are not pay inputs)."""
+    return {
+        "shop_id": sm.shop_id,
+        "month": sm.month,
+        "provisional": sm.provisional,
+        "repurchase_provisional": sm.repurchase_provisional,
+        "agents": [agent_to_json(a) for a in sorted(sm.agents, key=lambda a: a.agent_id)],
+        "silent_orders": sm.silent_orders,
+        "silent_sales_fen": sm.silent_sales_fen,
+        "paid_orders": sm.paid_orders,
+        "paid_sales_fen": sm.paid_sales_fen,
+        "paid_net_sales_fen": sm.paid_net_sales_fen,
+        "unattributable_orders": sm.unattributable_orders,
+        "unattributable_sales_fen": sm.unattributable_sales_fen,
+    }
+
+
+def _day(v: Any) -> date | None:
+    return None if v in (None, "") else date.fromisoformat(str(v))
+
+
+def agent_from_json(shop_id: str, month: str, a: Mapping[str, Any]) -> AgentMonth:
+    parts = empty_parts()
+    for k, v in (a.get("parts") or {}).items():
+        parts[k] = int(v)
+    return AgentMonth(
+        shop_id=shop_id,
+        month=month,
+        agent_id=str(a["agent_id"]),
+        name=str(a.get("name") or a["agent_id"]),
+        role=str(a.get("role") or "presale"),
+        team=a.get("team"),
+        hired_on=_day(a.get("hired_on")),
+        left_on=_day(a.get("left_on")),
+        known=bool(a.get("known", True)),
+        parts=parts,
+    )
+
+
+def shop_month_from_json(r: Mapping[str, Any]) -> ShopMonth:
+    return ShopMonth(
+        shop_id=r["shop_id"],
+        month=r["month"],
+        provisional=bool(r.get("provisional", False)),
+        repurchase_provisional=bool(r.get("repurchase_provisional", False)),
+        agents=[agent_from_json(r["shop_id"], r["month"], a) for a in r["agents"]],
+        silent_orders=int(r.get("silent_orders", 0)),
+        silent_sales_fen=int(r.get("silent_sales_fen", 0)),
+        paid_orders=int(r.get("paid_orders", 0)),
+        paid_sales_fen=int(r.get("paid_sales_fen", 0)),
+        paid_net_sales_fen=int(r.get("paid_net_sales_fen", 0)),
+        unattributable_orders=int(r.get("unattributable_orders", 0)),
+        unattributable_sales_fen=int(r.get("unattributable_sales_fen", 0)),
+    )

@@ -1,0 +1,433 @@
+"""Importing files into the store: each file whole or not at all, idempotently, logged and reported."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kefu.io import DEFAULT_AUTO_REPLY_PREFIXES, ImportFileError, ParsedFile, Quarantined, read_file
+from kefu.metrics.settings import SettingError, from_mapping
+from kefu.store.database import Store, UpsertCounts
+from kefu.store.schema import KEYS
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportReport:
+    """What importing one file did. `error` is set when the file could not be read at all."""
+
+    file: str
+    path: str
+    kind: str | None = None
+    format: str | None = None
+    encoding: str | None = None
+    rows_read: int = 0
+    imported: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    quarantine: list[Quarantined] = field(default_factory=list)
+    error: str | None = None
+    import_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def dropped_total(self) -> int:
+        return sum(self.dropped.values())
+
+
+def import_files(
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    kind: str | None = None,
+    shop: str | None = None,
+    progress: Progress | None = None,
+) -> list[ImportReport]:
+    """Import `paths` into `store`, one transaction per file; one report per path, in order.
+
+    A file that cannot be read gets a report with `error` and changes nothing; the others
+    still import. Order lists are written before detail lists, so a detail list given in
+    the same call gives its item counts to the orders whatever the order of `paths`.
+    `progress(file name, done, total)` is called as the work advances (units: bytes read
+    plus bytes written).
+    """
+    paths = [Path(p) for p in paths]
+    reports = [ImportReport(file=p.name, path=str(p)) for p in paths]
+    sizes = [p.stat().st_size if p.is_file() else 0 for p in paths]
+    total, done = 2 * sum(sizes), 0
+
+    def tick(name: str, n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(name, done, total)
+
+    parsed: dict[int, ParsedFile] = {}
+    for i, path in enumerate(paths):
+        if progress is not None:
+            progress(path.name, done, total)
+        try:
+            parsed[i] = _read(store, path, kind, shop, reports[i])
+        except ImportFileError as e:
+            reports[i].error = str(e)
+            tick(path.name, 2 * sizes[i])
+            continue
+        tick(path.name, sizes[i])
+
+    details = [i for i, pf in parsed.items() if pf.updates_only]
+    claimed = _merge_details(parsed, details)
+    for i in [i for i in parsed if i not in details] + details:
+        pf = parsed[i]
+        try:
+            _write_file(store, paths[i], pf, reports[i], shop, claimed.get(i, {}))
+        except ImportFileError as e:
+            reports[i].error = str(e)
+        except Exception as e:  # the transaction rolled back: nothing of this file is stored
+            reports[i].error = f"{pf.file} could not be written to {store.path} (nothing of it was kept): {e}"
+        tick(paths[i].name, sizes[i])
+
+    _report_unknown_agents(store, parsed, reports)
+    return reports
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def _auto_reply(store: Store, shop: str, report: ImportReport) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    values = {k: v for k, v in store.settings(shop).items() if k in ("bot_accounts", "auto_reply_prefixes")}
+    try:
+        s = from_mapping(values)
+    except SettingError as e:
+        report.warnings.append(f"shop {shop}'s setting is ignored ({e}); automatic replies use the defaults")
+        return (), DEFAULT_AUTO_REPLY_PREFIXES
+    return s.bot_accounts, s.auto_reply_prefixes
+
+
+def _read(store: Store, path: Path, kind: str | None, shop: str | None, report: ImportReport) -> ParsedFile:
+    bots, prefixes = _auto_reply(store, shop, report) if shop else ((), DEFAULT_AUTO_REPLY_PREFIXES)
+    pf = read_file(path, kind=kind, shop=shop, bot_accounts=bots, auto_reply_prefixes=prefixes)
+    if pf.format.startswith("qianniu") and not shop and pf.table.num_rows:
+        # the shop is known only now (the sub-accounts name it): read again with its settings
+        shops = set(pf.table.column("shop_id").to_pylist())
+        if len(shops) == 1:
+            shop_bots, shop_prefixes = _auto_reply(store, shops.pop(), report)
+            if (shop_bots, shop_prefixes) != (bots, prefixes):
+                pf = read_file(path, kind=kind, bot_accounts=shop_bots, auto_reply_prefixes=shop_prefixes)
+    return pf
+
+
+def _merge_details(parsed: dict[int, ParsedFile], details: list[int]) -> dict[int, dict[str, str]]:
+    """Give detail lists' item counts to the order lists imported with them.
+
+    Returns, per detail file, the order ids an order list of this call took care of (and
+    the name of that order list): the detail file does not write those itself.
+    """
+    claimed: dict[int, dict[str, str]] = {}
+    counts: dict[str, tuple[int, int]] = {}  # order id → (items, detail file index); first file wins
+    for d in details:
+        t = parsed[d].table
+        for oid, n in zip(t.column("order_id").to_pylist(), t.column("items").to_pylist(), strict=True):
+            counts.setdefault(oid, (n, d))
+    if not counts:
+        return claimed
+    for i, pf in parsed.items():
+        if pf.kind != "orders" or pf.updates_only or not pf.table.num_rows:
+            continue
+        ids = pf.table.column("order_id").to_pylist()
+        items = pf.table.column("items").to_pylist()
+        has_items = "items" in pf.columns
+        mask = [False] * len(ids)
+        differ = []
+        for r, oid in enumerate(ids):
+            if oid not in counts:
+                continue
+            n, d = counts[oid]
+            claimed.setdefault(d, {})[oid] = pf.file
+            if has_items:
+                if items[r] != n:
+                    differ.append(
+                        f"{pf.file} row {pf.source_rows[r]}: 宝贝总数量 {items[r]} but {parsed[d].file} "
+                        f"counts {n} items; kept 宝贝总数量"
+                    )
+            else:
+                items[r] = n
+                mask[r] = True
+        pf.warnings.extend(differ[:20])
+        if len(differ) > 20:
+            pf.warnings.append(f"… and {len(differ) - 20} more orders whose item counts differ")
+        if any(mask):
+            pos = pf.table.column_names.index("items")
+            pf.table = pf.table.set_column(pos, "items", pa.array(items, type=pa.int32()))
+            pf.partial["items"] = mask
+            pf.notes.append(f"item counts of {sum(mask)} orders come from the detail list imported with it")
+    return claimed
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _write_file(
+    store: Store, path: Path, pf: ParsedFile, report: ImportReport, shop: str | None, claimed: dict[str, str]
+) -> None:
+    report.kind, report.format, report.encoding = pf.kind, pf.format, pf.encoding
+    report.rows_read = pf.rows_read
+    report.dropped = dict(pf.dropped)
+    report.warnings.extend(pf.warnings)
+    report.notes.extend(pf.notes)
+    quarantine: list[Quarantined] = list(pf.quarantine)
+    sha = _sha256(path)
+    with store.transaction():
+        import_id = store.next_import_id()
+        # the same content imported again replaces its earlier quarantine, never repeats it
+        store.con.execute(
+            "DELETE FROM quarantine WHERE import_id IN (SELECT import_id FROM import_log WHERE sha256 = ?)", [sha]
+        )
+        if pf.updates_only:
+            counts = _write_detail(store, pf, shop, claimed, quarantine, report)
+        else:
+            table, keep = pf.table, list(range(pf.table.num_rows))
+            if pf.kind == "reviews":
+                table, keep = _review_shops(store, pf, quarantine)
+            partial = {c: [m[r] for r in keep] for c, m in pf.partial.items()}
+            counts = _write(store, pf.kind, table, pf.columns, partial)
+        report.imported, report.updated = counts.inserted, counts.updated
+        report.duplicates = counts.unchanged + pf.duplicates
+        report.quarantined = len(quarantine)
+        report.quarantine = quarantine
+        shops = _shops(pf.table) or ([shop] if shop else [])
+        store.log_import(
+            {
+                "import_id": import_id,
+                "imported_at": datetime.now(),
+                "file": path.name,
+                "sha256": sha,
+                "kind": pf.kind,
+                "format": pf.format,
+                "encoding": pf.encoding,
+                "shop_id": shops[0] if len(shops) == 1 else None,
+                "rows_read": report.rows_read,
+                "imported": report.imported,
+                "updated": report.updated,
+                "duplicates": report.duplicates,
+                "quarantined": report.quarantined,
+                "dropped": report.dropped_total,
+                "warnings": "\n".join(report.warnings + report.notes) or None,
+            }
+        )
+        store.add_quarantine(import_id, pf.kind, quarantine)
+        report.import_id = import_id
+
+
+def _shops(table: pa.Table) -> list[str]:
+    if "shop_id" not in table.column_names:
+        return []
+    return sorted({s for s in table.column("shop_id").to_pylist() if s is not None})
+
+
+def _write(
+    store: Store, kind: str, table: pa.Table, columns: list[str], partial: dict[str, list[bool]]
+) -> UpsertCounts:
+    """Upsert `table`, updating existing records only on the columns each row really provides."""
+    if table.num_rows == 0:
+        return UpsertCounts(0, 0, 0)
+    groups: dict[tuple[bool, ...], list[int]] = {}
+    names = list(partial)
+    for r in range(table.num_rows):
+        groups.setdefault(tuple(partial[c][r] for c in names), []).append(r)
+    total = UpsertCounts(0, 0, 0)
+    for flags, rows in groups.items():
+        given = columns + [c for c, on in zip(names, flags, strict=True) if on and c not in columns]
+        part = table if len(groups) == 1 else table.take(pa.array(rows, type=pa.int64()))
+        total = _add(total, _write_group(store, kind, part, given))
+    return total
+
+
+def _write_group(store: Store, kind: str, table: pa.Table, given: list[str]) -> UpsertCounts:
+    # Defaulted columns (items = 1, say) are written for new records only.
+    if set(table.column_names) <= set(given):
+        return store.upsert(kind, table, given)
+    exists = _existing(store, kind, table)
+    new = table.filter(pc.invert(exists))
+    old = table.filter(exists)
+    counts = UpsertCounts(0, 0, 0)
+    if new.num_rows:
+        counts = _add(counts, store.upsert(kind, new, new.column_names))
+    if old.num_rows:
+        counts = _add(counts, store.upsert(kind, old, given))
+    return counts
+
+
+def _existing(store: Store, kind: str, table: pa.Table) -> pa.Array:
+    """For each row of `table`, whether a record with its identity is already stored."""
+    keys = list(KEYS[kind])
+    stage = table.select(keys).append_column("_kefu_row", pa.array(range(table.num_rows), type=pa.int64()))
+    store.con.register("_kefu_keys", stage)
+    try:
+        on = " AND ".join(f"s.{k} = t.{k}" for k in keys)
+        found = {r[0] for r in store.con.execute(f"SELECT s._kefu_row FROM _kefu_keys s SEMI JOIN {kind} t ON {on}").fetchall()}
+    finally:
+        store.con.unregister("_kefu_keys")
+    return pa.array([r in found for r in range(table.num_rows)], type=pa.bool_())
+
+
+def _add(a: UpsertCounts, b: UpsertCounts) -> UpsertCounts:
+    return UpsertCounts(a.inserted + b.inserted, a.updated + b.updated, a.unchanged + b.unchanged)
+
+
+def _record(pf: ParsedFile, r: int) -> dict[str, str]:
+    return {c: str(v) for c, v in pf.table.slice(r, 1).to_pylist()[0].items() if v is not None}
+
+
+def _orders_by_id(store: Store, order_ids: list[str], shop: str | None) -> dict[str, list[str]]:
+    """The shops holding each of `order_ids` in the store."""
+    if not order_ids:
+        return {}
+    stage = pa.table({"order_id": pa.array(sorted(set(order_ids)), type=pa.string())})
+    store.con.register("_kefu_ids", stage)
+    try:
+        sql = "SELECT o.order_id, o.shop_id FROM orders o SEMI JOIN _kefu_ids s ON o.order_id = s.order_id"
+        args: list[Any] = []
+        if shop:
+            sql += " WHERE o.shop_id = ?"
+            args.append(shop)
+        rows = store.con.execute(sql + " ORDER BY 2", args).fetchall()
+    finally:
+        store.con.unregister("_kefu_ids")
+    out: dict[str, list[str]] = {}
+    for oid, s in rows:
+        out.setdefault(oid, []).append(s)
+    return out
+
+
+def _review_shops(store: Store, pf: ParsedFile, quarantine: list[Quarantined]) -> tuple[pa.Table, list[int]]:
+    """Reviews with their shop: given by the file or --shop, else the shop of their order."""
+    t = pf.table
+    shops = t.column("shop_id").to_pylist() if "shop_id" in t.column_names else [None] * t.num_rows
+    ids = t.column("order_id").to_pylist()
+    unknown = [oid for oid, s in zip(ids, shops, strict=True) if s is None]
+    found = _orders_by_id(store, unknown, None)
+    keep: list[int] = []
+    for r, (oid, s) in enumerate(zip(ids, shops, strict=True)):
+        if s is not None:
+            keep.append(r)
+            continue
+        owners = found.get(oid, [])
+        if len(owners) == 1:
+            shops[r] = owners[0]
+            keep.append(r)
+            continue
+        reason = (
+            f"order {oid} is not in the store, so the review's shop is unknown: import the orders first or give --shop"
+            if not owners
+            else f"order {oid} is in several shops ({', '.join(owners)}): give --shop"
+        )
+        quarantine.append(
+            Quarantined(file=pf.file, row_no=pf.source_rows[r], column="order_id", value=oid, reason=reason, record=_record(pf, r))
+        )
+    shop_col = pa.array(shops, type=pa.string())
+    t = t.set_column(t.column_names.index("shop_id"), "shop_id", shop_col) if "shop_id" in t.column_names else t.append_column("shop_id", shop_col)
+    if "shop_id" not in pf.columns:
+        pf.columns = ["shop_id", *pf.columns]
+    return t.take(pa.array(keep, type=pa.int64())), keep
+
+
+def _write_detail(
+    store: Store,
+    pf: ParsedFile,
+    shop: str | None,
+    claimed: dict[str, str],
+    quarantine: list[Quarantined],
+    report: ImportReport,
+) -> UpsertCounts:
+    """Item counts of a detail list: for orders of this call's order lists those were merged
+    already; the others update orders in the store, and rows of unknown orders are quarantined."""
+    t = pf.table
+    ids = t.column("order_id").to_pylist()
+    items = t.column("items").to_pylist()
+    rest = [r for r, oid in enumerate(ids) if oid not in claimed]
+    if claimed:
+        lists = ", ".join(sorted(set(claimed.values())))
+        report.notes.append(f"item counts of {len(ids) - len(rest)} orders were given to {lists}, imported with it")
+    found = _orders_by_id(store, [ids[r] for r in rest], shop)
+    out_shop: list[str] = []
+    out_id: list[str] = []
+    out_items: list[int] = []
+    for r in rest:
+        owners = found.get(ids[r], [])
+        if not owners:
+            where = f"shop {shop}" if shop else "the store"
+            quarantine.append(
+                Quarantined(
+                    file=pf.file,
+                    row_no=pf.source_rows[r],
+                    column="订单编号",
+                    value=ids[r],
+                    reason=f"order {ids[r]} is not in {where}: import its order list (ExportOrderList) first or with it",
+                    record={"order_id": ids[r], "items": str(items[r])},
+                )
+            )
+            continue
+        for s in owners:
+            out_shop.append(s)
+            out_id.append(ids[r])
+            out_items.append(items[r])
+    update = pa.table(
+        {
+            "shop_id": pa.array(out_shop, type=pa.string()),
+            "order_id": pa.array(out_id, type=pa.string()),
+            "items": pa.array(out_items, type=pa.int32()),
+        }
+    )
+    if not update.num_rows:
+        return UpsertCounts(0, 0, 0)
+    return store.upsert("orders", update, ["shop_id", "order_id", "items"])
+
+
+# -- after the files ------------------------------------------------------------------------
+
+
+def _report_unknown_agents(store: Store, parsed: dict[int, ParsedFile], reports: list[ImportReport]) -> None:
+    """Once per import: sub-accounts chatting in messages that the agents table does not list."""
+    messages = [i for i, pf in parsed.items() if pf.kind == "messages" and reports[i].ok]
+    if not messages:
+        return
+    shops = sorted({s for i in messages for s in _shops(parsed[i].table)})
+    if not shops:
+        return
+    rows = store.con.execute(
+        "SELECT DISTINCT m.agent_id FROM messages m ANTI JOIN agents a "
+        "ON m.shop_id = a.shop_id AND m.agent_id = a.agent_id "
+        f"WHERE m.shop_id IN ({', '.join('?' for _ in shops)}) ORDER BY 1",
+        shops,
+    ).fetchall()
+    if not rows:
+        return
+    names = [r[0] for r in rows]
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    reports[messages[-1]].notes.append(
+        f"{len(names)} sub-accounts chat in messages but are not in the agents table; they count as "
+        f"presale agents named after their sub-account until you import agents: {shown}"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, NoReturn
 
 import typer
@@ -10,8 +11,9 @@ from rich.console import Console
 from kefu.store import Store, open_store
 from kefu.store.database import StoreError, default_path
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (a file, a test) gets a wide console so tables are not folded to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 DbOption = Annotated[
     str | None,

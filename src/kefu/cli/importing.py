@@ -1,9 +1,160 @@
-"""CLI commands: importing (placeholder until its issue lands)."""
+"""CLI commands: `kefu import FILE…` and `kefu import --quarantine`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from kefu.cli.common import DbOption, ShopOption, console, err_console, fail, open_db
+from kefu.io import KINDS, quarantine_line
+from kefu.store import Store
+from kefu.store.ingest import ImportReport, import_files
+
+SHOWN_QUARANTINE = 20
+PROGRESS_BYTES = 5 * 1024 * 1024  # show a progress bar above this much input…
+PROGRESS_FILES = 5  # …or for more files than this
+
+KindOption = Annotated[
+    str | None,
+    typer.Option(
+        "--kind", help="agents | messages | orders | reviews (default: detected from the file)"
+    ),
+]
+QuarantineOption = Annotated[
+    bool, typer.Option("--quarantine", help="list the rows earlier imports set aside, and why")
+]
+FilesArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="export files: Taobao/Tmall order CSV/xlsx, 千牛 chat text, canonical CSV/Parquet"
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the kefu app."""
+
+    @app.command("import")
+    def import_command(
+        files: FilesArgument = None,
+        db: DbOption = None,
+        kind: KindOption = None,
+        shop: ShopOption = None,
+        quarantine: QuarantineOption = False,
+    ) -> None:
+        """Import export files into the kefu database (each file whole or not at all; safe to repeat).
+
+        Exit status: 0 when every file was read (even with quarantined rows), 1 when a file
+        could not be read at all (nothing of that file is imported; the others are).
+        """
+        if quarantine:
+            if files:
+                fail("--quarantine lists earlier imports' rejected rows: give it without files")
+            show_quarantine(db)
+            return
+        if not files:
+            fail("give the files to import: kefu import FILE… (see docs/importers.md)")
+        if kind is not None and kind not in KINDS:
+            fail(f"--kind must be one of {', '.join(KINDS)}, not '{kind}'")
+        store = open_db(db)
+        try:
+            reports = _run(store, files, kind, shop)
+        finally:
+            store.close()
+        for report in reports:
+            print_report(report)
+        failed = [r for r in reports if not r.ok]
+        if failed:
+            if len(reports) > 1:
+                err_console.print(
+                    f"[bold red]kefu:[/] {len(failed)} of {len(reports)} files could not be read; "
+                    "the others were imported",
+                    highlight=False,
+                )
+            raise typer.Exit(1)
+
+
+def _run(store: Store, files: list[Path], kind: str | None, shop: str | None) -> list[ImportReport]:
+    size = sum(p.stat().st_size for p in files if p.is_file())
+    if size <= PROGRESS_BYTES and len(files) <= PROGRESS_FILES:
+        return import_files(store, files, kind=kind, shop=shop)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("importing", total=max(2 * size, 1))
+
+        def advance(name: str, done: int, total: int) -> None:
+            bar.update(task, description=f"importing {name}", completed=done, total=max(total, 1))
+
+        return import_files(store, files, kind=kind, shop=shop, progress=advance)
+
+
+def print_report(report: ImportReport) -> None:
+    """One file's outcome: its counts, then its quarantined rows, warnings and notes."""
+    if not report.ok:
+        err_console.print(
+            Text("kefu: ", style="bold red") + Text(f"{report.error} — nothing of it was imported")
+        )
+        return
+    table = Table(
+        title=Text(
+            f"{report.file}  ({report.kind}, {report.format}{', ' + report.encoding if report.encoding else ''})"
+        ),
+        show_header=False,
+        title_justify="left",
+    )
+    table.add_column("what")
+    table.add_column("rows", justify="right")
+    table.add_row("rows read · 读取", str(report.rows_read))
+    table.add_row("imported · 新增", str(report.imported))
+    table.add_row("updated · 更新", str(report.updated))
+    table.add_row("skipped as duplicates · 重复", str(report.duplicates))
+    table.add_row("quarantined · 隔离", str(report.quarantined))
+    table.add_row("dropped · 丢弃", str(report.dropped_total))
+    for what, n in report.dropped.items():
+        table.add_row(Text(f"  {what}"), str(n))
+    console.print(table)
+    for q in report.quarantine[:SHOWN_QUARANTINE]:
+        console.print(Text(quarantine_line(q)), soft_wrap=True)
+    if len(report.quarantine) > SHOWN_QUARANTINE:
+        more = len(report.quarantine) - SHOWN_QUARANTINE
+        console.print(Text(f"… and {more} more: kefu import --quarantine"), soft_wrap=True)
+    for w in report.warnings:
+        console.print(Text("warning: ", style="yellow") + Text(w), soft_wrap=True)
+    for n in report.notes:
+        console.print(Text("note: ", style="cyan") + Text(n), soft_wrap=True)
+
+
+def show_quarantine(db: str | None) -> None:
+    """Every quarantined row in the database: file, row, column, value and reason."""
+    store = open_db(db, must_exist=True)
+    try:
+        rows = store.quarantined()
+    finally:
+        store.close()
+    if not rows:
+        console.print("no quarantined rows")
+        return
+    table = Table(title=f"{len(rows)} quarantined rows · 隔离行", title_justify="left")
+    for name in ("file", "row", "column", "value", "reason"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        table.add_row(
+            Text(r["file"]),
+            "" if r["row_no"] is None else str(r["row_no"]),
+            Text(r["column_name"] or ""),
+            Text(r["value"] or ""),
+            Text(r["reason"]),
+        )
+    console.print(table)

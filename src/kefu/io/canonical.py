@@ -30,7 +30,14 @@ SENDERS = {
     "自动": "auto",
     "机器人": "auto",
 }
-RATINGS = {"good": "good", "neutral": "neutral", "bad": "bad", "好评": "good", "中评": "neutral", "差评": "bad"}
+RATINGS = {
+    "good": "good",
+    "neutral": "neutral",
+    "bad": "bad",
+    "好评": "good",
+    "中评": "neutral",
+    "差评": "bad",
+}
 ENUMS = {"role": ROLES, "sender": SENDERS, "rating": RATINGS}
 
 # Columns with a default when the file lacks them: present in the table so that new
@@ -58,7 +65,7 @@ def parse(
     shop: str | None,
 ) -> ParsedFile:
     """The canonical table of `kind` in `sheet`, whose header is at `sheet.rows[header_index]`."""
-    header_row, header_cells = sheet.rows[header_index]
+    _, header_cells = sheet.rows[header_index]
     names = [n.lower() for n in header_names(header_cells)]
     schema = ARROW_TYPES[kind]
     position: dict[str, int] = {}
@@ -94,7 +101,10 @@ def parse(
             col.reject(row_no, e.column, e.value, e.reason, record)
             continue
         if kind == "messages":
-            key = tuple(str(row.get(c)) for c in ("shop_id", "buyer_id", "agent_id", "sent_at", "sender", "text"))
+            key = tuple(
+                str(row.get(c))
+                for c in ("shop_id", "buyer_id", "agent_id", "sent_at", "sender", "text")
+            )
             if key in seen:
                 duplicates += 1
                 continue
@@ -102,16 +112,24 @@ def parse(
         else:
             key = tuple(str(row.get(c) or "") for c in KEY_COLUMNS[kind])
             if key in seen:
-                what = {"agents": "agent_id", "orders": "order id", "reviews": "review of order"}[kind]
+                what = {"agents": "agent_id", "orders": "order id", "reviews": "review of order"}[
+                    kind
+                ]
                 name = "agent_id" if kind == "agents" else "order_id"
                 col.reject(
-                    row_no, name, str(row[name]), f"duplicate {what}, first seen at row {seen[key]}", record
+                    row_no,
+                    name,
+                    str(row[name]),
+                    f"duplicate {what}, first seen at row {seen[key]}",
+                    record,
                 )
                 continue
             seen[key] = row_no
         col.add(row_no, row)
 
-    given = [c for c in out_cols if c in position or c in ALWAYS_GIVEN.get(kind, ()) or c == "shop_id"]
+    given = [
+        c for c in out_cols if c in position or c in ALWAYS_GIVEN.get(kind, ()) or c == "shop_id"
+    ]
     notes = []
     if ignored:
         notes.append(f"columns kefu does not use were not read: {', '.join(ignored)}")

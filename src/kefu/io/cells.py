@@ -55,7 +55,9 @@ def parse_timestamp(s: str, *, date_only_ok: bool = False) -> datetime:
         return datetime(day.year, day.month, day.day)
     try:
         frac = int((m["f"] or "0").ljust(6, "0"))
-        return datetime(day.year, day.month, day.day, int(m["H"]), int(m["M"]), int(m["S"] or 0), frac)
+        return datetime(
+            day.year, day.month, day.day, int(m["H"]), int(m["M"]), int(m["S"] or 0), frac
+        )
     except ValueError:
         raise CellError(f"'{s}' is not a time of day") from None
 

@@ -18,7 +18,17 @@ CANONICAL_SIGNATURES: dict[str, frozenset[str]] = {
     "agents": frozenset({"agent_id", "role"}),
 }
 
-TMALL_REPORT_HEADER = frozenset({"订单编号", "总金额", "买家实际支付金额", "收货地址", "订单创建时间", "订单付款时间", "退款金额"})
+TMALL_REPORT_HEADER = frozenset(
+    {
+        "订单编号",
+        "总金额",
+        "买家实际支付金额",
+        "收货地址",
+        "订单创建时间",
+        "订单付款时间",
+        "退款金额",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +101,9 @@ def unknown_header(file: str, sheet: Sheet, wanted: str | None) -> ImportFileErr
 def check_kind(file: str, wanted: str | None, found: str, what: str) -> None:
     """Refuse a file whose kind contradicts --kind."""
     if wanted is not None and wanted != found:
-        raise ImportFileError(f"{file} is {what} ({found}), not {wanted}: drop --kind or pick the right file")
+        raise ImportFileError(
+            f"{file} is {what} ({found}), not {wanted}: drop --kind or pick the right file"
+        )
 
 
 def check_kind_name(kind: str | None) -> None:

@@ -35,7 +35,9 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as e:
         # the furthest any decoding got is where the file really breaks
-        raise ImportFileError(_bad_bytes(file, data, max(utf8_error, e.start), "UTF-8 or GBK")) from None
+        raise ImportFileError(
+            _bad_bytes(file, data, max(utf8_error, e.start), "UTF-8 or GBK")
+        ) from None
 
 
 def _bad_bytes(file: str, data: bytes, offset: int, tried: str) -> str:

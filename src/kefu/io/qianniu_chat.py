@@ -108,7 +108,9 @@ def _split_clipboard(text: str, dropped: Counter[str]) -> list[_Message]:
     return messages
 
 
-def _split_web(text: str, file: str, dropped: Counter[str]) -> tuple[list[_Message], list[tuple[int, str]]]:
+def _split_web(
+    text: str, file: str, dropped: Counter[str]
+) -> tuple[list[_Message], list[tuple[int, str]]]:
     """Messages of the web history page: date lines, then blocks of time, content line(s), sender."""
     messages: list[_Message] = []
     broken: list[tuple[int, str]] = []
@@ -127,9 +129,7 @@ def _split_web(text: str, file: str, dropped: Counter[str]) -> tuple[list[_Messa
             rest.pop(0)
         if recalled and len(rest) <= 1:
             pass  # only a recall notice was there; already counted
-        elif len(rest) < 2:
-            broken.append((line_no, time_line))
-        elif day is None:
+        elif len(rest) < 2 or day is None:
             broken.append((line_no, time_line))
         else:
             t = WEB_TIME.fullmatch(time_line)
@@ -197,7 +197,9 @@ def parse(
     buyers = [m.speaker for m in messages if not is_agent(m.speaker)]
     buyers += [m.target for m in messages if m.target and not is_agent(m.target)]
     if not buyers:
-        raise ImportFileError(f"{file} has no message from a buyer and names none: nothing to attribute")
+        raise ImportFileError(
+            f"{file} has no message from a buyer and names none: nothing to attribute"
+        )
 
     def bot(account: str) -> bool:
         return account in bot_accounts or account.partition(":")[2] in bot_accounts
@@ -213,10 +215,17 @@ def parse(
             return messages[candidates[k - 1]].speaker
         return messages[candidates[k]].speaker if k < len(candidates) else None
 
-    col = Collector("messages", file, ["shop_id", "buyer_id", "agent_id", "sent_at", "sender", "text", "chars"])
+    col = Collector(
+        "messages", file, ["shop_id", "buyer_id", "agent_id", "sent_at", "sender", "text", "chars"]
+    )
     col.rows_read = len(messages) + len(broken)
     for line_no, time_line in broken:
-        col.reject(line_no, "time", time_line, "a message block needs a date line above it, its text and its sender")
+        col.reject(
+            line_no,
+            "time",
+            time_line,
+            "a message block needs a date line above it, its text and its sender",
+        )
     seen: set[tuple[object, ...]] = set()
     duplicates = placeholders = 0
     other_shop: set[str] = set()
@@ -236,7 +245,11 @@ def parse(
         else:
             sender = "buyer"
             buyer = m.speaker
-            agent = m.target if m.target and is_agent(m.target) else (nearest(humans, i) or nearest(bots, i))
+            agent = (
+                m.target
+                if m.target and is_agent(m.target)
+                else (nearest(humans, i) or nearest(bots, i))
+            )
             if agent is None:  # named only as the target of buyer messages ("tb --> 店:客服")
                 agent = next(a for a in agents if a)
         if buyer is None:

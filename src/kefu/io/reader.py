@@ -93,7 +93,12 @@ def _from_xlsx(data: bytes, file: str, kind: str | None, shop: str | None) -> Pa
 
 
 def _from_sheet(
-    sheet: Sheet, file: str, kind: str | None, shop: str | None, container: str, encoding: str | None
+    sheet: Sheet,
+    file: str,
+    kind: str | None,
+    shop: str | None,
+    container: str,
+    encoding: str | None,
 ) -> ParsedFile:
     header = find_header(sheet, file, kind)
     if header is None:
@@ -116,9 +121,16 @@ def _from_sheet(
         if container == "parquet":
             raise unknown_header(file, sheet, kind)
         return taobao_orders.parse_detail(
-            sheet, header.index, file=file, fmt=f"taobao-detail-{container}", encoding=encoding, shop=shop
+            sheet,
+            header.index,
+            file=file,
+            fmt=f"taobao-detail-{container}",
+            encoding=encoding,
+            shop=shop,
         )
     if container == "parquet":
         raise unknown_header(file, sheet, kind)
     fmt = "tmall-order-report" if header.tmall_report else f"taobao-export-{container}"
-    return taobao_orders.parse_orders(sheet, header.index, file=file, fmt=fmt, encoding=encoding, shop=shop)
+    return taobao_orders.parse_orders(
+        sheet, header.index, file=file, fmt=fmt, encoding=encoding, shop=shop
+    )

@@ -130,7 +130,14 @@ class Collector:
         record: dict[str, str] | None = None,
     ) -> None:
         self.quarantine.append(
-            Quarantined(file=self.file, row_no=row_no, column=column, value=value, reason=reason, record=record)
+            Quarantined(
+                file=self.file,
+                row_no=row_no,
+                column=column,
+                value=value,
+                reason=reason,
+                record=record,
+            )
         )
 
     def table(self) -> pa.Table:

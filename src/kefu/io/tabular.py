@@ -30,7 +30,9 @@ class Sheet:
     name: str | None
     rows: list[tuple[int, list[str]]]
     unterminated: bool = False  # text whose last line has no newline (a possibly cut-off file)
-    ragged: bool = False  # rows may stop before the header's last column (xlsx leaves out empty cells)
+    ragged: bool = (
+        False  # rows may stop before the header's last column (xlsx leaves out empty cells)
+    )
 
 
 def read_delimited(text: str, file: str) -> Sheet:

@@ -155,11 +155,23 @@ def parse_orders(
             continue
         key = (shop_id, order_id)
         if key in seen:
-            col.reject(row_no, ORDER_ID, order_id, f"duplicate order id, first seen at row {seen[key]}", record)
+            col.reject(
+                row_no,
+                ORDER_ID,
+                order_id,
+                f"duplicate order id, first seen at row {seen[key]}",
+                record,
+            )
             continue
         seen[key] = row_no
         # A trade closed after payment was refunded in full (platform-formats.md Part 1).
-        closed = bool(status and status.startswith(CLOSED) and paid_at is not None and refund == 0 and amount > 0)
+        closed = bool(
+            status
+            and status.startswith(CLOSED)
+            and paid_at is not None
+            and refund == 0
+            and amount > 0
+        )
         if closed:
             refund = amount
             closed_filled += 1
@@ -180,7 +192,16 @@ def parse_orders(
         )
 
     given = ["shop_id", "order_id", "created_at", "paid_at", "amount_fen"]
-    given += [c for c, h in (("buyer_id", BUYER), ("refund_fen", REFUND), ("items", ITEMS), ("status", STATUS)) if h in pos]
+    given += [
+        c
+        for c, h in (
+            ("buyer_id", BUYER),
+            ("refund_fen", REFUND),
+            ("items", ITEMS),
+            ("status", STATUS),
+        )
+        if h in pos
+    ]
     partial = {}
     if REFUND not in pos and closed_filled:
         partial["refund_fen"] = closed_rows
@@ -208,7 +229,9 @@ def parse_orders(
             f"{closed_filled} orders closed after payment ({CLOSED}) show no refund: counted as fully refunded"
         )
     if other_shop:
-        warnings.append(f"--shop {shop} was not used: the file names its shop {', '.join(sorted(other_shop))}")
+        warnings.append(
+            f"--shop {shop} was not used: the file names its shop {', '.join(sorted(other_shop))}"
+        )
     return ParsedFile(
         file=file,
         kind="orders",
@@ -225,7 +248,9 @@ def parse_orders(
     )
 
 
-def _paid_amount(cells: list[str], pos: dict[str, int], actual: str | None, refund: int) -> tuple[int, str | None]:
+def _paid_amount(
+    cells: list[str], pos: dict[str, int], actual: str | None, refund: int
+) -> tuple[int, str | None]:
     """What the buyer paid for a paid order, and a warning when the export's amounts disagree."""
     actual_raw = _cell(cells, pos, actual) if actual else ""
     if TOTAL in pos:
@@ -272,12 +297,16 @@ def parse_detail(
     pos = _positions(header_cells, DETAIL_COLUMNS)
     id_col = MAIN_ORDER_ID if MAIN_ORDER_ID in pos else ORDER_ID
     if QUANTITY not in pos or id_col not in pos:
-        raise ImportFileError(f"{file} has no {QUANTITY} column: a detail list needs {ORDER_ID} and {QUANTITY}")
+        raise ImportFileError(
+            f"{file} has no {QUANTITY} column: a detail list needs {ORDER_ID} and {QUANTITY}"
+        )
     width = len(header_cells)
     sums: dict[str, int] = {}
     first_row: dict[str, int] = {}
     bad: dict[str, int] = {}
-    col = Collector("orders", file, ["shop_id", "order_id", "items"] if shop else ["order_id", "items"])
+    col = Collector(
+        "orders", file, ["shop_id", "order_id", "items"] if shop else ["order_id", "items"]
+    )
     for row_no, cells in sheet.rows[header_index + 1 :]:
         col.rows_read += 1
         record = {name: cells[i] for name, i in pos.items() if i < len(cells)}
@@ -293,7 +322,13 @@ def parse_detail(
         try:
             qty = _parse(QUANTITY, _cell(cells, pos, QUANTITY), parse_count)
         except _Reject as e:
-            col.reject(row_no, e.column, e.value, f"{e.reason}; the items of order {order_id} are left unchanged", record)
+            col.reject(
+                row_no,
+                e.column,
+                e.value,
+                f"{e.reason}; the items of order {order_id} are left unchanged",
+                record,
+            )
             bad[order_id] = row_no
             continue
         sums[order_id] = sums.get(order_id, 0) + qty

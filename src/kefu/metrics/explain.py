@@ -90,9 +90,8 @@ def explain_order(store: Store, shop_id: str, order_id: str) -> OrderExplanation
         contact_s = c_s if by == "created" else p_s
         ref = created if by == "created" else paid
         msg = con.execute(
-            "SELECT sent_at, text FROM msg_s m JOIN msg USING (shop_id, buyer_id, agent_id, seq)"
-            " WHERE m.shop_id = ? AND m.buyer_id = ? AND m.agent_id = ? AND m.sent_s = ? AND m.sender = 'agent'"
-            " ORDER BY seq DESC LIMIT 1",
+            "SELECT sent_at, text FROM msg WHERE shop_id = ? AND buyer_id = ? AND agent_id = ?"
+            " AND sent_s = ? AND sender = 'agent' ORDER BY seq DESC LIMIT 1",
             [shop_id, buyer, agent, contact_s],
         ).fetchone()
         contact_at = _at(contact_s)

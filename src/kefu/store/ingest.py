@@ -98,7 +98,11 @@ def import_files(
         except ImportFileError as e:
             reports[i].error = str(e)
         except Exception as e:  # the transaction rolled back: nothing of this file is stored
-            reports[i].error = f"{pf.file} could not be written to {store.path} (nothing of it was kept): {e}"
+            reports[
+                i
+            ].error = (
+                f"{pf.file} could not be written to {store.path} (nothing of it was kept): {e}"
+            )
         tick(paths[i].name, sizes[i])
 
     _report_unknown_agents(store, parsed, reports)
@@ -108,17 +112,27 @@ def import_files(
 # -- reading --------------------------------------------------------------------------------
 
 
-def _auto_reply(store: Store, shop: str, report: ImportReport) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    values = {k: v for k, v in store.settings(shop).items() if k in ("bot_accounts", "auto_reply_prefixes")}
+def _auto_reply(
+    store: Store, shop: str, report: ImportReport
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    values = {
+        k: v
+        for k, v in store.settings(shop).items()
+        if k in ("bot_accounts", "auto_reply_prefixes")
+    }
     try:
         s = from_mapping(values)
     except SettingError as e:
-        report.warnings.append(f"shop {shop}'s setting is ignored ({e}); automatic replies use the defaults")
+        report.warnings.append(
+            f"shop {shop}'s setting is ignored ({e}); automatic replies use the defaults"
+        )
         return (), DEFAULT_AUTO_REPLY_PREFIXES
     return s.bot_accounts, s.auto_reply_prefixes
 
 
-def _read(store: Store, path: Path, kind: str | None, shop: str | None, report: ImportReport) -> ParsedFile:
+def _read(
+    store: Store, path: Path, kind: str | None, shop: str | None, report: ImportReport
+) -> ParsedFile:
     bots, prefixes = _auto_reply(store, shop, report) if shop else ((), DEFAULT_AUTO_REPLY_PREFIXES)
     pf = read_file(path, kind=kind, shop=shop, bot_accounts=bots, auto_reply_prefixes=prefixes)
     if pf.format.startswith("qianniu") and not shop and pf.table.num_rows:
@@ -127,7 +141,9 @@ def _read(store: Store, path: Path, kind: str | None, shop: str | None, report: 
         if len(shops) == 1:
             shop_bots, shop_prefixes = _auto_reply(store, shops.pop(), report)
             if (shop_bots, shop_prefixes) != (bots, prefixes):
-                pf = read_file(path, kind=kind, bot_accounts=shop_bots, auto_reply_prefixes=shop_prefixes)
+                pf = read_file(
+                    path, kind=kind, bot_accounts=shop_bots, auto_reply_prefixes=shop_prefixes
+                )
     return pf
 
 
@@ -138,14 +154,18 @@ def _merge_details(parsed: dict[int, ParsedFile], details: list[int]) -> dict[in
     the name of that order list): the detail file does not write those itself.
     """
     claimed: dict[int, dict[str, str]] = {}
-    counts: dict[str, tuple[int, int]] = {}  # order id → (items, detail file index); first file wins
+    counts: dict[
+        str, tuple[int, int]
+    ] = {}  # order id → (items, detail file index); first file wins
     for d in details:
         t = parsed[d].table
-        for oid, n in zip(t.column("order_id").to_pylist(), t.column("items").to_pylist(), strict=True):
+        for oid, n in zip(
+            t.column("order_id").to_pylist(), t.column("items").to_pylist(), strict=True
+        ):
             counts.setdefault(oid, (n, d))
     if not counts:
         return claimed
-    for i, pf in parsed.items():
+    for pf in parsed.values():
         if pf.kind != "orders" or pf.updates_only or not pf.table.num_rows:
             continue
         ids = pf.table.column("order_id").to_pylist()
@@ -174,7 +194,9 @@ def _merge_details(parsed: dict[int, ParsedFile], details: list[int]) -> dict[in
             pos = pf.table.column_names.index("items")
             pf.table = pf.table.set_column(pos, "items", pa.array(items, type=pa.int32()))
             pf.partial["items"] = mask
-            pf.notes.append(f"item counts of {sum(mask)} orders come from the detail list imported with it")
+            pf.notes.append(
+                f"item counts of {sum(mask)} orders come from the detail list imported with it"
+            )
     return claimed
 
 
@@ -190,7 +212,12 @@ def _sha256(path: Path) -> str:
 
 
 def _write_file(
-    store: Store, path: Path, pf: ParsedFile, report: ImportReport, shop: str | None, claimed: dict[str, str]
+    store: Store,
+    path: Path,
+    pf: ParsedFile,
+    report: ImportReport,
+    shop: str | None,
+    claimed: dict[str, str],
 ) -> None:
     report.kind, report.format, report.encoding = pf.kind, pf.format, pf.encoding
     report.rows_read = pf.rows_read
@@ -203,7 +230,8 @@ def _write_file(
         import_id = store.next_import_id()
         # the same content imported again replaces its earlier quarantine, never repeats it
         store.con.execute(
-            "DELETE FROM quarantine WHERE import_id IN (SELECT import_id FROM import_log WHERE sha256 = ?)", [sha]
+            "DELETE FROM quarantine WHERE import_id IN (SELECT import_id FROM import_log WHERE sha256 = ?)",
+            [sha],
         )
         if pf.updates_only:
             counts = _write_detail(store, pf, shop, claimed, quarantine, report)
@@ -283,11 +311,18 @@ def _write_group(store: Store, kind: str, table: pa.Table, given: list[str]) -> 
 def _existing(store: Store, kind: str, table: pa.Table) -> pa.Array:
     """For each row of `table`, whether a record with its identity is already stored."""
     keys = list(KEYS[kind])
-    stage = table.select(keys).append_column("_kefu_row", pa.array(range(table.num_rows), type=pa.int64()))
+    stage = table.select(keys).append_column(
+        "_kefu_row", pa.array(range(table.num_rows), type=pa.int64())
+    )
     store.con.register("_kefu_keys", stage)
     try:
         on = " AND ".join(f"s.{k} = t.{k}" for k in keys)
-        found = {r[0] for r in store.con.execute(f"SELECT s._kefu_row FROM _kefu_keys s SEMI JOIN {kind} t ON {on}").fetchall()}
+        found = {
+            r[0]
+            for r in store.con.execute(
+                f"SELECT s._kefu_row FROM _kefu_keys s SEMI JOIN {kind} t ON {on}"
+            ).fetchall()
+        }
     finally:
         store.con.unregister("_kefu_keys")
     return pa.array([r in found for r in range(table.num_rows)], type=pa.bool_())
@@ -322,7 +357,9 @@ def _orders_by_id(store: Store, order_ids: list[str], shop: str | None) -> dict[
     return out
 
 
-def _review_shops(store: Store, pf: ParsedFile, quarantine: list[Quarantined]) -> tuple[pa.Table, list[int]]:
+def _review_shops(
+    store: Store, pf: ParsedFile, quarantine: list[Quarantined]
+) -> tuple[pa.Table, list[int]]:
     """Reviews with their shop: given by the file or --shop, else the shop of their order."""
     t = pf.table
     shops = t.column("shop_id").to_pylist() if "shop_id" in t.column_names else [None] * t.num_rows
@@ -345,10 +382,21 @@ def _review_shops(store: Store, pf: ParsedFile, quarantine: list[Quarantined]) -
             else f"order {oid} is in several shops ({', '.join(owners)}): give --shop"
         )
         quarantine.append(
-            Quarantined(file=pf.file, row_no=pf.source_rows[r], column="order_id", value=oid, reason=reason, record=_record(pf, r))
+            Quarantined(
+                file=pf.file,
+                row_no=pf.source_rows[r],
+                column="order_id",
+                value=oid,
+                reason=reason,
+                record=_record(pf, r),
+            )
         )
     shop_col = pa.array(shops, type=pa.string())
-    t = t.set_column(t.column_names.index("shop_id"), "shop_id", shop_col) if "shop_id" in t.column_names else t.append_column("shop_id", shop_col)
+    t = (
+        t.set_column(t.column_names.index("shop_id"), "shop_id", shop_col)
+        if "shop_id" in t.column_names
+        else t.append_column("shop_id", shop_col)
+    )
     if "shop_id" not in pf.columns:
         pf.columns = ["shop_id", *pf.columns]
     return t.take(pa.array(keep, type=pa.int64())), keep
@@ -370,7 +418,9 @@ def _write_detail(
     rest = [r for r, oid in enumerate(ids) if oid not in claimed]
     if claimed:
         lists = ", ".join(sorted(set(claimed.values())))
-        report.notes.append(f"item counts of {len(ids) - len(rest)} orders were given to {lists}, imported with it")
+        report.notes.append(
+            f"item counts of {len(ids) - len(rest)} orders were given to {lists}, imported with it"
+        )
     found = _orders_by_id(store, [ids[r] for r in rest], shop)
     out_shop: list[str] = []
     out_id: list[str] = []
@@ -409,7 +459,9 @@ def _write_detail(
 # -- after the files ------------------------------------------------------------------------
 
 
-def _report_unknown_agents(store: Store, parsed: dict[int, ParsedFile], reports: list[ImportReport]) -> None:
+def _report_unknown_agents(
+    store: Store, parsed: dict[int, ParsedFile], reports: list[ImportReport]
+) -> None:
     """Once per import: sub-accounts chatting in messages that the agents table does not list."""
     messages = [i for i, pf in parsed.items() if pf.kind == "messages" and reports[i].ok]
     if not messages:

@@ -89,6 +89,9 @@ DECISIONS: tuple[str, ...] = (
     "a null agent name falls back to the agent_id; the team row is named '团队'.",
     "'paid' attribution credits the latest contact at or before paid_at.",
     "the shop's month range comes from message sent_at and order created_at only.",
+    "records repeated with the same identity (§3) count once: the last one stands.",
+    "an order paid exactly at t0 is not a repurchase (the window (t0, t0 + 90 d] is open).",
+    "silent orders count in the month of created_at under every attribution_rule.",
 )
 
 # §2 Session: "at equal times buyer before auto before agent, then by text".
@@ -238,8 +241,8 @@ def _sessionize(messages: pd.DataFrame, gap_minutes: float) -> pd.DataFrame:
     m["is_buyer"] = m["sender"].eq("buyer")
     m["is_agent"] = m["sender"].eq("agent")
     buyers_so_far = m.groupby("session")["is_buyer"].cumsum()
-    # an agent message that follows a buyer message makes the session a reception
-    m["answers_buyer"] = m["is_agent"] & (buyers_so_far - m["is_buyer"].astype(int) > 0)
+    # "A session in which an agent message follows a buyer message" is a reception.
+    m["answers_buyer"] = m["is_agent"] & (buyers_so_far > 0)
 
     # §3 avg_response_s: "a turn is a maximal run of consecutive buyer messages in a
     # session (auto messages do not break a run); its response time is the seconds from

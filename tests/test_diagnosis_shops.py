@@ -165,3 +165,43 @@ def test_builders_hold_the_parts_together() -> None:
     assert m.team["inquiring_buyers"] == 1600
     src: KpiSource = MemoryKpis({MONTH: m})
     assert list(src.shop_months(SHOP, [MONTH])) == [MONTH]
+
+
+STORY_MONTHS = [f"{2023 + (5 + i) // 12}-{(5 + i) % 12 + 1:02d}" for i in range(16)]
+SEASON = [1.0, 1.1, 0.9, 1.2, 1.4, 1.8, 1.0, 0.8, 0.9, 1.0, 1.1, 1.2, 1.0, 0.9, 1.0, 1.1]
+SWING = [1.6, 0.5, 1.3, 0.6, 1.5, 0.7, 1.4, 0.5, 1.6, 0.6, 1.2, 0.5, 1.5, 0.7, 1.3, 1.0]
+
+
+def story() -> dict[str, ShopMonth]:
+    """Sixteen months of a seven-agent shop that shows every judgement in its last month.
+
+    2024-09: 甲 best and steady; 乙 high conversion, low spend, erratic; 丙 low conversion,
+    high spend, a slow typist; 丁 both low since 2024-06 with a thin July (a screening review);
+    戊 borderline; 己 new, too few inquiries; 庚 sells as much as 甲 from twice the inquiries,
+    overloaded (question 1 pair with 甲).
+    """
+    out = {}
+    for i, m in enumerate(STORY_MONTHS):
+        s, e = SEASON[i], SWING[i]
+        ding = (
+            agent("丁", 300, 30, 10000)
+            if m in ("2024-06", "2024-08", "2024-09")
+            else agent("丁", 20, 2, 10000)
+            if m == "2024-07"
+            else agent("丁", 300, 84, 20000)
+        )
+        agents = [
+            agent("甲", round(300 * s), round(135 * s), 30000, items=round(135 * s * 1.8),
+                  active_days=22, peak_day_inquiries=round(300 * s / 22 * 1.6) + 8),
+            agent("乙", round(300 * s * e), round(135 * s * e), 12000, items=round(135 * s * e)),
+            agent("丙", 300, 45, 35000, cpm=30, avg_response_s=60, slow_share=0.3),
+            ding,
+            agent("戊", 200, 56, 20000),
+            agent("庚", round(600 * s), round(135 * s), 30000, load=5.0, active_days=22,
+                  hours={h: 1 for h in range(9, 24)}),
+        ]  # fmt: skip
+        if m == "2024-09":
+            agents.append(agent("己", 12, 3, 20000))
+        credited = sum(a.parts["net_sales_fen"] for a in agents)
+        out[m] = shop(agents, m, silent_sales_fen=credited // 9)
+    return out

@@ -6,7 +6,7 @@ row-by-row re-derivation of sessions and attribution.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -694,6 +694,29 @@ def test_shops_are_separate():
     assert result[("T", "2024-03")]["silent_orders"] == 1
 
 
+def test_records_repeated_with_the_same_identity_count_once():
+    result = run(
+        [agent(A)],
+        [*INQUIRY, *INQUIRY],
+        [
+            order("o1", "B", "2024-03-11 08:00:00", amount=1),
+            order("o1", "B", "2024-03-11 08:00:00", amount=300),  # updated: the last stands
+        ],
+        [review("o1", "bad"), review("o1", "good")],
+    )
+    a = row(result, "2024-03")
+    assert (a["buyer_messages"], a["agent_messages"], a["orders"], a["sales_fen"]) == (1, 1, 1, 300)
+    assert (a["reviews"], a["good_reviews"]) == (1, 1)
+
+
+def test_date_objects_and_object_columns_are_accepted():
+    a, m, o, r = frames([agent(A)], INQUIRY, [order("o1", "B", "2024-03-11 08:00:00")])
+    a["hired_on"] = [date(2024, 3, 1)]
+    m = m.astype({"shop_id": object, "buyer_id": object, "agent_id": object})
+    result = ref.compute(a, m, o, r)
+    assert result[("S", "2024-03")]["agents"][A]["orders"] == 1
+
+
 def test_empty_inputs():
     assert run() == {}
     assert run([agent(A)]) == {}
@@ -706,8 +729,8 @@ def test_empty_inputs():
 RANK = {"buyer": 0, "auto": 1, "agent": 2}
 
 
-def naive(agents, messages, orders):
-    """Sessions, inquiries and credits the slow obvious way (default settings)."""
+def naive(agents, messages, orders, rule="order", days=1, lookback=15):
+    """Sessions, inquiries and credits the slow obvious way."""
     roles = {(a[0], a[1]): a[3] for a in agents}
     paid = [o for o in orders if o[4] is not None and o[2] is not None]
     msgs = sorted(messages, key=lambda m: (m[0], m[1], m[2], m[3], RANK[m[4]], m[5]))
@@ -725,7 +748,9 @@ def naive(agents, messages, orders):
         reception = "buyer" in senders and "agent" in senders[senders.index("buyer") :]
         start = sess[0][3]
         recent = any(
-            o[0] == sess[0][0] and o[2] == sess[0][1] and start - timedelta(days=15) <= o[4] < start
+            o[0] == sess[0][0]
+            and o[2] == sess[0][1]
+            and start - timedelta(days=lookback) <= o[4] < start
             for o in paid
         )
         shop, buyer, agent_id = sess[0][:3]
@@ -735,21 +760,30 @@ def naive(agents, messages, orders):
             inquiring.add((shop, agent_id, start.strftime("%Y-%m"), buyer))
     credited: dict[tuple[str, str, str], int] = {}
     silent = 0
-    for o in paid:
+
+    def credit(o, when):
         contacts = [
             (m[3], m[2], sess[0][3])
             for sess in inquiries
             for m in sess
-            if m[4] == "agent" and m[0] == o[0] and m[1] == o[2] and m[3] <= o[3]
+            if m[4] == "agent" and m[0] == o[0] and m[1] == o[2] and m[3] <= when
         ]
-        if contacts:
-            at = max(c[0] for c in contacts)
-            _, agent_id, start = min(c for c in contacts if c[0] == at)
-            if (o[3].date() - at.date()).days <= 1:
-                key = (o[0], agent_id, start.strftime("%Y-%m"))
-                credited[key] = credited.get(key, 0) + o[5]
-                continue
-        silent += o[5]
+        if not contacts:
+            return None
+        at = max(c[0] for c in contacts)
+        _, agent_id, start = min(c for c in contacts if c[0] == at)
+        if (when.date() - at.date()).days > days:
+            return None
+        return (o[0], agent_id, start.strftime("%Y-%m"))
+
+    for o in paid:
+        key = credit(o, o[4] if rule == "paid" else o[3])
+        if key is None and rule == "order_first":
+            key = credit(o, o[4])
+        if key is None:
+            silent += o[5]
+        else:
+            credited[key] = credited.get(key, 0) + o[5]
     per_agent_month: dict[tuple[str, str, str], int] = {}
     for shop, agent_id, month, _ in inquiring:
         key = (shop, agent_id, month)
@@ -792,11 +826,21 @@ order_st = st.builds(
 @given(
     messages=st.lists(message_st, max_size=30, unique_by=lambda m: m[:6]),
     orders=st.lists(order_st, max_size=8, unique_by=lambda o: o[1]),
+    rule=st.sampled_from(["order", "paid", "order_first"]),
+    days=st.integers(0, 2),
+    lookback=st.sampled_from([0, 1, 2, 15]),
 )
-def test_agrees_with_naive_derivation(messages, orders):
+def test_agrees_with_naive_derivation(messages, orders, rule, days, lookback):
     agents = [agent("S:a"), agent("S:b"), agent("S:c", "aftersale")]
-    result = run(agents, messages, orders)
-    sessions, inquiring, credited, silent = naive(agents, messages, orders)
+    result = run(
+        agents,
+        messages,
+        orders,
+        attribution_rule=rule,
+        attribution_days=days,
+        aftersale_lookback_days=lookback,
+    )
+    sessions, inquiring, credited, silent = naive(agents, messages, orders, rule, days, lookback)
     keyed = {
         (shop, agent_id, month): r
         for (shop, month), v in result.items()

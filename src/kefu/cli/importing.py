@@ -107,13 +107,12 @@ def print_report(report: ImportReport) -> None:
             Text("kefu: ", style="bold red") + Text(f"{report.error} — nothing of it was imported")
         )
         return
-    table = Table(
-        title=Text(
-            f"{report.file}  ({report.kind}, {report.format}{', ' + report.encoding if report.encoding else ''})"
-        ),
-        show_header=False,
-        title_justify="left",
+    encoding = f", {report.encoding}" if report.encoding else ""
+    heading = Text(report.file, style="bold") + Text(
+        f"  ({report.kind}, {report.format}{encoding})"
     )
+    console.print(heading, soft_wrap=True)
+    table = Table(show_header=False)
     table.add_column("what")
     table.add_column("rows", justify="right")
     table.add_row("rows read · 读取", str(report.rows_read))
@@ -132,8 +131,8 @@ def print_report(report: ImportReport) -> None:
         console.print(Text(f"… and {more} more: kefu import --quarantine"), soft_wrap=True)
     for w in report.warnings:
         console.print(Text("warning: ", style="yellow") + Text(w), soft_wrap=True)
-    for n in report.notes:
-        console.print(Text("note: ", style="cyan") + Text(n), soft_wrap=True)
+    for note in report.notes:
+        console.print(Text("note: ", style="cyan") + Text(note), soft_wrap=True)
 
 
 def show_quarantine(db: str | None) -> None:

@@ -1,9 +1,518 @@
-"""CLI commands: pay (placeholder until its issue lands)."""
+"""CLI commands: pay, pay compare, payslip, payroll run|approve|diff|list, plan test|check."""
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from kefu.cli.common import (
+    DbOption,
+    LangOption,
+    ShopOption,
+    check_lang,
+    check_month,
+    console,
+    err_console,
+    fail,
+    open_db,
+    resolve_shop,
+)
+from kefu.metrics.table import KpiSource
+from kefu.pay.compute import ORDER, MonthPay
+from kefu.pay.plan import Plan, PlanError, load_plan
+from kefu.pay.text import Text, component_label, money, percent
+from kefu.store import Store
+from kefu.store.database import StoreError
+from kefu.store.payroll import PayrollRuns
+
+PlanOption = Annotated[str, typer.Option("--plan", help="seed, growth, midyear, or a plan file")]
+
+
+def kpi_source(store: Store) -> KpiSource:
+    """The KPI months of the store (the metrics engine), imported only when needed."""
+    try:
+        from kefu.metrics.engine import StoreKpis  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        fail("the metrics engine (kefu.metrics.engine) is not available in this build")
+    source: KpiSource = StoreKpis(store)
+    return source
+
+
+def today() -> date:
+    return date.today()
+
+
+def _plan(ref: str) -> Plan:
+    try:
+        return load_plan(ref)
+    except PlanError as e:
+        fail(str(e))
+
+
+def _warn(warnings: tuple[Text, ...] | list[Text], lang: str) -> None:
+    for w in warnings:
+        err_console.print(
+            f"[yellow]{'注意' if lang == 'zh' else 'warning'}:[/] {w[lang]}", highlight=False
+        )
+
+
+def _share(pay: MonthPay) -> str:
+    s = pay.share
+    return "—" if s is None else percent(s)
+
+
+def _pay_table(pay: MonthPay, lang: str, title: str) -> Table:
+    zh = lang == "zh"
+    comps = [c for c in ORDER if any(x.component == c for a in pay.agents for x in a.lines)]
+    table = Table(title=title, show_footer=True)
+    table.add_column("客服" if zh else "agent", footer="合计" if zh else "total")
+    table.add_column("姓名" if zh else "name")
+    for c in comps:
+        total = sum(x.amount_fen for a in pay.agents for x in a.lines if x.component == c)
+        table.add_column(component_label(c, lang), justify="right", footer=money(total))
+    table.add_column("合计" if zh else "total", justify="right", footer=money(pay.total_fen))
+    for a in pay.agents:
+        cells = []
+        for c in comps:
+            lines = [x for x in a.lines if x.component == c]
+            if not lines:
+                cells.append("")
+                continue
+            amount = money(sum(x.amount_fen for x in lines))
+            if any(x.status == "withheld" for x in lines):
+                amount += " *"
+            cells.append(amount)
+        table.add_row(a.agent_id, a.name, *cells, money(a.total_fen))
+    return table
+
+
+def _print_pay(pay: MonthPay, plan: Plan, lang: str) -> None:
+    zh = lang == "zh"
+    console.print(_pay_table(pay, lang, f"{pay.shop_id} {pay.month} — {plan.label(lang)}"))
+    if any(x.status == "withheld" for a in pay.agents for x in a.lines):
+        console.print(
+            "* 数据不足, 暂不发放 (见 kefu payslip)" if zh else "* withheld (see kefu payslip)"
+        )
+    console.print(
+        f"{'工资占本月净销售额' if zh else 'payroll share of net sales'}: {_share(pay)}"
+        f" ({money(pay.total_fen)} / {money(pay.paid_net_sales_fen)})",
+        highlight=False,
+    )
+
+
+def _compute(store: Store, plan: Plan, shop: str, month: str) -> tuple[MonthPay, list[Text]]:
+    from kefu.pay.runs import prepare
+
+    try:
+        runs = PayrollRuns(store).all(shop)
+        prepared = prepare(plan, shop, month, kpi_source(store), runs, today())
+    except PlanError as e:
+        fail(str(e))
+    return prepared.pay, list(prepared.warnings)
+
+
+# -- kefu pay -------------------------------------------------------------------------------------
+pay_app = typer.Typer(
+    help="Pay per agent for a month under a plan (computed, not stored). Subcommand: compare.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+@pay_app.callback()
+def pay(
+    ctx: typer.Context,
+    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM")] = None,
+    plan: Annotated[
+        str, typer.Option("--plan", help="seed, growth, midyear, or a plan file")
+    ] = "seed",
+    shop: ShopOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or xlsx")] = "table",
+    out: Annotated[Path | None, typer.Option("--out", help="the .xlsx file to write")] = None,
+    lang: LangOption = "zh",
+    db: DbOption = None,
+) -> None:
+    """Compute each agent's pay for a month (not stored: see kefu payroll run)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if month is None:
+        fail("--month is required (kefu pay --month 2024-09 --plan seed)")
+    check_month(month)
+    check_lang(lang)
+    if fmt not in ("table", "json", "xlsx"):
+        fail(f"--format must be table, json or xlsx, not '{fmt}'")
+    the_plan = _plan(plan)
+    with open_db(db, must_exist=True) as store:
+        shop_id = resolve_shop(store, shop)
+        result, warnings = _compute(store, the_plan, shop_id, month)
+    _warn(warnings, lang)
+    if fmt == "json":
+        typer.echo(json.dumps(result.to_json(lang), ensure_ascii=False, indent=2))
+    elif fmt == "xlsx":
+        from kefu.pay.export import write_xlsx
+
+        path = out or Path(f"pay-{shop_id}-{month}.xlsx".replace(":", "_").replace("/", "_"))
+        write_xlsx(result, path, lang)
+        console.print(f"{'已写入' if lang == 'zh' else 'wrote'} {path}", highlight=False)
+    else:
+        _print_pay(result, the_plan, lang)
+
+
+@pay_app.command("compare")
+def pay_compare(
+    plans: Annotated[list[str], typer.Option("--plan", help="a plan (give two or more)")],
+    start: Annotated[str, typer.Option("--from", help="first month, YYYY-MM")],
+    end: Annotated[str, typer.Option("--to", help="last month, YYYY-MM")],
+    shop: ShopOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    lang: LangOption = "zh",
+    db: DbOption = None,
+) -> None:
+    """What each plan would have paid per agent and in total, the difference, and the cost."""
+    from kefu.pay.compare import compare
+
+    check_month(start)
+    check_month(end)
+    check_lang(lang)
+    if start > end:
+        fail(f"--from {start} is after --to {end}")
+    if len(plans) < 2:
+        fail("give at least two plans: --plan seed --plan my-plan.yaml")
+    if fmt not in ("table", "json"):
+        fail(f"--format must be table or json, not '{fmt}'")
+    loaded = [_plan(p) for p in plans]
+    with open_db(db, must_exist=True) as store:
+        shop_id = resolve_shop(store, shop)
+        try:
+            result = compare(loaded, shop_id, start, end, kpi_source(store))
+        except PlanError as e:
+            fail(str(e))
+    if fmt == "json":
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    zh = lang == "zh"
+    table = Table(title=f"{shop_id} {start}–{end}", show_footer=True)
+    table.add_column("客服" if zh else "agent", footer="合计" if zh else "total")
+    table.add_column("姓名" if zh else "name")
+    for i, name in enumerate(result.plans):
+        table.add_column(name, justify="right", footer=money(result.totals[i]))
+    for name in result.plans[1:]:
+        i = result.plans.index(name)
+        table.add_column(
+            f"{name} − {result.plans[0]}",
+            justify="right",
+            footer=_signed(result.totals[i] - result.totals[0]),
+        )
+    for a in result.agents:
+        table.add_row(
+            a.agent_id,
+            a.name,
+            *[money(x) for x in a.totals],
+            *[_signed(d) for d in a.deltas[1:]],
+        )
+    console.print(table)
+    for name, share in zip(result.plans, result.shares(), strict=True):
+        console.print(
+            f"{name}: {'工资占净销售额' if zh else 'payroll share of net sales'}"
+            f" {'—' if share is None else percent(share)}",
+            highlight=False,
+        )
+
+
+def _signed(fen: int) -> str:
+    return ("+" if fen > 0 else "") + money(fen)
+
+
+# -- kefu payslip ---------------------------------------------------------------------------------
+def payslip(
+    month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
+    agent: Annotated[str, typer.Option("--agent", help="the agent's id (sub-account)")],
+    plan: Annotated[
+        str | None,
+        typer.Option(
+            "--plan", help="compute with this plan (default: the approved run, else seed)"
+        ),
+    ] = None,
+    run: Annotated[
+        int | None, typer.Option("--run", help="the payslip of this payroll run")
+    ] = None,
+    shop: ShopOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="text or html")] = "text",
+    lang: LangOption = "zh",
+    db: DbOption = None,
+) -> None:
+    """One agent's payslip: every line, every gate with both numbers, the tier breakdown."""
+    from kefu.pay.payslip import payslip_html, payslip_text
+    from kefu.pay.plan import parse_plan
+
+    check_month(month)
+    check_lang(lang)
+    if fmt not in ("text", "html"):
+        fail(f"--format must be text or html, not '{fmt}'")
+    zh = lang == "zh"
+    with open_db(db, must_exist=True) as store:
+        shop_id = resolve_shop(store, shop)
+        runs = PayrollRuns(store)
+        record = runs.get(run) if run is not None else None
+        if run is not None and record is None:
+            fail(f"no payroll run {run} (kefu payroll list)")
+        if record is None and plan is None:
+            record = runs.approved_for(shop_id, month)
+        if record is not None:
+            if record.month != month or record.shop_id != shop_id:
+                fail(
+                    f"run {record.run_id} is for {record.shop_id} {record.month}, not {shop_id} {month}"
+                )
+            result = MonthPay.from_record(record.results)
+            the_plan = parse_plan(record.plan_text, record.plan_source)
+            state = (
+                ("已审批" if zh else "approved")
+                if record.approved
+                else ("未审批" if zh else "not approved")
+            )
+            source = (
+                f"第 {record.run_id} 次核算({state}), {record.created_at:%Y-%m-%d %H:%M}"
+                if zh
+                else f"payroll run {record.run_id} ({state}), {record.created_at:%Y-%m-%d %H:%M}"
+            )
+        else:
+            the_plan = _plan(plan or "seed")
+            result, warnings = _compute(store, the_plan, shop_id, month)
+            _warn(warnings, lang)
+            source = (
+                "按现有数据试算, 尚未核算入账"
+                if zh
+                else "computed from the data now; not a payroll run"
+            )
+    who = result.agent(agent)
+    if who is None:
+        paid = ", ".join(a.agent_id for a in result.agents) or ("无" if zh else "none")
+        fail(f"{agent} is not paid for {month} ({'paid' if not zh else '本月计薪'}: {paid})")
+    render = payslip_html if fmt == "html" else payslip_text
+    typer.echo(render(result, who, lang, the_plan.label(lang), source), nl=False)
+
+
+# -- kefu payroll ---------------------------------------------------------------------------------
+payroll_app = typer.Typer(
+    help="Payroll runs: stored, approved (locked), diffed, listed.", no_args_is_help=True
+)
+
+
+@payroll_app.command("run")
+def payroll_run(
+    month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
+    plan: PlanOption = "seed",
+    shop: ShopOption = None,
+    lang: LangOption = "zh",
+    db: DbOption = None,
+) -> None:
+    """Compute and store a payroll run (approve it with kefu payroll approve RUN)."""
+    from kefu.pay.runs import prepare, store_run
+
+    check_month(month)
+    check_lang(lang)
+    the_plan = _plan(plan)
+    with open_db(db, must_exist=True) as store:
+        shop_id = resolve_shop(store, shop)
+        runs = PayrollRuns(store)
+        done = runs.approved_for(shop_id, month)
+        if done is not None:
+            fail(
+                f"{shop_id} {month} has approved run {done.run_id}, which never changes;"
+                f" later differences go into the next month's run as clawback lines"
+                f" (kefu payroll diff {done.run_id} shows them)"
+            )
+        try:
+            prepared = prepare(
+                the_plan, shop_id, month, kpi_source(store), runs.all(shop_id), today()
+            )
+        except PlanError as e:
+            fail(str(e))
+        record = store_run(runs, prepared, datetime.now())
+    _warn(prepared.warnings, lang)
+    _print_pay(prepared.pay, the_plan, lang)
+    zh = lang == "zh"
+    console.print(
+        f"{'已保存核算' if zh else 'stored payroll run'} {record.run_id}"
+        f" ({'方案' if zh else 'plan'} {the_plan.name} {the_plan.version}, sha256 {record.plan_sha256[:12]};"
+        f" {'输入' if zh else 'inputs'} {record.inputs_sha256[:12]}). "
+        + (
+            f"审批: kefu payroll approve {record.run_id}"
+            if zh
+            else f"approve: kefu payroll approve {record.run_id}"
+        ),
+        highlight=False,
+    )
+
+
+@payroll_app.command("approve")
+def payroll_approve(
+    run: Annotated[int, typer.Argument(help="the run's number (kefu payroll list)")],
+    lang: LangOption = "zh",
+    db: DbOption = None,
+) -> None:
+    """Approve a run: it is locked and never changes again."""
+    check_lang(lang)
+    with open_db(db, must_exist=True) as store:
+        try:
+            record = PayrollRuns(store).approve(run, datetime.now())
+        except StoreError as e:
+            fail(str(e))
+    console.print(
+        f"{'已审批核算' if lang == 'zh' else 'approved run'} {record.run_id}: {record.shop_id}"
+        f" {record.month} {money(record.total_fen)}",
+        highlight=False,
+    )
+
+
+@payroll_app.command("diff")
+def payroll_diff(
+    run: Annotated[int, typer.Argument(help="the run's number")],
+    lang: LangOption = "zh",
+    db: DbOption = None,
+) -> None:
+    """What recomputing a run's month with today's data (same plan) would change."""
+    from kefu.pay.runs import diff
+
+    check_lang(lang)
+    zh = lang == "zh"
+    with open_db(db, must_exist=True) as store:
+        runs = PayrollRuns(store)
+        record = runs.get(run)
+        if record is None:
+            fail(f"no payroll run {run} (kefu payroll list)")
+        try:
+            now, changes = diff(record, kpi_source(store), runs.all(record.shop_id))
+        except PlanError as e:
+            fail(str(e))
+    if not changes:
+        console.print(
+            f"{'无变化' if zh else 'no change'}: {record.month} {money(record.total_fen)}",
+            highlight=False,
+        )
+        return
+    table = Table(title=f"{'核算' if zh else 'run'} {run}: {record.shop_id} {record.month}")
+    for h in (
+        ("客服", "agent"),
+        ("项目", "component"),
+        ("已存", "stored"),
+        ("重算", "now"),
+        ("差额", "change"),
+    ):
+        table.add_column(
+            h[0] if zh else h[1], justify="right" if h[1] in ("stored", "now", "change") else "left"
+        )
+    for c in changes:
+        table.add_row(
+            c.agent_id,
+            component_label(c.component, lang),
+            money(c.stored_fen),
+            money(c.now_fen),
+            _signed(c.delta_fen),
+        )
+    console.print(table)
+    console.print(
+        f"{'合计' if zh else 'total'}: {money(record.total_fen)} → {money(now.total_fen)}"
+        f" ({_signed(now.total_fen - record.total_fen)})",
+        highlight=False,
+    )
+    if record.approved:
+        console.print(
+            "该核算已审批, 不会改变; 差额将作为追溯调整计入下一次核算"
+            if zh
+            else "this run is approved and will not change; the differences go into the next run as clawback lines"
+        )
+
+
+@payroll_app.command("list")
+def payroll_list(shop: ShopOption = None, lang: LangOption = "zh", db: DbOption = None) -> None:
+    """Every payroll run, with its plan, total and approval."""
+    check_lang(lang)
+    zh = lang == "zh"
+    with open_db(db, must_exist=True) as store:
+        runs = PayrollRuns(store).all(shop)
+    table = Table()
+    for h in (
+        ("核算", "run"),
+        ("店铺", "shop"),
+        ("月份", "month"),
+        ("方案", "plan"),
+        ("合计", "total"),
+        ("创建", "created"),
+        ("审批", "approved"),
+    ):
+        table.add_column(
+            h[0] if zh else h[1], justify="right" if h[1] in ("run", "total") else "left"
+        )
+    for r in runs:
+        table.add_row(
+            str(r.run_id),
+            r.shop_id,
+            r.month,
+            f"{r.plan_name} {r.plan_version}".strip(),
+            money(r.total_fen),
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+            f"{r.approved_at:%Y-%m-%d %H:%M}" if r.approved_at else "—",
+        )
+    console.print(table)
+
+
+# -- kefu plan ------------------------------------------------------------------------------------
+plan_app = typer.Typer(help="Pay plans: check plan files, run payslip cases.", no_args_is_help=True)
+
+
+@plan_app.command("test")
+def plan_test(
+    files: Annotated[list[Path], typer.Argument(help="payslip case files (.yaml)")],
+) -> None:
+    """Run payslip cases (plan, period, input metrics, expected lines); exit 1 if any fails."""
+    from kefu.pay.cases import run_file
+
+    failed = total = 0
+    for f in files:
+        for r in run_file(f):
+            total += 1
+            if r.ok:
+                console.print(f"[green]✓[/] {f}: {r.case.name}", highlight=False)
+            else:
+                failed += 1
+                console.print(f"[red]✗[/] {f}: {r.case.name}", highlight=False)
+                for p in r.problems:
+                    console.print(f"    {p}", highlight=False)
+    console.print(f"{total - failed} passed, {failed} failed", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@plan_app.command("check")
+def plan_check(
+    plans: Annotated[list[str], typer.Argument(help="plan files or shipped names")],
+) -> None:
+    """Load plan files and report the first error of each (file, key, reason)."""
+    bad = 0
+    for ref in plans:
+        try:
+            p = load_plan(ref)
+        except PlanError as e:
+            bad += 1
+            err_console.print(f"[red]✗[/] {e}", highlight=False)
+            continue
+        since = ", ".join(v.since.isoformat() for v in p.versions)
+        console.print(
+            f"[green]✓[/] {ref}: {p.name} {p.version} (versions from {since})", highlight=False
+        )
+    if bad:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the kefu app."""
+    app.add_typer(pay_app, name="pay")
+    app.command("payslip")(payslip)
+    app.add_typer(payroll_app, name="payroll")
+    app.add_typer(plan_app, name="plan")

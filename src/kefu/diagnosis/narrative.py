@@ -185,10 +185,10 @@ def stability_text(s: Stability, lang: str, min_months: int) -> str:
         return say("stability.insufficient_data", lang, n=len(s.months), min=min_months)
     breaking = ", ".join(m.month for m in s.months if m.breaks) or say("none", lang)
     return say(
-        f"stability.{s.cls}",
+        f"stability.{s.reason}",
         lang,
         r=num(s.correlation),
         beta=num(s.beta),
-        cv=num(s.share_cv),
+        u=pct(s.unexplained_cv),
         months=breaking,
     )

@@ -170,44 +170,34 @@ REGISTRY: tuple[Setting, ...] = (
         help_en="question 2: months with enough data needed before classifying",
     ),
     Setting(
-        "steady_min_correlation",
-        Fraction(1, 2),
-        "number",
-        low=-1,
-        high=1,
-        optional=False,
-        help_zh="问题2: 与店铺月净销售额的相关系数至少为此值才算稳定",
-        help_en="question 2: correlation with the shop's monthly net sales needed to be steady",
-    ),
-    Setting(
-        "steady_max_share_cv",
+        "steady_max_unexplained_cv",
         Fraction(1, 4),
         "number",
         low=0,
         high=10,
         optional=False,
-        help_zh="问题2: 占店铺销售份额的变异系数不超过此值才算稳定",
-        help_en="question 2: largest coefficient of variation of the share of shop sales for steady",
+        help_zh="问题2: 店铺大盘解释不了的月度波动(相对本人均值的残差标准差)超过此值为波动型",
+        help_en="question 2: above this residual swing (share of their mean) the shop does not explain: erratic",
     ),
     Setting(
-        "shop_flat_cv",
-        Fraction(1, 20),
+        "moves_with_shop_correlation",
+        Fraction(1, 2),
         "number",
-        low=0,
-        high=10,
+        low=-1,
+        high=1,
         optional=False,
-        help_zh="问题2: 店铺月销售变异系数低于此值时大盘几乎不动, 相关系数不作要求",
-        help_en="question 2: below this CV of the shop's sales the shop is flat and correlation is not required",
+        help_zh="问题2: 稳定型中与店铺月净销售额相关系数达到此值的, 称为随大盘波动",
+        help_en="question 2: a steady agent with at least this correlation moves with the shop",
     ),
     Setting(
-        "break_share_deviation",
+        "break_deviation",
         Fraction(3, 10),
         "number",
         low=0,
         high=10,
         optional=False,
-        help_zh="问题2: 某月份额偏离本人中位份额超过此比例, 标为异常月",
-        help_en="question 2: a month whose share is this far (relative) from the median share breaks the pattern",
+        help_zh="问题2: 某月偏离店铺大盘所预期的幅度超过本人均值的这一比例, 标为异常月",
+        help_en="question 2: a month this far (share of their mean) from what the shop predicts breaks the pattern",
     ),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in REGISTRY}
@@ -229,10 +219,9 @@ class DiagnosisSettings:
     pair_conversion_ratio: Fraction = Fraction(3, 2)
     stability_months: int = 12
     stability_min_months: int = 6
-    steady_min_correlation: Fraction = Fraction(1, 2)
-    steady_max_share_cv: Fraction = Fraction(1, 4)
-    shop_flat_cv: Fraction = Fraction(1, 20)
-    break_share_deviation: Fraction = Fraction(3, 10)
+    steady_max_unexplained_cv: Fraction = Fraction(1, 4)
+    moves_with_shop_correlation: Fraction = Fraction(1, 2)
+    break_deviation: Fraction = Fraction(3, 10)
 
     @property
     def months_needed(self) -> int:

@@ -1,10 +1,11 @@
 """Question 2: steady agents, who move with the shop, and erratic ones, who swing on their own.
 
 The article: two agents with similar yearly results, one "相对稳定 … 更符合公司整体成绩波动",
-the other "总是暴涨暴跌，忽高忽低". Over the latest `stability_months` months, each presale
-agent's monthly net sales are set against the shop's: their correlation, the elasticity
-(beta: how many % the agent moves when the shop moves 1 %), and the variation of the
-agent's share of shop sales — the part of their swings the shop does not explain.
+the other "总是暴涨暴跌，忽高忽低". Over the latest `stability_months` months each presale
+agent's monthly net sales are set against the shop's: the correlation, the beta (how many %
+the agent moves when the shop moves 1 %), the variation of their share of shop sales, and —
+what classifies — the swings the shop does not explain: the residual of the agent's relative
+deviation from their mean regressed on the shop's.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from kefu.metrics.table import ShopMonth, shift_month
 
 StabilityClass = Literal["steady", "erratic", "insufficient_data"]
 Reason = Literal[
-    "moves_with_shop",  # steady: share stable and correlated with a moving shop
-    "share_stable_shop_flat",  # steady: the shop barely moves, the share is stable
-    "share_swings",  # erratic: the share of shop sales varies too much
-    "weak_correlation",  # erratic: the share is stable enough but the agent ignores the shop
+    "moves_with_shop",  # steady, and correlated with the shop
+    "steady_on_own",  # steady, but the shop's swings do not show in their sales
+    "unexplained_swings",  # erratic
     "too_few_months",
 ]
 
@@ -33,7 +33,8 @@ class StabilityMonth:
     month: str
     agent_net_sales_fen: int
     shop_net_sales_fen: int
-    breaks: bool  # the share is far from the agent's usual (median) share
+    residual: float  # the agent's deviation from what the shop's month predicts, of their mean
+    breaks: bool  # |residual| above break_deviation
 
     @property
     def share(self) -> float:
@@ -45,6 +46,7 @@ class StabilityMonth:
             "net_sales_fen": self.agent_net_sales_fen,
             "shop_net_sales_fen": self.shop_net_sales_fen,
             "share": self.share,
+            "residual": self.residual,
             "breaks_pattern": self.breaks,
         }
 
@@ -60,6 +62,7 @@ class Stability:
     beta: float | None
     share_median: float | None
     share_cv: float | None
+    unexplained_cv: float | None
     shop_cv: float | None
 
     def to_json(self) -> dict[str, object]:
@@ -74,6 +77,7 @@ class Stability:
                 "beta": self.beta,
                 "share_median": self.share_median,
                 "share_cv": self.share_cv,
+                "unexplained_cv": self.unexplained_cv,
                 "shop_cv": self.shop_cv,
                 "breaking_months": [m.month for m in self.months if m.breaks],
                 "months": [m.to_json() for m in self.months],
@@ -82,6 +86,7 @@ class Stability:
 
 
 def _cv(xs: list[float]) -> float | None:
+    """Coefficient of variation (sample standard deviation / mean)."""
     mean = statistics.fmean(xs)
     if len(xs) < 2 or mean == 0:
         return None
@@ -98,17 +103,14 @@ def _correlation(xs: list[float], ys: list[float]) -> float | None:
     return sxy / math.sqrt(sxx * syy)
 
 
-def _beta(shop: list[float], agent: list[float]) -> float | None:
-    """Slope of the agent's relative deviation from their mean on the shop's (an elasticity)."""
-    ms, ma = statistics.fmean(shop), statistics.fmean(agent)
-    if ms == 0 or ma == 0:
+def _deviations(xs: list[float]) -> list[float] | None:
+    """Each value's relative deviation from the mean; None when the mean is not positive."""
+    if not xs:
         return None
-    u = [s / ms - 1 for s in shop]
-    v = [a / ma - 1 for a in agent]
-    suu = sum(x * x for x in u)
-    if suu == 0:
+    mean = statistics.fmean(xs)
+    if mean <= 0:
         return None
-    return sum(x * y for x, y in zip(u, v, strict=True)) / suu
+    return [x / mean - 1 for x in xs]
 
 
 def classify(
@@ -116,34 +118,36 @@ def classify(
 ) -> Stability:
     """months: (month, the agent's net sales, the shop's net sales), oldest first."""
     usable = [(m, a, s) for m, a, s in months if s > 0]
-    if len(usable) < settings.stability_min_months:
-        rows = tuple(StabilityMonth(m, a, s, False) for m, a, s in usable)
-        return Stability(agent_id, name, "insufficient_data", "too_few_months", rows,
-                         None, None, None, None, None)  # fmt: skip
-    agent = [float(a) for _, a, _ in usable]
     shop = [float(s) for _, _, s in usable]
-    shares = [a / s for a, s in zip(agent, shop, strict=True)]
-    median = statistics.median(shares)
-    dev = float(settings.break_share_deviation)
+    agent = [float(a) for _, a, _ in usable]
+    u, v = _deviations(shop), _deviations(agent)
+    if len(usable) < settings.stability_min_months or u is None or v is None:
+        rows = tuple(StabilityMonth(m, a, s, 0.0, False) for m, a, s in usable)
+        return Stability(agent_id, name, "insufficient_data", "too_few_months", rows,
+                         None, None, None, None, None, None)  # fmt: skip
+    suu = sum(x * x for x in u)
+    beta = sum(x * y for x, y in zip(u, v, strict=True)) / suu if suu else 0.0
+    residuals = [y - beta * x for x, y in zip(u, v, strict=True)]
+    unexplained = math.sqrt(sum(e * e for e in residuals) / (len(residuals) - 2))
+    dev = float(settings.break_deviation)
     rows = tuple(
-        StabilityMonth(m, a, s, median > 0 and abs(a / s - median) > dev * median)
-        for m, a, s in usable
+        StabilityMonth(m, a, s, e, abs(e) > dev)
+        for (m, a, s), e in zip(usable, residuals, strict=True)
     )
-    corr, beta = _correlation(shop, agent), _beta(shop, agent)
-    share_cv, shop_cv = _cv(shares), _cv(shop)
-    stable_share = share_cv is not None and share_cv <= float(settings.steady_max_share_cv)
-    flat = shop_cv is not None and shop_cv < float(settings.shop_flat_cv)
+    shares = [a / s for a, s in zip(agent, shop, strict=True)]
+    corr = _correlation(shop, agent)
     reason: Reason
-    if not stable_share:
+    if unexplained > float(settings.steady_max_unexplained_cv):
         cls: StabilityClass = "erratic"
-        reason = "share_swings"
-    elif flat:
-        cls, reason = "steady", "share_stable_shop_flat"
-    elif corr is not None and corr >= float(settings.steady_min_correlation):
+        reason = "unexplained_swings"
+    elif corr is not None and corr >= float(settings.moves_with_shop_correlation):
         cls, reason = "steady", "moves_with_shop"
     else:
-        cls, reason = "erratic", "weak_correlation"
-    return Stability(agent_id, name, cls, reason, rows, corr, beta, median, share_cv, shop_cv)
+        cls, reason = "steady", "steady_on_own"
+    return Stability(
+        agent_id, name, cls, reason, rows, corr, beta if suu else None,
+        statistics.median(shares), _cv(shares), unexplained, _cv(shop),
+    )  # fmt: skip
 
 
 def stability(

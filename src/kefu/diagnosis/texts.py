@@ -96,6 +96,14 @@ T: dict[str, tuple[str, str]] = {
         "每在线小时 {a} 个会话，同事 {p}",
         "{a} sessions per active hour, peers {p}",
     ),
+    "label.first_response_s": ("平均首次响应时间(秒)", "first response (s)"),
+    "label.avg_response_s": ("平均响应时间(秒)", "average response (s)"),
+    "label.slow_share": ("慢响应轮次占比", "share of slow turns"),
+    "label.unanswered_share": ("未回复会话占比", "share of unanswered sessions"),
+    "label.hours_shift": ("接待时段差异(0–1)", "hours differ from peers (0–1)"),
+    "label.typing_cpm": ("打字速度(字/分)", "typing speed (chars/min)"),
+    "label.answer_ratio": ("答问比", "answer ratio"),
+    "label.sessions_per_active_hour": ("每在线小时会话数", "sessions per active hour"),
     "sep": ("；", "; "),
     # -- screening review -------------------------------------------------------------------
     "flag.screening_review": (
@@ -152,7 +160,7 @@ T: dict[str, tuple[str, str]] = {
         "并看其原因分析。",
         "Re-route {k} inquiries a day from {weak} to {strong} (分流 weights {strong} {ws} % / {weak} "
         "{ww} %, now about {ws0} % / {ww0} %): over {days} days about {added} yuan more sales "
-        "({added_net} net) a month; {strong}'s busiest day had {peak} inquiries, her average day "
+        "({added_net} net) a month; {strong}'s busiest day had {peak} inquiries, the average day "
         "{daily}. Coach {weak} with {strong}'s scripts and see the cause analysis.",
     ),
     "pair.no_headroom": (
@@ -178,19 +186,26 @@ T: dict[str, tuple[str, str]] = {
     "class.steady": ("稳定型", "steady"),
     "class.erratic": ("波动型", "erratic"),
     "class.insufficient_data": ("数据不足", "insufficient data"),
-    "stability.steady": (
-        "稳定型：成绩随店铺整体波动（相关系数 {r}，弹性 {beta}，份额变异系数 {cv}）。提升：设更高的挑战目标"
-        "和阶梯提成，给更多流量（分流权重），让其带新人。",
-        "Steady: moves with the shop (correlation {r}, beta {beta}, share CV {cv}). To lift: "
+    "stability.moves_with_shop": (
+        "稳定型：成绩随店铺整体波动（相关系数 {r}，beta {beta}，大盘解释不了的波动 {u}）。提升：设更高的"
+        "挑战目标和阶梯提成，给更多流量（分流权重），让其带新人。",
+        "Steady: moves with the shop (correlation {r}, beta {beta}, unexplained swing {u}). To lift: "
         "stretch targets and tiered commission, more traffic (routing weight), let them coach "
         "newcomers.",
     ),
-    "stability.erratic": (
-        "波动型：忽高忽低，店铺大盘解释不了（份额变异系数 {cv}，相关系数 {r}）。提升：复盘异常月份（{months}）"
-        "的排班、请假、负荷和活动，找出原因，稳定排班后再定目标。",
-        "Erratic: swings the shop does not explain (share CV {cv}, correlation {r}). To lift: "
-        "review the schedule, leave, load and campaigns of the months that break the pattern "
-        "({months}), fix the cause, steady the schedule, then set targets.",
+    "stability.steady_on_own": (
+        "稳定型：成绩平稳，但不随店铺大盘起落（相关系数 {r}，beta {beta}，大盘解释不了的波动 {u}）。"
+        "提升：设更高的挑战目标，旺季多排班、多给流量，让其吃到大盘上涨。",
+        "Steady, but not moving with the shop (correlation {r}, beta {beta}, unexplained swing "
+        "{u}). To lift: stretch targets, and more shifts and traffic in peak months so they ride "
+        "the shop's upswings.",
+    ),
+    "stability.unexplained_swings": (
+        "波动型：忽高忽低，店铺大盘解释不了（大盘解释不了的波动 {u}，相关系数 {r}）。提升：复盘异常月份"
+        "（{months}）的排班、请假、负荷和活动，找出原因，稳定排班后再定目标。",
+        "Erratic: swings the shop does not explain (unexplained swing {u}, correlation {r}). To "
+        "lift: review the schedule, leave, load and campaigns of the months that break the "
+        "pattern ({months}), fix the cause, steady the schedule, then set targets.",
     ),
     "stability.insufficient_data": (
         "数据充足的月份只有 {n} 个（需要 {min} 个），暂不分类。",

@@ -31,6 +31,19 @@ TMALL_REPORT_HEADER = frozenset(
 )
 
 
+TAOBAO_ORDER_HINTS = frozenset(
+    {
+        "订单创建时间",
+        "订单付款时间",
+        "总金额",
+        "买家实际支付金额",
+        "买家实付金额",
+        "买家会员名",
+        "订单状态",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Header:
     """Where a sheet's header is, and what it says the file is."""
@@ -60,6 +73,9 @@ def header_names(cells: list[str]) -> list[str]:
 def classify_header(cells: list[str], wanted: str | None = None) -> Header | None:
     """What a header row says a file is, or None when it is not a header kefu knows."""
     names = set(header_names(cells))
+    if len(names & TAOBAO_ORDER_HINTS) >= 2 and not names & {"订单编号", "主订单编号"}:
+        # an order export that lost its id column: say so, rather than "unknown file"
+        return Header(0, "orders", "taobao-orders")
     if "订单编号" in names or "主订单编号" in names:
         if "购买数量" in names:
             return Header(0, "orders", "taobao-detail")
@@ -89,7 +105,7 @@ def find_header(sheet: Sheet, file: str, wanted: str | None) -> Header | None:
 
 def unknown_header(file: str, sheet: Sheet, wanted: str | None) -> ImportFileError:
     first = header_names(sheet.rows[0][1]) if sheet.rows else []
-    shown = ", ".join(c for c in first[:8] if c) or "nothing"
+    shown = ", ".join(c[:30] for c in first[:6] if c)[:120] or "nothing"
     what = f"a {wanted} table" if wanted else "a file kefu knows"
     return ImportFileError(
         f"{file} is not {what}: no recognisable header in its first {HEADER_SEARCH_ROWS} rows "
@@ -117,6 +133,7 @@ CHAT_STAMP = r"(?P<date>\d{4}-\d{1,2}-\d{1,2}) (?P<time>\d{1,2}:\d{2}:\d{2})"
 CHAT_HEADER = re.compile(rf"(?P<speaker>\S.*?)\s*{CHAT_STAMP}")
 CHAT_STAMP_LINE = re.compile(CHAT_STAMP)
 WEB_DATE = re.compile(r"(?P<y>\d{4})[-/年](?P<m>\d{1,2})[-/月](?P<d>\d{1,2})日?")
+CHAT_SEARCH_LINES = 5
 WEB_TIME = re.compile(r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?")
 
 
@@ -127,10 +144,12 @@ def chat_format(text: str) -> str | None:
         return None
     if "," in lines[0] and lines[0].count(",") >= 2:
         return None  # a CSV header
-    if WEB_DATE.fullmatch(lines[0]) and len(lines) > 1 and WEB_TIME.fullmatch(lines[1]):
-        return "qianniu-web"
-    if CHAT_HEADER.fullmatch(lines[0]):
-        return "qianniu-clipboard"
-    if len(lines) > 1 and CHAT_STAMP_LINE.fullmatch(lines[1]):
-        return "qianniu-clipboard"  # the older two-line header: speaker, then the time
+    # a line or two copied above the chat (a title, say) may come first
+    for i, line in enumerate(lines[:CHAT_SEARCH_LINES]):
+        if WEB_DATE.fullmatch(line) and i + 1 < len(lines) and WEB_TIME.fullmatch(lines[i + 1]):
+            return "qianniu-web"
+        if CHAT_HEADER.fullmatch(line):
+            return "qianniu-clipboard"
+        if i > 0 and CHAT_STAMP_LINE.fullmatch(line):
+            return "qianniu-clipboard"  # the older two-line header: speaker, then the time
     return None

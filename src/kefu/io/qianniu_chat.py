@@ -245,13 +245,9 @@ def parse(
         else:
             sender = "buyer"
             buyer = m.speaker
-            agent = (
-                m.target
-                if m.target and is_agent(m.target)
-                else (nearest(humans, i) or nearest(bots, i))
-            )
-            if agent is None:  # named only as the target of buyer messages ("tb --> 店:客服")
-                agent = next(a for a in agents if a)
+            named = m.target if m.target and is_agent(m.target) else None
+            # a sub-account named only as the target of buyer messages ("tb --> 店:客服") still counts
+            agent = named or nearest(humans, i) or nearest(bots, i) or agents[0]
         if buyer is None:
             buyer = next(b for b in buyers if b)
         shop_id = agent.split(":", 1)[0]

@@ -6,7 +6,7 @@ at the line. Gates compare exact values. A line always says why it holds its amo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -31,12 +31,14 @@ from kefu.pay.text import (
     join,
     metric_label,
     money,
+    parse_exact,
     rate_text,
     show,
     t,
 )
 
 Status = Literal["paid", "not_paid", "withheld", "adjustment"]
+TargetOf = Callable[[str, str], int | Fraction | None]
 Verdict = Literal["pass", "fail", "insufficient_data", "no_target"]
 
 
@@ -69,7 +71,9 @@ class Line:
 
     @staticmethod
     def from_record(r: Mapping[str, Any]) -> Line:
-        return Line(r["component"], int(r["amount_fen"]), r["status"], dict(r["explanation"]), r["inputs"])
+        return Line(
+            r["component"], int(r["amount_fen"]), r["status"], dict(r["explanation"]), r["inputs"]
+        )
 
 
 # -- facts about an agent ----------------------------------------------------------------------
@@ -151,8 +155,6 @@ def judge(
 
 def gate_text(g: Mapping[str, Any]) -> Text:
     """A gate's verdict in words, with both numbers."""
-    from kefu.pay.text import parse_exact
-
     m = g["metric"]
     a, b = parse_exact(g["agent"]), parse_exact(g["against"])
     ref_zh = {"team": "团队", "target": "目标", "number": "标准"}[g["reference"]]
@@ -216,8 +218,6 @@ def tier_amounts(base: Fraction, tiers: Sequence[Tier], mode: str) -> list[dict[
 
 
 def tiered(base: Fraction, tiers: Sequence[Tier], mode: str) -> Fraction:
-    from kefu.pay.text import parse_exact
-
     return sum(
         (Fraction(parse_exact(b["amount_fen"]) or 0) for b in tier_amounts(base, tiers, mode)),
         Fraction(0),
@@ -225,8 +225,6 @@ def tiered(base: Fraction, tiers: Sequence[Tier], mode: str) -> Fraction:
 
 
 def tier_text(b: Mapping[str, Any], mode: str) -> Text:
-    from kefu.pay.text import parse_exact
-
     lo = money(b["from_fen"])
     hi = "∞" if b["to_fen"] is None else money(b["to_fen"])
     rate = rate_text(Fraction(parse_exact(b["rate"]) or 0))
@@ -291,7 +289,10 @@ def leaders(values: Mapping[str, int | Fraction | None]) -> tuple[int | Fraction
 
 
 def rank_line(
-    spec: RankSpec, agent_id: str, values: Mapping[str, int | Fraction | None], component: str = "rank_bonus"
+    spec: RankSpec,
+    agent_id: str,
+    values: Mapping[str, int | Fraction | None],
+    component: str = "rank_bonus",
 ) -> Line:
     """+amount to the agent(s) with the highest value of the metric among those paid (ties all)."""
     best, winners = leaders(values)
@@ -346,7 +347,10 @@ def commission_base(
         return (
             v,
             {"metric": m, "base_fen": exact_json(v)},
-            t(f"提成基数 = {metric_label(m, 'zh')} {money(v)}", f"commission base = {metric_label(m, 'en')} {money(v)}"),
+            t(
+                f"提成基数 = {metric_label(m, 'zh')} {money(v)}",
+                f"commission base = {metric_label(m, 'en')} {money(v)}",
+            ),
         )
     band = mix_weights(spec.mix, tenure or 0)
     new, ret = int(parts[spec.new_metric]), int(parts[spec.returning_metric])
@@ -380,7 +384,7 @@ def commission_line(
     parts: Mapping[str, int],
     team: Mapping[str, int],
     tenure: int | None,
-    target: Any,
+    target: TargetOf,
 ) -> Line:
     """Tiered commission on the commission base, paid only when every gate holds.
 
@@ -398,9 +402,17 @@ def commission_line(
     mode_zh = "超额累进" if spec.mode == "marginal" else "全额累进"
     mode_en = "marginal tiers" if spec.mode == "marginal" else "whole-amount tiers"
     used = [b for b in bands if b["base_fen"] not in (0, "0")]
-    tiers_text = join([tier_text(b, spec.mode) for b in used], (" + ", " + ")) if used else t("0", "0")
+    tiers_text = (
+        join([tier_text(b, spec.mode) for b in used], (" + ", " + ")) if used else t("0", "0")
+    )
     calc = join(
-        [base_text, t(f"{mode_zh}: {tiers_text['zh']} = {money(would)}", f"{mode_en}: {tiers_text['en']} = {money(would)}")]
+        [
+            base_text,
+            t(
+                f"{mode_zh}: {tiers_text['zh']} = {money(would)}",
+                f"{mode_en}: {tiers_text['en']} = {money(would)}",
+            ),
+        ]
     )
     gates_text = join([gate_text(g) for g in gates]) if gates else t("无门槛", "no gates")
     if verdict == "pass":
@@ -428,7 +440,10 @@ def commission_line(
             f"withheld: no target set for this agent ({gates_text['en']})",
         )
     if status != "paid":
-        calc = t(f"若通过应为 {money(would)}: {calc['zh']}", f"would have been {money(would)}: {calc['en']}")
+        calc = t(
+            f"若通过应为 {money(would)}: {calc['zh']}",
+            f"would have been {money(would)}: {calc['en']}",
+        )
     return Line(
         "commission",
         amount,
@@ -455,7 +470,7 @@ def period_line(
     parts: Mapping[str, int],
     team: Mapping[str, int],
     peers: Mapping[str, Parts],
-    target: Any,
+    target: TargetOf,
 ) -> Line:
     """A period bonus on pooled figures: a target, then awards per metric and a rank award.
 
@@ -470,15 +485,29 @@ def period_line(
     ]
     reached = _overall(goal)
     awards: list[dict[str, Any]] = []
-    for a in spec.awards:
+    for award in spec.awards:
         g = (
-            judge(a.gate, parts, team, target(agent_id, a.gate.target) if a.gate.target else None, spec.min_inquiries)
-            if a.gate
+            judge(
+                award.gate,
+                parts,
+                team,
+                target(agent_id, award.gate.target) if award.gate.target else None,
+                spec.min_inquiries,
+            )
+            if award.gate
             else None
         )
         result = g["result"] if g else "pass"
         paid = reached == "pass" and result == "pass"
-        awards.append({"name": a.name, "gate": g, "amount_fen": a.amount_fen if paid else 0, "offered_fen": a.amount_fen, "result": result})
+        awards.append(
+            {
+                "name": award.name,
+                "gate": g,
+                "amount_fen": award.amount_fen if paid else 0,
+                "offered_fen": award.amount_fen,
+                "result": result,
+            }
+        )
     rank: dict[str, Any] | None = None
     if spec.rank_metric is not None:
         values = {p: metric_value(pp, spec.rank_metric) for p, pp in peers.items()}
@@ -494,7 +523,12 @@ def period_line(
         }
     amount = sum(a["amount_fen"] for a in awards) + (rank["amount_fen"] if rank else 0)
     goal_text = join([gate_text(g) for g in goal]) if goal else t("无", "none")
-    pieces: list[Text] = [t(f"{period_zh}({months[0]}–{months[-1]}) 目标: {goal_text['zh']}", f"{period_en} ({months[0]}–{months[-1]}) target: {goal_text['en']}")]
+    pieces: list[Text] = [
+        t(
+            f"{period_zh}({months[0]}–{months[-1]}) 目标: {goal_text['zh']}",
+            f"{period_en} ({months[0]}–{months[-1]}) target: {goal_text['en']}",
+        )
+    ]
     any_withheld = reached in ("insufficient_data", "no_target")
     if reached != "pass":
         pieces.append(
@@ -502,19 +536,23 @@ def period_line(
             if reached == "fail"
             else t("目标数据不足或未设定, 暂不发放", "withheld: the target cannot be judged")
         )
-    for a in awards:
-        g = a["gate"]
+    for item in awards:
+        g = item["gate"]
+        gain = money(item["amount_fen"])
         if g:
             gt = gate_text(g)
             if g["result"] == "insufficient_data":
                 any_withheld = True
-            pieces.append(t(f"{a['name']}: {gt['zh']} → +{money(a['amount_fen'])}", f"{a['name']}: {gt['en']} → +{money(a['amount_fen'])}"))
+            pieces.append(t(f"奖项 {gt['zh']} → +{gain}", f"award: {gt['en']} → +{gain}"))
         else:
-            pieces.append(t(f"{a['name']}: 达成目标 → +{money(a['amount_fen'])}", f"{a['name']}: target reached → +{money(a['amount_fen'])}"))
+            pieces.append(
+                t(
+                    f"奖项 {item['name']}: 达成目标 → +{gain}",
+                    f"award {item['name']}: target reached → +{gain}",
+                )
+            )
     if rank:
         m = rank["metric"]
-        from kefu.pay.text import parse_exact
-
         best_v = parse_exact(rank["highest"])
         mine_v = parse_exact(rank["value"])
         pieces.append(
@@ -530,7 +568,10 @@ def period_line(
                 f"rate items with {parts['inquiring_buyers']} inquiring buyers (fewer than"
                 f" {spec.min_inquiries}) are withheld for insufficient data",
             )
-            if any(g["result"] == "insufficient_data" for g in goal + [a["gate"] for a in awards if a["gate"]])
+            if any(
+                g["result"] == "insufficient_data"
+                for g in goal + [a["gate"] for a in awards if a["gate"]]
+            )
             else t("未设定目标的项暂不发放", "items without a target are withheld")
         )
     status: Status = "paid" if amount > 0 else ("withheld" if any_withheld else "not_paid")
@@ -570,23 +611,33 @@ def clawback_line(
     diff = now - paid
     if diff == 0:
         return None
-    changes = [
+    changes: list[dict[str, Any]] = [
         {"component": c, "approved_fen": approved.get(c, 0), "recomputed_fen": recomputed.get(c, 0)}
         for c in dict.fromkeys([*approved, *recomputed])
         if approved.get(c, 0) != recomputed.get(c, 0)
     ]
-    changed_parts = []
+    changed_parts: list[dict[str, Any]] = []
     if parts_then is not None or parts_now is not None:
-        for k in ("net_sales_fen", "refund_fen", "sales_fen", "paying_buyers", "reviews", "bad_reviews", "inquiring_buyers"):
+        for k in (
+            "net_sales_fen",
+            "refund_fen",
+            "sales_fen",
+            "paying_buyers",
+            "reviews",
+            "bad_reviews",
+            "inquiring_buyers",
+        ):
             a = int((parts_then or {}).get(k, 0))
             b = int((parts_now or {}).get(k, 0))
             if a != b:
                 changed_parts.append({"metric": k, "then": a, "now": b})
     comp_zh = ", ".join(
-        f"{component_label(c['component'], 'zh')} {money(c['approved_fen'])} → {money(c['recomputed_fen'])}" for c in changes
+        f"{component_label(c['component'], 'zh')} {money(c['approved_fen'])} → {money(c['recomputed_fen'])}"
+        for c in changes
     )
     comp_en = ", ".join(
-        f"{component_label(c['component'], 'en')} {money(c['approved_fen'])} → {money(c['recomputed_fen'])}" for c in changes
+        f"{component_label(c['component'], 'en')} {money(c['approved_fen'])} → {money(c['recomputed_fen'])}"
+        for c in changes
     )
     why_zh = ", ".join(
         f"{metric_label(p['metric'], 'zh')} {show(p['metric'], p['then'], 'zh')} → {show(p['metric'], p['now'], 'zh')}"

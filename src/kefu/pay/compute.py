@@ -112,7 +112,10 @@ class MonthPay:
             r["plan_since"],
             tuple(
                 AgentPay(
-                    a["agent_id"], a["name"], a["role"], tuple(Line.from_record(x) for x in a["lines"])
+                    a["agent_id"],
+                    a["name"],
+                    a["role"],
+                    tuple(Line.from_record(x) for x in a["lines"]),
                 )
                 for a in r["agents"]
             ),
@@ -137,10 +140,7 @@ class Settled:
 # -- which months a computation needs ------------------------------------------------------------
 def period_months(month: str, period: str) -> list[str]:
     y, m = int(month[:4]), int(month[5:7])
-    if period == "quarter":
-        start = f"{y:04d}-{(m - 1) // 3 * 3 + 1:02d}"
-    else:
-        start = f"{y:04d}-01"
+    start = f"{y:04d}-{(m - 1) // 3 * 3 + 1:02d}" if period == "quarter" else f"{y:04d}-01"
     return month_range(start, month)
 
 
@@ -241,10 +241,7 @@ def pay_month(
         members = [a for a in paid if a.role == role]
         team = _role_pool(sm, role)
         ranking = (
-            {
-                a.agent_id: _value(a.parts, section.rank_bonus.metric)
-                for a in members
-            }
+            {a.agent_id: _value(a.parts, section.rank_bonus.metric) for a in members}
             if section.rank_bonus
             else {}
         )
@@ -257,7 +254,9 @@ def pay_month(
                 out.append(rank_line(section.rank_bonus, a.agent_id, ranking))
             if section.commission:
                 out.append(
-                    commission_line(section.commission, a.agent_id, a.parts, team, tenure, version.target)
+                    commission_line(
+                        section.commission, a.agent_id, a.parts, team, tenure, version.target
+                    )
                 )
             for name, spec in (
                 ("quarterly_bonus", section.quarterly_bonus),
@@ -270,7 +269,14 @@ def pay_month(
                 peers = {p.agent_id: _pooled(data, months, p.agent_id) for p in members}
                 out.append(
                     period_line(
-                        spec, name, a.agent_id, months, peers[a.agent_id], team_p, peers, version.target
+                        spec,
+                        name,
+                        a.agent_id,
+                        months,
+                        peers[a.agent_id],
+                        team_p,
+                        peers,
+                        version.target,
                     )
                 )
     names = {a.agent_id: a.name for a in paid}

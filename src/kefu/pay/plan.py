@@ -70,7 +70,7 @@ _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
 
 def parse_yaml(text: str) -> Any:
     """YAML as plan and case files read it: dates as text, numbers with a point as Decimal."""
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=_Loader)
 
 
 # -- dated values ---------------------------------------------------------------------------
@@ -85,7 +85,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _date_like(key: Any) -> bool:
-    return isinstance(key, int) and not isinstance(key, bool) or (
+    return (isinstance(key, int) and not isinstance(key, bool)) or (
         isinstance(key, str) and key[:1].isdigit()
     )
 
@@ -439,9 +439,7 @@ class _Reader:
                 metric,
                 op,
                 ref,
-                target=(str(target) if target is not None else metric)
-                if ref == "target"
-                else None,
+                target=(str(target) if target is not None else metric) if ref == "target" else None,
                 if_undefined=undefined,
                 key=key,
             )
@@ -490,7 +488,9 @@ class _Reader:
                 prev = out[-1][1]
                 if prev is None:
                     raise self.err(
-                        k, f"{key}[{i - 1}] has no upper end, so it overlaps this band", "tiers-overlap"
+                        k,
+                        f"{key}[{i - 1}] has no upper end, so it overlaps this band",
+                        "tiers-overlap",
                     )
                 if lower < prev:
                     raise self.err(
@@ -517,7 +517,9 @@ class _Reader:
         return out
 
     def base(self, node: Any, key: str) -> BaseSpec:
-        b = self.mapping(node, key, ("amount", "step_months", "step_amount", "max_steps", "prorate"))
+        b = self.mapping(
+            node, key, ("amount", "step_months", "step_amount", "max_steps", "prorate")
+        )
         step_months = self.count(b.get("step_months"), f"{key}.step_months")
         if step_months == 0:
             raise self.err(f"{key}.step_months", "must be at least 1", "type")
@@ -561,7 +563,7 @@ class _Reader:
                 m.get("returning", ret_metric), f"{k}.returning", money_part=True
             )
             bands = self.bands(m.get("by_tenure"), f"{k}.by_tenure", "months")
-            for i, (lo, hi, b) in enumerate(bands):
+            for i, (_lo, _hi, b) in enumerate(bands):
                 self.mapping(b, f"{k}.by_tenure[{i}]", ("from", "to", "new", "returning"))
             mix = tuple(
                 MixBand(
@@ -582,9 +584,7 @@ class _Reader:
             Tier(lo, hi, self.rate(b.get("rate"), f"{key}.tiers[{i}].rate"))
             for i, (lo, hi, b) in enumerate(bands)
         )
-        return CommissionSpec(
-            gates, min_inq, base_metric, new_metric, ret_metric, mix, mode, tiers
-        )
+        return CommissionSpec(gates, min_inq, base_metric, new_metric, ret_metric, mix, mode, tiers)
 
     def period(self, node: Any, key: str, period: str, min_inq: int) -> PeriodSpec:
         p = self.mapping(node, key, ("target", "min_inquiries", "awards", "rank_award"))
@@ -620,7 +620,9 @@ class _Reader:
             "",
             ("plan", "version", "title", "description", "settings", "sections", "targets"),
         )
-        settings = self.mapping(top.get("settings") or {}, "settings", ("min_inquiries", "settle_days"))
+        settings = self.mapping(
+            top.get("settings") or {}, "settings", ("min_inquiries", "settle_days")
+        )
         min_inq = (
             self.count(settings["min_inquiries"], "settings.min_inquiries")
             if "min_inquiries" in settings
@@ -633,7 +635,9 @@ class _Reader:
         )
         secs = self.mapping(top.get("sections"), "sections", ROLES)
         if not secs:
-            raise self.err("sections", "a plan needs at least one section (presale, aftersale)", "type")
+            raise self.err(
+                "sections", "a plan needs at least one section (presale, aftersale)", "type"
+            )
         sections: dict[str, Section] = {}
         for role, raw in secs.items():
             k = f"sections.{role}"
@@ -647,7 +651,9 @@ class _Reader:
                 commission=self.commission(s["commission"], f"{k}.commission", mi)
                 if s.get("commission") is not None
                 else None,
-                quarterly_bonus=self.period(s["quarterly_bonus"], f"{k}.quarterly_bonus", "quarterly_bonus", mi)
+                quarterly_bonus=self.period(
+                    s["quarterly_bonus"], f"{k}.quarterly_bonus", "quarterly_bonus", mi
+                )
                 if s.get("quarterly_bonus") is not None
                 else None,
                 annual_bonus=self.period(s["annual_bonus"], f"{k}.annual_bonus", "annual_bonus", mi)
@@ -661,7 +667,9 @@ class _Reader:
         for who, named in raw_t.items():
             named = self.structural(named)
             if not isinstance(named, dict):
-                raise self.err(f"targets.{who}", "expected target names mapped to dated values", "type")
+                raise self.err(
+                    f"targets.{who}", "expected target names mapped to dated values", "type"
+                )
             targets[str(who)] = {}
             for name, v in named.items():
                 metric = self.metric(name.split(".")[-1], f"targets.{who}.{name}")
@@ -704,7 +712,9 @@ def parse_plan(text: str, source: str) -> Plan:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
-        raise PlanError(source, where, f"not valid YAML: {getattr(e, 'problem', e)}", "yaml") from None
+        raise PlanError(
+            source, where, f"not valid YAML: {getattr(e, 'problem', e)}", "yaml"
+        ) from None
     if not isinstance(tree, dict):
         raise PlanError(source, "", "a plan file is a YAML mapping (plan:, sections:, …)", "type")
     scan = _Scan(source)

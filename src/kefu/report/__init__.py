@@ -1,1 +1,27 @@
-"""report"""
+"""Reports: a diagnosis as one self-contained HTML file or as an xlsx workbook, same content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kefu.diagnosis.shop import ShopDiagnosis
+
+FORMATS = (".html", ".xlsx")
+
+
+def write_report(d: ShopDiagnosis, path: str | Path, lang: str = "zh") -> Path:
+    """Write the report in the format its file name asks for (.html or .xlsx)."""
+    out = Path(path)
+    suffix = out.suffix.lower()
+    if suffix == ".html":
+        from kefu.report.html import write_html
+
+        return write_html(d, out, lang)
+    if suffix == ".xlsx":
+        from kefu.report.xlsx import write_xlsx
+
+        return write_xlsx(d, out, lang)
+    raise ValueError(f"a report is written as .html or .xlsx, not '{out.name}'")
+
+
+__all__ = ["FORMATS", "write_report"]

@@ -148,7 +148,7 @@ def _read(
 
 
 def _merge_details(parsed: dict[int, ParsedFile], details: list[int]) -> dict[int, dict[str, str]]:
-    """Give detail lists' item counts to the order lists imported with them.
+    """Give detail lists' item counts to the order lists imported with them that lack 宝贝总数量.
 
     Returns, per detail file, the order ids an order list of this call took care of (and
     the name of that order list): the detail file does not write those itself.
@@ -419,7 +419,8 @@ def _write_detail(
     if claimed:
         lists = ", ".join(sorted(set(claimed.values())))
         report.notes.append(
-            f"item counts of {len(ids) - len(rest)} orders were given to {lists}, imported with it"
+            f"{len(ids) - len(rest)} of its orders are in {lists}, imported with it: their items come from "
+            "宝贝总数量 when that list has it, else from this list"
         )
     found = _orders_by_id(store, [ids[r] for r in rest], shop)
     out_shop: list[str] = []

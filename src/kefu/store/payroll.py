@@ -111,7 +111,9 @@ class PayrollRuns:
     ) -> RunRecord:
         inputs_json, results_json = canonical_json(inputs), canonical_json(results)
         with self.store.transaction():
-            row = self.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM payroll_runs").fetchone()
+            row = self.con.execute(
+                "SELECT coalesce(max(run_id), 0) + 1 FROM payroll_runs"
+            ).fetchone()
             run_id = int(row[0]) if row else 1
             self.con.execute(
                 f"INSERT INTO payroll_runs ({_COLS}) VALUES"
@@ -162,7 +164,7 @@ class PayrollRuns:
         ).fetchone()
         return RunRecord(*row) if row else None
 
-    def list(self, shop_id: str | None = None) -> list[RunRecord]:
+    def all(self, shop_id: str | None = None) -> list[RunRecord]:
         sql = f"SELECT {_COLS} FROM payroll_runs"
         args: list[Any] = []
         if shop_id is not None:
@@ -172,7 +174,7 @@ class PayrollRuns:
         return [RunRecord(*r) for r in rows]
 
     def approved(self, shop_id: str) -> list[RunRecord]:
-        return [r for r in self.list(shop_id) if r.approved]
+        return [r for r in self.all(shop_id) if r.approved]
 
     def approved_for(self, shop_id: str, month: str) -> RunRecord | None:
         return next((r for r in self.approved(shop_id) if r.month == month), None)
@@ -183,7 +185,10 @@ class PayrollRuns:
             " explanation_en, inputs_json FROM payroll_lines WHERE run_id = ? ORDER BY agent_id, seq",
             [run_id],
         ).fetchall()
-        return [RunLine(*r[:7], json.loads(r[7])) for r in rows]
+        return [
+            RunLine(r[0], int(r[1]), r[2], int(r[3]), r[4], r[5], r[6], json.loads(r[7]))
+            for r in rows
+        ]
 
     def approve(self, run_id: int, at: datetime) -> RunRecord:
         """Lock a run. Refused when it is approved already, or its month has an approved run."""

@@ -1,0 +1,692 @@
+"""What a report says, independent of its file format: sections of text, tables and charts.
+
+The HTML and the xlsx report render the same sections, so both carry the same content: one
+section per part (summary, quadrants, causes, screening, trends, question 1, question 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+from kefu import __version__
+from kefu.diagnosis.cause import Cause
+from kefu.diagnosis.narrative import (
+    cause_text,
+    flag_text,
+    pair_text,
+    stability_text,
+    team_text,
+    verdict_label,
+)
+from kefu.diagnosis.quadrant import VERDICTS, Verdict
+from kefu.diagnosis.settings import REGISTRY
+from kefu.diagnosis.shop import ShopDiagnosis
+from kefu.diagnosis.texts import say
+from kefu.metrics.fields import round_half_up
+from kefu.report.words import w
+
+Fmt = Literal["text", "int", "pct", "yuan", "num0", "num1", "num2", "bool"]
+
+COLOURS: dict[str, str] = {
+    "both_high": "#2e7d32",
+    "high_conv_low_spend": "#1565c0",
+    "low_conv_high_spend": "#ef6c00",
+    "both_low": "#c62828",
+    "borderline": "#8d6e63",
+    "insufficient_data": "#b0bec5",
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: str | int | float | None
+    fmt: Fmt = "text"
+    tone: str | None = None  # a verdict code, to colour the cell
+
+    def text(self, lang: str) -> str:
+        v = self.value
+        if v is None:
+            return "—"
+        if self.fmt == "pct":
+            return f"{float(v) * 100:.1f}%"
+        if self.fmt == "yuan":
+            fen = round_half_up(Fraction(v))
+            sign = "-" if fen < 0 else ""
+            q, r = divmod(abs(fen), 100)
+            return f"{sign}{q:,}.{r:02d}"
+        if self.fmt in ("num0", "num1", "num2"):
+            return f"{float(v):.{int(self.fmt[-1])}f}"
+        if self.fmt == "bool":
+            return w("yes" if v else "no", lang)
+        if self.fmt == "int":
+            return f"{int(v):,}"
+        return str(v)
+
+
+Row = list[Cell]
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: list[str]
+    rows: list[Row]
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    id: str
+    title: str
+    option: dict[str, Any]
+    height: int = 320
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    sheet: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    small_charts: bool = False  # laid out as small multiples
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    subtitle: str
+    lang: str
+    notes: list[str]
+    sections: list[Section]
+
+
+def _t(v: str | None, tone: str | None = None) -> Cell:
+    return Cell(v, "text", tone)
+
+
+def _pct(x: Fraction | float | None) -> Cell:
+    return Cell(None if x is None else float(x), "pct")
+
+
+def _yuan(fen: Fraction | float | int | None) -> Cell:
+    """A money cell; the value stays in fen, shown as yuan."""
+    return Cell(None if fen is None else float(fen) if not isinstance(fen, int) else fen, "yuan")
+
+
+def _n(x: Fraction | float | int | None, fmt: Fmt = "num2") -> Cell:
+    return Cell(None if x is None else float(x) if fmt != "int" else int(x), fmt)
+
+
+def _interval(lo: float | None, hi: float | None, pct: bool) -> Cell:
+    if lo is None or hi is None:
+        return Cell(None)
+    if pct:
+        return Cell(f"{lo * 100:.1f}% – {hi * 100:.1f}%")
+    return Cell(f"{_yuan(lo).text('zh')} – {_yuan(hi).text('zh')}")
+
+
+def build(d: ShopDiagnosis, lang: str = "zh") -> Report:
+    notes = []
+    if d.provisional:
+        notes.append(w("provisional", lang))
+    return Report(
+        title=w("title", lang),
+        subtitle=f"{w('shop', lang)} {d.shop_id} · {w('month', lang)} {d.month}",
+        lang=lang,
+        notes=notes,
+        sections=[
+            summary(d, lang),
+            quadrants(d, lang),
+            causes(d, lang),
+            flags(d, lang),
+            trends(d, lang),
+            pairs(d, lang),
+            stability(d, lang),
+            settings(d, lang),
+        ],
+    )
+
+
+# -- summary and team rule ----------------------------------------------------------------------
+def summary(d: ShopDiagnosis, lang: str) -> Section:
+    s = d.summary
+    sec = Section("summary", w("sec.summary", lang), w("sheet.summary", lang))
+    sec.paragraphs.append(reference_note(d, lang))
+    sec.paragraphs.append(f"{w('team_rule', lang)}：{team_text(d.team, lang)}")
+    sec.tables.append(
+        Table(
+            [w("col.item", lang), w("col.figure", lang)],
+            [
+                [_t(w("sum.presale_agents", lang)), _n(s.presale_agents, "int")],
+                [_t(w("sum.inquiring", lang)), _n(s.inquiring_buyers, "int")],
+                [_t(w("sum.conversion", lang)), _pct(s.conversion)],
+                [_t(w("sum.spend", lang)), _yuan(s.avg_spend)],
+                [_t(w("sum.net_sales", lang)), _yuan(s.net_sales_fen)],
+                [_t(w("sum.shop_net", lang)), _yuan(s.paid_net_sales_fen)],
+                [_t(w("sum.silent", lang)), _pct(s.silent_share)],
+            ],
+        )
+    )
+    trend = d.team.trend
+    ref = d.team.reference
+    series: list[dict[str, Any]] = [
+        {
+            "name": w("series.team_conversion", lang),
+            "type": "line",
+            "data": [_pc(p.conversion) for p in trend],
+            "connectNulls": False,
+        },
+        {
+            "name": w("series.silent_share", lang),
+            "type": "line",
+            "data": [_pc(p.silent_share) for p in trend],
+            "lineStyle": {"type": "dashed"},
+        },
+        {
+            "name": w("series.team_spend", lang),
+            "type": "bar",
+            "yAxisIndex": 1,
+            "data": [_yu(p.avg_spend) for p in trend],
+            "itemStyle": {"opacity": 0.35},
+        },
+    ]
+    if ref is not None and ref.conversion is not None:
+        series[0]["markLine"] = {
+            "symbol": "none",
+            "label": {"formatter": w("series.reference", lang)},
+            "lineStyle": {"type": "dotted", "color": "#c62828"},
+            "data": [{"yAxis": _pc(ref.conversion)}],
+        }
+    sec.charts.append(
+        Chart(
+            "chart-team",
+            w("chart.team", lang),
+            {
+                "tooltip": {"trigger": "axis"},
+                "legend": {"top": 0},
+                "grid": {"left": 50, "right": 60, "top": 40, "bottom": 30},
+                "xAxis": {"type": "category", "data": [p.month for p in trend]},
+                "yAxis": [
+                    {"type": "value", "axisLabel": {"formatter": "{value}%"}},
+                    {
+                        "type": "value",
+                        "axisLabel": {"formatter": "{value}"},
+                        "name": w("axis.yuan", lang),
+                    },
+                ],
+                "series": series,
+            },
+        )
+    )
+    window = d.team.window
+    if window:
+        sec.tables.append(
+            Table(
+                [w("month", lang),
+                 w("col.with_verdict", lang), w("col.low", lang), w("col.low_share", lang),
+                 w("col.met", lang)],
+                [
+                    [_t(m.month), _n(len(m.with_verdict), "int"), _n(len(m.low), "int"),
+                     _pct(m.share), Cell(m.met, "bool")]
+                    for m in window
+                ],
+                title=w("team_rule", lang),
+            )
+        )  # fmt: skip
+    sec.tables.append(
+        Table(
+            [w("month", lang), w("col.presale_agents", lang), w("col.inquiring", lang),
+             w("col.conversion", lang), w("col.spend", lang), w("col.team_net", lang),
+             w("col.shop_net", lang), w("col.silent_share", lang)],
+            [
+                [_t(p.month), _n(p.presale_agents, "int"), _n(p.inquiring_buyers, "int"),
+                 _pct(p.conversion), _yuan(p.avg_spend), _yuan(p.net_sales_fen),
+                 _yuan(p.paid_net_sales_fen), _pct(p.silent_share)]
+                for p in trend
+            ],
+        )
+    )  # fmt: skip
+    return sec
+
+
+def reference_note(d: ShopDiagnosis, lang: str) -> str:
+    ref = d.reference
+    methods = {v.spend_interval.method for v in d.verdicts if v.spend_interval is not None}
+    method = (
+        w("method.sales_sq", lang)
+        if methods == {"sales_sq"}
+        else w("method.assumed_cv", lang, cv=f"{float(d.settings.spend_cv):.2f}")
+    )
+    return w(
+        "reference_note",
+        lang,
+        conv=_pct(ref.conversion).text(lang),
+        conv_source=say(f"source.{ref.conversion_source}", lang, n=len(ref.months)),
+        spend=_yuan(ref.avg_spend_fen).text(lang),
+        spend_source=say(f"source.{ref.avg_spend_source}", lang, n=len(ref.months)),
+        min=d.settings.min_inquiries,
+        method=method,
+    )
+
+
+# -- quadrants ----------------------------------------------------------------------------------
+def quadrants(d: ShopDiagnosis, lang: str) -> Section:
+    sec = Section("quadrant", w("sec.quadrant", lang), w("sheet.quadrant", lang))
+    ref = d.reference
+    series: list[dict[str, Any]] = []
+    for code in VERDICTS:
+        vs = [v for v in d.verdicts if v.verdict == code and v.avg_spend is not None]
+        series.append(
+            {
+                "name": say(f"verdict.{code}", lang),
+                "type": "scatter",
+                "symbolSize": 14 if code != "insufficient_data" else 9,
+                "itemStyle": {"color": COLOURS[code]},
+                "label": {"show": True, "position": "right", "formatter": "{b}"},
+                "data": [
+                    {
+                        "name": v.name,
+                        "value": [_yu(v.avg_spend), _pc(v.conversion)],
+                        "tip": _tip(v, lang),
+                    }
+                    for v in vs
+                ],
+            }
+        )
+    marks = []
+    if ref.avg_spend_fen is not None:
+        marks.append({"xAxis": _yu(ref.avg_spend_fen)})
+    if ref.conversion is not None:
+        marks.append({"yAxis": _pc(ref.conversion)})
+    series[0]["markLine"] = {
+        "symbol": "none",
+        "silent": True,
+        "label": {"formatter": w("series.reference", lang)},
+        "lineStyle": {"type": "dashed", "color": "#555"},
+        "data": marks,
+    }
+    for v in d.verdicts:
+        if v.verdict == "insufficient_data" or v.avg_spend is None:
+            continue
+        x, y = _yu(v.avg_spend), _pc(v.conversion)
+        segs = []
+        if v.conversion_interval is not None:
+            segs.append([[x, _pc(v.conversion_interval.low)], [x, _pc(v.conversion_interval.high)]])
+        if v.spend_interval is not None:
+            segs.append([[_yu(v.spend_interval.low), y], [_yu(v.spend_interval.high), y]])
+        for seg in segs:
+            series.append(
+                {
+                    "name": w("series.interval", lang),
+                    "type": "line",
+                    "silent": True,
+                    "symbol": "none",
+                    "lineStyle": {"color": COLOURS[v.verdict], "width": 1.5, "opacity": 0.6},
+                    "data": seg,
+                }
+            )
+    sec.charts.append(
+        Chart(
+            "chart-quadrant",
+            w("chart.scatter", lang),
+            {
+                "tooltip": {"trigger": "item"},
+                "legend": {"top": 0, "data": [say(f"verdict.{c}", lang) for c in VERDICTS]},
+                "grid": {"left": 60, "right": 40, "top": 60, "bottom": 50},
+                "xAxis": {"type": "value", "name": w("col.spend", lang), "nameLocation": "middle",
+                          "nameGap": 28, "scale": True},
+                "yAxis": {"type": "value", "name": w("col.conversion", lang),
+                          "axisLabel": {"formatter": "{value}%"}, "scale": True},
+                "series": series,
+            },
+            height=460,
+        )
+    )  # fmt: skip
+    rows = []
+    for v in d.verdicts:
+        _, text = d.remedy(v, lang)
+        ci, si = v.conversion_interval, v.spend_interval
+        rows.append(
+            [
+                _t(v.name),
+                _t(verdict_label(v, lang), v.verdict),
+                _t(say(f"verdict.{v.leaning}", lang) if v.leaning else None),
+                _n(v.inquiring_buyers, "int"),
+                _n(v.paying_buyers, "int"),
+                _pct(v.conversion),
+                _interval(ci.low if ci else None, ci.high if ci else None, pct=True),
+                _pct(v.reference.conversion),
+                _yuan(v.avg_spend),
+                _interval(si.low if si else None, si.high if si else None, pct=False),
+                _yuan(v.reference.avg_spend_fen),
+                _n(v.items_per_buyer),
+                _n(v.reference.items_per_buyer),
+                _yuan(v.net_sales_fen),
+                _t(text),
+            ]
+        )
+    sec.tables.append(
+        Table(
+            [w(f"col.{k}", lang) for k in (
+                "agent", "verdict", "leaning", "inquiring", "paying", "conversion", "conversion_ci",
+                "conversion_ref", "spend", "spend_ci", "spend_ref", "ipb", "ipb_ref", "net_sales",
+                "remedy")],
+            rows,
+        )
+    )  # fmt: skip
+    return sec
+
+
+def _tip(v: Verdict, lang: str) -> str:
+    conv = _pct(v.conversion).text(lang)
+    spend = _yuan(v.avg_spend).text(lang)
+    return (
+        f"{v.name}: {say(f'verdict.{v.verdict}', lang)}<br>"
+        f"{w('col.conversion', lang)} {conv} · {w('col.spend', lang)} {spend} · "
+        f"{w('col.inquiring', lang)} {v.inquiring_buyers}"
+    )
+
+
+# -- causes ---------------------------------------------------------------------------------------
+def causes(d: ShopDiagnosis, lang: str) -> Section:
+    sec = Section("causes", w("sec.causes", lang), w("sheet.causes", lang))
+    if not d.causes:
+        sec.paragraphs.append(w("no_causes", lang))
+        return sec
+    for i, c in enumerate(d.causes):
+        sec.paragraphs.append(
+            f"{c.name}（{say(f'verdict.{c.verdict}', lang)}）：{cause_text(c, lang)}"
+        )
+        sec.tables.append(cause_table(c, lang))
+        if c.hour_share is not None and c.peers_hour_share is not None:
+            sec.charts.append(hours_chart(f"chart-hours-{i}", c, lang))
+    return sec
+
+
+def cause_table(c: Cause, lang: str) -> Table:
+    rows = [
+        [
+            _t(say(f"label.{i.name}", lang)),
+            _t(say(f"factor.{i.factor}", lang)),
+            _n(i.agent),
+            _n(i.peers),
+            _n(i.ratio),
+            Cell(i.worse, "bool") if i.worse is not None else Cell(None),
+        ]
+        for i in c.indicators
+    ]  # fmt: skip
+    rows.insert(0, [_t(w("col.conversion", lang)), _t(None), _pct(c.conversion),
+                    _pct(c.peers_conversion), _t(None), _t(None)])  # fmt: skip
+    return Table(
+        [w(f"col.{k}", lang) for k in ("indicator", "factor", "value", "peers", "ratio", "worse")],
+        rows,
+        title=c.name,
+    )
+
+
+def hours_chart(chart_id: str, c: Cause, lang: str) -> Chart:
+    assert c.hour_share is not None and c.peers_hour_share is not None
+    return Chart(
+        chart_id,
+        w("chart.hours", lang, name=c.name),
+        {
+            "tooltip": {"trigger": "axis"},
+            "legend": {"top": 0},
+            "grid": {"left": 45, "right": 20, "top": 35, "bottom": 25},
+            "xAxis": {"type": "category", "data": [str(h) for h in range(24)]},
+            "yAxis": {"type": "value", "axisLabel": {"formatter": "{value}%"}},
+            "series": [
+                {"name": w("series.agent", lang), "type": "bar",
+                 "data": [round(x * 100, 2) for x in c.hour_share]},
+                {"name": w("series.peers", lang), "type": "bar",
+                 "data": [round(x * 100, 2) for x in c.peers_hour_share]},
+            ],
+        },
+        height=240,
+    )  # fmt: skip
+
+
+# -- screening ------------------------------------------------------------------------------------
+def flags(d: ShopDiagnosis, lang: str) -> Section:
+    sec = Section("flags", w("sec.flags", lang), w("sheet.flags", lang))
+    if not d.flags:
+        sec.paragraphs.append(w("no_flags", lang))
+        return sec
+    for f in d.flags:
+        sec.paragraphs.append(f"{f.name}：{flag_text(f, lang)}")
+        rows = []
+        for month, v in f.history:
+            rows.append(
+                [
+                    _t(month),
+                    _t(say(f"verdict.{v.verdict}", lang) if v else None, v.verdict if v else None),
+                    _n(v.inquiring_buyers if v else None, "int"),
+                    _pct(v.conversion if v else None),
+                    _pct(v.reference.conversion if v else None),
+                    _yuan(v.avg_spend if v else None),
+                    _yuan(v.reference.avg_spend_fen if v else None),
+                    Cell(month in f.streak.months, "bool"),
+                ]
+            )
+        sec.tables.append(
+            Table(
+                [w(f"col.{k}", lang) if k != "month" else w("month", lang) for k in (
+                    "month", "verdict", "inquiring", "conversion", "conversion_ref", "spend",
+                    "spend_ref", "counted")],
+                rows,
+                title=f.name,
+            )
+        )  # fmt: skip
+    return sec
+
+
+# -- trends ---------------------------------------------------------------------------------------
+def trends(d: ShopDiagnosis, lang: str) -> Section:
+    sec = Section("trends", w("sec.trends", lang), w("sheet.trends", lang), small_charts=True)
+    rows: list[Row] = []
+    for i, (agent_id, history) in enumerate(d.histories.items()):
+        name = history[-1][1].name if history[-1][1] else agent_id
+        months = [m for m, _ in history]
+        conv, team_conv, spend, team_spend = [], [], [], []
+        for m, v in history:
+            thin = v is None or v.verdict == "insufficient_data"
+            point = None if v is None else _pc(v.conversion)
+            conv.append(
+                {"value": point, "symbol": "emptyCircle" if thin else "circle",
+                 "itemStyle": {"color": COLOURS[v.verdict] if v else "#b0bec5"}}
+            )  # fmt: skip
+            team_conv.append(None if v is None else _pc(v.reference.conversion))
+            spend.append(None if v is None else _yu(v.avg_spend))
+            team_spend.append(None if v is None else _yu(v.reference.avg_spend_fen))
+            if v is not None:
+                rows.append(
+                    [_t(name), _t(m), _t(say(f"verdict.{v.verdict}", lang), v.verdict),
+                     _n(v.inquiring_buyers, "int"), _pct(v.conversion), _pct(v.reference.conversion),
+                     _yuan(v.avg_spend), _yuan(v.reference.avg_spend_fen), _yuan(v.net_sales_fen)]
+                )  # fmt: skip
+        sec.charts.append(
+            Chart(
+                f"chart-trend-{i}",
+                name,
+                {
+                    "tooltip": {"trigger": "axis"},
+                    "legend": {"top": 0, "textStyle": {"fontSize": 10}},
+                    "grid": {"left": 45, "right": 50, "top": 30, "bottom": 25},
+                    "xAxis": {"type": "category", "data": months},
+                    "yAxis": [
+                        {"type": "value", "axisLabel": {"formatter": "{value}%"}},
+                        {"type": "value", "name": w("axis.yuan", lang)},
+                    ],
+                    "series": [
+                        {"name": w("series.agent_conversion", lang), "type": "line", "data": conv},
+                        {"name": w("series.team_conversion", lang), "type": "line",
+                         "data": team_conv, "symbol": "none", "lineStyle": {"type": "dashed"}},
+                        {"name": w("series.agent_spend", lang), "type": "bar", "yAxisIndex": 1,
+                         "data": spend, "itemStyle": {"opacity": 0.35}},
+                        {"name": w("series.team_spend", lang), "type": "line", "yAxisIndex": 1,
+                         "data": team_spend, "symbol": "none",
+                         "lineStyle": {"type": "dotted"}},
+                    ],
+                },
+                height=240,
+            )
+        )  # fmt: skip
+    sec.tables.append(
+        Table(
+            [w(f"col.{k}", lang) if k != "month" else w("month", lang) for k in (
+                "agent", "month", "verdict", "inquiring", "conversion", "conversion_ref", "spend",
+                "spend_ref", "net_sales")],
+            rows,
+        )
+    )  # fmt: skip
+    return sec
+
+
+# -- question 1 -----------------------------------------------------------------------------------
+def pairs(d: ShopDiagnosis, lang: str) -> Section:
+    sec = Section("pairs", w("sec.pairs", lang), w("sheet.pairs", lang))
+    if not d.pairs:
+        sec.paragraphs.append(
+            w("no_pairs", lang, ratio=f"{float(d.settings.pair_conversion_ratio):g}")
+        )
+        return sec
+    for p in d.pairs:
+        sec.paragraphs.append(pair_text(p, lang))
+        rows = []
+        for side in (p.strong, p.weak):
+            rows.append(
+                [_t(side.name), _n(side.inquiring_buyers, "int"), _pct(side.conversion),
+                 _yuan(side.avg_spend), _yuan(side.sales_fen), _yuan(side.refund_fen),
+                 _yuan(side.net_sales_fen), _n(side.daily_inquiries, "num1"),
+                 _n(side.peak_day_inquiries, "int") if side.peak_day_inquiries is not None else Cell(None)]
+            )  # fmt: skip
+        sec.tables.append(
+            Table(
+                [w(f"col.{k}", lang) for k in ("agent", "inquiring", "conversion", "spend", "sales",
+                                               "refund", "net_sales", "daily", "peak")],
+                rows,
+                title=f"{p.strong.name} / {p.weak.name}",
+            )
+        )  # fmt: skip
+        r = p.rerouting
+        sec.tables.append(
+            Table(
+                [w(f"col.{k}", lang) for k in ("strong", "weak", "z", "k", "weights", "added",
+                                               "added_net")],
+                [[
+                    _t(p.strong.name), _t(p.weak.name), _n(p.z),
+                    _n(r.k_per_day, "int") if r else Cell(None),
+                    _t(f"{r.weights_after[0]}% / {r.weights_after[1]}%" if r else None),
+                    _yuan(r.added_sales_fen) if r else Cell(None),
+                    _yuan(r.added_net_sales_fen) if r else Cell(None),
+                ]],
+            )
+        )  # fmt: skip
+    return sec
+
+
+# -- question 2 -----------------------------------------------------------------------------------
+def stability(d: ShopDiagnosis, lang: str) -> Section:
+    sec = Section("stability", w("sec.stability", lang), w("sheet.stability", lang))
+    months = sorted({m.month for s in d.stability for m in s.months})
+    series = []
+    for s in d.stability:
+        if s.cls == "insufficient_data":
+            continue
+        by_month = {m.month: m for m in s.months}
+        series.append(
+            {
+                "name": s.name,
+                "type": "line",
+                "connectNulls": True,
+                "data": [
+                    None if m not in by_month else {
+                        "value": round(by_month[m].share * 100, 2),
+                        "symbolSize": 12 if by_month[m].breaks else 5,
+                        "itemStyle": {"color": "#c62828"} if by_month[m].breaks else {},
+                    }
+                    for m in months
+                ],
+            }
+        )  # fmt: skip
+    if series:
+        sec.charts.append(
+            Chart(
+                "chart-stability",
+                w("chart.share", lang),
+                {
+                    "tooltip": {"trigger": "axis"},
+                    "legend": {"top": 0},
+                    "grid": {"left": 50, "right": 20, "top": 40, "bottom": 30},
+                    "xAxis": {"type": "category", "data": months},
+                    "yAxis": {"type": "value", "axisLabel": {"formatter": "{value}%"}},
+                    "series": series,
+                },
+            )
+        )
+    sec.tables.append(
+        Table(
+            [w(f"col.{k}", lang) for k in ("agent", "class", "months_used", "correlation", "beta",
+                                           "share_median", "share_cv", "unexplained", "breaking",
+                                           "explanation")],
+            [
+                [_t(s.name), _t(say(f"class.{s.cls}", lang)), _n(len(s.months), "int"),
+                 _n(s.correlation), _n(s.beta), _pct(s.share_median), _n(s.share_cv),
+                 _pct(s.unexplained_cv),
+                 _t(", ".join(m.month for m in s.months if m.breaks) or None),
+                 _t(stability_text(s, lang, d.settings.stability_min_months))]
+                for s in d.stability
+            ],
+        )
+    )  # fmt: skip
+    sec.tables.append(
+        Table(
+            [w(f"col.{k}", lang) if k != "month" else w("month", lang)
+             for k in ("agent", "month", "net_sales", "shop_net", "share", "residual", "breaks")],
+            [
+                [_t(s.name), _t(m.month), _yuan(m.agent_net_sales_fen), _yuan(m.shop_net_sales_fen),
+                 _pct(m.share), _pct(m.residual), Cell(m.breaks, "bool")]
+                for s in d.stability
+                for m in s.months
+            ],
+        )
+    )  # fmt: skip
+    return sec
+
+
+def settings(d: ShopDiagnosis, lang: str) -> Section:
+    sec = Section("settings", w("sec.settings", lang), w("sec.settings", lang))
+    values = d.settings.to_json()
+    sec.tables.append(
+        Table(
+            [w("col.setting", lang), w("col.figure", lang), w("col.default", lang), w("col.help", lang)],
+            [
+                [_t(f"diagnosis.{s.name}"), _t(_show(values[s.name])), _t(_show(s.default)),
+                 _t(s.help_en if lang == "en" else s.help_zh)]
+                for s in REGISTRY
+            ],
+        )
+    )  # fmt: skip
+    sec.paragraphs.append(w("generated", lang, version=__version__))
+    return sec
+
+
+def _show(v: object) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, Fraction):
+        v = float(v)
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _pc(x: Fraction | float | None) -> float | None:
+    """A rate as a percentage for charts (two decimals)."""
+    return None if x is None else round(float(x) * 100, 2)
+
+
+def _yu(fen: Fraction | float | int | None) -> float | None:
+    """Fen as yuan for charts."""
+    return None if fen is None else round(float(fen) / 100, 2)

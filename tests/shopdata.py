@@ -29,21 +29,49 @@ class Shop:
     orders: list[dict[str, Any]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
 
-    def agent(self, agent_id: str, role: str = "presale", hired_on: str | None = "2020-01-01",
-              left_on: str | None = None, name: str | None = None, shop: str = SHOP) -> Shop:
-        self.agents.append({
-            "shop_id": shop, "agent_id": agent_id, "name": name or agent_id, "role": role,
-            "team": None, "hired_on": date.fromisoformat(hired_on) if hired_on else None,
-            "left_on": date.fromisoformat(left_on) if left_on else None,
-        })
+    def agent(
+        self,
+        agent_id: str,
+        role: str = "presale",
+        hired_on: str | None = "2020-01-01",
+        left_on: str | None = None,
+        name: str | None = None,
+        shop: str = SHOP,
+    ) -> Shop:
+        self.agents.append(
+            {
+                "shop_id": shop,
+                "agent_id": agent_id,
+                "name": name or agent_id,
+                "role": role,
+                "team": None,
+                "hired_on": date.fromisoformat(hired_on) if hired_on else None,
+                "left_on": date.fromisoformat(left_on) if left_on else None,
+            }
+        )
         return self
 
-    def msg(self, buyer: str, agent: str, at: str, sender: str, text: str = "", chars: int | None = None,
-            shop: str = SHOP) -> Shop:
-        self.messages.append({
-            "shop_id": shop, "buyer_id": buyer, "agent_id": agent, "sent_at": ts(at),
-            "sender": sender, "text": text, "chars": len(text) if chars is None else chars,
-        })
+    def msg(
+        self,
+        buyer: str,
+        agent: str,
+        at: str,
+        sender: str,
+        text: str = "",
+        chars: int | None = None,
+        shop: str = SHOP,
+    ) -> Shop:
+        self.messages.append(
+            {
+                "shop_id": shop,
+                "buyer_id": buyer,
+                "agent_id": agent,
+                "sent_at": ts(at),
+                "sender": sender,
+                "text": text,
+                "chars": len(text) if chars is None else chars,
+            }
+        )
         return self
 
     def chat(self, buyer: str, agent: str, *events: tuple[str, str], shop: str = SHOP) -> Shop:
@@ -52,17 +80,39 @@ class Shop:
             self.msg(buyer, agent, e[0], e[1], *(e[2:]), shop=shop)
         return self
 
-    def order(self, order_id: str, buyer: str | None, created: str, paid: str | None = None,
-              amount_fen: int = 10000, items: int = 1, refund_fen: int = 0, shop: str = SHOP) -> Shop:
-        self.orders.append({
-            "shop_id": shop, "order_id": order_id, "buyer_id": buyer, "created_at": ts(created),
-            "paid_at": ts(paid) if paid else None, "amount_fen": amount_fen if paid else 0,
-            "items": items, "refund_fen": refund_fen, "refunded_at": None, "status": None,
-        })
+    def order(
+        self,
+        order_id: str,
+        buyer: str | None,
+        created: str,
+        paid: str | None = None,
+        amount_fen: int = 10000,
+        items: int = 1,
+        refund_fen: int = 0,
+        shop: str = SHOP,
+    ) -> Shop:
+        self.orders.append(
+            {
+                "shop_id": shop,
+                "order_id": order_id,
+                "buyer_id": buyer,
+                "created_at": ts(created),
+                "paid_at": ts(paid) if paid else None,
+                "amount_fen": amount_fen if paid else 0,
+                "items": items,
+                "refund_fen": refund_fen,
+                "refunded_at": None,
+                "status": None,
+            }
+        )
         return self
 
-    def review(self, order_id: str, rating: str, at: str = "2024-12-01 00:00:00", shop: str = SHOP) -> Shop:
-        self.reviews.append({"shop_id": shop, "order_id": order_id, "rated_at": ts(at), "rating": rating})
+    def review(
+        self, order_id: str, rating: str, at: str = "2024-12-01 00:00:00", shop: str = SHOP
+    ) -> Shop:
+        self.reviews.append(
+            {"shop_id": shop, "order_id": order_id, "rated_at": ts(at), "rating": rating}
+        )
         return self
 
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -84,8 +134,11 @@ class Shop:
 
 def _arrow(table: str, df: pd.DataFrame) -> pa.Table:
     types = {
-        "VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us"), "DATE": pa.date32(),
-        "BIGINT": pa.int64(), "INTEGER": pa.int32(),
+        "VARCHAR": pa.string(),
+        "TIMESTAMP": pa.timestamp("us"),
+        "DATE": pa.date32(),
+        "BIGINT": pa.int64(),
+        "INTEGER": pa.int32(),
     }
     fields = [pa.field(c, types[t.split()[0]]) for c, t in COLUMNS[table].items()]
     return pa.Table.from_pandas(df, schema=pa.schema(fields), preserve_index=False)

@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from metric_cases import CASES, Case
-from shopdata import Shop
 
 from kefu.metrics.engine import StoreKpis
 from kefu.metrics.fields import as_json
 from kefu.metrics.table import ShopMonth
 from kefu.store import Store
+
+from metric_cases import CASES, Case
+from shopdata import Shop
 
 
 def build_store(path: Path, cases: list[Case]) -> Store:
@@ -49,7 +50,9 @@ def check(case: Case, result: dict[str, ShopMonth]) -> None:
             if want is None or have is None:
                 assert have is want, f"{case.shop_id} {month} {who} {name}: {have} != {want}"
             else:
-                assert math.isclose(have, want, rel_tol=1e-12), f"{case.shop_id} {month} {who} {name}: {have} != {want}"
+                assert math.isclose(have, want, rel_tol=1e-12), (
+                    f"{case.shop_id} {month} {who} {name}: {have} != {want}"
+                )
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -66,7 +69,9 @@ def test_listed_agents_exclude_those_not_employed(tmp_path: Path) -> None:
     assert sorted(a.agent_id for a in res["2024-02"].agents) == ["Ghost", "Old"]
     assert sorted(a.agent_id for a in res["2024-03"].agents) == ["New"]
     ghost = res["2024-02"].agent("Ghost")
-    assert ghost is not None and ghost.role == "presale" and ghost.name == "Ghost" and not ghost.known
+    assert (
+        ghost is not None and ghost.role == "presale" and ghost.name == "Ghost" and not ghost.known
+    )
 
 
 @pytest.mark.spark

@@ -17,7 +17,9 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="DuckDB file (default: $KEFU_DB or ./kefu.duckdb)", show_default=False),
+    typer.Option(
+        "--db", help="DuckDB file (default: $KEFU_DB or ./kefu.duckdb)", show_default=False
+    ),
 ]
 ShopOption = Annotated[
     str | None, typer.Option("--shop", help="shop id (default: the only shop in the database)")
@@ -50,7 +52,9 @@ def resolve_shop(store: Store, shop: str | None) -> str:
     shops = store.shops()
     if shop:
         if shop not in shops:
-            fail(f"shop '{shop}' has no data in {store.path}; shops there: {', '.join(shops) or 'none'}")
+            fail(
+                f"shop '{shop}' has no data in {store.path}; shops there: {', '.join(shops) or 'none'}"
+            )
         return shop
     if len(shops) == 1:
         return shops[0]

@@ -34,7 +34,9 @@ def _json_default(o: Any) -> Any:
 def kpi(
     month: MonthOption,
     shop: ShopOption = None,
-    agent: Annotated[str | None, typer.Option("--agent", help="only this agent (sub-account)")] = None,
+    agent: Annotated[
+        str | None, typer.Option("--agent", help="only this agent (sub-account)")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table | json | csv | xlsx")] = "table",
     output: Annotated[Path | None, typer.Option("--output", help="write to this file")] = None,
     lang: LangOption = "zh",
@@ -109,8 +111,13 @@ def explain_order_cmd(
     except OrderNotFound as e:
         fail(str(e))
     if as_json:
-        payload = {"shop_id": ex.shop_id, "order_id": ex.order_id, "outcome": ex.outcome,
-                   "reason": ex.text(lang), "facts": ex.facts}
+        payload = {
+            "shop_id": ex.shop_id,
+            "order_id": ex.order_id,
+            "outcome": ex.outcome,
+            "reason": ex.text(lang),
+            "facts": ex.facts,
+        }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default))
     else:
         typer.echo(f"{order_id}: {ex.text(lang)}")
@@ -156,7 +163,12 @@ def settings_cmd(
     for s in REGISTRY:
         if name is None or s.name == name:
             d = s.default if not isinstance(s.default, tuple) else ",".join(s.default)
-            t.add_row(s.name, current.get(s.name, "(default)"), str(d), s.help_en if lang == "en" else s.help_zh)
+            t.add_row(
+                s.name,
+                current.get(s.name, "(default)"),
+                str(d),
+                s.help_en if lang == "en" else s.help_zh,
+            )
     for k, v in sorted(current.items()):
         if k.startswith("diagnosis.") and (name is None or k == name):
             t.add_row(k, v, "", "")
@@ -166,7 +178,9 @@ def settings_cmd(
 def register(app: typer.Typer) -> None:
     """Add kpi, explain and settings to the kefu app."""
     app.command("kpi")(kpi)
-    explain = typer.Typer(help="Explain a figure: why an order was credited or silent.", no_args_is_help=True)
+    explain = typer.Typer(
+        help="Explain a figure: why an order was credited or silent.", no_args_is_help=True
+    )
     explain.command("order")(explain_order_cmd)
     app.add_typer(explain, name="explain")
     app.command("settings")(settings_cmd)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from kefu.demo import chat
 from kefu.demo import texts as tx
+from kefu.demo.texts import between, pick
 from kefu.demo.story import (
     CAST,
     AgentSpec,
@@ -184,14 +185,14 @@ class Simulation:
     def new_order_id(self) -> str:
         while True:
             digits = 18 if self.rng.random() < 0.8 else 17
-            oid = str(self.rng.randrange(10 ** (digits - 1) + 10 ** (digits - 2), 10**digits))
+            oid = str(between(self.rng, 10 ** (digits - 1) + 10 ** (digits - 2), 10**digits))
             if oid not in self.order_ids:
                 self.order_ids.add(oid)
                 return oid
 
     def time_in_day(self, day: int, *, latest_hour: int = 23) -> int:
         hour = bisect.bisect_right(HOUR_CUM, self.rng.random() * HOUR_CUM[latest_hour - 1])
-        return day * DAY + hour * HOUR + self.rng.randrange(HOUR if hour < 23 else 1800)
+        return day * DAY + hour * HOUR + int(self.rng.random() * HOUR)
 
     def push(self, ts: int, kind: str, payload: object) -> None:
         """Schedule an event: into this month's queue, a later month's, or nowhere (past the end)."""
@@ -205,16 +206,19 @@ class Simulation:
             self.pending[month].append((ts, self.seq, kind, payload))
 
     def fill(self, spec: AgentSpec) -> dict[str, str]:
-        p, q = self.rng.sample(tx.PRODUCTS, 2)
-        return {"p": p.nick, "q": q.nick, "city": self.rng.choice(tx.CITIES), "name": spec.name}
+        rng, n = self.rng, len(tx.PRODUCTS)
+        i = int(rng.random() * n)
+        j = (i + 1 + int(rng.random() * (n - 1))) % n
+        p, q = tx.PRODUCTS[i].nick, tx.PRODUCTS[j].nick
+        return {"p": p, "q": q, "city": pick(rng, tx.CITIES), "name": spec.name}
 
     def receiver(self, buyer: str) -> None:
         if buyer not in self.world.receivers:
             rng = self.rng
             alipay = (
-                f"{rng.choice(tx.PINYIN)}{rng.randrange(100, 99999)}@example.com"
+                f"{pick(rng, tx.PINYIN)}{between(rng, 100, 99999)}@example.com"
                 if rng.random() < 0.5
-                else f"1{rng.choice('3589')}{rng.randrange(10)}****{rng.randrange(10000):04d}"
+                else f"1{pick(rng, '3589')}{between(rng, 0, 10)}****{between(rng, 0, 10000):04d}"
             )
             self.world.receivers[buyer] = Receiver(
                 tx.person_name(rng), tx.masked_phone(rng), tx.address(rng), alipay
@@ -271,20 +275,20 @@ class Simulation:
         paid_at = None
         if paid:
             paid_at = created + (
-                rng.randrange(5, 300) if rng.random() < 0.9 else rng.randrange(600, 3600)
+                between(rng, 5, 300) if rng.random() < 0.9 else between(rng, 600, 3600)
             )
             paid_at = min(paid_at, self.world.end)
         postage = 600 if sum(p.price_fen * q for p, q in lines) - discount < 5000 else 0
         order = Order(self.new_order_id(), buyer, created, paid_at, lines, discount, postage, month,
                       agent_key if paid else None)  # fmt: skip
         order.mobile = rng.random() < 0.85
-        order.note = rng.choice(("", "", "", "", "尽快发货", "送礼，不要放发票", "请发顺丰"))
+        order.note = pick(rng, ("", "", "", "", "尽快发货", "送礼，不要放发票", "请发顺丰"))
         if paid_at is not None:
-            order.shipped = paid_at + rng.randrange(2 * HOUR, 40 * HOUR)
-            order.confirmed = order.shipped + rng.randrange(3 * DAY, 9 * DAY)
+            order.shipped = paid_at + between(rng, 2 * HOUR, 40 * HOUR)
+            order.confirmed = order.shipped + between(rng, 3 * DAY, 9 * DAY)
             self.last_paid[buyer] = paid_at
             if rng.random() < RETURN_SHARE:  # comes back 17-88 days later: never after-sale
-                back = (paid_at // DAY + rng.randrange(17, 89)) * DAY + 1
+                back = (paid_at // DAY + between(rng, 17, 89)) * DAY + 1
                 self.push(back, "return", buyer)
         self.world.orders.append(order)
         return order
@@ -319,10 +323,10 @@ class Simulation:
                     extra = "late-shift"
                 start = self.time_in_day(d, latest_hour=22 if d == last_day else 23)
                 if extra == "late-shift":
-                    start = d * DAY + (23 * HOUR + rng.randrange(1800) if rng.random() < 0.6
-                                       else 300 + rng.randrange(HOUR - 300))  # fmt: skip
+                    start = d * DAY + (23 * HOUR + between(rng, 0, 1800) if rng.random() < 0.6
+                                       else 300 + between(rng, 0, HOUR - 300))  # fmt: skip
                 elif extra == "night":
-                    start = d * DAY + rng.randrange(90 * 60, 7 * HOUR + 1800)
+                    start = d * DAY + between(rng, 90 * 60, 7 * HOUR + 1800)
                 slots.append(Slot(spec, aid, mi, d, start, converting, extra))
         self.link_slots(slots)
         return slots
@@ -340,10 +344,10 @@ class Simulation:
             if a.start % DAY > 20 * HOUR:
                 continue
             for _ in range(6):
-                b = rng.choice(by_day[a.day])
+                b = pick(rng, by_day[a.day])
                 if b.spec is not a.spec and not b.link and not b.linked_from:
                     a.link, b.linked_from = b, a
-                    b.start = a.start + rng.randrange(20 * 60, 90 * 60)
+                    b.start = a.start + between(rng, 20 * 60, 90 * 60)
                     break
 
     def run_month(self, mi: int) -> None:
@@ -363,7 +367,7 @@ class Simulation:
         first, last = month_days(self.months[mi])
         d0, d1 = self.day_index(first), self.day_index(last)
         for _ in range(round(credited * SILENT_NEW_SHARE)):
-            day = rng.randrange(d0, d1 + 1)
+            day = between(rng, d0, d1 + 1)
             self.push(self.time_in_day(day, latest_hour=23 if day < self.world.days - 1 else 22),
                       "silent", "")  # fmt: skip
         while self.heap:
@@ -392,7 +396,7 @@ class Simulation:
                 free = [s for s in self.open_by_day.get(d, ())
                         if s.buyer is None and not s.processed and s.spec.key not in asked]  # fmt: skip
                 if free:
-                    slot = rng.choice(free)
+                    slot = pick(rng, free)
                     slot.buyer, slot.returning = buyer, True
                     self.asked.setdefault((buyer, self.month), []).append(slot.spec.key)
                     return
@@ -407,7 +411,7 @@ class Simulation:
             slot.buyer = slot.linked_from.buyer if slot.linked_from else self.new_buyer()
         buyer, spec = slot.buyer, slot.spec
         if slot.linked_from is not None:
-            slot.start = max(slot.start, slot.linked_from.end + rng.randrange(120, 1800))
+            slot.start = max(slot.start, slot.linked_from.end + between(rng, 120, 1800))
         self.asked.setdefault((buyer, slot.month), []).append(spec.key)
         auto_rate = 0.5 if spec.reaction_s[0] >= 30 else 0.2
         out = world.messages
@@ -417,11 +421,11 @@ class Simulation:
             chat.unanswered_night(
                 chat.Talk(rng, spec, slot.agent, buyer, start, out, self.fill(spec))
             )
-            start = slot.day * DAY + 9 * HOUR + rng.randrange(2 * HOUR)
+            start = slot.day * DAY + 9 * HOUR + between(rng, 0, 2 * HOUR)
         elif follow_up:  # asks, leaves, and comes back to the same agent that evening
             talk = chat.Talk(rng, spec, slot.agent, buyer, start, out, self.fill(spec))
             _, end = chat.presale(talk, converting=False, auto=rng.random() < auto_rate)
-            start = end + rng.randrange(40 * 60, min(4 * HOUR, slot.day * DAY + 22 * HOUR - end))
+            start = end + between(rng, 40 * 60, min(4 * HOUR, slot.day * DAY + 22 * HOUR - end))
         talk = chat.Talk(rng, spec, slot.agent, buyer, start, out, self.fill(spec))
         ordered, slot.end = chat.presale(
             talk, converting=slot.converting, auto=rng.random() < auto_rate, follow_up=follow_up
@@ -436,12 +440,12 @@ class Simulation:
         target: MonthTarget = self.targets[slot.spec.key, slot.month]
         if slot.converting and ordered is not None:
             if rng.random() < NEXT_DAY_SHARE and (slot.day + 2) * DAY <= end:
-                ordered = (slot.day + 1) * DAY + rng.randrange(9 * HOUR, 22 * HOUR + 1800)
+                ordered = (slot.day + 1) * DAY + between(rng, 9 * HOUR, 22 * HOUR + 1800)
             ordered = min(ordered, end - 600)
             self.place_order(buyer, ordered, paid=True, spend_fen=target.spend_fen,
                              items=target.items, month=slot.month, agent_key=slot.spec.key)  # fmt: skip
             if rng.random() < SECOND_ORDER_SHARE:
-                self.place_order(buyer, ordered + rng.randrange(180, 2400), paid=True,
+                self.place_order(buyer, ordered + between(rng, 180, 2400), paid=True,
                                  spend_fen=target.spend_fen // 2, items=1.0, month=slot.month,
                                  agent_key=slot.spec.key)  # fmt: skip
             return
@@ -449,10 +453,10 @@ class Simulation:
             return
         r = rng.random()
         if r < LATE_ORDER_SHARE:
-            day = slot.day + rng.randrange(2, 9)
+            day = slot.day + between(rng, 2, 9)
             self.push(self.time_in_day(day, latest_hour=22), "late", buyer)
         elif r < LATE_ORDER_SHARE + UNPAID_SHARE:
-            self.place_order(buyer, slot.end + rng.randrange(120, 1800), paid=False,
+            self.place_order(buyer, slot.end + between(rng, 120, 1800), paid=False,
                              spend_fen=target.spend_fen, items=target.items, month=slot.month,
                              agent_key=None)  # fmt: skip
 
@@ -477,22 +481,22 @@ class Simulation:
                 )
             weeks_later = rng.random() < 0.3
             delay = (
-                rng.randrange(15 * DAY, 45 * DAY)
+                between(rng, 15 * DAY, 45 * DAY)
                 if weeks_later
-                else rng.randrange(2 * DAY, 12 * DAY)
+                else between(rng, 2 * DAY, 12 * DAY)
             )
             order.refund_at = order.paid + delay
             asked = (
-                order.paid + rng.randrange(4 * DAY, 12 * DAY)
+                order.paid + between(rng, 4 * DAY, 12 * DAY)
                 if weeks_later
-                else order.refund_at - rng.randrange(HOUR, 36 * HOUR)
+                else order.refund_at - between(rng, HOUR, 36 * HOUR)
             )
             self.aftersale_chat(order, max(asked, order.paid + 3 * HOUR), presale, returns=True)
         for order in paid:
             if rng.random() < AFTERSALE_SHARE and order.refund_fen == 0:
                 assert order.paid is not None
                 self.aftersale_chat(
-                    order, order.paid + rng.randrange(DAY, 6 * DAY), presale, returns=False
+                    order, order.paid + between(rng, DAY, 6 * DAY), presale, returns=False
                 )
 
     def aftersale_chat(
@@ -512,7 +516,7 @@ class Simulation:
             month = self.months[self.month_of(start)]
             working = [a for a in presale if (span := employed_days(a, self.months, month))
                        and span[0] <= on_day <= span[1]]  # fmt: skip
-            spec = rng.choice(working) if working else spec
+            spec = pick(rng, working) if working else spec
         talk = chat.Talk(
             rng, spec, agent_id(spec), order.buyer, start, self.world.messages, self.fill(spec)
         )
@@ -531,7 +535,7 @@ class Simulation:
             bad = round(len(rated) * bad_rate.get(key, SILENT_BAD))
             neutral = round(len(rated) * NEUTRAL_SHARE)
             for n, order in enumerate(rated):
-                at = order.confirmed + rng.randrange(DAY // 2, 6 * DAY)
+                at = order.confirmed + between(rng, DAY // 2, 6 * DAY)
                 if at <= world.end:
                     rating = "bad" if n < bad else "neutral" if n < bad + neutral else "good"
                     world.reviews.append((order.order_id, at, rating))

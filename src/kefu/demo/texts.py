@@ -16,7 +16,7 @@ def pick(rng: random.Random, seq: Sequence[T]) -> T:
 
 
 def between(rng: random.Random, low: int, high: int) -> int:
-    """An integer in [low, high), like between(rng, low, high) but cheaper."""
+    """An integer in [low, high), like rng.randrange(low, high) but cheaper."""
     return low + int(rng.random() * (high - low))
 
 
@@ -224,10 +224,12 @@ def person_name(rng: random.Random) -> str:
 def address(rng: random.Random) -> str:
     """A fake address in the export's 'province city district street(postcode)' form."""
     province, city, district, post = pick(rng, PLACES)
-    street = f"{pick(rng, STREETS)}{between(rng, 1, 500)}号{between(rng, 1, 30)}幢{between(rng, 101, 2800)}室"
+    street = (
+        f"{pick(rng, STREETS)}{between(rng, 1, 500)}号{between(rng, 1, 30)}幢{between(rng, 101, 2800)}室"
+    )
     return f"{province} {city} {district} {street}({post})"
 
 
 def masked_phone(rng: random.Random) -> str:
     """A mobile number masked as exports show it, keeping the leading apostrophe quirk."""
-    return f"'1{pick(rng, '3589')}{between(rng, 10)}****{between(rng, 10000):04d}"
+    return f"'1{pick(rng, '3589')}{between(rng, 0, 10)}****{between(rng, 0, 10000):04d}"

@@ -88,7 +88,9 @@ def prepare_inputs(
     ign = [(shop, a) for shop, s in settings.items() for a in s.ignored_accounts]
     if ign:
         con.executemany("INSERT INTO ignored VALUES (?, ?)", ign)
-    con.execute("CREATE OR REPLACE TEMP TABLE req_months (month VARCHAR, first_day DATE, last_day DATE)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE req_months (month VARCHAR, first_day DATE, last_day DATE)"
+    )
     if months:
         con.executemany(
             "INSERT INTO req_months VALUES (?, ?, ?)", [(m, *month_bounds(m)) for m in months]
@@ -187,7 +189,9 @@ class StoreKpis:
     def shop_months(self, shop_id: str, months: list[str]) -> dict[str, ShopMonth]:
         return self.compute([shop_id], months)[shop_id]
 
-    def compute(self, shops: Sequence[str], months: Sequence[str]) -> dict[str, dict[str, ShopMonth]]:
+    def compute(
+        self, shops: Sequence[str], months: Sequence[str]
+    ) -> dict[str, dict[str, ShopMonth]]:
         """Every requested month of every shop, in one run of the steps."""
         con = self.store.con
         if self._memory_limit:

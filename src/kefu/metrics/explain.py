@@ -57,7 +57,11 @@ def explain_order(store: Store, shop_id: str, order_id: str) -> OrderExplanation
         return OrderExplanation(shop_id, order_id, outcome, zh, en, facts)
 
     if paid is None:
-        return out("unpaid", "该订单未付款: 未付款订单不落实给任何客服。", "never paid: unpaid orders are never credited.")
+        return out(
+            "unpaid",
+            "该订单未付款: 未付款订单不落实给任何客服。",
+            "never paid: unpaid orders are never credited.",
+        )
     if buyer is None:
         return out(
             "unattributable",
@@ -66,7 +70,11 @@ def explain_order(store: Store, shop_id: str, order_id: str) -> OrderExplanation
             "and counts as unattributable.",
         )
     if buyer in s.ignored_accounts:
-        return out("ignored", f"买家 {buyer} 在忽略账号中, 不计入任何指标。", f"buyer {buyer} is an ignored account.")
+        return out(
+            "ignored",
+            f"买家 {buyer} 在忽略账号中, 不计入任何指标。",
+            f"buyer {buyer} is an ignored account.",
+        )
 
     prepare_inputs(con, {shop_id: s}, [])
     runner = DuckDBRunner()
@@ -78,7 +86,7 @@ def explain_order(store: Store, shop_id: str, order_id: str) -> OrderExplanation
         [shop_id, order_id],
     ).fetchone()
     assert a is not None
-    agent, by, month, start_s, session_no, ag_c, c_s, ag_p, p_s = a
+    agent, by, month, start_s, _session, ag_c, c_s, ag_p, p_s = a
     aftersale = con.execute(
         "SELECT count(*) FROM sess WHERE shop_id = ? AND buyer_id = ? AND is_aftersale = 1"
         " AND start_s <= ?",
@@ -120,7 +128,9 @@ def explain_order(store: Store, shop_id: str, order_id: str) -> OrderExplanation
     last_s = c_s if c_s is not None else p_s
     last_agent = ag_c if c_s is not None else ag_p
     after_zh = f" (另有 {n_after} 个售后会话不参与落实)" if n_after else ""
-    after_en = f" ({n_after} after-sale session(s) of this buyer are never considered)" if n_after else ""
+    after_en = (
+        f" ({n_after} after-sale session(s) of this buyer are never considered)" if n_after else ""
+    )
     if last_s is None:
         return out(
             "silent",

@@ -19,21 +19,60 @@ class Setting:
 
 
 REGISTRY: tuple[Setting, ...] = (
-    Setting("attribution_rule", "order", "落实判定: order=下单判定, paid=付款判定, order_first=下单优先",
-            "attribution: order (contact before the order), paid (before payment), order_first"),
-    Setting("attribution_days", 1, "落实天数(0–15): 下单日与最后接待日相差的最大自然日数",
-            "calendar days allowed between the last contact and the order (0–15)"),
-    Setting("session_gap_minutes", 30, "会话切分间隔(分钟)", "minutes of silence that split a session"),
-    Setting("aftersale_lookback_days", 15, "售后回溯天数: 此前付过款的买家咨询算售后",
-            "days after a payment within which a buyer's contact is after-sale"),
-    Setting("repurchase_days", 90, "复购窗口(天)", "days after a paid order within which another counts as repurchase"),
-    Setting("slow_response_s", 60, "慢响应阈值(秒)", "seconds after which an answered turn is slow"),
-    Setting("off_hours", None, "非工作时间(如 23:00-09:00), 其内开始的会话不计入响应时间",
-            "off hours, e.g. 23:00-09:00: sessions starting inside leave the response-time figures"),
-    Setting("ignored_accounts", (), "忽略的账号(店铺自有/测试账号), 逗号分隔",
-            "the shop's own and test accounts, left out of every figure (comma separated)"),
-    Setting("bot_accounts", (), "机器人子账号: 其消息按自动回复计", "sub-accounts whose messages are automatic replies"),
-    Setting("auto_reply_prefixes", ("[自动回复]", "自动回复"), "自动回复前缀", "prefixes that mark a message as an automatic reply"),
+    Setting(
+        "attribution_rule",
+        "order",
+        "落实判定: order=下单判定, paid=付款判定, order_first=下单优先",
+        "attribution: order (contact before the order), paid (before payment), order_first",
+    ),
+    Setting(
+        "attribution_days",
+        1,
+        "落实天数(0–15): 下单日与最后接待日相差的最大自然日数",
+        "calendar days allowed between the last contact and the order (0–15)",
+    ),
+    Setting(
+        "session_gap_minutes", 30, "会话切分间隔(分钟)", "minutes of silence that split a session"
+    ),
+    Setting(
+        "aftersale_lookback_days",
+        15,
+        "售后回溯天数: 此前付过款的买家咨询算售后",
+        "days after a payment within which a buyer's contact is after-sale",
+    ),
+    Setting(
+        "repurchase_days",
+        90,
+        "复购窗口(天)",
+        "days after a paid order within which another counts as repurchase",
+    ),
+    Setting(
+        "slow_response_s", 60, "慢响应阈值(秒)", "seconds after which an answered turn is slow"
+    ),
+    Setting(
+        "off_hours",
+        None,
+        "非工作时间(如 23:00-09:00), 其内开始的会话不计入响应时间",
+        "off hours, e.g. 23:00-09:00: sessions starting inside leave the response-time figures",
+    ),
+    Setting(
+        "ignored_accounts",
+        (),
+        "忽略的账号(店铺自有/测试账号), 逗号分隔",
+        "the shop's own and test accounts, left out of every figure (comma separated)",
+    ),
+    Setting(
+        "bot_accounts",
+        (),
+        "机器人子账号: 其消息按自动回复计",
+        "sub-accounts whose messages are automatic replies",
+    ),
+    Setting(
+        "auto_reply_prefixes",
+        ("[自动回复]", "自动回复"),
+        "自动回复前缀",
+        "prefixes that mark a message as an automatic reply",
+    ),
 )
 BY_NAME = {s.name: s for s in REGISTRY}
 
@@ -79,14 +118,26 @@ def parse_value(name: str, raw: Any) -> Any:
         raise SettingError(f"unknown setting '{name}'; known: {', '.join(BY_NAME)}")
     if name == "attribution_rule":
         if raw not in ATTRIBUTION_RULES:
-            raise SettingError(f"attribution_rule must be one of {', '.join(ATTRIBUTION_RULES)}, not '{raw}'")
+            raise SettingError(
+                f"attribution_rule must be one of {', '.join(ATTRIBUTION_RULES)}, not '{raw}'"
+            )
         return raw
-    if name in ("attribution_days", "session_gap_minutes", "aftersale_lookback_days", "repurchase_days", "slow_response_s"):
+    if name in (
+        "attribution_days",
+        "session_gap_minutes",
+        "aftersale_lookback_days",
+        "repurchase_days",
+        "slow_response_s",
+    ):
         try:
             n = int(raw)
         except (TypeError, ValueError):
             raise SettingError(f"{name} must be a whole number, not '{raw}'") from None
-        lo, hi = (0, 15) if name == "attribution_days" else (0 if name != "session_gap_minutes" else 1, 10**6)
+        lo, hi = (
+            (0, 15)
+            if name == "attribution_days"
+            else (0 if name != "session_gap_minutes" else 1, 10**6)
+        )
         if not lo <= n <= hi:
             raise SettingError(f"{name} must be between {lo} and {hi}, not {n}")
         return n

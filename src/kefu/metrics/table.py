@@ -56,7 +56,12 @@ class AgentMonth:
         return self.hired_on <= last and (self.left_on is None or self.left_on >= first)
 
     def to_json(self) -> dict[str, Any]:
-        return {"agent_id": self.agent_id, "name": self.name, "role": self.role, **as_json(self.parts)}
+        return {
+            "agent_id": self.agent_id,
+            "name": self.name,
+            "role": self.role,
+            **as_json(self.parts),
+        }
 
 
 @dataclass(frozen=True)

@@ -353,7 +353,7 @@ def quadrants(d: ShopDiagnosis, lang: str) -> Section:
             [
                 _t(v.name),
                 _t(verdict_label(v, lang), v.verdict),
-                _t(say(f"verdict.{v.leaning}", lang) if v.leaning else None),
+                _t(text),
                 _n(v.inquiring_buyers, "int"),
                 _n(v.paying_buyers, "int"),
                 _pct(v.conversion),
@@ -365,15 +365,15 @@ def quadrants(d: ShopDiagnosis, lang: str) -> Section:
                 _n(v.items_per_buyer),
                 _n(v.reference.items_per_buyer),
                 _yuan(v.net_sales_fen),
-                _t(text),
+                _t(say(f"verdict.{v.leaning}", lang) if v.leaning else None),
             ]
         )
     sec.tables.append(
         Table(
             [w(f"col.{k}", lang) for k in (
-                "agent", "verdict", "leaning", "inquiring", "paying", "conversion", "conversion_ci",
+                "agent", "verdict", "remedy", "inquiring", "paying", "conversion", "conversion_ci",
                 "conversion_ref", "spend", "spend_ci", "spend_ref", "ipb", "ipb_ref", "net_sales",
-                "remedy")],
+                "leaning")],
             rows,
         )
     )  # fmt: skip
@@ -392,7 +392,7 @@ def _tip(v: Verdict, lang: str) -> str:
 
 # -- causes ---------------------------------------------------------------------------------------
 def causes(d: ShopDiagnosis, lang: str) -> Section:
-    sec = Section("causes", w("sec.causes", lang), w("sheet.causes", lang))
+    sec = Section("causes", w("sec.causes", lang), w("sheet.causes", lang), small_charts=True)
     if not d.causes:
         sec.paragraphs.append(w("no_causes", lang))
         return sec

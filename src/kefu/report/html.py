@@ -18,6 +18,7 @@ from kefu.report.content import COLOURS, Cell, Chart, Report, Section, Table, bu
 from kefu.report.words import w
 
 ECHARTS = "echarts.common.min.js"
+FOLD_ROWS = 20  # longer tables start folded
 NUMERIC = ("int", "pct", "yuan", "num0", "num1", "num2")
 
 
@@ -93,7 +94,11 @@ def _table(t: Table, lang: str) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in t.headers)
     body = "\n".join("<tr>" + "".join(_cell(c, lang) for c in row) + "</tr>" for row in t.rows)
     caption = f"<caption>{escape(t.title)}</caption>" if t.title else ""
-    return f'<div class="scroll"><table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    table = f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    if len(t.rows) > FOLD_ROWS:
+        summary = w("rows", lang, n=len(t.rows), title=t.title or "")
+        return f'<details class="scroll"><summary>{escape(summary)}</summary>{table}</details>'
+    return f'<div class="scroll">{table}</div>'
 
 
 def _cell(c: Cell, lang: str) -> str:

@@ -82,9 +82,13 @@ def summary_lines(sm: ShopMonth, lang: str = "zh") -> list[str]:
                 f"{yuan(sm.unattributable_sales_fen)} yuan"
             )
         if sm.repurchase_provisional:
-            lines.append("repurchase rate is provisional until the data reaches 90 days past the month")
+            lines.append(
+                "repurchase rate is provisional until the data reaches 90 days past the month"
+            )
         return lines
-    lines = [f"静默下单 {sm.silent_orders} 单, 静默销售额 {yuan(sm.silent_sales_fen)} 元 (占付款销售额 {pct})"]
+    lines = [
+        f"静默下单 {sm.silent_orders} 单, 静默销售额 {yuan(sm.silent_sales_fen)} 元 (占付款销售额 {pct})"
+    ]
     if sm.unattributable_orders:
         lines.append(
             f"无买家会员名的订单(无法落实到客服) {sm.unattributable_orders} 单, "
@@ -105,7 +109,17 @@ def to_csv(sm: ShopMonth) -> str:
         for f in JSON_ORDER:
             v = value(parts, f)
             vals.append("" if v is None else (str(v) if isinstance(v, int) else repr(float(v))))
-        w.writerow([sm.shop_id, sm.month, row_type, "" if row_type == "team" else agent_id, name, role, *vals])
+        w.writerow(
+            [
+                sm.shop_id,
+                sm.month,
+                row_type,
+                "" if row_type == "team" else agent_id,
+                name,
+                role,
+                *vals,
+            ]
+        )
     return buf.getvalue()
 
 
@@ -118,12 +132,26 @@ def to_xlsx(sm: ShopMonth, path: Path, lang: str = "zh") -> None:
     assert ws is not None
     ws.title = "KPI"
     head = [label("agent_id", lang), label("name", lang), label("role", lang)]
-    head += [label(f, lang) + (" (元)" if f.endswith("_fen") and lang != "en" else " (yuan)" if f.endswith("_fen") else "") for f in JSON_ORDER]
+    head += [
+        label(f, lang)
+        + (
+            " (元)"
+            if f.endswith("_fen") and lang != "en"
+            else " (yuan)"
+            if f.endswith("_fen")
+            else ""
+        )
+        for f in JSON_ORDER
+    ]
     ws.append(head)
     for c in ws[1]:
         c.font = Font(bold=True)
     for agent_id, name, role, parts in _rows(sm):
-        out: list[Any] = [label("team", lang) if agent_id == "TEAM" else agent_id, name, label(role, lang)]
+        out: list[Any] = [
+            label("team", lang) if agent_id == "TEAM" else agent_id,
+            name,
+            label(role, lang),
+        ]
         for f in JSON_ORDER:
             v = value(parts, f)
             if v is None:

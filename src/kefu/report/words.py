@@ -36,6 +36,7 @@ W: dict[str, tuple[str, str]] = {
     "sheet.stability": ("问题2", "Question 2"),
     "sec.settings": ("诊断设置", "Diagnosis settings"),
     "nothing": ("无。", "None."),
+    "rows": ("{title} 明细表（{n} 行，点击展开）", "{title} table ({n} rows, click to open)"),
     "no_causes": (
         "本月没有转化率明显偏低的客服。",
         "No agent's conversion is clearly low this month.",

@@ -43,7 +43,9 @@ class Store:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         if read_only and not path.exists():
-            raise StoreError(f"no kefu database at {path} (import some files first: kefu import FILE)")
+            raise StoreError(
+                f"no kefu database at {path} (import some files first: kefu import FILE)"
+            )
         self.con = duckdb.connect(str(path), read_only=read_only)
         if not read_only:
             self._migrate()
@@ -65,7 +67,9 @@ class Store:
             row = self.con.execute("SELECT max(version) FROM schema_version").fetchone()
             current = row[0] if row else None
             if current is None:
-                self.con.execute("INSERT INTO schema_version VALUES (?, ?)", [SCHEMA_VERSION, datetime.now()])
+                self.con.execute(
+                    "INSERT INTO schema_version VALUES (?, ?)", [SCHEMA_VERSION, datetime.now()]
+                )
             elif current > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path} was written by a newer kefu (schema {current}, this one knows {SCHEMA_VERSION})"
@@ -82,7 +86,9 @@ class Store:
         self.con.execute("COMMIT")
 
     # -- records --------------------------------------------------------------------------
-    def upsert(self, table: str, rows: pa.Table, columns: Sequence[str] | None = None) -> UpsertCounts:
+    def upsert(
+        self, table: str, rows: pa.Table, columns: Sequence[str] | None = None
+    ) -> UpsertCounts:
         """Insert new records, update changed ones, count the unchanged; call inside a transaction.
 
         `columns` are the columns the source file really provides: an update never blanks a
@@ -104,11 +110,16 @@ class Store:
                 f"SELECT *, row_number() OVER (PARTITION BY {', '.join(keys)}) AS _n FROM _kefu_stage) "
                 "QUALIFY _n = count(*) OVER (PARTITION BY " + ", ".join(keys) + ")"
             )
-            inserted = _scalar(self.con, f"SELECT count(*) FROM _kefu_batch s ANTI JOIN {table} t ON {on}")
+            inserted = _scalar(
+                self.con, f"SELECT count(*) FROM _kefu_batch s ANTI JOIN {table} t ON {on}"
+            )
             values = [c for c in given if c not in keys]
             if values:
                 differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in values)
-                updated = _scalar(self.con, f"SELECT count(*) FROM _kefu_batch s JOIN {table} t ON {on} WHERE {differs}")
+                updated = _scalar(
+                    self.con,
+                    f"SELECT count(*) FROM _kefu_batch s JOIN {table} t ON {on} WHERE {differs}",
+                )
             else:
                 updated = 0
             unchanged = _scalar(self.con, "SELECT count(*) FROM _kefu_batch") - inserted - updated
@@ -139,7 +150,9 @@ class Store:
             [entry[c] for c in cols],
         )
 
-    def add_quarantine(self, import_id: int, kind: str, records: Sequence[Mapping[str, Any]]) -> None:
+    def add_quarantine(
+        self, import_id: int, kind: str, records: Sequence[Mapping[str, Any]]
+    ) -> None:
         if not records:
             return
         self.con.executemany(
@@ -153,7 +166,9 @@ class Store:
                     r.get("value"),
                     r["reason"],
                     kind,
-                    json.dumps(r.get("record"), ensure_ascii=False) if r.get("record") is not None else None,
+                    json.dumps(r.get("record"), ensure_ascii=False)
+                    if r.get("record") is not None
+                    else None,
                 ]
                 for r in records
             ],
@@ -173,14 +188,20 @@ class Store:
 
     # -- settings and shops ---------------------------------------------------------------
     def settings(self, shop_id: str) -> dict[str, str]:
-        rows = self.con.execute("SELECT name, value FROM shop_settings WHERE shop_id = ?", [shop_id]).fetchall()
+        rows = self.con.execute(
+            "SELECT name, value FROM shop_settings WHERE shop_id = ?", [shop_id]
+        ).fetchall()
         return {n: v for n, v in rows}
 
     def set_setting(self, shop_id: str, name: str, value: str | None) -> None:
         with self.transaction():
-            self.con.execute("DELETE FROM shop_settings WHERE shop_id = ? AND name = ?", [shop_id, name])
+            self.con.execute(
+                "DELETE FROM shop_settings WHERE shop_id = ? AND name = ?", [shop_id, name]
+            )
             if value is not None:
-                self.con.execute("INSERT INTO shop_settings VALUES (?, ?, ?)", [shop_id, name, value])
+                self.con.execute(
+                    "INSERT INTO shop_settings VALUES (?, ?, ?)", [shop_id, name, value]
+                )
 
     def shops(self) -> list[str]:
         rows = self.con.execute(

@@ -1,0 +1,49 @@
+"""The report for a terminal: the same sections as the HTML report, as text and rich tables.
+
+Charts are left out, and so are the long month-by-month tables (the HTML and xlsx reports
+carry them); everything a judgement rests on is shown.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from kefu.diagnosis.shop import ShopDiagnosis
+from kefu.report.content import COLOURS, Cell, Table, build
+
+LONG = 20  # tables longer than this stay in the HTML/xlsx report
+NUMERIC = ("int", "pct", "yuan", "num0", "num1", "num2")
+
+
+def print_report(d: ShopDiagnosis, console: Console, lang: str = "zh") -> None:
+    report = build(d, lang)
+    console.print(f"[bold]{report.title}[/] · {report.subtitle}", highlight=False)
+    for note in report.notes:
+        console.print(f"[yellow]{note}[/]", highlight=False)
+    for sec in report.sections:
+        if sec.key == "settings":
+            continue
+        console.rule(f"[bold]{sec.title}")
+        for p in sec.paragraphs:
+            console.print(p, highlight=False)
+        for t in sec.tables:
+            if len(t.rows) <= LONG:
+                console.print(rich_table(t, lang))
+
+
+def rich_table(t: Table, lang: str) -> RichTable:
+    out = RichTable(title=t.title, title_justify="left", show_lines=False)
+    for i, h in enumerate(t.headers):
+        numeric = bool(t.rows) and t.rows[0][i].fmt in NUMERIC
+        out.add_column(h, justify="right" if numeric else "left", overflow="fold")
+    for row in t.rows:
+        out.add_row(*(_cell(c, lang) for c in row))
+    return out
+
+
+def _cell(c: Cell, lang: str) -> str:
+    text = c.text(lang).replace("[", r"\[")
+    if c.tone:
+        return f"[{COLOURS[c.tone]}]{text}[/]"
+    return text

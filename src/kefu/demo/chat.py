@@ -60,7 +60,7 @@ def _answer(talk: Talk, topic: int, *, first: bool) -> None:
             talk.agent_says(pick(rng, tx.CURT_GREETINGS), reply=True)
             talk.agent_says(pick(rng, curt), reply=False)
         else:
-            talk.agent_says(pick(rng, curt if rng.random() < 0.8 else warm), reply=True)
+            talk.agent_says(pick(rng, curt if rng.random() < 0.55 else warm), reply=True)
         return
     reply = True
     if first and rng.random() < 0.45:

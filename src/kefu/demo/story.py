@@ -46,46 +46,46 @@ CAST: tuple[AgentSpec, ...] = (
     AgentSpec("star", "小美", "presale", "售前一组",
               "high conversion and high 客单价 (the best quadrant): top net sales, commission "
               "every month, the quarterly bonus in most quarters",
-              290, 0.52, 400, 2.0, (3, 12), 120, 0.004, "upsell", 40),
+              290, 0.52, 400, 2.0, (2, 8), 130, 0.004, "upsell", 40),
     AgentSpec("narrow-seller", "小兰", "presale", "售前一组",
               "high conversion but low 客单价: sells one item per buyer, never adds related "
               "products (train her on the range)",
-              240, 0.56, 150, 1.04, (3, 12), 115, 0.015, "warm", 14),
+              240, 0.56, 150, 1.04, (2, 8), 125, 0.015, "warm", 14),
     AgentSpec("slow-typist", "小林", "presale", "售前二组",
               "low conversion with high 客单价: answers late (first response 60-200 s) and "
               "types ~40 characters a minute; more bad reviews",
-              220, 0.22, 420, 2.1, (40, 125), 48, 0.07, "warm", 26),
+              220, 0.22, 420, 2.1, (75, 165), 44, 0.07, "warm", 26),
     AgentSpec("stuck-low", "小杜", "presale", "售前二组",
               "slid from average conversion to both low: low conversion and low 客单价 for "
               "the last months in a row (the article: screen out)",
-              210, 0.22, 160, 1.35, (8, 30), 90, 0.045, "curt", 3),
+              210, 0.22, 160, 1.35, (2, 7), 110, 0.045, "curt", 3),
     AgentSpec("steady", "小静", "presale", "售前一组",
               "question 2, the steady one: monthly net sales move with the shop's seasons",
-              230, 0.40, 270, 1.6, (3, 14), 110, 0.02, "warm", 30),
+              230, 0.40, 270, 1.6, (2, 9), 120, 0.02, "warm", 30),
     AgentSpec("erratic", "小飞", "presale", "售前二组",
               "question 2, the erratic one: a yearly total like 小静's, but months swing "
               "±60 % whatever the shop does",
-              240, 0.40, 270, 1.6, (3, 16), 110, 0.025, "warm", 18),
+              240, 0.40, 270, 1.6, (2, 10), 120, 0.025, "warm", 18),
     AgentSpec("q1-efficient", "小雨", "presale", "售前一组",
               "question 1: the same net sales as 小雪 in the latest month with far fewer "
               "inquiries, at ≥1.6 times her conversion",
-              180, 0.50, 260, 1.6, (3, 12), 115, 0.02, "warm", 22),
+              180, 0.50, 260, 1.6, (2, 8), 125, 0.02, "warm", 22),
     AgentSpec("q1-busy", "小雪", "presale", "售前二组",
               "question 1: handles many more inquiries than 小雨 for the same net sales, "
               "converting far fewer of them",
-              320, 0.29, 260, 1.6, (4, 16), 110, 0.025, "warm", 10),
+              320, 0.29, 260, 1.6, (3, 10), 120, 0.025, "warm", 10),
     AgentSpec("new-hire", "小橙", "presale", "售前二组",
               "hired mid-month two months before the latest month (prorated base, new-buyer "
               "commission weights); conversion ramps up",
-              200, 0.33, 230, 1.5, (6, 22), 95, 0.03, "warm"),
+              200, 0.33, 230, 1.5, (4, 14), 105, 0.03, "warm"),
     AgentSpec("leaver", "小叶", "presale", "售前一组",
               "left mid-month four months before the latest month (prorated base); no data "
               "after her last day",
-              220, 0.36, 250, 1.5, (3, 14), 110, 0.025, "warm", 20),
+              220, 0.36, 250, 1.5, (2, 9), 120, 0.025, "warm", 20),
     AgentSpec("aftersale", "阿杰", "aftersale", "售后组",
               "after-sale: logistics and returns for buyers who paid within the last 15 days; "
               "never an inquiry, base pay only",
-              0, 0.0, 0, 0.0, (5, 30), 105, 0.0, "warm", 34),
+              0, 0.0, 0, 0.0, (3, 12), 120, 0.0, "warm", 34),
 )
 ROLES: tuple[str, ...] = tuple(a.key for a in CAST)
 

@@ -98,8 +98,8 @@ def explain_order(store: Store, shop_id: str, order_id: str) -> OrderExplanation
         contact_s = c_s if by == "created" else p_s
         ref = created if by == "created" else paid
         msg = con.execute(
-            "SELECT sent_at, text FROM msg WHERE shop_id = ? AND buyer_id = ? AND agent_id = ?"
-            " AND sent_s = ? AND sender = 'agent' ORDER BY seq DESC LIMIT 1",
+            "SELECT sent_at, text FROM in_messages WHERE shop_id = ? AND buyer_id = ? AND agent_id = ?"
+            " AND sent_s = ? AND sender = 'agent' ORDER BY text DESC LIMIT 1",
             [shop_id, buyer, agent, contact_s],
         ).fetchone()
         contact_at = _at(contact_s)

@@ -10,76 +10,66 @@
 -- req_months (month, first_day, last_day).
 
 -- step: msg
--- Messages of non-ignored accounts in session order: at equal times buyer, auto, agent, then text.
-SELECT m.shop_id, m.buyer_id, m.agent_id, m.sent_at, m.sent_s, m.sender, m.text, m.chars,
-       ROW_NUMBER() OVER (
-           PARTITION BY m.shop_id, m.buyer_id, m.agent_id
-           ORDER BY m.sent_s, CASE m.sender WHEN 'buyer' THEN 0 WHEN 'auto' THEN 1 ELSE 2 END, m.text
-       ) AS seq
-FROM in_messages m
-LEFT JOIN ignored ia ON ia.shop_id = m.shop_id AND ia.account = m.agent_id
-LEFT JOIN ignored ib ON ib.shop_id = m.shop_id AND ib.account = m.buyer_id
-WHERE ia.account IS NULL AND ib.account IS NULL
-
--- step: msg_gap
--- A new session starts where the gap to the previous message exceeds session_gap_minutes.
-SELECT g.*,
-       SUM(g.is_start) OVER (
-           PARTITION BY g.shop_id, g.buyer_id, g.agent_id ORDER BY g.seq
-           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-       ) AS session_no
+-- Messages of non-ignored accounts in session order (at equal times buyer, auto, agent, then
+-- text), split into sessions where the gap to the previous message of the buyer–agent pair
+-- exceeds session_gap_minutes. `agent_idx` numbers the pair's agent messages: the buyer
+-- messages that share it form one turn (auto messages do not break it), and the agent
+-- message numbered one higher, in the same session, answers it.
+SELECT g.shop_id, g.buyer_id, g.agent_id, g.sent_at, g.sent_s, g.sender, g.chars, g.seq,
+       CASE WHEN g.is_start = 1 THEN NULL ELSE g.gap_s END AS gap_in_session_s,
+       SUM(g.is_start) OVER wp AS session_no,
+       SUM(CASE WHEN g.sender = 'agent' THEN 1 ELSE 0 END) OVER wp AS agent_idx
 FROM (
-    SELECT m.*,
+    SELECT m.shop_id, m.buyer_id, m.agent_id, m.sent_at, m.sent_s, m.sender, m.chars,
+           ROW_NUMBER() OVER w AS seq,
            m.sent_s - LAG(m.sent_s) OVER w AS gap_s,
            CASE WHEN LAG(m.sent_s) OVER w IS NULL OR m.sent_s - LAG(m.sent_s) OVER w > c.gap_s
                 THEN 1 ELSE 0 END AS is_start
-    FROM msg m
+    FROM in_messages m
     JOIN cfg c ON c.shop_id = m.shop_id
-    WINDOW w AS (PARTITION BY m.shop_id, m.buyer_id, m.agent_id ORDER BY m.seq)
+    LEFT JOIN ignored ia ON ia.shop_id = m.shop_id AND ia.account = m.agent_id
+    LEFT JOIN ignored ib ON ib.shop_id = m.shop_id AND ib.account = m.buyer_id
+    WHERE ia.account IS NULL AND ib.account IS NULL
+    WINDOW w AS (
+        PARTITION BY m.shop_id, m.buyer_id, m.agent_id
+        ORDER BY m.sent_s, CASE m.sender WHEN 'buyer' THEN 0 WHEN 'auto' THEN 1 ELSE 2 END, m.text
+    )
 ) g
-
--- step: msg_s
--- Per message: its session's first buyer message, the agents answered before it, the next
--- agent message after it (what answers a buyer turn).
-SELECT m.shop_id, m.buyer_id, m.agent_id, m.session_no, m.seq, m.sent_at, m.sent_s, m.sender,
-       m.chars,
-       CASE WHEN m.is_start = 1 THEN NULL ELSE m.gap_s END AS gap_in_session_s,
-       MIN(CASE WHEN m.sender = 'buyer' THEN m.seq END) OVER ws AS first_buyer_seq,
-       SUM(CASE WHEN m.sender = 'agent' THEN 1 ELSE 0 END) OVER (
-           PARTITION BY m.shop_id, m.buyer_id, m.agent_id, m.session_no ORDER BY m.seq
-           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-       ) AS agents_so_far,
-       MIN(CASE WHEN m.sender = 'agent' THEN m.sent_s END) OVER (
-           PARTITION BY m.shop_id, m.buyer_id, m.agent_id, m.session_no ORDER BY m.seq
-           ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
-       ) AS next_agent_s
-FROM msg_gap m
-WINDOW ws AS (PARTITION BY m.shop_id, m.buyer_id, m.agent_id, m.session_no)
+WINDOW wp AS (
+    PARTITION BY g.shop_id, g.buyer_id, g.agent_id ORDER BY g.seq
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+)
 
 -- step: turns
--- A buyer turn: the buyer messages between two agent messages (auto ones do not break it),
--- answered by the next agent message of the session.
-SELECT shop_id, buyer_id, agent_id, session_no,
+-- Answered buyer turns per session. A session is a reception exactly when it has one: an
+-- agent message follows a buyer message. Its first turn begins at the first buyer message,
+-- and the earliest answer answers it (a turn left unanswered has no agent message after it,
+-- so no later turn exists), which gives the first response time.
+SELECT t.shop_id, t.buyer_id, t.agent_id, t.session_no,
        COUNT(*) AS answered_turns,
-       SUM(resp_s) AS response_total_s,
-       SUM(CASE WHEN resp_s > slow_s THEN 1 ELSE 0 END) AS slow_turns
+       SUM(a.sent_s - t.start_s) AS response_total_s,
+       SUM(CASE WHEN a.sent_s - t.start_s > c.slow_s THEN 1 ELSE 0 END) AS slow_turns,
+       MIN(t.start_s) AS first_buyer_s,
+       MIN(a.sent_s) AS first_answer_s
 FROM (
-    SELECT t.shop_id, t.buyer_id, t.agent_id, t.session_no, c.slow_s,
-           MIN(t.next_agent_s) - MIN(t.sent_s) AS resp_s
-    FROM msg_s t
-    JOIN cfg c ON c.shop_id = t.shop_id
-    WHERE t.sender = 'buyer'
-    GROUP BY t.shop_id, t.buyer_id, t.agent_id, t.session_no, c.slow_s, t.agents_so_far
-) x
-WHERE resp_s IS NOT NULL
-GROUP BY shop_id, buyer_id, agent_id, session_no
+    SELECT shop_id, buyer_id, agent_id, session_no, agent_idx, MIN(sent_s) AS start_s
+    FROM msg
+    WHERE sender = 'buyer'
+    GROUP BY shop_id, buyer_id, agent_id, session_no, agent_idx
+) t
+JOIN msg a
+  ON a.shop_id = t.shop_id AND a.buyer_id = t.buyer_id AND a.agent_id = t.agent_id
+ AND a.agent_idx = t.agent_idx + 1 AND a.session_no = t.session_no AND a.sender = 'agent'
+JOIN cfg c ON c.shop_id = t.shop_id
+GROUP BY t.shop_id, t.buyer_id, t.agent_id, t.session_no
 
 -- step: sess
--- Sessions with their month, reception, after-sale and response figures.
+-- Sessions with their month, reception, after-sale, off-hours and response figures.
 SELECT s.*,
        s.is_reception = 1 AND s.is_aftersale = 0 AS is_inquiry
 FROM (
     SELECT b.*,
+           CASE WHEN t.answered_turns IS NULL THEN 0 ELSE 1 END AS is_reception,
            CASE WHEN COALESCE(a.role, 'presale') = 'aftersale' OR lb.shop_id IS NOT NULL
                 THEN 1 ELSE 0 END AS is_aftersale,
            CASE WHEN c.off_start IS NULL THEN 0
@@ -89,6 +79,8 @@ FROM (
                 ELSE CASE WHEN b.start_minute >= c.off_start OR b.start_minute < c.off_end
                           THEN 1 ELSE 0 END
            END AS is_off_hours,
+           t.first_buyer_s,
+           t.first_answer_s,
            COALESCE(t.answered_turns, 0) AS answered_turns,
            COALESCE(t.response_total_s, 0) AS response_total_s,
            COALESCE(t.slow_turns, 0) AS slow_turns
@@ -98,18 +90,13 @@ FROM (
                MIN(m.sent_s) AS start_s,
                (MIN(m.sent_s) % 86400) // 60 AS start_minute,
                MAX(CASE WHEN m.sender = 'buyer' THEN 1 ELSE 0 END) AS has_buyer,
-               MAX(CASE WHEN m.sender = 'agent' AND m.seq > m.first_buyer_seq THEN 1 ELSE 0 END)
-                   AS is_reception,
-               MIN(CASE WHEN m.sender = 'buyer' THEN m.sent_s END) AS first_buyer_s,
-               MIN(CASE WHEN m.sender = 'agent' AND m.seq > m.first_buyer_seq THEN m.sent_s END)
-                   AS first_answer_s,
                SUM(CASE WHEN m.sender = 'buyer' THEN 1 ELSE 0 END) AS buyer_messages,
                SUM(CASE WHEN m.sender = 'agent' THEN 1 ELSE 0 END) AS agent_messages,
                SUM(CASE WHEN m.sender = 'agent' AND m.gap_in_session_s BETWEEN 2 AND 120
                         THEN m.chars ELSE 0 END) AS typing_chars,
                SUM(CASE WHEN m.sender = 'agent' AND m.gap_in_session_s BETWEEN 2 AND 120
                         THEN m.gap_in_session_s ELSE 0 END) AS typing_seconds
-        FROM msg_s m
+        FROM msg m
         GROUP BY m.shop_id, m.buyer_id, m.agent_id, m.session_no
     ) b
     JOIN cfg c ON c.shop_id = b.shop_id
@@ -122,7 +109,7 @@ FROM (
         SELECT DISTINCT x.shop_id, x.buyer_id, x.agent_id, x.session_no
         FROM (
             SELECT m.shop_id, m.buyer_id, m.agent_id, m.session_no, MIN(m.sent_s) AS start_s
-            FROM msg_s m
+            FROM msg m
             GROUP BY m.shop_id, m.buyer_id, m.agent_id, m.session_no
         ) x
         JOIN cfg c2 ON c2.shop_id = x.shop_id
@@ -137,7 +124,7 @@ FROM (
 -- Agent messages of pre-sale inquiries: the contacts an order can be credited to.
 SELECT DISTINCT m.shop_id, m.buyer_id, m.agent_id, m.sent_s, s.session_no, s.start_s,
        STRFTIME(s.start_at, '%Y-%m') AS month
-FROM msg_s m
+FROM msg m
 JOIN sess s
   ON s.shop_id = m.shop_id AND s.buyer_id = m.buyer_id AND s.agent_id = m.agent_id
  AND s.session_no = m.session_no
@@ -327,7 +314,7 @@ GROUP BY s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m')
 SELECT s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m') AS month,
        COUNT(DISTINCT m.sent_s // 3600) AS active_hours,
        COUNT(DISTINCT m.sent_s // 86400) AS active_days
-FROM msg_s m
+FROM msg m
 JOIN sess s
   ON s.shop_id = m.shop_id AND s.buyer_id = m.buyer_id AND s.agent_id = m.agent_id
  AND s.session_no = m.session_no

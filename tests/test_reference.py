@@ -822,7 +822,7 @@ order_st = st.builds(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     messages=st.lists(message_st, max_size=30, unique_by=lambda m: m[:6]),
     orders=st.lists(order_st, max_size=8, unique_by=lambda o: o[1]),

@@ -346,6 +346,8 @@ FROM (
       ON (g.hired_on IS NULL OR g.hired_on <= r.last_day)
      AND (g.left_on IS NULL OR g.left_on >= r.first_day)
     JOIN cfg c ON c.shop_id = g.shop_id
+    LEFT JOIN ignored ig ON ig.shop_id = g.shop_id AND ig.account = g.agent_id
+    WHERE ig.account IS NULL
 ) x
 
 -- step: shop_orders

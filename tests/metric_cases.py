@@ -633,3 +633,35 @@ def _off(shop: str) -> Shop:
         ("2024-09-11 09:00:10", "agent", "!"),
         shop=shop,
     )
+
+
+# A conversation that never pauses for 30 minutes runs for three weeks across a month end:
+# one session, in the month it began, however the months are computed.
+@case(
+    "long_chain",
+    {
+        ("2024-01", "A"): dict(
+            sessions=1, inquiring_buyers=1, paying_buyers=1, orders=1, sales_fen=900
+        ),
+        ("2024-02", "A"): dict(sessions=0, inquiring_buyers=0, orders=0),
+        ("2024-02", "SHOP"): dict(silent_orders=0, silent_share=0),
+    },
+)
+def _chain(shop: str) -> Shop:
+    s = Shop().agent("A", shop=shop)
+    from datetime import datetime, timedelta
+
+    t = datetime(2024, 1, 20, 8, 0, 0)
+    k = 0
+    while t < datetime(2024, 2, 10, 12, 0, 0):
+        s.msg(
+            "X",
+            "A",
+            t.strftime("%Y-%m-%d %H:%M:%S"),
+            "buyer" if k % 2 == 0 else "agent",
+            f"m{k}",
+            shop=shop,
+        )
+        t += timedelta(minutes=25)
+        k += 1
+    return s.order("o", "X", "2024-02-10 13:00:00", "2024-02-10 13:00:05", 900, shop=shop)

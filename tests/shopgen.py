@@ -13,10 +13,12 @@ AGENTS = ("A", "B", "C", "S")  # S is after-sale
 BUYERS = ("b1", "b2", "b3", "b4", "b5")
 # Offsets on a coarse grid (minutes) plus a few seconds: collisions, gaps of exactly 30
 # minutes, same-second ties and day boundaries all occur often.
-offsets = st.builds(
-    lambda m, s: timedelta(minutes=m * 5, seconds=s),
-    st.integers(0, 4000),
-    st.sampled_from([0, 0, 1, 2, 59, 120, 121]),
+_seconds = st.sampled_from([0, 0, 1, 2, 59, 120, 121])
+offsets = st.one_of(
+    # dense around the January/February boundary
+    st.builds(lambda m, s: timedelta(minutes=m * 5, seconds=s), st.integers(0, 4000), _seconds),
+    # sparse over ten weeks, so one month's window leaves data out on both sides
+    st.builds(lambda h, s: timedelta(hours=h, seconds=s), st.integers(-300, 1400), _seconds),
 )
 
 

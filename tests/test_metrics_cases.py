@@ -62,6 +62,20 @@ def test_case_on_duckdb(name: str, tmp_path: Path) -> None:
     check(case, StoreKpis(store).shop_months(case.shop_id, case.months))
 
 
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_case_month_by_month(name: str, tmp_path: Path) -> None:
+    """Computing one month alone reads only messages near it: the figures must not change."""
+    case = CASES[name]
+    store = build_store(tmp_path / "k.duckdb", [case])
+    kpis = StoreKpis(store)
+    for month in case.months:
+        one = kpis.shop_months(case.shop_id, [month])
+        sub = Case(
+            case.shop_id, case.build, {k: v for k, v in case.expect.items() if k[0] == month}
+        )
+        check(sub, one)
+
+
 def test_listed_agents_exclude_those_not_employed(tmp_path: Path) -> None:
     case = CASES["listed_agents"]
     store = build_store(tmp_path / "k.duckdb", [case])

@@ -48,6 +48,8 @@ class Runner(Protocol):
 
     def rows(self, name: str) -> list[dict[str, Any]]: ...
 
+    def query(self, sql: str) -> list[dict[str, Any]]: ...
+
 
 def _config_rows(settings: dict[str, MetricSettings]) -> list[tuple[Any, ...]]:
     return [
@@ -68,22 +70,36 @@ def _config_rows(settings: dict[str, MetricSettings]) -> list[tuple[Any, ...]]:
 
 CFG_COLUMNS = (
     "shop_id VARCHAR, gap_s BIGINT, lookback_s BIGINT, rule VARCHAR, attribution_days BIGINT,"
-    " repurchase_s BIGINT, slow_s BIGINT, off_start BIGINT, off_end BIGINT"
+    " repurchase_s BIGINT, slow_s BIGINT, off_start BIGINT, off_end BIGINT,"
+    " w_start_s BIGINT, w_end_s BIGINT"
 )
+
+ALL_TIME = (-(2**62), 2**62)
+DAY = 86400
 
 
 def prepare_inputs(
-    con: duckdb.DuckDBPyConnection, settings: dict[str, MetricSettings], months: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    settings: dict[str, MetricSettings],
+    months: Sequence[str],
+    window: tuple[int, int] = ALL_TIME,
 ) -> None:
-    """Temp views and tables the steps read, restricted to the shops computed."""
+    """Temp views and tables the steps read, restricted to the shops computed.
+
+    `window` (epoch seconds, end excluded) limits the messages read; orders are read whole,
+    since after-sale, returning and repurchase look back and forward without a bound.
+    """
     shops = list(settings)
     shop_list = ", ".join("'" + s.replace("'", "''") + "'" for s in shops) or "NULL"
     for name, sql in INPUT_VIEWS.items():
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql} WHERE shop_id IN ({shop_list})")
+        where = f"shop_id IN ({shop_list})"
+        if name == "in_messages" and window != ALL_TIME:
+            where += f" AND sent_at >= {_ts(window[0])} AND sent_at < {_ts(window[1])}"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql} WHERE {where}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE cfg ({CFG_COLUMNS})")
-    rows = _config_rows(settings)
+    rows = [(*r, *window) for r in _config_rows(settings)]
     if rows:
-        con.executemany("INSERT INTO cfg VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO cfg VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     con.execute("CREATE OR REPLACE TEMP TABLE ignored (shop_id VARCHAR, account VARCHAR)")
     ign = [(shop, a) for shop, s in settings.items() for a in s.ignored_accounts]
     if ign:
@@ -95,6 +111,71 @@ def prepare_inputs(
         con.executemany(
             "INSERT INTO req_months VALUES (?, ?, ?)", [(m, *month_bounds(m)) for m in months]
         )
+
+
+def _ts(epoch_s: int) -> str:
+    return f"TIMESTAMP '{datetime(1970, 1, 1) + timedelta(seconds=epoch_s):%Y-%m-%d %H:%M:%S}'"
+
+
+def _epoch(d: date) -> int:
+    return (d - date(1970, 1, 1)).days * DAY
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    row = con.execute(sql).fetchone()
+    return row[0] if row else None
+
+
+def message_window(
+    con: duckdb.DuckDBPyConnection, settings: dict[str, MetricSettings], months: Sequence[str]
+) -> tuple[int, int]:
+    """The span of messages that decides every figure of `months` exactly.
+
+    Figures of a month depend on messages a few days around it: sessions begun in it, the
+    contacts that orders created in it (or credited to its inquiries) rest on, and the
+    contacts that could supersede those. The window starts `attribution_days` + 2 days before
+    the first month and ends `attribution_days` + 2 days after the last (for the `paid`
+    rules: after the last payment of an order created in the months). It widens, a day at a
+    time, while a session could run across either edge (a message of one buyer–agent pair
+    within the session gap on both sides of it). docs/engines.md explains why this is exact.
+    """
+    if not months:
+        return ALL_TIME
+    first, _ = month_bounds(min(months))
+    _, last = month_bounds(max(months))
+    days = max(s.attribution_days for s in settings.values()) + 2
+    gap = max(s.session_gap_minutes for s in settings.values()) * 60
+    start, end = _epoch(first) - days * DAY, _epoch(last) + DAY + days * DAY
+    if any(s.attribution_rule != "order" for s in settings.values()):
+        last_paid = _scalar(
+            con,
+            "SELECT CAST(epoch(max(paid_at)) AS BIGINT) FROM in_orders_all "
+            f"WHERE created_at >= {_ts(_epoch(first))} AND created_at < {_ts(_epoch(last) + DAY)}",
+        )
+        if last_paid is not None:
+            end = max(end, (int(last_paid) // DAY + days) * DAY)
+    lo, hi = con.execute(
+        "SELECT CAST(epoch(min(sent_at)) AS BIGINT), CAST(epoch(max(sent_at)) AS BIGINT) FROM in_messages_all"
+    ).fetchone() or (None, None)
+    if lo is None:
+        return (start, end)
+
+    def crossing(b: int) -> bool:
+        return bool(
+            _scalar(
+                con,
+                "SELECT count(*) FROM (SELECT shop_id, buyer_id, agent_id FROM in_messages_all "
+                f"WHERE sent_at >= {_ts(b - gap)} AND sent_at < {_ts(b)} "
+                "INTERSECT SELECT shop_id, buyer_id, agent_id FROM in_messages_all "
+                f"WHERE sent_at >= {_ts(b)} AND sent_at <= {_ts(b + gap)})",
+            )
+        )
+
+    while start > lo and crossing(start):
+        start -= DAY
+    while end <= hi and crossing(end):
+        end += DAY
+    return (start, end)
 
 
 class DuckDBRunner:
@@ -111,8 +192,11 @@ class DuckDBRunner:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {step.name} AS {step.sql}")
 
     def rows(self, name: str) -> list[dict[str, Any]]:
+        return self.query(f"SELECT * FROM {name}")
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
         assert self._con is not None
-        cur = self._con.execute(f"SELECT * FROM {name}")
+        cur = self._con.execute(sql)
         cols = [d[0] for d in cur.description or []]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
@@ -183,6 +267,24 @@ class StoreKpis:
         self.runner = runner
         self._memory_limit = os.environ.get("KEFU_MEMORY_LIMIT")
 
+    def _sessions_fit(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        months: Sequence[str],
+        settings: dict[str, MetricSettings],
+        window: tuple[int, int],
+    ) -> bool:
+        """Sessions of the months end early enough for every order they could be credited."""
+        first, _ = month_bounds(min(months))
+        _, last = month_bounds(max(months))
+        days = max(s.attribution_days for s in settings.values()) + 1
+        (row,) = self.runner.query(
+            f"SELECT max(end_s) AS latest FROM sess WHERE start_s >= {_epoch(first)} "
+            f"AND start_s < {_epoch(last) + DAY}"
+        )
+        latest = row["latest"]
+        return latest is None or (int(latest) // DAY + days + 1) * DAY <= window[1]
+
     def settings(self, shop_id: str) -> MetricSettings:
         return from_mapping(self.store.settings(shop_id))
 
@@ -197,8 +299,20 @@ class StoreKpis:
         if self._memory_limit:
             con.execute(f"SET memory_limit = '{self._memory_limit}'")
         settings = {shop: self.settings(shop) for shop in shops}
-        prepare_inputs(con, settings, list(months))
-        self.runner.run(con, list(shops))
+        shop_list = ", ".join("'" + s.replace("'", "''") + "'" for s in shops) or "NULL"
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW in_messages_all AS SELECT * FROM messages WHERE shop_id IN ({shop_list})"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW in_orders_all AS SELECT * FROM orders WHERE shop_id IN ({shop_list})"
+        )
+        window = message_window(con, settings, list(months))
+        while True:
+            prepare_inputs(con, settings, list(months), window)
+            self.runner.run(con, list(shops))
+            if window == ALL_TIME or self._sessions_fit(con, months, settings, window):
+                break
+            window = (window[0], window[1] + 7 * DAY)
         comp = _collect(self.runner)
         agents = {
             (r[0], r[1]): r

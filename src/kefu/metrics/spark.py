@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from kefu.metrics.steps import steps
+from kefu.metrics.steps import spark_sql, steps
 
 INPUTS = ("in_agents", "in_messages", "in_orders", "in_reviews", "cfg", "ignored", "req_months")
 
@@ -72,6 +72,9 @@ class SparkRunner:
 
     def rows(self, name: str) -> list[dict[str, Any]]:
         return [r.asDict() for r in self._frames[name].collect()]
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        return [r.asDict() for r in spark_session().sql(spark_sql(sql)).collect()]
 
     def close(self) -> None:
         for df in self._frames.values():

@@ -88,6 +88,7 @@ FROM (
         SELECT m.shop_id, m.buyer_id, m.agent_id, m.session_no,
                MIN(m.sent_at) AS start_at,
                MIN(m.sent_s) AS start_s,
+               MAX(m.sent_s) AS end_s,
                (MIN(m.sent_s) % 86400) // 60 AS start_minute,
                MAX(CASE WHEN m.sender = 'buyer' THEN 1 ELSE 0 END) AS has_buyer,
                SUM(CASE WHEN m.sender = 'buyer' THEN 1 ELSE 0 END) AS buyer_messages,
@@ -143,6 +144,9 @@ FROM in_orders o
 JOIN cfg c ON c.shop_id = o.shop_id
 LEFT JOIN ignored ib ON ib.shop_id = o.shop_id AND ib.account = o.buyer_id
 WHERE o.paid_s IS NOT NULL AND o.buyer_id IS NOT NULL AND ib.account IS NULL
+  -- only orders the computed window can decide (see docs/engines.md, time window)
+  AND ((o.created_s >= c.w_start_s AND o.created_s < c.w_end_s)
+       OR (o.paid_s >= c.w_start_s AND o.paid_s < c.w_end_s))
 
 -- step: last_contact
 -- For each paid order and reference time (created_at, or paid_at for the `paid` rule and the

@@ -14,10 +14,11 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 # Debian's chromium drives the report tests through Playwright; never a downloaded browser.
+# A CJK font, so screenshots of the Chinese report show characters, not boxes.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
-	  || { echo "could not install Debian's chromium (run as root, or install it yourself)"; exit 1; }; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wenquanyi; } || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null \
+	  || { echo "could not install Debian's chromium and fonts-wqy-microhei (run as root, or install them yourself)"; exit 1; }; }
 
 demo: $(STAMP)
 	$(BIN)/kefu demo --workspace demo-workspace

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
+from kefu.store import Store, open_store
+from kefu.store.ingest import ImportReport, import_files
 from test_io_support import (
     ADDRESS,
     ALIPAY,
@@ -18,9 +21,6 @@ from test_io_support import (
     order_row,
     snapshot,
 )
-
-from kefu.store import Store, open_store
-from kefu.store.ingest import ImportReport, import_files
 
 
 @pytest.fixture
@@ -82,7 +82,9 @@ def test_a_newer_export_with_a_refund_updates(store: Store, tmp_path: Path) -> N
     new = tmp_path / "ExportOrderList202409100000.csv"
     old.write_bytes(export_csv([order_row("1"), order_row("2")]))
     new.write_bytes(
-        export_csv([order_row("1"), order_row("2", paid="60.00", refund="40.00", status="交易成功")])
+        export_csv(
+            [order_row("1"), order_row("2", paid="60.00", refund="40.00", status="交易成功")]
+        )
     )
     import_files(store, [old])
     r = import_files(store, [new])[0]
@@ -93,7 +95,14 @@ def test_a_newer_export_with_a_refund_updates(store: Store, tmp_path: Path) -> N
 
 def test_closed_after_payment_is_refunded(store: Store, tmp_path: Path) -> None:
     p = tmp_path / "o.csv"
-    p.write_bytes(export_csv([order_row("1", status="交易关闭", paid="0.00", refund="0.00"), order_row("2", status="交易关闭", paid_at="", paid="0.00")]))
+    p.write_bytes(
+        export_csv(
+            [
+                order_row("1", status="交易关闭", paid="0.00", refund="0.00"),
+                order_row("2", status="交易关闭", paid_at="", paid="0.00"),
+            ]
+        )
+    )
     r = import_files(store, [p])[0]
     o = orders(store)
     assert (o["1"]["amount_fen"], o["1"]["refund_fen"]) == (10000, 10000)
@@ -105,23 +114,55 @@ def xlsx_export(path: Path, rows: list[tuple[str, str, str]]) -> Path:
     """A 千牛 xlsx export without 买家会员名, 宝贝总数量 or 总金额: (order id, paid, refund)."""
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["订单编号", "买家实付金额", "订单状态", "订单创建时间", "订单付款时间", "店铺名称", "退款金额"])
+    ws.append(
+        [
+            "订单编号",
+            "买家实付金额",
+            "订单状态",
+            "订单创建时间",
+            "订单付款时间",
+            "店铺名称",
+            "退款金额",
+        ]
+    )
     for oid, paid, refund in rows:
-        ws.append([oid, paid, "交易成功", "2024-09-03 10:00:00", "2024-09-03 10:01:00", "测试旗舰店", refund])
+        ws.append(
+            [
+                oid,
+                paid,
+                "交易成功",
+                "2024-09-03 10:00:00",
+                "2024-09-03 10:01:00",
+                "测试旗舰店",
+                refund,
+            ]
+        )
     wb.save(path)
     return path
 
 
 def test_a_file_without_a_column_never_blanks_it(store: Store, tmp_path: Path) -> None:
     full = tmp_path / "full.csv"
-    full.write_bytes(export_csv([order_row("1", buyer="tb_x", items="3"), order_row("2", buyer="tb_y", items="2")]))
+    full.write_bytes(
+        export_csv(
+            [order_row("1", buyer="tb_x", items="3"), order_row("2", buyer="tb_y", items="2")]
+        )
+    )
     import_files(store, [full])
-    x = xlsx_export(tmp_path / "later.xlsx", [("1", "100.00", "0.00"), ("2", "70.00", "30.00"), ("3", "5.00", "0")])
+    x = xlsx_export(
+        tmp_path / "later.xlsx",
+        [("1", "100.00", "0.00"), ("2", "70.00", "30.00"), ("3", "5.00", "0")],
+    )
     r = import_files(store, [x])[0]
     assert counts(r) == (3, 1, 2, 0, 0)  # both known orders change status
     o = orders(store)
     assert (o["1"]["buyer_id"], o["1"]["items"]) == ("tb_x", 3)
-    assert (o["2"]["buyer_id"], o["2"]["items"], o["2"]["refund_fen"], o["2"]["amount_fen"]) == ("tb_y", 2, 3000, 10000)
+    assert (o["2"]["buyer_id"], o["2"]["items"], o["2"]["refund_fen"], o["2"]["amount_fen"]) == (
+        "tb_y",
+        2,
+        3000,
+        10000,
+    )
     assert (o["3"]["buyer_id"], o["3"]["items"], o["3"]["amount_fen"]) == (None, 1, 500)
 
 
@@ -146,7 +187,9 @@ def test_detail_alone(store: Store, tmp_path: Path) -> None:
     x = xlsx_export(tmp_path / "o.xlsx", [("11", "10.00", "0")])
     early = import_files(store, [d])[0]
     assert counts(early) == (2, 0, 0, 0, 2)
-    assert "import its order list (ExportOrderList) first or with it" in early.quarantine[0]["reason"]
+    assert (
+        "import its order list (ExportOrderList) first or with it" in early.quarantine[0]["reason"]
+    )
     import_files(store, [x])
     late = import_files(store, [d])[0]
     assert counts(late) == (2, 0, 1, 0, 1)
@@ -159,11 +202,16 @@ def test_reviews_find_their_shop(store: Store, tmp_path: Path) -> None:
     o = tmp_path / "o.csv"
     o.write_bytes(export_csv([order_row("1"), order_row("2", shop="另一家店")]))
     r = tmp_path / "reviews.csv"
-    r.write_text("order_id,rated_at,rating\n1,2024-09-10,好评\n2,2024-09-11 08:00:00,差评\n3,2024-09-11,中评\n", encoding="utf-8")
+    r.write_text(
+        "order_id,rated_at,rating\n1,2024-09-10,好评\n2,2024-09-11 08:00:00,差评\n3,2024-09-11,中评\n",
+        encoding="utf-8",
+    )
     import_files(store, [o])
     rep = import_files(store, [r])[0]
     assert counts(rep) == (3, 2, 0, 0, 1)
-    got = store.con.execute("SELECT shop_id, order_id, rating FROM reviews ORDER BY order_id").fetchall()
+    got = store.con.execute(
+        "SELECT shop_id, order_id, rating FROM reviews ORDER BY order_id"
+    ).fetchall()
     assert got == [("测试旗舰店", "1", "good"), ("另一家店", "2", "bad")]
     assert rep.quarantine[0]["row_no"] == 4
     assert "order 3 is not in the store" in rep.quarantine[0]["reason"]
@@ -202,7 +250,9 @@ def test_shop_settings_mark_bot_messages(store: Store, tmp_path: Path) -> None:
     assert got == [("buyer", "店:甲"), ("auto", "店:甲"), ("auto", "店:甲"), ("agent", "店:甲")]
 
 
-def test_an_unreadable_file_imports_nothing_and_the_others_still_import(store: Store, tmp_path: Path) -> None:
+def test_an_unreadable_file_imports_nothing_and_the_others_still_import(
+    store: Store, tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"a,b\n" + b"\x80\x81\n")
     good = tmp_path / "good.csv"
@@ -213,7 +263,9 @@ def test_an_unreadable_file_imports_nothing_and_the_others_still_import(store: S
     assert [e["file"] for e in store.imports()] == ["good.csv"]
 
 
-def test_a_file_is_written_whole_or_not_at_all(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_is_written_whole_or_not_at_all(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     p = tmp_path / "o.csv"
     p.write_bytes(export_csv([order_row("1"), order_row("2", paid_at="bad")]))
 
@@ -237,7 +289,12 @@ def test_quarantine_and_log_are_stored(store: Store, tmp_path: Path) -> None:
     ]
     assert q[0]["reason"] == "'2024-13-01 10:00:00' is not a date"
     entry = store.imports()[0]
-    assert (entry["rows_read"], entry["imported"], entry["quarantined"], entry["shop_id"]) == (2, 1, 1, "测试旗舰店")
+    assert (entry["rows_read"], entry["imported"], entry["quarantined"], entry["shop_id"]) == (
+        2,
+        1,
+        1,
+        "测试旗舰店",
+    )
     assert entry["import_id"] == r.import_id
     import_files(store, [p])
     assert len(store.quarantined()) == 1  # the same file again: its quarantine is not repeated
@@ -250,13 +307,17 @@ def test_tmall_report(store: Store) -> None:
     r = import_files(store, [path], shop="tmall-shop")[0]
     assert counts(r) == (28010, 28010, 0, 0, 0)
     assert store.count("orders", "tmall-shop") == 28010
-    assert store.con.execute("SELECT count(*) FROM orders WHERE buyer_id IS NOT NULL").fetchone() == (0,)
+    assert store.con.execute(
+        "SELECT count(*) FROM orders WHERE buyer_id IS NOT NULL"
+    ).fetchone() == (0,)
     assert any("no 买家会员名 column" in n for n in r.notes)
 
 
 def test_progress_reaches_the_end(store: Store) -> None:
     seen: list[tuple[str, int, int]] = []
-    import_files(store, [taobao(GBK), taobao(DETAIL)], progress=lambda n, d, t: seen.append((n, d, t)))
+    import_files(
+        store, [taobao(GBK), taobao(DETAIL)], progress=lambda n, d, t: seen.append((n, d, t))
+    )
     assert seen[-1][1] == seen[-1][2] > 0
     assert [d for _, d, _ in seen] == sorted(d for _, d, _ in seen)
 
@@ -267,7 +328,9 @@ def test_fixture_messages(store: Store) -> None:
     assert [r.ok for r in reports] == [True, True]
     assert reports[0].dropped_total == 2
     assert store.count("messages") == 5
-    assert store.con.execute("SELECT min(sent_at) FROM messages").fetchone() == (datetime(2024, 1, 5, 10, 0),)
+    assert store.con.execute("SELECT min(sent_at) FROM messages").fetchone() == (
+        datetime(2024, 1, 5, 10, 0),
+    )
 
 
 def test_personal_data_is_stored_nowhere(tmp_path: Path) -> None:
@@ -284,7 +347,9 @@ def test_personal_data_is_stored_nowhere(tmp_path: Path) -> None:
         assert all(r.ok for r in reports)
         assert reports[0].quarantined == 3
         texts = []
-        for (table,) in s.con.execute("SELECT table_name FROM information_schema.tables").fetchall():
+        for (table,) in s.con.execute(
+            "SELECT table_name FROM information_schema.tables"
+        ).fetchall():
             for row in s.con.execute(f"SELECT * FROM {table}").fetchall():
                 texts.append(repr(row))
         for r in reports:

@@ -8,12 +8,14 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_io_support import export_csv, order_row, snapshot
 
 from kefu.store import open_store
 from kefu.store.ingest import import_files
+from test_io_support import export_csv, order_row, snapshot
 
-money = st.decimals(min_value=0, max_value=Decimal("99999.99"), places=2, allow_nan=False, allow_infinity=False)
+money = st.decimals(
+    min_value=0, max_value=Decimal("99999.99"), places=2, allow_nan=False, allow_infinity=False
+)
 
 
 @st.composite
@@ -36,7 +38,9 @@ def an_order(draw: st.DrawFn, order_id: str) -> dict[str, str]:
 @st.composite
 def order_files(draw: st.DrawFn) -> list[bytes]:
     """Two to four export files over one set of orders; files may overlap (with the same values)."""
-    ids = draw(st.lists(st.integers(10**17, 10**18 - 1).map(str), min_size=1, max_size=12, unique=True))
+    ids = draw(
+        st.lists(st.integers(10**17, 10**18 - 1).map(str), min_size=1, max_size=12, unique=True)
+    )
     truth = {i: draw(an_order(i)) for i in ids}
     n_files = draw(st.integers(2, 4))
     files = []
@@ -75,7 +79,9 @@ def test_importing_twice_equals_importing_once(files: list[bytes]) -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(order_files(), st.randoms(use_true_random=False), st.booleans())
-def test_the_order_of_files_does_not_matter(files: list[bytes], rnd: object, one_call: bool) -> None:
+def test_the_order_of_files_does_not_matter(
+    files: list[bytes], rnd: object, one_call: bool
+) -> None:
     with tempfile.TemporaryDirectory() as d:
         paths = write_files(Path(d), files)
         shuffled = list(paths)
@@ -94,12 +100,29 @@ def test_the_order_of_files_does_not_matter(files: list[bytes], rnd: object, one
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.dictionaries(st.integers(10**17, 10**18 - 1).map(str), st.lists(st.integers(1, 9), min_size=1, max_size=3), min_size=1, max_size=8),
+    st.dictionaries(
+        st.integers(10**17, 10**18 - 1).map(str),
+        st.lists(st.integers(1, 9), min_size=1, max_size=3),
+        min_size=1,
+        max_size=8,
+    ),
     st.booleans(),
 )
-def test_detail_and_order_list_in_one_call_in_either_order(lines: dict[str, list[int]], detail_first: bool) -> None:
+def test_detail_and_order_list_in_one_call_in_either_order(
+    lines: dict[str, list[int]], detail_first: bool
+) -> None:
     with tempfile.TemporaryDirectory() as d:
-        header = ["订单编号", "买家会员名", "总金额", "买家实际支付金额", "订单状态", "订单创建时间", "订单付款时间", "店铺名称", "退款金额"]
+        header = [
+            "订单编号",
+            "买家会员名",
+            "总金额",
+            "买家实际支付金额",
+            "订单状态",
+            "订单创建时间",
+            "订单付款时间",
+            "店铺名称",
+            "退款金额",
+        ]
         export = Path(d) / "ExportOrderList.csv"
         export.write_bytes(export_csv([order_row(i) for i in lines], header))  # no 宝贝总数量
         detail = Path(d) / "ExportOrderDetailList.csv"

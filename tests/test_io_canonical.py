@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -71,11 +71,18 @@ def test_orders(tmp_path: Path) -> None:
 
 def test_orders_without_optional_columns(tmp_path: Path) -> None:
     p = write(tmp_path, "o.csv", "order_id,created_at,amount_fen\nA1,2024-09-04 21:00:00,100\n")
-    with pytest.raises(ImportFileError, match="o.csv has no shop_id column: name the shop with --shop"):
+    with pytest.raises(
+        ImportFileError, match=r"o.csv has no shop_id column: name the shop with --shop"
+    ):
         read_file(p)
     pf = read_file(p, shop="s")
     assert pf.table.to_pylist()[0]["items"] == 1
-    assert set(pf.columns) == {"shop_id", "order_id", "created_at", "amount_fen"}  # items, refund defaulted
+    assert set(pf.columns) == {
+        "shop_id",
+        "order_id",
+        "created_at",
+        "amount_fen",
+    }  # items, refund defaulted
     assert any("no buyer_id column" in n for n in pf.notes)
 
 
@@ -126,7 +133,11 @@ def test_messages_chars_and_duplicates(tmp_path: Path) -> None:
 
 
 def test_reviews_without_shop(tmp_path: Path) -> None:
-    p = write(tmp_path, "r.csv", "order_id,rated_at,rating\n1,2024-09-10,好评\n2,2024-09-10 12:00:00,差评\n3,,中评\n1,,good\n")
+    p = write(
+        tmp_path,
+        "r.csv",
+        "order_id,rated_at,rating\n1,2024-09-10,好评\n2,2024-09-10 12:00:00,差评\n3,,中评\n1,,good\n",
+    )
     pf = read_file(p, kind="reviews")
     assert pf.table.column_names == ["order_id", "rated_at", "rating"]
     assert pf.table["rating"].to_pylist() == ["good", "bad", "neutral"]
@@ -136,20 +147,26 @@ def test_reviews_without_shop(tmp_path: Path) -> None:
 
 
 def test_missing_required_canonical_column(tmp_path: Path) -> None:
-    p = write(tmp_path, "m.csv", "shop_id,agent_id,sent_at,sender\ns,s:a,2024-09-03 10:00:00,agent\n")
-    with pytest.raises(ImportFileError, match="m.csv has no buyer_id column: a canonical messages table needs"):
+    p = write(
+        tmp_path, "m.csv", "shop_id,agent_id,sent_at,sender\ns,s:a,2024-09-03 10:00:00,agent\n"
+    )
+    with pytest.raises(
+        ImportFileError, match=r"m.csv has no buyer_id column: a canonical messages table needs"
+    ):
         read_file(p, kind="messages")
 
 
 def test_parquet_all_kinds(tmp_path: Path) -> None:
-    tz = timezone.utc
+    tz = UTC
     orders = pa.table(
         {
             "shop_id": ["s"],
             "order_id": ["123456789012345678"],
             "buyer_id": ["b"],
             # 13:00 UTC is 21:00 in the shop
-            "created_at": pa.array([datetime(2024, 9, 4, 13, 0, tzinfo=tz)], type=pa.timestamp("us", tz="UTC")),
+            "created_at": pa.array(
+                [datetime(2024, 9, 4, 13, 0, tzinfo=tz)], type=pa.timestamp("us", tz="UTC")
+            ),
             "paid_at": pa.array([datetime(2024, 9, 4, 21, 1)], type=pa.timestamp("us")),
             "amount_fen": pa.array([19900], type=pa.int64()),
         }
@@ -162,7 +179,14 @@ def test_parquet_all_kinds(tmp_path: Path) -> None:
     assert row["order_id"] == "123456789012345678" and row["amount_fen"] == 19900
     assert pf.source_rows == [2]
 
-    messages = pa.table({"buyer_id": ["b"], "agent_id": ["s:a"], "sent_at": [datetime(2024, 9, 3, 10)], "sender": ["buyer"]})
+    messages = pa.table(
+        {
+            "buyer_id": ["b"],
+            "agent_id": ["s:a"],
+            "sent_at": [datetime(2024, 9, 3, 10)],
+            "sender": ["buyer"],
+        }
+    )
     pq.write_table(messages, tmp_path / "m.parquet")
     assert read_file(tmp_path / "m.parquet").table.to_pylist() == [
         {"shop_id": "s", "buyer_id": "b", "agent_id": "s:a", "sent_at": datetime(2024, 9, 3, 10), "sender": "buyer",
@@ -180,11 +204,22 @@ def test_parquet_all_kinds(tmp_path: Path) -> None:
 
 def test_damaged_parquet(tmp_path: Path) -> None:
     (tmp_path / "x.parquet").write_bytes(b"PAR1garbage")
-    with pytest.raises(ImportFileError, match="x.parquet cannot be read as Parquet"):
+    with pytest.raises(ImportFileError, match=r"x.parquet cannot be read as Parquet"):
         read_file(tmp_path / "x.parquet")
 
 
 def test_tab_separated_canonical(tmp_path: Path) -> None:
-    p = write(tmp_path, "o.tsv", "order_id\tshop_id\tcreated_at\tamount_fen\n1\ts\t2024-09-03 10:00:00\t5\n", "utf-16")
+    p = write(
+        tmp_path,
+        "o.tsv",
+        "order_id\tshop_id\tcreated_at\tamount_fen\n1\ts\t2024-09-03 10:00:00\t5\n",
+        "utf-16",
+    )
     pf = read_file(p)
     assert pf.encoding == "utf-16" and pf.table.num_rows == 1
+
+
+def test_a_two_column_table_with_times_is_not_chat(tmp_path: Path) -> None:
+    p = write(tmp_path, "r.csv", "order_id,rated_at\n1,2024-1-5 10:00:00\n")
+    with pytest.raises(ImportFileError, match="no recognisable header"):
+        read_file(p)

@@ -103,7 +103,11 @@ def test_bad_amounts(raw: str, reason: str) -> None:
         parse_fen(raw)
 
 
-@given(st.decimals(min_value=0, max_value=Decimal("1e13"), places=2, allow_nan=False, allow_infinity=False))
+@given(
+    st.decimals(
+        min_value=0, max_value=Decimal("1e13"), places=2, allow_nan=False, allow_infinity=False
+    )
+)
 def test_any_two_place_amount_parses_exactly(d: Decimal) -> None:
     assert parse_fen(str(d)) == int(d * 100)
     assert parse_fen(f"{d:.2f}") == int(d * 100)

@@ -10,7 +10,9 @@ import pytest
 from kefu.io import ImportFileError, read_file
 
 
-def chat(tmp_path: Path, text: str, name: str = "chat.txt", newline: str = "\n", **kw: object) -> list[dict[str, object]]:
+def chat(
+    tmp_path: Path, text: str, name: str = "chat.txt", newline: str = "\n", **kw: object
+) -> list[dict[str, object]]:
     p = tmp_path / name
     p.write_bytes(text.replace("\n", newline).encode("utf-8"))
     return read_file(p, **kw).table.to_pylist()  # type: ignore[arg-type]
@@ -101,7 +103,9 @@ def test_full_width_colon(tmp_path: Path) -> None:
 
 
 def test_no_agent_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ImportFileError, match=r"c.txt has no message from a sub-account \(店铺名:子账号\)"):
+    with pytest.raises(
+        ImportFileError, match=r"c.txt has no message from a sub-account \(店铺名:子账号\)"
+    ):
         chat(tmp_path, "tb_a 2024-1-5 10:00:00\n在吗\n", name="c.txt")
 
 
@@ -112,16 +116,27 @@ def test_no_buyer_is_an_error(tmp_path: Path) -> None:
 
 def test_bad_time_is_quarantined(tmp_path: Path) -> None:
     p = tmp_path / "c.txt"
-    p.write_text("店:甲 2024-1-5 10:00:00\n在\ntb 2024-2-30 10:00:05\n嗯\ntb 2024-1-5 10:00:09\n好\n", encoding="utf-8")
+    p.write_text(
+        "店:甲 2024-1-5 10:00:00\n在\ntb 2024-2-30 10:00:05\n嗯\ntb 2024-1-5 10:00:09\n好\n",
+        encoding="utf-8",
+    )
     pf = read_file(p)
     assert pf.table.num_rows == 2 and pf.rows_read == 3
     q = pf.quarantine[0]
-    assert (q["row_no"], q["column"], q["value"], q["reason"]) == (3, "time", "2024-2-30 10:00:05", "'2024-2-30 10:00:05' is not a date")
+    assert (q["row_no"], q["column"], q["value"], q["reason"]) == (
+        3,
+        "time",
+        "2024-2-30 10:00:05",
+        "'2024-2-30 10:00:05' is not a date",
+    )
 
 
 def test_exact_duplicates_count_once(tmp_path: Path) -> None:
     p = tmp_path / "c.txt"
-    p.write_text("店:甲 2024-1-5 10:00:00\n在\ntb 2024-1-5 10:00:05\n?\ntb 2024-1-5 10:00:05\n?\n", encoding="utf-8")
+    p.write_text(
+        "店:甲 2024-1-5 10:00:00\n在\ntb 2024-1-5 10:00:05\n?\ntb 2024-1-5 10:00:05\n?\n",
+        encoding="utf-8",
+    )
     pf = read_file(p)
     assert pf.table.num_rows == 2 and pf.duplicates == 1
 
@@ -140,7 +155,10 @@ def test_web_page(tmp_path: Path) -> None:
     p.write_text(text, encoding="utf-8")
     pf = read_file(p)
     assert pf.format == "qianniu-web"
-    assert [(r["sent_at"], r["sender"], r["text"], r["agent_id"], r["buyer_id"]) for r in pf.table.to_pylist()] == [
+    assert [
+        (r["sent_at"], r["sender"], r["text"], r["agent_id"], r["buyer_id"])
+        for r in pf.table.to_pylist()
+    ] == [
         (datetime(2024, 9, 3, 10, 0, 0), "buyer", "在吗\n有货吗", "旗舰店:小美", "tb_x"),
         (datetime(2024, 9, 3, 10, 0, 40), "agent", "有的", "旗舰店:小美", "tb_x"),
         (datetime(2024, 9, 3, 10, 1, 0), "buyer", "好", "旗舰店:小美", "tb_x"),

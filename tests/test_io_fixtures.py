@@ -8,16 +8,32 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from test_io_support import fixtures_dir
 
 from kefu.io import ImportFileError, read_file
+from test_io_support import fixtures_dir
 
 # file → (kind, format, rows); a new fixture must be added here (and to docs/importers.md)
 EXPECTED = {
-    "taobao-order-export/ExportOrderList201707080100_masked.gbk.csv": ("orders", "taobao-export-csv", 5),
-    "taobao-order-export/ExportOrderList201707080100_masked.utf8.csv": ("orders", "taobao-export-csv", 5),
-    "taobao-order-export/ExportOrderDetailList201707080100_masked.gbk.csv": ("orders", "taobao-detail-csv", 5),
-    "taobao-order-export/ExportOrderDetailList201707080100_masked.utf8.csv": ("orders", "taobao-detail-csv", 5),
+    "taobao-order-export/ExportOrderList201707080100_masked.gbk.csv": (
+        "orders",
+        "taobao-export-csv",
+        5,
+    ),
+    "taobao-order-export/ExportOrderList201707080100_masked.utf8.csv": (
+        "orders",
+        "taobao-export-csv",
+        5,
+    ),
+    "taobao-order-export/ExportOrderDetailList201707080100_masked.gbk.csv": (
+        "orders",
+        "taobao-detail-csv",
+        5,
+    ),
+    "taobao-order-export/ExportOrderDetailList201707080100_masked.utf8.csv": (
+        "orders",
+        "taobao-detail-csv",
+        5,
+    ),
     "tmall-order-report/tmall_order_report.csv": ("orders", "tmall-order-report", 28010),
     "qianniu-chat/qianniu_clipboard_copy.txt": ("messages", "qianniu-clipboard", 3),
     "qianniu-chat/qianniu_web_history_page_text.txt": ("messages", "qianniu-web", 2),
@@ -26,7 +42,9 @@ EXPECTED = {
 
 def test_every_fixture_is_documented() -> None:
     root = fixtures_dir()
-    found = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p.name != "ORIGIN.txt"}
+    found = {
+        str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p.name != "ORIGIN.txt"
+    }
     assert found == set(EXPECTED)
 
 
@@ -40,7 +58,7 @@ def test_fixture_reads(name: str) -> None:
 
 
 def test_origin_notes_are_not_imports() -> None:
-    with pytest.raises(ImportFileError, match="ORIGIN.txt is not a file kefu knows"):
+    with pytest.raises(ImportFileError, match=r"ORIGIN.txt is not a file kefu knows"):
         read_file(fixtures_dir() / "qianniu-chat" / "ORIGIN.txt")
 
 
@@ -57,7 +75,9 @@ def test_taobao_export_gbk_and_utf8_give_the_same_table() -> None:
 
 
 def test_taobao_export_values() -> None:
-    pf = read_file(fixtures_dir() / "taobao-order-export" / "ExportOrderList201707080100_masked.gbk.csv")
+    pf = read_file(
+        fixtures_dir() / "taobao-order-export" / "ExportOrderList201707080100_masked.gbk.csv"
+    )
     rows = pf.table.to_pylist()
     assert [r["order_id"] for r in rows] == [
         "35153131473293579",
@@ -82,10 +102,14 @@ def test_taobao_export_values() -> None:
 
 
 def test_detail_list_counts_items() -> None:
-    pf = read_file(fixtures_dir() / "taobao-order-export" / "ExportOrderDetailList201707080100_masked.gbk.csv")
+    pf = read_file(
+        fixtures_dir() / "taobao-order-export" / "ExportOrderDetailList201707080100_masked.gbk.csv"
+    )
     assert pf.updates_only
     assert pf.table.column_names == ["order_id", "items"]
-    assert dict(zip(pf.table["order_id"].to_pylist(), pf.table["items"].to_pylist(), strict=True)) == {
+    assert dict(
+        zip(pf.table["order_id"].to_pylist(), pf.table["items"].to_pylist(), strict=True)
+    ) == {
         "35153131473293579": 1,
         "35082869905648884": 1,
         "13293638796527443": 1,
@@ -147,7 +171,10 @@ def test_qianniu_clipboard() -> None:
             "chars": 11,
         },
     ]
-    assert pf.dropped == {"status lines (已读/未读/发送中)": 1, "recall notices (撤回了一条消息)": 1}
+    assert pf.dropped == {
+        "status lines (已读/未读/发送中)": 1,
+        "recall notices (撤回了一条消息)": 1,
+    }
     assert pf.source_rows == [1, 4, 6]
 
 

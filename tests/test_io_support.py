@@ -101,7 +101,9 @@ def export_csv(
 ) -> bytes:
     """An ExportOrderList CSV as Taobao writes it: GBK, CRLF, quoted cells."""
     lines = [",".join(_quote(h) for h in header)]
-    lines += [",".join(_quote(r.get(h, "")) for h in header) for r in rows]
+    # rows are keyed by the 2017 names; other eras drop the trailing spaces
+    trimmed = [{k.strip(): v for k, v in r.items()} for r in rows]
+    lines += [",".join(_quote(r.get(h.strip(), "")) for h in header) for r in trimmed]
     text = newline.join(lines) + (newline if final_newline else "")
     return text.encode(encoding)
 
@@ -112,7 +114,9 @@ def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     for table in ("agents", "messages", "orders", "reviews"):
         out[table] = sorted(store.con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
     out["quarantine"] = sorted(
-        store.con.execute("SELECT file, row_no, column_name, value, reason, kind, record FROM quarantine").fetchall(),
+        store.con.execute(
+            "SELECT file, row_no, column_name, value, reason, kind, record FROM quarantine"
+        ).fetchall(),
         key=repr,
     )
     return out

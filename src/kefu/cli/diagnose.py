@@ -46,8 +46,8 @@ def _diagnosis(month: str, shop: str | None, db: str | None, engine: str) -> Sho
     except SettingError as e:
         fail(f"{e} (change it with: kefu settings NAME VALUE --shop {shop_id})")
     d = diagnose(StoreKpis(store, engine=engine), shop_id, month, settings)
-    if d.summary.presale_agents == 0:
-        fail(f"no presale agent has data in shop {shop_id} for {month}")
+    if d.summary.inquiring_buyers == 0:
+        fail(f"no pre-sale inquiry in shop {shop_id} in {month}: nothing to judge")
     return d
 
 

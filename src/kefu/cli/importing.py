@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
-from kefu.cli.common import DbOption, ShopOption, console, err_console, fail, open_db
+from kefu.cli.common import DbOption, console, err_console, fail, open_db
 from kefu.io import KINDS, quarantine_line
 from kefu.store import Store
 from kefu.store.ingest import ImportReport, import_files
@@ -23,6 +23,14 @@ KindOption = Annotated[
     str | None,
     typer.Option(
         "--kind", help="agents | messages | orders | reviews (default: detected from the file)"
+    ),
+]
+# common.ShopOption's help speaks of choosing among shops in the database; here it names one
+ImportShopOption = Annotated[
+    str | None,
+    typer.Option(
+        "--shop",
+        help="the shop of files that do not name it (e.g. the Tianchi report, detail lists)",
     ),
 ]
 QuarantineOption = Annotated[
@@ -44,13 +52,12 @@ def register(app: typer.Typer) -> None:
         files: FilesArgument = None,
         db: DbOption = None,
         kind: KindOption = None,
-        shop: ShopOption = None,
+        shop: ImportShopOption = None,
         quarantine: QuarantineOption = False,
     ) -> None:
         """Import export files into the kefu database (each file whole or not at all; safe to repeat).
 
-        Exit status: 0 when every file was read (even with quarantined rows), 1 when a file
-        could not be read at all (nothing of that file is imported; the others are).
+        Exit status 0 when every file was read (even with quarantined rows); 1 when a file could not be read at all (nothing of it is imported; the other files are). See docs/importers.md.
         """
         if quarantine:
             if files:

@@ -131,26 +131,30 @@ def settings_cmd(
     lang: LangOption = "zh",
     db: DbOption = None,
 ) -> None:
-    """Show or change the shop's metric settings (metrics.md §4)."""
+    """Show or change the shop's settings: metrics.md §4 and diagnosis.* thresholds."""
     from rich.table import Table
 
-    from kefu.metrics.settings import BY_NAME, REGISTRY, SettingError, parse_value
+    from kefu.diagnosis import settings as diagnosis_settings
+    from kefu.metrics import settings as metric_settings
 
+    # every area's registry: metric settings bare, diagnosis ones as `diagnosis.NAME`
+    areas: list[tuple[str, Any]] = [("", metric_settings), ("diagnosis.", diagnosis_settings)]
+    known = {prefix + s.name: (prefix, module) for prefix, module in areas for s in module.REGISTRY}
     check_lang(lang)
     store = open_db(db, must_exist=True)
     shop_id = resolve_shop(store, shop)
-    if name is not None and name not in BY_NAME and not name.startswith("diagnosis."):
-        fail(f"unknown setting '{name}'; known: {', '.join(BY_NAME)}")
+    if name is not None and name not in known:
+        fail(f"unknown setting '{name}'; known: {', '.join(known)}")
     if name is not None and (value is not None or unset):
         if unset:
             store.set_setting(shop_id, name, None)
             console.print(f"{name}: back to default")
             return
-        if not name.startswith("diagnosis."):
-            try:
-                parse_value(name, value)
-            except SettingError as e:
-                fail(str(e))
+        prefix, module = known[name]
+        try:
+            module.parse_value(name.removeprefix(prefix), value)
+        except ValueError as e:
+            fail(f"{name}: {e}")
         store.set_setting(shop_id, name, value)
         console.print(f"{name} = {value}")
         return
@@ -160,18 +164,13 @@ def settings_cmd(
     t.add_column("value")
     t.add_column("default")
     t.add_column("help")
-    for s in REGISTRY:
-        if name is None or s.name == name:
-            d = s.default if not isinstance(s.default, tuple) else ",".join(s.default)
-            t.add_row(
-                s.name,
-                current.get(s.name, "(default)"),
-                str(d),
-                s.help_en if lang == "en" else s.help_zh,
-            )
-    for k, v in sorted(current.items()):
-        if k.startswith("diagnosis.") and (name is None or k == name):
-            t.add_row(k, v, "", "")
+    for prefix, module in areas:
+        for s in module.REGISTRY:
+            key = prefix + s.name
+            if name is None or key == name:
+                d = ",".join(s.default) if isinstance(s.default, tuple) else s.default
+                help_text = s.help_en if lang == "en" else s.help_zh
+                t.add_row(key, current.get(key, "(default)"), str(d), help_text)
     console.print(t)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 from kefu.demo import texts as tx
-from kefu.demo.texts import between, pick
 from kefu.demo.story import AgentSpec
+from kefu.demo.texts import between, pick
 
 # A message: (seconds since the story's first day, buyer_id, agent_id, sender, text).
 Message = tuple[int, str, str, str, str]
@@ -51,24 +51,28 @@ class Talk:
         self.out.append((self.t, self.buyer, self.agent, "agent", text))
 
 
-def _answer(talk: Talk, topic: int, *, first: bool) -> None:
-    """The agent answers a question on `topic` in one to three messages."""
-    rng, spec = talk.rng, talk.spec
-    _, warm, curt = tx.TOPICS[topic]
-    if spec.style == "curt":
-        if first and rng.random() < 0.3:
-            talk.agent_says(pick(rng, tx.CURT_GREETINGS), reply=True)
-            talk.agent_says(pick(rng, curt), reply=False)
-        else:
-            talk.agent_says(pick(rng, curt if rng.random() < 0.55 else warm), reply=True)
+def _answer(talk: Talk, qa: tx.QA, *, greet: bool, reply: bool = True) -> None:
+    """The agent answers one question: a warm answer sentence by sentence, or a curt one."""
+    rng = talk.rng
+    _, warm, curt = qa
+    if talk.spec.style == "curt" and rng.random() < 0.55:
+        if greet and rng.random() < 0.3:
+            talk.agent_says(pick(rng, tx.CURT_GREETINGS), reply=reply)
+            reply = False
+        talk.agent_says(curt, reply=reply)
         return
-    reply = True
-    if first and rng.random() < 0.45:
-        talk.agent_says(pick(rng, tx.GREETINGS), reply=True)
+    if greet and rng.random() < 0.45:
+        talk.agent_says(pick(rng, tx.GREETINGS), reply=reply)
         reply = False
-    talk.agent_says(pick(rng, warm), reply=reply)
-    if rng.random() < 0.3:
-        talk.agent_says(pick(rng, warm), reply=False)
+    for sentence in warm:
+        talk.agent_says(sentence, reply=reply)
+        reply = False
+
+
+def _ask(talk: Talk, topic: int, *, first: bool = False) -> tx.QA:
+    qa = pick(talk.rng, tx.TOPICS[topic])
+    talk.buyer_says(qa[0], first=first)
+    return qa
 
 
 def presale(
@@ -80,52 +84,50 @@ def presale(
     count = 1 if r < 0.35 else 2 if r < 0.7 else 3 if r < 0.9 else 4
     first_topic = int(rng.random() * len(tx.TOPICS))
     topics = [(first_topic + 3 * n) % len(tx.TOPICS) for n in range(count)]
-    if follow_up:
+    greet = not follow_up
+    opening = rng.random()
+    if follow_up:  # back after an hour or two
         talk.buyer_says(pick(rng, tx.FOLLOW_UPS), first=True)
+        qa = None
+    elif opening < 0.2:  # "在吗" first, the question after the agent's hello
+        talk.buyer_says(pick(rng, tx.OPENINGS), first=True)
         if auto:
             talk.auto(pick(rng, tx.AUTO_BUSY))
-        _answer(talk, topics[0], first=True)
-        topics = topics[1:2]
-        first = False
+            auto = False
+        talk.agent_says(
+            pick(rng, tx.CURT_GREETINGS if spec.style == "curt" else tx.GREETINGS), reply=True
+        )
+        greet = False
+        qa = _ask(talk, topics[0])
+    elif opening < 0.45:  # the product link, then the question
+        talk.buyer_says(
+            f"https://item.taobao.com/item.htm?id={between(rng, 10**11, 10**12)}", first=True
+        )
+        qa = _ask(talk, topics[0])
     else:
-        opening = rng.random()
-        if opening < 0.2:
-            talk.buyer_says(pick(rng, tx.OPENINGS), first=True)
-            if auto:
-                talk.auto(pick(rng, tx.AUTO_BUSY))
-            talk.agent_says(
-                pick(rng, tx.CURT_GREETINGS if spec.style == "curt" else tx.GREETINGS), reply=True
-            )
-            talk.buyer_says(pick(rng, tx.TOPICS[topics[0]][0]))
-        else:
-            if opening < 0.45:
-                talk.buyer_says(
-                    f"https://item.taobao.com/item.htm?id={between(rng, 10**11, 10**12)}",
-                    first=True,
-                )
-                talk.buyer_says(pick(rng, tx.TOPICS[topics[0]][0]))
-            else:
-                talk.buyer_says(pick(rng, tx.TOPICS[topics[0]][0]), first=True)
-            if auto:
-                talk.auto(pick(rng, tx.AUTO_BUSY))
-        first = opening >= 0.2
+        qa = _ask(talk, topics[0], first=True)
+    if auto:
+        talk.auto(pick(rng, tx.AUTO_BUSY))
     for n, topic in enumerate(topics):
-        if n or follow_up:
-            if rng.random() < 0.25:
+        if qa is None or n:
+            if n and rng.random() < 0.25:
                 talk.buyer_says(pick(rng, tx.BUYER_NODS))
-            talk.buyer_says(pick(rng, tx.TOPICS[topic][0]))
-        if rng.random() < 0.15:
-            talk.buyer_says(pick(rng, tx.TOPICS[topic][0]))  # a second question before any answer
-        _answer(talk, topic, first=first and n == 0)
+            qa = _ask(talk, topic)
+        second = _ask(talk, topic) if rng.random() < 0.15 else None  # asks twice in a row
+        _answer(talk, qa, greet=greet and n == 0)
+        if second is not None and second is not qa:
+            _answer(talk, second, greet=False, reply=False)
         if spec.style == "upsell" and n == 0 and rng.random() < 0.7:
             talk.agent_says(pick(rng, tx.UPSELLS), reply=False)
             talk.buyer_says(pick(rng, tx.UPSELL_YES if converting else tx.UPSELL_NO))
-            talk.agent_says(pick(rng, tx.THANKS_BUY[2:] + tx.CURT_THANKS), reply=True)
+            ack = tx.UPSELL_YES_ACK if converting else tx.UPSELL_NO_ACK
+            talk.agent_says(pick(rng, ack), reply=True)
+        elif spec.style != "curt" and rng.random() < 0.1:
+            talk.agent_says(pick(rng, tx.ANYTHING_ELSE), reply=False)
     if converting:
         talk.buyer_says(pick(rng, tx.BUY_NOW))
-        talk.agent_says(
-            pick(rng, tx.CURT_THANKS if spec.style == "curt" else tx.THANKS_BUY), reply=True
-        )
+        thanks = tx.CURT_THANKS if spec.style == "curt" else tx.THANKS_BUY
+        talk.agent_says(pick(rng, thanks), reply=True)
         if rng.random() < 0.25:  # the order is placed while the chat goes on
             ordered = talk.t + between(rng, 40, 150)
             talk.t = ordered + between(rng, 10, 40)
@@ -136,9 +138,8 @@ def presale(
     if rng.random() < 0.6:
         talk.buyer_says(pick(rng, tx.NOT_NOW))
         if rng.random() < 0.6:
-            talk.agent_says(
-                pick(rng, tx.CURT_THANKS if spec.style == "curt" else tx.BYE), reply=True
-            )
+            bye = tx.CURT_THANKS if spec.style == "curt" else tx.BYE
+            talk.agent_says(pick(rng, bye), reply=True)
     return None, talk.t
 
 
@@ -154,18 +155,23 @@ def unanswered_night(talk: Talk) -> int:
 def aftersale(talk: Talk, *, returns: bool, auto: bool) -> int:
     """An after-sale conversation about logistics or a return; returns the last message time."""
     rng = talk.rng
-    asks, answers, closings = tx.AFTERSALE_RETURNS if returns else tx.AFTERSALE_LOGISTICS
-    talk.buyer_says(pick(rng, asks), first=True)
+    resolution = None
+    if returns:
+        ask, first, resolution = pick(rng, tx.AFTERSALE_RETURNS)
+        answers: tuple[str, ...] = (first,)
+    else:
+        ask, answers = pick(rng, tx.AFTERSALE_LOGISTICS)
+    talk.buyer_says(ask, first=True)
     if rng.random() < 0.3:
-        talk.buyer_says(pick(rng, asks))
+        talk.buyer_says(pick(rng, tx.OPENINGS))  # a nudge while nobody answers
     if auto:
         talk.auto(pick(rng, tx.AUTO_BUSY))
-    talk.agent_says(answers[0], reply=True)
-    talk.agent_says(pick(rng, answers[1:]), reply=False)
-    if returns:
-        talk.buyer_says(closings[0])
-        talk.agent_says(pick(rng, answers[1:]), reply=True)
-    talk.buyer_says(pick(rng, closings[1:]))
+    for n, answer in enumerate(answers):
+        talk.agent_says(answer, reply=n == 0)
+    if resolution is not None:
+        talk.buyer_says(pick(rng, tx.AFTERSALE_REPLIES))
+        talk.agent_says(resolution, reply=True)
+    talk.buyer_says(pick(rng, tx.AFTERSALE_CLOSINGS))
     if rng.random() < 0.5:
-        talk.agent_says("不客气亲，有问题随时联系我们～", reply=True)
+        talk.agent_says(tx.AFTERSALE_BYE, reply=True)
     return talk.t

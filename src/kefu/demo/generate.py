@@ -22,7 +22,7 @@ class DemoShop:
 
     shop_id: str
     months: list[str]
-    files: list[Path]  # in import order: agents, orders, messages, reviews
+    files: list[Path]  # in import order: agents, orders (list, detail…), messages, reviews
     cast: dict[str, str]  # agent_id -> "role key: the lesson they illustrate"
 
 
@@ -72,27 +72,27 @@ def _write_exports(
 ) -> list[Path]:
     """An older export of all but the last two months, and a newer one of the last four.
 
+    Each is an ExportOrderList with its ExportOrderDetailList, the pair 卖家中心 downloads.
+
     The two overlap on two months: the newer export shows the refunds and status changes that
     happened since the older one was downloaded, and importing it updates those orders.
     """
     after_end = month_days(months[-1])[1] + dt.timedelta(days=1)
     if len(months) < 4:
-        listing, _ = writers.write_order_export(
-            workspace, dt.datetime.combine(after_end, EXPORT_TIME), world.orders, world, clock
-        )
-        return [listing]
+        stamp = dt.datetime.combine(after_end, EXPORT_TIME)
+        return list(writers.write_order_export(workspace, stamp, world.orders, world, clock))
     split = month_days(months[-2])[0]
     older_to = (split - world.start).days * DAY
     newer_from = (month_days(months[-4])[0] - world.start).days * DAY
     older = [o for o in world.orders if o.created < older_to]
     newer = [o for o in world.orders if o.created >= newer_from]
-    first, _ = writers.write_order_export(
+    first = writers.write_order_export(
         workspace, dt.datetime.combine(split, EXPORT_TIME), older, world, clock
     )
-    second, _ = writers.write_order_export(
+    second = writers.write_order_export(
         workspace, dt.datetime.combine(after_end, EXPORT_TIME), newer, world, clock
     )
-    return [first, second]
+    return [*first, *second]
 
 
 def _split_qianniu(world: World, rng: random.Random) -> tuple[list[Message], list[list[Message]]]:

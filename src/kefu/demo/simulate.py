@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 from kefu.demo import chat
 from kefu.demo import texts as tx
-from kefu.demo.texts import between, pick
 from kefu.demo.story import (
     CAST,
     AgentSpec,
@@ -28,13 +27,14 @@ from kefu.demo.story import (
     month_days,
     plan,
 )
+from kefu.demo.texts import between, pick
 
 DAY = 86_400
 HOUR = 3_600
 # Start hours of chats: mostly 09:00-23:00, busiest mid-morning, afternoon and evening.
 HOUR_WEIGHTS = (0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 7, 7, 4, 5, 7, 7, 6, 5, 4, 6, 8, 8, 5, 0)
 HOUR_CUM = tuple(sum(HOUR_WEIGHTS[: h + 1]) for h in range(24))
-# 春节 (the shop's busiest couriers stop for a week around it).
+# 春节: the week around it is quiet (couriers stop, buyers travel).
 SPRING_FESTIVAL = {2024: (2, 10), 2025: (1, 29), 2026: (2, 17), 2027: (2, 6), 2028: (1, 26),
                    2029: (2, 13), 2030: (2, 3)}  # fmt: skip
 FOLLOW_UP_SHARE = 0.10  # the buyer comes back to the same agent later that day
@@ -100,6 +100,10 @@ class Order:
     def amount_fen(self) -> int:
         return self.list_fen - self.discount_fen + self.postage_fen
 
+    def refund_as_of(self, ts: int) -> int:
+        """The refund an export taken at `ts` shows."""
+        return self.refund_fen if self.refund_at is not None and self.refund_at <= ts else 0
+
     @property
     def items(self) -> int:
         return sum(qty for _, qty in self.lines)
@@ -156,24 +160,24 @@ class Simulation:
         self.targets = plan(months)
         self.nicks: set[str] = set()
         self.order_ids: set[str] = set()
-        self.last_paid: dict[str, int] = {}
+        self.comeback: dict[str, int] = {}  # buyer -> when they plan to come back
         self.asked: dict[tuple[str, int], list[str]] = {}  # (buyer, month) -> agent keys
-        self.pending: list[list[tuple[int, int, str, str]]] = [[] for _ in months]
-        self.heap: list[tuple[int, int, str, object]] = []
+        # events (time, sequence, kind, slot or buyer), by month; the current month's as a heap
+        self.pending: list[list[tuple[int, int, str, Slot | str]]] = [[] for _ in months]
+        self.heap: list[tuple[int, int, str, Slot | str]] = []
         self.seq = 0
         self.open_by_day: dict[int, list[Slot]] = {}
         self.month = 0
         self.aftersale_spec = next(a for a in CAST if a.role == "aftersale")
         self.prices = [p.price_fen for p in tx.PRODUCTS]
+        self.month_starts = [self.day_index(month_days(m)[0]) * DAY for m in months]
 
     # -- helpers -----------------------------------------------------------------------------
     def day_index(self, day: dt.date) -> int:
         return (day - self.world.start).days
 
     def month_of(self, ts: int) -> int:
-        day = self.world.start + dt.timedelta(days=ts // DAY)
-        first, _ = month_days(self.months[0])
-        return (day.year - first.year) * 12 + day.month - first.month
+        return bisect.bisect_right(self.month_starts, ts) - 1
 
     def new_buyer(self) -> str:
         while True:
@@ -194,7 +198,7 @@ class Simulation:
         hour = bisect.bisect_right(HOUR_CUM, self.rng.random() * HOUR_CUM[latest_hour - 1])
         return day * DAY + hour * HOUR + int(self.rng.random() * HOUR)
 
-    def push(self, ts: int, kind: str, payload: object) -> None:
+    def push(self, ts: int, kind: str, payload: Slot | str) -> None:
         """Schedule an event: into this month's queue, a later month's, or nowhere (past the end)."""
         if ts > self.world.end:
             return
@@ -202,7 +206,7 @@ class Simulation:
         self.seq += 1
         if month == self.month:
             heapq.heappush(self.heap, (ts, self.seq, kind, payload))
-        elif isinstance(payload, str):
+        else:
             self.pending[month].append((ts, self.seq, kind, payload))
 
     def fill(self, spec: AgentSpec) -> dict[str, str]:
@@ -235,7 +239,7 @@ class Simulation:
             term *= extra / count
             cum += term
             count += 1
-        unit = spend_fen * 1.07 / items * rng.lognormvariate(0.0, 0.25)
+        unit = spend_fen * 1.07 / items * rng.lognormvariate(0.0, 0.2)
         lines: list[tuple[tx.Product, int]] = []
         left = count
         while left:
@@ -286,10 +290,15 @@ class Simulation:
         if paid_at is not None:
             order.shipped = paid_at + between(rng, 2 * HOUR, 40 * HOUR)
             order.confirmed = order.shipped + between(rng, 3 * DAY, 9 * DAY)
-            self.last_paid[buyer] = paid_at
-            if rng.random() < RETURN_SHARE:  # comes back 17-88 days later: never after-sale
+            # One plan to come back per buyer, 17-88 days after the latest payment, so that the
+            # chat then is an inquiry, not after-sale (paid within 15 days).
+            earlier = self.comeback.get(buyer)
+            if rng.random() < RETURN_SHARE:
                 back = (paid_at // DAY + between(rng, 17, 89)) * DAY + 1
+                self.comeback[buyer] = back
                 self.push(back, "return", buyer)
+            elif earlier is not None and earlier < (paid_at // DAY + 17) * DAY:
+                del self.comeback[buyer]
         self.world.orders.append(order)
         return order
 
@@ -353,14 +362,13 @@ class Simulation:
     def run_month(self, mi: int) -> None:
         self.month = mi
         rng = self.rng
-        self.heap = [(ts, seq, kind, payload) for ts, seq, kind, payload in self.pending[mi]]
+        self.heap = self.pending[mi]
         heapq.heapify(self.heap)
         slots = self.plan_slots(mi)
         self.world.slots.extend(slots)
         self.open_by_day = {}
         for s in slots:
-            self.seq += 1
-            heapq.heappush(self.heap, (s.start, self.seq, "slot", s))
+            self.push(s.start, "slot", s)
             if not s.link and not s.linked_from:
                 self.open_by_day.setdefault(s.day, []).append(s)
         credited = sum(s.converting for s in slots)
@@ -385,7 +393,9 @@ class Simulation:
                                  agent_key=None)  # fmt: skip
             elif kind == "return":
                 assert isinstance(payload, str)
-                self.come_back(payload, ts)
+                if self.comeback.get(payload) == ts:  # else overtaken by a later purchase
+                    del self.comeback[payload]
+                    self.come_back(payload, ts)
 
     def come_back(self, buyer: str, ts: int) -> None:
         """A paying buyer returns: buys without a word, or asks an agent (often another one)."""
@@ -407,8 +417,9 @@ class Simulation:
     def run_slot(self, slot: Slot) -> None:
         rng, world = self.rng, self.world
         slot.processed = True
-        if slot.buyer is None:
-            slot.buyer = slot.linked_from.buyer if slot.linked_from else self.new_buyer()
+        if slot.buyer is None:  # a new buyer, or the one who asked another agent before
+            linked = slot.linked_from.buyer if slot.linked_from else None
+            slot.buyer = linked or self.new_buyer()
         buyer, spec = slot.buyer, slot.spec
         if slot.linked_from is not None:
             slot.start = max(slot.start, slot.linked_from.end + between(rng, 120, 1800))
@@ -467,11 +478,11 @@ class Simulation:
         paid = [o for o in world.orders if o.paid is not None]
         n = len(paid)
         chosen = rng.sample(paid, round(n * (FULL_REFUND_SHARE + PART_REFUND_SHARE)))
-        full = set(id(o) for o in chosen[: round(n * FULL_REFUND_SHARE)])
+        full = round(n * FULL_REFUND_SHARE)
         presale = [a for a in CAST if a.role == "presale"]
-        for order in chosen:
+        for k, order in enumerate(chosen):
             assert order.paid is not None
-            if id(order) in full:
+            if k < full:
                 order.refund_fen = order.amount_fen
             else:
                 product, _ = order.lines[0]
@@ -481,9 +492,7 @@ class Simulation:
                 )
             weeks_later = rng.random() < 0.3
             delay = (
-                between(rng, 15 * DAY, 45 * DAY)
-                if weeks_later
-                else between(rng, 2 * DAY, 12 * DAY)
+                between(rng, 15 * DAY, 45 * DAY) if weeks_later else between(rng, 2 * DAY, 12 * DAY)
             )
             order.refund_at = order.paid + delay
             asked = (
@@ -554,8 +563,7 @@ class Simulation:
                 pair[order.agent_key].append(order)
 
         def net(orders: list[Order]) -> int:
-            return sum(o.amount_fen - (o.refund_fen if (o.refund_at or as_of + 1) <= as_of else 0)
-                       for o in orders)  # fmt: skip
+            return sum(o.amount_fen - o.refund_as_of(as_of) for o in orders)
 
         a, b = net(pair["q1-efficient"]), net(pair["q1-busy"])
         if not a or not b:

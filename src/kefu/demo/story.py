@@ -5,87 +5,46 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
-SHOP_ID = "小美旗舰店"
+import yaml
 
-# Shop-wide demand by calendar month: 618 in June, 双11 in November, 春节 dip in February.
-SEASON = {1: 0.85, 2: 0.62, 3: 0.9, 4: 0.95, 5: 1.0, 6: 1.35, 7: 0.92, 8: 0.9, 9: 0.95, 10: 1.0,
-          11: 1.5, 12: 1.12}  # fmt: skip
-# The whole-team slump: a price rise in these months, counted back from the last month.
-SLUMP_MONTHS_BACK = (6, 5, 4)
-SLUMP_CONVERSION = 0.55  # every presale agent converts ~45 % less
-SLUMP_SPEND = 1.06  # the price rise lifts 客单价 a little
-# The erratic agent's monthly swing (net sales multiplier), by months counted back from the last
-# month; chosen so that it ignores the shop's seasons and the slump.
-ERRATIC_SWING = (1.45, 0.5, 1.55, 0.45, 1.6, 1.55, 0.45, 1.6, 0.6, 0.55, 1.35, 0.6,
-                 1.4, 1.5, 0.5, 0.45, 1.6, 0.55, 1.5, 0.6, 1.45, 0.5, 1.55, 0.6)  # fmt: skip
-MIN_INQUIRIES, MAX_INQUIRIES = 150, 400
+STORY: dict[str, Any] = yaml.safe_load(
+    resources.files("kefu.demo").joinpath("story.yaml").read_text(encoding="utf-8")
+)
+SHOP_ID: str = STORY["shop_id"]
+SEASON: dict[int, float] = STORY["season"]
+SLUMP_MONTHS_BACK: tuple[int, ...] = tuple(STORY["slump"]["months_back"])
+SLUMP_CONVERSION: float = STORY["slump"]["conversion"]
+SLUMP_SPEND: float = STORY["slump"]["spend"]
+ERRATIC_SWING: tuple[float, ...] = tuple(STORY["erratic_swing"])
+MIN_INQUIRIES: int = STORY["inquiries"]["min"]
+MAX_INQUIRIES: int = STORY["inquiries"]["max"]
 
 
 @dataclass(frozen=True)
 class AgentSpec:
-    """One agent of the demo shop and how they work."""
+    """One agent of the demo shop and how they work (story.yaml's `agents`)."""
 
     key: str  # the part they play in the story
     name: str
     role: str  # presale | aftersale
     team: str
     lesson: str  # what they illustrate, in English
-    inquiries: int  # inquiring buyers in an average month
-    conversion: float
-    spend_yuan: float  # 客单价 aimed at
-    items: float  # items per paying buyer aimed at
     reaction_s: tuple[int, int]  # seconds before they start typing an answer
     cpm: float  # typing speed, characters per minute
-    bad_reviews: float  # share of their reviews that are bad
-    style: str  # warm | upsell | curt
-    hired_months_before: int = 24  # before the first month (new hire: ignored)
+    inquiries: int = 0  # inquiring buyers in an average month
+    conversion: float = 0.0
+    spend_yuan: float = 0.0  # 客单价 aimed at
+    items: float = 0.0  # items per paying buyer aimed at
+    bad_reviews: float = 0.0  # share of their reviews that are bad
+    style: str = "warm"  # warm | upsell | curt
+    hired_months_before: int = 24  # before the first month (the new hire: ignored)
 
 
-CAST: tuple[AgentSpec, ...] = (
-    AgentSpec("star", "小美", "presale", "售前一组",
-              "high conversion and high 客单价 (the best quadrant): top net sales, commission "
-              "every month, the quarterly bonus in most quarters",
-              290, 0.52, 400, 2.0, (2, 8), 130, 0.004, "upsell", 40),
-    AgentSpec("narrow-seller", "小兰", "presale", "售前一组",
-              "high conversion but low 客单价: sells one item per buyer, never adds related "
-              "products (train her on the range)",
-              240, 0.56, 150, 1.04, (2, 8), 125, 0.015, "warm", 14),
-    AgentSpec("slow-typist", "小林", "presale", "售前二组",
-              "low conversion with high 客单价: answers late (first response 60-200 s) and "
-              "types ~40 characters a minute; more bad reviews",
-              220, 0.22, 420, 2.1, (75, 165), 44, 0.07, "warm", 26),
-    AgentSpec("stuck-low", "小杜", "presale", "售前二组",
-              "slid from average conversion to both low: low conversion and low 客单价 for "
-              "the last months in a row (the article: screen out)",
-              210, 0.22, 160, 1.35, (2, 7), 110, 0.045, "curt", 3),
-    AgentSpec("steady", "小静", "presale", "售前一组",
-              "question 2, the steady one: monthly net sales move with the shop's seasons",
-              230, 0.40, 270, 1.6, (2, 9), 120, 0.02, "warm", 30),
-    AgentSpec("erratic", "小飞", "presale", "售前二组",
-              "question 2, the erratic one: a yearly total like 小静's, but months swing "
-              "±60 % whatever the shop does",
-              240, 0.40, 270, 1.6, (2, 10), 120, 0.025, "warm", 18),
-    AgentSpec("q1-efficient", "小雨", "presale", "售前一组",
-              "question 1: the same net sales as 小雪 in the latest month with far fewer "
-              "inquiries, at ≥1.6 times her conversion",
-              180, 0.50, 260, 1.6, (2, 8), 125, 0.02, "warm", 22),
-    AgentSpec("q1-busy", "小雪", "presale", "售前二组",
-              "question 1: handles many more inquiries than 小雨 for the same net sales, "
-              "converting far fewer of them",
-              320, 0.29, 260, 1.6, (3, 10), 120, 0.025, "warm", 10),
-    AgentSpec("new-hire", "小橙", "presale", "售前二组",
-              "hired mid-month two months before the latest month (prorated base, new-buyer "
-              "commission weights); conversion ramps up",
-              200, 0.33, 230, 1.5, (4, 14), 105, 0.03, "warm"),
-    AgentSpec("leaver", "小叶", "presale", "售前一组",
-              "left mid-month four months before the latest month (prorated base); no data "
-              "after her last day",
-              220, 0.36, 250, 1.5, (2, 9), 120, 0.025, "warm", 20),
-    AgentSpec("aftersale", "阿杰", "aftersale", "售后组",
-              "after-sale: logistics and returns for buyers who paid within the last 15 days; "
-              "never an inquiry, base pay only",
-              0, 0.0, 0, 0.0, (3, 12), 120, 0.0, "warm", 34),
+CAST: tuple[AgentSpec, ...] = tuple(
+    AgentSpec(**{**a, "reaction_s": tuple(a["reaction_s"])}) for a in STORY["agents"]
 )
 ROLES: tuple[str, ...] = tuple(a.key for a in CAST)
 
@@ -130,7 +89,8 @@ def employment(spec: AgentSpec, months: list[str]) -> tuple[dt.date, dt.date | N
     last, _ = month_days(months[-1])
     if spec.key == "new-hire":
         return add_months(last, -2, 17), None
-    hired = add_months(first, -spec.hired_months_before, 1 + spec.hired_months_before % 27)
+    day = 1 + spec.hired_months_before % 27  # any day of the month; fixed per agent
+    hired = add_months(first, -spec.hired_months_before, day)
     if spec.key == "leaver":
         return hired, add_months(last, -4, 15)
     return hired, None
@@ -166,7 +126,7 @@ def plan(months: list[str]) -> dict[tuple[str, int], MonthTarget]:
                 conversion *= swing**0.45
                 spend *= swing**0.2
             elif spec.key == "stuck-low":
-                conversion = 0.22 if back <= 7 else min(0.42, 0.22 + (back - 7) * 0.04)
+                conversion = min(0.46, spec.conversion + max(0, back - 7) * 0.08)  # the slide
             elif spec.key == "new-hire":
                 conversion = max(0.24, spec.conversion - 0.035 * back)
             if back in SLUMP_MONTHS_BACK:
@@ -176,7 +136,8 @@ def plan(months: list[str]) -> dict[tuple[str, int], MonthTarget]:
             raw[spec.key, i] = (inquiries, conversion, spend, spec.items)
     _calibrate(raw, n)
     return {
-        key: MonthTarget(round(q), c, round(s * 100), items) for key, (q, c, s, items) in raw.items()
+        key: MonthTarget(round(q), c, round(s * 100), items)
+        for key, (q, c, s, items) in raw.items()
     }
 
 
@@ -197,4 +158,9 @@ def _calibrate(raw: dict[tuple[str, int], tuple[float, float, float, float]], n:
     last = n - 1
     if ("q1-efficient", last) in raw and ("q1-busy", last) in raw:
         q, c, s, items = raw["q1-busy", last]
-        raw["q1-busy", last] = (q, c, s * sales("q1-efficient", last) / sales("q1-busy", last), items)
+        raw["q1-busy", last] = (
+            q,
+            c,
+            s * sales("q1-efficient", last) / sales("q1-busy", last),
+            items,
+        )

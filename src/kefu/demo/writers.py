@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from kefu.demo import texts as tx
@@ -33,11 +33,14 @@ class Clock:
 
     def __init__(self, start: dt.date, days: int) -> None:
         self.start = start
-        self.dates = [(start + dt.timedelta(days=n)).isoformat() for n in range(days + 80)]
+        self.dates = [f"{start + dt.timedelta(days=n)} " for n in range(days + 80)]
+        self.times = [
+            f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)
+        ]
 
     def __call__(self, ts: int) -> str:
         day, sec = divmod(ts, DAY)
-        return f"{self.dates[day]} {sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}"
+        return self.dates[day] + self.times[sec]
 
     def date(self, ts: int) -> dt.date:
         return self.start + dt.timedelta(days=ts // DAY)
@@ -53,7 +56,7 @@ def _status(order: Order, as_of: int) -> tuple[str, str, int]:
         if as_of - order.created < UNPAID_OPEN_DAYS * DAY:
             return "等待买家付款", "订单未关闭", 0
         return "交易关闭", "买家未付款", 0
-    refund = order.refund_fen if order.refund_at is not None and order.refund_at <= as_of else 0
+    refund = order.refund_as_of(as_of)
     if refund and refund >= order.amount_fen:
         return "交易关闭", "退款", refund
     if as_of < order.shipped:
@@ -63,14 +66,19 @@ def _status(order: Order, as_of: int) -> tuple[str, str, int]:
     return "交易成功", "订单未关闭", refund
 
 
-def _quoted(cells: Iterable[str]) -> str:
-    return ",".join(c if c.startswith('="') else f'"{c}"' for c in cells)
+def _quoted(cells: Sequence[str]) -> str:
+    """Every cell in double quotes (no cell of ours holds one)."""
+    return '"' + '","'.join(cells) + '"'
 
 
 def write_order_export(
     folder: Path, stamp: dt.datetime, orders: Sequence[Order], world: World, clock: Clock
 ) -> tuple[Path, Path]:
-    """ExportOrderList<yyyyMMddHHmm>.csv and its ExportOrderDetailList, GBK, CRLF, as of `stamp`."""
+    """ExportOrderList<yyyyMMddHHmm>.csv and its ExportOrderDetailList, GBK, CRLF, as of `stamp`.
+
+    Ids are written as Excel formulas (="…") so that 18 digits survive, as real exports do; so is
+    the empty 特权订金订单id.
+    """
     as_of = (stamp.date() - world.start).days * DAY + stamp.hour * 3600 + stamp.minute * 60
     name = stamp.strftime("%Y%m%d%H%M")
     rows, details = [_quoted(EXPORT_HEADER)], [_quoted(DETAIL_HEADER)]
@@ -81,20 +89,22 @@ def write_order_export(
         courier, prefix = tx.COURIERS[int(order.order_id) % len(tx.COURIERS)]
         shipped = paid and as_of >= order.shipped and reason != "退款"
         goods = order.amount_fen - order.postage_fen
-        oid = f'="{order.order_id}"'
-        rows.append(_quoted((
-            oid, order.buyer, who.alipay, yuan(goods), yuan(order.postage_fen), "0",
+        oid = f'="{order.order_id}",'
+        rows.append(oid + _quoted((
+            order.buyer, who.alipay, yuan(goods), yuan(order.postage_fen), "0",
             yuan(order.amount_fen), "0", yuan(order.amount_fen - refund) if paid else "0.00", "0",
             status, order.note, who.name, who.address, "快递", "", who.phone, clock(order.created),
             clock(order.paid) if paid and order.paid is not None else "",
             "，".join(p.title for p, _ in order.lines), str(len(order.lines)),
             prefix + order.order_id[-12:][::-1] if shipped else "", courier if shipped else "", "",
             str(order.items), "0", SHOP_ID, reason, "0", "0元", "", "手机订单" if order.mobile else "",
-            "", '=""', "否", "否", "否", "", "", "", "", "", "", "", yuan(refund), "",
+            "",
+        )) + ',="",' + _quoted((
+            "否", "否", "否", "", "", "", "", "", "", "", yuan(refund), "",
         )))  # fmt: skip
         for product, qty in order.lines:
-            details.append(_quoted((
-                oid, product.title, yuan(product.price_fen), str(qty), product.code, product.spec,
+            details.append(oid + _quoted((
+                product.title, yuan(product.price_fen), str(qty), product.code, product.spec,
                 "", "", status, product.code,
             )) + ",")  # fmt: skip
     listing = folder / f"ExportOrderList{name}.csv"

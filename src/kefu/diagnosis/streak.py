@@ -68,25 +68,26 @@ class Flag:
         }
 
 
-def history_json(month: str, v: Verdict | None, counted: Sequence[str] = ()) -> dict[str, object]:
-    """One month of an agent's history, as the flags and trends carry it."""
-    if v is None:
-        return {"month": month, "verdict": None, "counted": False}
-    return {
-        "month": month,
-        "verdict": v.verdict,
-        "conversion_rate": None if v.conversion is None else float(v.conversion),
-        "conversion_reference": (
-            None if v.reference.conversion is None else float(v.reference.conversion)
-        ),
-        "avg_spend_fen": v.avg_spend_fen,
-        "avg_spend_reference_fen": (
-            None if v.reference.avg_spend_fen is None else round_half_up(v.reference.avg_spend_fen)
-        ),
-        "inquiring_buyers": v.inquiring_buyers,
-        "net_sales_fen": v.net_sales_fen,
-        "counted": month in counted,
-    }
+def history_json(
+    month: str, v: Verdict | None, counted: Sequence[str] | None = None
+) -> dict[str, object]:
+    """One month of an agent's history, as trends carry it (flags add whether it counted)."""
+    out: dict[str, object] = {"month": month, "verdict": None if v is None else v.verdict}
+    if v is not None:
+        ref = v.reference
+        out.update(
+            conversion_rate=None if v.conversion is None else float(v.conversion),
+            conversion_reference=None if ref.conversion is None else float(ref.conversion),
+            avg_spend_fen=v.avg_spend_fen,
+            avg_spend_reference_fen=(
+                None if ref.avg_spend_fen is None else round_half_up(ref.avg_spend_fen)
+            ),
+            inquiring_buyers=v.inquiring_buyers,
+            net_sales_fen=v.net_sales_fen,
+        )
+    if counted is not None:
+        out["counted"] = month in counted
+    return out
 
 
 def screening_flags(

@@ -132,7 +132,7 @@ def absolute_reference(
     """Targets where set, else the team pooled over the baseline months before the window."""
     first = shift_month(month, -(settings.screen_months - 1))
     baseline = [shift_month(first, -k) for k in range(settings.baseline_months, 0, -1)]
-    used = tuple(m for m in baseline if m in months and months[m].presale)
+    used = tuple(m for m in baseline if m in months and months[m].team["inquiring_buyers"] > 0)
     team = pool(months[m].team for m in used)
     return pooled_reference(team, settings, used, source="baseline")
 
@@ -142,7 +142,11 @@ def diagnose_team(
 ) -> TeamDiagnosis:
     """The team rule for the `screen_months` months ending at `month`."""
     ref = absolute_reference(months, month, settings)
-    trend = tuple(trend_point(months[m]) for m in sorted(months) if m <= month)
+    # the trend starts at the first month with an inquiry (agents are listed before data starts)
+    active = [m for m in sorted(months) if m <= month and months[m].team["inquiring_buyers"] > 0]
+    trend = tuple(
+        trend_point(months[m]) for m in sorted(months) if active and active[0] <= m <= month
+    )
     if ref.conversion is None:
         return TeamDiagnosis("no_reference", None, (), trend, settings.team_low_share)
     window_months = [shift_month(month, -k) for k in range(settings.screen_months - 1, -1, -1)]

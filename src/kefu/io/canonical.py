@@ -85,43 +85,40 @@ def parse(
     out_cols = [c for c in schema if c in position or c in _filled(kind, shop)]
     col = Collector(kind, file, out_cols)
     width = len(header_cells)
-    seen: dict[tuple[str, ...], int] = {}
+    seen: dict[tuple[Any, ...], int] = {}
     duplicates = 0
+
+    plan = [(c, position[c], _converter(c, str(t))) for c, t in schema.items() if c in position]
+    message_key = ("shop_id", "buyer_id", "agent_id", "sent_at", "sender", "text")
 
     for row_no, cells in sheet.rows[header_index + 1 :]:
         col.rows_read += 1
-        record = {c: cells[i] for c, i in position.items() if i < len(cells)}
         problem = width_problem(sheet, row_no, cells, width)
         if problem:
-            col.reject(row_no, None, None, problem, record)
+            col.reject(row_no, None, None, problem, _record(position, cells))
             continue
         try:
-            row = _row(kind, record, shop)
+            row = _row(kind, plan, cells, shop)
         except _RowError as e:
-            col.reject(row_no, e.column, e.value, e.reason, record)
+            col.reject(row_no, e.column, e.value, e.reason, _record(position, cells))
             continue
         if kind == "messages":
-            key = tuple(
-                str(row.get(c))
-                for c in ("shop_id", "buyer_id", "agent_id", "sent_at", "sender", "text")
-            )
+            key: tuple[Any, ...] = tuple(row.get(c) for c in message_key)
             if key in seen:
                 duplicates += 1
                 continue
             seen[key] = row_no
         else:
-            key = tuple(str(row.get(c) or "") for c in KEY_COLUMNS[kind])
+            key = tuple(row.get(c) or "" for c in KEY_COLUMNS[kind])
             if key in seen:
-                what = {"agents": "agent_id", "orders": "order id", "reviews": "review of order"}[
-                    kind
-                ]
+                what = {"agents": "agent_id", "orders": "order id", "reviews": "review of order"}
                 name = "agent_id" if kind == "agents" else "order_id"
                 col.reject(
                     row_no,
                     name,
                     str(row[name]),
-                    f"duplicate {what}, first seen at row {seen[key]}",
-                    record,
+                    f"duplicate {what[kind]}, first seen at row {seen[key]}",
+                    _record(position, cells),
                 )
                 continue
             seen[key] = row_no
@@ -168,18 +165,27 @@ class _RowError(Exception):
         self.column, self.value, self.reason = column, value, reason
 
 
-def _row(kind: str, record: dict[str, str], shop: str | None) -> dict[str, Any]:
+def _record(position: dict[str, int], cells: list[str]) -> dict[str, str]:
+    """The row's cells of canonical columns (the only ones ever kept)."""
+    return {c: cells[i] for c, i in position.items() if i < len(cells)}
+
+
+Plan = list[tuple[str, int, "Callable[[str], Any] | None"]]
+
+
+def _row(kind: str, plan: Plan, cells: list[str], shop: str | None) -> dict[str, Any]:
     row: dict[str, Any] = {}
-    for c, t in ARROW_TYPES[kind].items():
-        if c not in record:
-            continue
-        raw = record[c]
+    for c, i, convert in plan:
+        raw = cells[i] if i < len(cells) else ""
         value = raw if c == "text" else clean(raw)
         if value == "":
             row[c] = None
             continue
+        if convert is None:
+            row[c] = value
+            continue
         try:
-            row[c] = _convert(c, str(t), value)
+            row[c] = convert(value)
         except CellError as e:
             raise _RowError(c, raw, str(e)) from None
     if kind in REQUIRED:
@@ -206,32 +212,42 @@ def _row(kind: str, record: dict[str, str], shop: str | None) -> dict[str, Any]:
     return row
 
 
-_CONVERTERS: dict[str, Callable[[str], Any]] = {
-    "timestamp[us]": parse_timestamp,
-    "date32[day]": parse_date,
-}
-
-
-def _convert(column: str, arrow_type: str, value: str) -> Any:
+def _converter(column: str, arrow_type: str) -> Callable[[str], Any] | None:
+    """How a cleaned, non-empty cell of `column` becomes its value (None: kept as text)."""
     if column in ENUMS:
-        got = ENUMS[column].get(value) or ENUMS[column].get(value.lower())
+        return _enum(column)
+    if column == "rated_at":
+        return lambda v: parse_timestamp(v, date_only_ok=True)
+    if arrow_type == "timestamp[us]":
+        return parse_timestamp
+    if arrow_type == "date32[day]":
+        return parse_date
+    if column.endswith("_fen"):
+        return _fen
+    if arrow_type == "int32":
+        return parse_count
+    return None
+
+
+def _enum(column: str) -> Callable[[str], str]:
+    values = ENUMS[column]
+    allowed = " | ".join(dict.fromkeys(values.values()))
+
+    def convert(value: str) -> str:
+        got = values.get(value) or values.get(value.lower())
         if got is None:
-            allowed = " | ".join(dict.fromkeys(ENUMS[column].values()))
             raise CellError(f"'{value}' is not one of {allowed}")
         return got
-    if column == "rated_at":
-        return parse_timestamp(value, date_only_ok=True)
-    if arrow_type in _CONVERTERS:
-        return _CONVERTERS[arrow_type](value)
-    if column.endswith("_fen"):
-        try:
-            return parse_count(value, big=True)
-        except CellError as e:
-            if "whole number" not in str(e):
-                raise
-            raise CellError(
-                f"'{value}' is not a whole number of fen (canonical amounts are integer fen: 201.12 yuan = 20112)"
-            ) from None
-    if arrow_type == "int32":
-        return parse_count(value)
-    return value
+
+    return convert
+
+
+def _fen(value: str) -> int:
+    try:
+        return parse_count(value, big=True)
+    except CellError as e:
+        if "whole number" not in str(e):
+            raise
+        raise CellError(
+            f"'{value}' is not a whole number of fen (canonical amounts are integer fen: 201.12 yuan = 20112)"
+        ) from None

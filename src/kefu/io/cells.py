@@ -17,6 +17,8 @@ def clean(raw: str) -> str:
     `="35153131473293579"` → `35153131473293579`; `'13900000001` → `13900000001`; `=""` → ``.
     """
     s = raw.strip()
+    if not s or s[0] not in "='":
+        return s
     if len(s) >= 3 and s.startswith('="') and s.endswith('"'):
         return s[2:-1].strip()
     if s.startswith("'"):
@@ -39,6 +41,13 @@ def parse_timestamp(s: str, *, date_only_ok: bool = False) -> datetime:
     A date without a time of day is refused unless `date_only_ok`: an export re-saved
     with a date-only format has lost the times the metrics need.
     """
+    if len(s) == 19 and s[4] == "-" and s[10] == " " and s[13] == ":" and s[16] == ":":
+        try:  # the common exact form, parsed in C; anything odd takes the general path
+            t = datetime.fromisoformat(s)
+            if t.tzinfo is None:
+                return t
+        except ValueError:
+            pass
     m = _DATETIME.fullmatch(s.strip())
     if not m:
         raise CellError(f"'{s}' is not {EXPECTED_TIME}")

@@ -103,7 +103,26 @@ def find_header(sheet: Sheet, file: str, wanted: str | None) -> Header | None:
     return None
 
 
+# Exports people will try that kefu does not read yet: recognised, to say so plainly.
+NOT_YET: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"订单号", "下单时间", "订单金额"}), "a JD (京东) order export"),
+    (frozenset({"订单号", "订单成交时间"}), "a Pinduoduo (拼多多) order export"),
+    (frozenset({"主订单编号", "子订单编号", "订单提交时间"}), "a Douyin (抖店) order export"),
+    (frozenset({"主订单编号", "子订单编号", "商家编码"}), "a Taobao item list without 购买数量"),
+    (frozenset({"客服", "接待人数", "询单人数"}), "a 赤兔 agent performance report"),
+    (frozenset({"旺旺昵称", "询单人数"}), "a 生意参谋 agent performance report"),
+)
+
+
 def unknown_header(file: str, sheet: Sheet, wanted: str | None) -> ImportFileError:
+    for _, cells in sheet.rows[:HEADER_SEARCH_ROWS]:
+        names = set(header_names(cells))
+        for signature, what in NOT_YET:
+            if signature <= names:
+                return ImportFileError(
+                    f"{file} looks like {what}, which kefu does not import yet; see docs/importers.md "
+                    "for the files it reads"
+                )
     first = header_names(sheet.rows[0][1]) if sheet.rows else []
     shown = ", ".join(c[:30] for c in first[:6] if c)[:120] or "nothing"
     what = f"a {wanted} table" if wanted else "a file kefu knows"
@@ -142,8 +161,8 @@ def chat_format(text: str) -> str | None:
     lines = [ln.strip() for ln in text.splitlines()[:50] if ln.strip()]
     if not lines:
         return None
-    if "," in lines[0] and lines[0].count(",") >= 2:
-        return None  # a CSV header
+    if ("," in lines[0] or "\t" in lines[0]) and not CHAT_HEADER.fullmatch(lines[0]):
+        return None  # a table's header row (nicks and sub-accounts have no commas or tabs)
     # a line or two copied above the chat (a title, say) may come first
     for i, line in enumerate(lines[:CHAT_SEARCH_LINES]):
         if WEB_DATE.fullmatch(line) and i + 1 < len(lines) and WEB_TIME.fullmatch(lines[i + 1]):

@@ -43,7 +43,7 @@ def read_delimited(text: str, file: str) -> Sheet:
     rows: list[tuple[int, list[str]]] = []
     try:
         for n, cells in enumerate(reader, start=1):
-            if any(c.strip() for c in cells):
+            if "".join(cells).strip():
                 rows.append((n, cells))
     except csv.Error as e:
         raise ImportFileError(f"{file} row {reader.line_num} cannot be read as CSV: {e}") from None
@@ -127,6 +127,8 @@ def width_problem(sheet: Sheet, row_no: int, cells: list[str], width: int) -> st
     Extra trailing fields are tolerated when they are empty: detail lists end every row
     with a comma, one field more than their header.
     """
+    if len(cells) == width:
+        return None
     if len(cells) < width and not sheet.ragged:
         if sheet.unterminated and sheet.rows and row_no == sheet.rows[-1][0]:
             return (

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import duckdb
 
-from kefu.metrics.fields import PARTS, empty_parts
+from kefu.metrics.fields import EXTRA_PARTS, PARTS, empty_parts
 from kefu.metrics.settings import MetricSettings, from_mapping
 from kefu.metrics.steps import steps
 from kefu.metrics.table import Activity, AgentMonth, ShopMonth, month_bounds
@@ -34,6 +34,7 @@ OUTPUTS = (
     "agent_sessions",
     "agent_sales",
     "repurchase",
+    "agent_spread",
     "agent_activity",
     "agent_hours",
     "agent_peak",
@@ -223,10 +224,10 @@ def _collect(runner: Runner) -> Computation:
 
 def _parts(comp: Computation, key: tuple[str, str, str]) -> dict[str, int]:
     parts = empty_parts()
-    for name in ("agent_sessions", "agent_sales", "repurchase"):
+    for name in ("agent_sessions", "agent_sales", "repurchase", "agent_spread"):
         row = comp.by_step[name].get(key)
         if row:
-            for f in PARTS:
+            for f in PARTS + EXTRA_PARTS:
                 if f in row and row[f] is not None:
                     parts[f] = int(row[f])
     parts["net_sales_fen"] = parts["sales_fen"] - parts["refund_fen"]

@@ -47,6 +47,12 @@ PARTS: tuple[str, ...] = (
     "typing_seconds",
 )
 
+# Parts that are pooled like the others but are not in the KPI JSON contract.
+# sales_sq_fen: Σ over paying buyers of (the buyer's credited sales with the agent in the
+# month)², in fen²; with sales_fen and paying_buyers it gives the spread of spend per buyer
+# (diagnosis's 客单价 interval).
+EXTRA_PARTS: tuple[str, ...] = ("sales_sq_fen",)
+
 RateKind = Literal["fraction", "fen", "seconds", "ratio", "cpm"]
 
 
@@ -84,7 +90,7 @@ Parts = dict[str, int]
 
 
 def empty_parts() -> Parts:
-    return dict.fromkeys(PARTS, 0)
+    return dict.fromkeys(PARTS + EXTRA_PARTS, 0)
 
 
 def pool(items: Iterable[Mapping[str, int]]) -> Parts:
@@ -93,6 +99,8 @@ def pool(items: Iterable[Mapping[str, int]]) -> Parts:
     for parts in items:
         for key in PARTS:
             total[key] += int(parts[key])
+        for key in EXTRA_PARTS:
+            total[key] += int(parts.get(key, 0))
     return total
 
 

@@ -162,5 +162,6 @@ def parse_value(name: str, raw: Any) -> Any:
 def from_mapping(values: Mapping[str, Any]) -> MetricSettings:
     """Settings from stored text values; what is not given keeps its default."""
     base = MetricSettings()
-    changes = {k: parse_value(k, v) for k, v in values.items()}
+    # names with a dot belong to another area (e.g. `diagnosis.min_inquiries`)
+    changes = {k: parse_value(k, v) for k, v in values.items() if "." not in k}
     return replace(base, **changes)

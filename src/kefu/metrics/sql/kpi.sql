@@ -305,6 +305,17 @@ SELECT shop_id, agent_id, month,
 FROM credited
 GROUP BY shop_id, agent_id, month
 
+-- step: agent_spread
+-- Σ over paying buyers of (their credited sales with the agent in the month)²: the spread
+-- of spend per buyer, for diagnosis's interval around 客单价.
+SELECT shop_id, agent_id, month, SUM(spend * spend) AS sales_sq_fen
+FROM (
+    SELECT shop_id, agent_id, month, buyer_id, SUM(amount_fen) AS spend
+    FROM credited
+    GROUP BY shop_id, agent_id, month, buyer_id
+) b
+GROUP BY shop_id, agent_id, month
+
 -- step: agent_activity
 -- When agents worked: active clock hours and days, the busiest day's inquiries, and the
 -- sessions begun in each hour of the day.

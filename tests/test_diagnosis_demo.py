@@ -41,22 +41,7 @@ def all_diagnoses(demo: dict[str, Any]) -> list[ShopDiagnosis]:
     return list(demo["diagnoses"].values())
 
 
-@pytest.mark.parametrize(
-    "verdict",
-    [
-        pytest.param(
-            v,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the demo has no presale agent-month below min_inquiries (30) inquiring "
-                "buyers: the new hire and the leaver both get ≥ 30 in their partial months",
-            ),
-        )
-        if v == "insufficient_data"
-        else v
-        for v in VERDICTS
-    ],
-)
+@pytest.mark.parametrize("verdict", VERDICTS)
 def test_the_demo_shows_every_verdict(demo: dict[str, Any], verdict: str) -> None:
     seen = {v.verdict for d in all_diagnoses(demo) for v in d.verdicts}
     assert verdict in seen, f"no {verdict} in any demo month (seen: {sorted(seen)})"

@@ -42,7 +42,10 @@ def test_seed_is_pay_md_exactly() -> None:
     assert pre.base and pre.base.amount_fen == 300000 and pre.base.step_fen == 10000
     assert (pre.base.step_months, pre.base.max_steps, pre.base.prorate) == (3, 8, True)
     assert after.base == pre.base and after.commission is None and after.rank_bonus is None
-    assert pre.rank_bonus and (pre.rank_bonus.metric, pre.rank_bonus.amount_fen) == ("net_sales_fen", 10000)
+    assert pre.rank_bonus and (pre.rank_bonus.metric, pre.rank_bonus.amount_fen) == (
+        "net_sales_fen",
+        10000,
+    )
     c = pre.commission
     assert c and c.mode == "marginal" and c.min_inquiries == 30
     assert [(g.metric, g.op, g.reference, g.number, g.if_undefined) for g in c.gates] == [
@@ -109,22 +112,34 @@ BAD = {
         "tiers-gap",
     ),
     "tiers not from 0": (
-        ("- {from: {2000-01-01: 0}, to: {2000-01-01: 50000.00}", "- {from: {2000-01-01: 1}, to: {2000-01-01: 50000.00}"),
+        (
+            "- {from: {2000-01-01: 0}, to: {2000-01-01: 50000.00}",
+            "- {from: {2000-01-01: 1}, to: {2000-01-01: 50000.00}",
+        ),
         "sections.presale.commission.tiers[0].from",
         "tiers-gap",
     ),
     "a last tier with an end": (
-        ("- {from: {2000-01-01: 100000.00}, rate:", "- {from: {2000-01-01: 100000.00}, to: {2000-01-01: 200000.00}, rate:"),
+        (
+            "- {from: {2000-01-01: 100000.00}, rate:",
+            "- {from: {2000-01-01: 100000.00}, to: {2000-01-01: 200000.00}, rate:",
+        ),
         "sections.presale.commission.tiers[2].to",
         "tiers-gap",
     ),
     "an unknown metric": (
-        ("{metric: conversion_rate, op: \">=\", reference: team}", "{metric: conversion_rat, op: \">=\", reference: team}"),
+        (
+            '{metric: conversion_rate, op: ">=", reference: team}',
+            '{metric: conversion_rat, op: ">=", reference: team}',
+        ),
         "sections.presale.commission.gates[1].metric",
         "metric",
     ),
     "a gate without a reference": (
-        ("{metric: conversion_rate, op: \">=\", reference: team}", "{metric: conversion_rate, op: \">=\"}"),
+        (
+            '{metric: conversion_rate, op: ">=", reference: team}',
+            '{metric: conversion_rate, op: ">="}',
+        ),
         "sections.presale.commission.gates[1]",
         "no-reference",
     ),
@@ -164,7 +179,10 @@ BAD = {
         "rate",
     ),
     "a comparison that is not one": (
-        ("{metric: conversion_rate, op: \">=\", reference: team}", "{metric: conversion_rate, op: \"=>\", reference: team}"),
+        (
+            '{metric: conversion_rate, op: ">=", reference: team}',
+            '{metric: conversion_rate, op: "=>", reference: team}',
+        ),
         "sections.presale.commission.gates[1].op",
         "op",
     ),
@@ -174,7 +192,10 @@ BAD = {
         "unknown-key",
     ),
     "a missing parameter": (
-        ("      max_steps: {2000-01-01: 8}\n      prorate: true\n\n    # 2.", "      prorate: true\n\n    # 2."),
+        (
+            "      max_steps: {2000-01-01: 8}\n      prorate: true\n\n    # 2.",
+            "      prorate: true\n\n    # 2.",
+        ),
         "sections.presale.base.max_steps",
         "missing",
     ),

@@ -26,12 +26,20 @@ def agent(
     p.update(parts)
     if "net_sales_fen" not in parts:
         p["net_sales_fen"] = p["sales_fen"] - p["refund_fen"]
-    return AgentMonth(SHOP, month, agent_id, agent_id.upper(), role, None, hired_on, left_on, known, p)
+    return AgentMonth(
+        SHOP, month, agent_id, agent_id.upper(), role, None, hired_on, left_on, known, p
+    )
 
 
-def shop_month(month: str, agents: Iterable[AgentMonth], paid_net_sales_fen: int | None = None) -> ShopMonth:
+def shop_month(
+    month: str, agents: Iterable[AgentMonth], paid_net_sales_fen: int | None = None
+) -> ShopMonth:
     rows = list(agents)
-    net = sum(a.parts["net_sales_fen"] for a in rows) if paid_net_sales_fen is None else paid_net_sales_fen
+    net = (
+        sum(a.parts["net_sales_fen"] for a in rows)
+        if paid_net_sales_fen is None
+        else paid_net_sales_fen
+    )
     return ShopMonth(SHOP, month, False, False, rows, 0, 0, len(rows), net, net, 0, 0)
 
 

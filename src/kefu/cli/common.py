@@ -30,7 +30,10 @@ MonthOption = Annotated[str, typer.Option("--month", help="YYYY-MM")]
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Stop with one clear sentence on stderr and a non-zero exit."""
-    err_console.print(f"[bold red]kefu:[/] {message}", highlight=False)
+    from rich.markup import escape
+
+    # the message is plain text: brackets in it (a file's cell, an error code) must show as they are
+    err_console.print(f"[bold red]kefu:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kefu.cli.common import (
@@ -36,7 +37,7 @@ PlanOption = Annotated[str, typer.Option("--plan", help="seed, growth, midyear, 
 def kpi_source(store: Store) -> KpiSource:
     """The KPI months of the store (the metrics engine), imported only when needed."""
     try:
-        from kefu.metrics.engine import StoreKpis  # type: ignore[import-not-found,unused-ignore]
+        from kefu.metrics.engine import StoreKpis
     except ImportError:
         fail("the metrics engine (kefu.metrics.engine) is not available in this build")
     source: KpiSource = StoreKpis(store)
@@ -51,7 +52,7 @@ def _plan(ref: str) -> Plan:
     try:
         return load_plan(ref)
     except PlanError as e:
-        fail(str(e))
+        fail(escape(str(e)))
 
 
 def _warn(warnings: tuple[Text, ...] | list[Text], lang: str) -> None:
@@ -112,7 +113,7 @@ def _compute(store: Store, plan: Plan, shop: str, month: str) -> tuple[MonthPay,
         runs = PayrollRuns(store).all(shop)
         prepared = prepare(plan, shop, month, kpi_source(store), runs, today())
     except PlanError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     return prepared.pay, list(prepared.warnings)
 
 
@@ -191,7 +192,7 @@ def pay_compare(
         try:
             result = compare(loaded, shop_id, start, end, kpi_source(store))
         except PlanError as e:
-            fail(str(e))
+            fail(escape(str(e)))
     if fmt == "json":
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
@@ -292,7 +293,7 @@ def payslip(
     who = result.agent(agent)
     if who is None:
         paid = ", ".join(a.agent_id for a in result.agents) or ("无" if zh else "none")
-        fail(f"{agent} is not paid for {month} ({'paid' if not zh else '本月计薪'}: {paid})")
+        fail(escape(f"{agent} is not paid for {month} ({'本月计薪' if zh else 'paid'}: {paid})"))
     render = payslip_html if fmt == "html" else payslip_text
     typer.echo(render(result, who, lang, the_plan.label(lang), source), nl=False)
 
@@ -332,7 +333,7 @@ def payroll_run(
                 the_plan, shop_id, month, kpi_source(store), runs.all(shop_id), today()
             )
         except PlanError as e:
-            fail(str(e))
+            fail(escape(str(e)))
         record = store_run(runs, prepared, datetime.now())
     _warn(prepared.warnings, lang)
     _print_pay(prepared.pay, the_plan, lang)
@@ -362,7 +363,7 @@ def payroll_approve(
         try:
             record = PayrollRuns(store).approve(run, datetime.now())
         except StoreError as e:
-            fail(str(e))
+            fail(escape(str(e)))
     console.print(
         f"{'已审批核算' if lang == 'zh' else 'approved run'} {record.run_id}: {record.shop_id}"
         f" {record.month} {money(record.total_fen)}",
@@ -389,7 +390,7 @@ def payroll_diff(
         try:
             now, changes = diff(record, kpi_source(store), runs.all(record.shop_id))
         except PlanError as e:
-            fail(str(e))
+            fail(escape(str(e)))
     if not changes:
         console.print(
             f"{'无变化' if zh else 'no change'}: {record.month} {money(record.total_fen)}",
@@ -478,12 +479,12 @@ def plan_test(
         for r in run_file(f):
             total += 1
             if r.ok:
-                console.print(f"[green]✓[/] {f}: {r.case.name}", highlight=False)
+                console.print(f"[green]✓[/] {escape(f'{f}: {r.case.name}')}", highlight=False)
             else:
                 failed += 1
-                console.print(f"[red]✗[/] {f}: {r.case.name}", highlight=False)
+                console.print(f"[red]✗[/] {escape(f'{f}: {r.case.name}')}", highlight=False)
                 for p in r.problems:
-                    console.print(f"    {p}", highlight=False)
+                    console.print(f"    {escape(p)}", highlight=False)
     console.print(f"{total - failed} passed, {failed} failed", highlight=False)
     if failed:
         raise typer.Exit(1)
@@ -500,7 +501,7 @@ def plan_check(
             p = load_plan(ref)
         except PlanError as e:
             bad += 1
-            err_console.print(f"[red]✗[/] {e}", highlight=False)
+            err_console.print(f"[red]✗[/] {escape(str(e))}", highlight=False)
             continue
         since = ", ".join(v.since.isoformat() for v in p.versions)
         console.print(

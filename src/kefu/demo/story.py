@@ -21,6 +21,8 @@ SLUMP_SPEND: float = STORY["slump"]["spend"]
 ERRATIC_SWING: tuple[float, ...] = tuple(STORY["erratic_swing"])
 MIN_INQUIRIES: int = STORY["inquiries"]["min"]
 MAX_INQUIRIES: int = STORY["inquiries"]["max"]
+# The new hire's first, partial month is spent shadowing: too few inquiries to judge.
+TRAINING_INQUIRIES: int = STORY["inquiries"]["training"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ def plan(months: list[str]) -> dict[tuple[str, int], MonthTarget]:
                 conversion *= SLUMP_CONVERSION
                 spend *= SLUMP_SPEND
             inquiries = min(MAX_INQUIRIES, max(MIN_INQUIRIES, inquiries * share))
+            if spec.key == "new-hire" and days[0] == employment(spec, months)[0]:
+                inquiries = TRAINING_INQUIRIES
             raw[spec.key, i] = (inquiries, conversion, spend, spec.items)
     _calibrate(raw, n)
     return {

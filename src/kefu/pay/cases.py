@@ -65,7 +65,9 @@ def load_cases(path: str | Path) -> list[Case]:
     for i, raw in enumerate(tree):
         name = str(raw.get("name", f"#{i + 1}")) if isinstance(raw, dict) else f"#{i + 1}"
         if not isinstance(raw, dict):
-            raise CaseError(str(p), name, "", "a case is a mapping (name, plan, period, input, output)")
+            raise CaseError(
+                str(p), name, "", "a case is a mapping (name, plan, period, input, output)"
+            )
         extra = set(raw) - {"name", "plan", "period", "input", "output", "approved"}
         if extra:
             raise CaseError(str(p), name, ", ".join(sorted(extra)), "unknown key")
@@ -113,16 +115,29 @@ def case_data(case: Case, months: list[str]) -> dict[str, ShopMonth]:
             key = f"input.agents[{i}]"
             if "agent_id" not in a:
                 raise CaseError(case.file, case.name, key, "agent_id missing")
-            extra = set(a) - {"agent_id", "name", "role", "team", "hired_on", "left_on", "known", "months"}
+            extra = set(a) - {
+                "agent_id",
+                "name",
+                "role",
+                "team",
+                "hired_on",
+                "left_on",
+                "known",
+                "months",
+            }
             if extra:
                 raise CaseError(case.file, case.name, f"{key}.{sorted(extra)[0]}", "unknown key")
             monthly = (a.get("months") or {}).get(month)
             parts = empty_parts()
             for k, v in (monthly or {}).items():
                 if k not in PARTS:
-                    raise CaseError(case.file, case.name, f"{key}.months.{month}.{k}", "not a KPI part")
+                    raise CaseError(
+                        case.file, case.name, f"{key}.months.{month}.{k}", "not a KPI part"
+                    )
                 if isinstance(v, bool) or not isinstance(v, int):
-                    raise CaseError(case.file, case.name, f"{key}.months.{month}.{k}", "expected an integer")
+                    raise CaseError(
+                        case.file, case.name, f"{key}.months.{month}.{k}", "expected an integer"
+                    )
                 parts[k] = v
             if monthly is not None and "net_sales_fen" not in monthly:
                 parts["net_sales_fen"] = parts["sales_fen"] - parts["refund_fen"]
@@ -141,7 +156,9 @@ def case_data(case: Case, months: list[str]) -> dict[str, ShopMonth]:
             if monthly is not None or row.employed:
                 rows.append(row)
         paid_net = net.get(month, sum(r.parts["net_sales_fen"] for r in rows))
-        out[month] = ShopMonth(shop, month, False, False, rows, 0, 0, 0, paid_net, int(paid_net), 0, 0)
+        out[month] = ShopMonth(
+            shop, month, False, False, rows, 0, 0, 0, paid_net, int(paid_net), 0, 0
+        )
     return out
 
 
@@ -156,7 +173,10 @@ def _settled(case: Case, plan: Plan) -> list[Settled]:
                 month,
                 int(s.get("run_id", i + 1)),
                 plan,
-                {a: {c: int(v) for c, v in comps.items()} for a, comps in (s.get("lines") or {}).items()},
+                {
+                    a: {c: int(v) for c, v in comps.items()}
+                    for a, comps in (s.get("lines") or {}).items()
+                },
                 {a: int(v) for a, v in (s.get("carried") or {}).items()},
             )
         )
@@ -169,7 +189,9 @@ def run_case(case: Case) -> CaseResult:
         plan = _plan(case)
         settled = _settled(case, plan)
         data = case_data(case, months_needed(plan, case.period, settled))
-        pay = pay_month(plan, str(case.input.get("shop_id", "case-shop")), case.period, data, settled)
+        pay = pay_month(
+            plan, str(case.input.get("shop_id", "case-shop")), case.period, data, settled
+        )
     except (PlanError, CaseError) as e:
         result.problems.append(str(e))
         return result
@@ -191,7 +213,9 @@ def run_case(case: Case) -> CaseResult:
     return result
 
 
-def _check_agent(result: CaseResult, agent_id: str, want: Mapping[str, Any], lines: tuple[Line, ...], total: int) -> None:
+def _check_agent(
+    result: CaseResult, agent_id: str, want: Mapping[str, Any], lines: tuple[Line, ...], total: int
+) -> None:
     by: dict[str, list[Line]] = {}
     for line in lines:
         by.setdefault(line.component, []).append(line)
@@ -219,11 +243,15 @@ def _check_agent(result: CaseResult, agent_id: str, want: Mapping[str, Any], lin
                 f" ({got[0].explanation['en']})"
             )
         if "status" in spec and spec["status"] != got[0].status:
-            result.problems.append(f"{agent_id}.{key}: expected status {spec['status']}, got {got[0].status}")
+            result.problems.append(
+                f"{agent_id}.{key}: expected status {spec['status']}, got {got[0].status}"
+            )
         contains = spec.get("explanation_contains", [])
         for text in [contains] if isinstance(contains, str) else contains:
             if not any(text in x.explanation["zh"] or text in x.explanation["en"] for x in got):
-                result.problems.append(f"{agent_id}.{key}: explanation lacks {text!r}: {got[0].explanation['en']}")
+                result.problems.append(
+                    f"{agent_id}.{key}: explanation lacks {text!r}: {got[0].explanation['en']}"
+                )
         for metric, verdict in (spec.get("gates") or {}).items():
             gates = got[0].inputs.get("gates") or got[0].inputs.get("target") or []
             found = [g["result"] for g in gates if g["metric"] == metric]
@@ -231,7 +259,9 @@ def _check_agent(result: CaseResult, agent_id: str, want: Mapping[str, Any], lin
                 if a.get("gate") and a["gate"]["metric"] == metric:
                     found.append(a["gate"]["result"])
             if verdict not in found:
-                result.problems.append(f"{agent_id}.{key}: gate {metric} expected {verdict}, got {found or 'none'}")
+                result.problems.append(
+                    f"{agent_id}.{key}: gate {metric} expected {verdict}, got {found or 'none'}"
+                )
 
 
 def run_file(path: str | Path) -> list[CaseResult]:

@@ -59,7 +59,8 @@ class Comparison:
             ),
             "net_sales_fen": self.net_sales_fen,
             "payroll_share_of_net_sales": {
-                p: None if s is None else float(s) for p, s in zip(self.plans, self.shares(), strict=True)
+                p: None if s is None else float(s)
+                for p, s in zip(self.plans, self.shares(), strict=True)
             },
         }
 

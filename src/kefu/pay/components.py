@@ -594,6 +594,12 @@ def period_line(
     )
 
 
+def _component_order(name: str) -> tuple[int, str]:
+    """Payslip order, whatever order a stored record's keys came back in."""
+    order = ("base", "rank_bonus", "commission", "quarterly_bonus", "annual_bonus")
+    return (order.index(name) if name in order else len(order), name)
+
+
 # -- clawback ---------------------------------------------------------------------------------
 def clawback_line(
     month: str,
@@ -613,7 +619,7 @@ def clawback_line(
         return None
     changes: list[dict[str, Any]] = [
         {"component": c, "approved_fen": approved.get(c, 0), "recomputed_fen": recomputed.get(c, 0)}
-        for c in dict.fromkeys([*approved, *recomputed])
+        for c in sorted({*approved, *recomputed}, key=_component_order)
         if approved.get(c, 0) != recomputed.get(c, 0)
     ]
     changed_parts: list[dict[str, Any]] = []

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
 from kefu.metrics.fields import Parts, empty_parts, pool
-from kefu.metrics.table import AgentMonth, KpiSource, ShopMonth, month_range
+from kefu.metrics.table import AgentMonth, KpiSource, ShopMonth, month_bounds, month_range
 from kefu.pay.components import (
     Line,
     base_line,
     clawback_line,
     commission_line,
+    metric_value,
     period_line,
     rank_line,
     tenure_months,
@@ -321,8 +322,6 @@ def pay_month(
 
 
 def _value(parts: Mapping[str, int], metric: str) -> int | Fraction | None:
-    from kefu.pay.components import metric_value
-
     return metric_value(parts, metric)
 
 
@@ -348,8 +347,4 @@ def compute(
 
 def settle_date(month: str, settle_days: int) -> date:
     """The first day a month's run is no longer warned about (settle_days after its end)."""
-    from datetime import timedelta
-
-    from kefu.metrics.table import month_bounds
-
     return month_bounds(month)[1] + timedelta(days=settle_days + 1)

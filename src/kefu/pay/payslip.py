@@ -8,7 +8,7 @@ from typing import Any
 
 from kefu.pay.components import Line, gate_text, tier_text
 from kefu.pay.compute import AgentPay, MonthPay
-from kefu.pay.text import component_label, money, t
+from kefu.pay.text import component_label, metric_label, money, parse_exact, show, t
 
 _STATUS = {
     "paid": ("已发放", "paid"),
@@ -28,13 +28,25 @@ def _details(line: Line, lang: str) -> list[str]:
     for g in gates:
         mark = {"pass": "✓", "fail": "✗"}.get(g["result"], "?")
         out.append(f"{mark} {head_gate}: {gate_text(g)[lang]}")
+    head_award = "奖项" if lang == "zh" else "award"
     for a in inputs.get("awards") or []:
         if a.get("gate"):
             mark = {"pass": "✓", "fail": "✗"}.get(a["gate"]["result"], "?")
             text = gate_text(a["gate"])[lang]
         else:
-            mark, text = "✓" if a["amount_fen"] else "✗", ("达成目标" if lang == "zh" else "target reached")
-        out.append(f"{mark} {a['name']}: {text} → +{money(a['amount_fen'])}")
+            mark = "✓" if a["amount_fen"] else "✗"
+            text = f"{a['name']}: " + ("达成目标" if lang == "zh" else "target reached")
+        out.append(f"{mark} {head_award}: {text} → +{money(a['amount_fen'])}")
+    rank = inputs.get("rank_award")
+    if rank:
+        m = rank["metric"]
+        mine, best = parse_exact(rank["value"]), parse_exact(rank["highest"])
+        mark = "✓" if rank["amount_fen"] else "✗"
+        out.append(
+            f"{mark} {'排名奖' if lang == 'zh' else 'rank award'}: {metric_label(m, lang)}"
+            f" {show(m, mine, lang)}, {'最高' if lang == 'zh' else 'highest'} {show(m, best, lang)}"
+            f" → +{money(rank['amount_fen'])}"
+        )
     for b in inputs.get("tiers") or []:
         if b["base_fen"] in (0, "0"):
             continue
@@ -78,7 +90,12 @@ def payslip_html(pay: MonthPay, agent: AgentPay, lang: str, plan_label: str, sou
             f"<td>{e(status)}</td><td>{e(line.explanation[lang])}"
             f"{f'<ul>{details}</ul>' if details else ''}</td></tr>"
         )
-    head = t("项目", "item"), t("金额(元)", "amount (yuan)"), t("状态", "status"), t("说明", "explanation")
+    head = (
+        t("项目", "item"),
+        t("金额(元)", "amount (yuan)"),
+        t("状态", "status"),
+        t("说明", "explanation"),
+    )
     return (
         f"<!doctype html><html lang='{'zh-CN' if zh else 'en'}'><head><meta charset='utf-8'>"
         f"<title>{e(title)}</title><style>body{{font-family:sans-serif;margin:2em}}"

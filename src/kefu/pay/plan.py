@@ -520,6 +520,7 @@ class _Reader:
         b = self.mapping(
             node, key, ("amount", "step_months", "step_amount", "max_steps", "prorate")
         )
+        amount = self.money(b.get("amount"), f"{key}.amount")
         step_months = self.count(b.get("step_months"), f"{key}.step_months")
         if step_months == 0:
             raise self.err(f"{key}.step_months", "must be at least 1", "type")
@@ -527,7 +528,7 @@ class _Reader:
         if not isinstance(prorate, bool):
             raise self.err(f"{key}.prorate", "must be true or false", "type")
         return BaseSpec(
-            self.money(b.get("amount"), f"{key}.amount"),
+            amount,
             step_months,
             self.money(b.get("step_amount"), f"{key}.step_amount"),
             self.count(b.get("max_steps"), f"{key}.max_steps"),
@@ -720,6 +721,8 @@ def parse_plan(text: str, source: str) -> Plan:
     scan = _Scan(source)
     _check_dates(tree, (), scan, False)
     if not scan.dated:
+        # report the first parameter that lacks its date, with its key
+        _Reader(source, date.min, False).version(_resolve(tree, date.min, False, ()))
         raise PlanError(source, "", "no dated parameter: see docs/pay.md for the format", "undated")
     starts = max(days[0] for _, days in scan.dated)
     change = sorted({d for _, days in scan.dated for d in days if d > starts} | {starts})

@@ -41,13 +41,17 @@ def settled_from_runs(runs: Sequence[RunRecord], shop_id: str, month: str) -> li
             comp = paid.setdefault(a["agent_id"], {})
             for line in a["lines"]:
                 if line["component"] != "clawback":
-                    comp[line["component"]] = comp.get(line["component"], 0) + int(line["amount_fen"])
+                    comp[line["component"]] = comp.get(line["component"], 0) + int(
+                        line["amount_fen"]
+                    )
         carried: dict[str, int] = {}
         for other in approved:
             for a in other.results["agents"]:
                 for line in a["lines"]:
                     if line["component"] == "clawback" and line["inputs"].get("month") == run.month:
-                        carried[a["agent_id"]] = carried.get(a["agent_id"], 0) + int(line["amount_fen"])
+                        carried[a["agent_id"]] = carried.get(a["agent_id"], 0) + int(
+                            line["amount_fen"]
+                        )
         then = run.inputs["shop_months"].get(run.month)
         parts = {a["agent_id"]: a["parts"] for a in then["agents"]} if then else {}
         out.append(
@@ -185,7 +189,9 @@ class Change:
         return self.now_fen - self.stored_fen
 
 
-def diff(run: RunRecord, source: KpiSource, runs: Sequence[RunRecord]) -> tuple[MonthPay, list[Change]]:
+def diff(
+    run: RunRecord, source: KpiSource, runs: Sequence[RunRecord]
+) -> tuple[MonthPay, list[Change]]:
     """What recomputing the run's month with its plan and today's data would change."""
     plan = parse_plan(run.plan_text, run.plan_source)
     others = [r for r in runs if r.run_id != run.run_id]
@@ -195,7 +201,8 @@ def diff(run: RunRecord, source: KpiSource, runs: Sequence[RunRecord]) -> tuple[
     agents = sorted({a.agent_id for a in then.agents} | {a.agent_id for a in now.agents})
     for agent_id in agents:
         a0, a1 = then.agent(agent_id), now.agent(agent_id)
-        name = (a1 or a0).name if (a1 or a0) else agent_id  # type: ignore[union-attr]
+        known = a1 or a0
+        name = known.name if known is not None else agent_id
         c0 = _sums(a0.lines if a0 else ())
         c1 = _sums(a1.lines if a1 else ())
         for comp in dict.fromkeys([*c0, *c1]):

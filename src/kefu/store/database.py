@@ -87,23 +87,47 @@ class Store:
 
     # -- records --------------------------------------------------------------------------
     def upsert(
-        self, table: str, rows: pa.Table, columns: Sequence[str] | None = None
+        self, table: str, rows: pa.Table | str, columns: Sequence[str] | None = None
     ) -> UpsertCounts:
         """Insert new records, update changed ones, count the unchanged; call inside a transaction.
 
-        `columns` are the columns the source file really provides: an update never blanks a
-        column that the newer file does not carry (a 千牛 export without buyer names, say).
+        `rows` is an Arrow table or a SQL query (kefu.store.bulk reads Parquet files that way,
+        without passing their rows through Python). `columns` are the columns the source file
+        really provides: an update never blanks a column that the newer file does not carry
+        (a 千牛 export without buyer names, say).
         """
         keys = KEYS[table]
         cols = list(COLUMNS[table])
-        given = [c for c in (columns or rows.column_names) if c in cols]
+        names = columns or (rows.column_names if isinstance(rows, pa.Table) else cols)
+        given = [c for c in names if c in cols]
         missing_keys = [k for k in keys if k not in given]
         if missing_keys:
             raise StoreError(f"{table}: records lack their identity columns {missing_keys}")
-        stage = rows.select(given)
-        self.con.register("_kefu_stage", stage)
+        collist = ", ".join(given)
+        if isinstance(rows, pa.Table):
+            self.con.register("_kefu_stage", rows.select(given))
+        else:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP VIEW _kefu_stage AS SELECT {collist} FROM ({rows})"
+            )
         try:
             on = " AND ".join(f"s.{k} = t.{k}" for k in keys)
+            if table == "messages":
+                # a message's identity is all of it but `chars`, which is derived from its text
+                extra = [c for c in given if c not in keys]
+                agg = ", ".join(f"max({c}) AS {c}" for c in extra)
+                self.con.execute(
+                    "CREATE OR REPLACE TEMP TABLE _kefu_batch AS SELECT "
+                    f"{', '.join(keys)}{', ' + agg if agg else ''} FROM _kefu_stage GROUP BY ALL"
+                )
+                total = _scalar(self.con, "SELECT count(*) FROM _kefu_batch")
+                inserted = _scalar(
+                    self.con,
+                    f"INSERT INTO messages ({collist}) SELECT {collist} FROM _kefu_batch s "
+                    f"ANTI JOIN messages t ON {on}",
+                )
+                self.con.execute("DROP TABLE _kefu_batch")
+                return UpsertCounts(inserted, 0, total - inserted)
             # one record per identity within the batch: the last one wins
             self.con.execute(
                 "CREATE OR REPLACE TEMP TABLE _kefu_batch AS SELECT * EXCLUDE (_n) FROM ("
@@ -113,8 +137,7 @@ class Store:
             inserted = _scalar(
                 self.con, f"SELECT count(*) FROM _kefu_batch s ANTI JOIN {table} t ON {on}"
             )
-            # a message's identity is all of it but `chars`, which is derived from its text
-            values = [c for c in given if c not in keys] if table != "messages" else []
+            values = [c for c in given if c not in keys]
             if values:
                 differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in values)
                 updated = _scalar(
@@ -124,12 +147,7 @@ class Store:
             else:
                 updated = 0
             unchanged = _scalar(self.con, "SELECT count(*) FROM _kefu_batch") - inserted - updated
-            collist = ", ".join(given)
-            if table == "messages":
-                self.con.execute(
-                    f"INSERT INTO messages ({collist}) SELECT {collist} FROM _kefu_batch s ANTI JOIN messages t ON {on}"
-                )
-            elif inserted or updated:
+            if inserted or updated:
                 sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in values)
                 conflict = f"DO UPDATE SET {sets}" if values else "DO NOTHING"
                 self.con.execute(
@@ -138,7 +156,10 @@ class Store:
                 )
             self.con.execute("DROP TABLE _kefu_batch")
         finally:
-            self.con.unregister("_kefu_stage")
+            if isinstance(rows, pa.Table):
+                self.con.unregister("_kefu_stage")
+            else:
+                self.con.execute("DROP VIEW IF EXISTS _kefu_stage")
         return UpsertCounts(inserted, updated, unchanged)
 
     def next_import_id(self) -> int:

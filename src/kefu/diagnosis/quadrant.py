@@ -161,7 +161,9 @@ def judge(agent: AgentMonth, reference: Reference, settings: DiagnosisSettings) 
     conversion = exact(p, "conversion_rate")
     avg_spend = exact(p, "avg_spend_fen")
     conv_iv = wilson(paying, inquiring)
-    sq = p.get(SALES_SQ)
+    # 0 means "not measured" (a source without it; Σ spend² of paying buyers is never 0 when
+    # they spent anything)
+    sq = p.get(SALES_SQ) or None
     spend_iv = spend_interval(
         int(p["sales_fen"]), paying, None if sq is None else int(sq), settings.spend_cv
     )

@@ -12,4 +12,13 @@ os.environ.setdefault("KEFU_SPARK_PARTITIONS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 ARTIFACTS.mkdir(exist_ok=True)
-FIXTURES = (ROOT.parent / "shared" / "fixtures").resolve()
+# The real export samples live in shared/ beside the repository (as in CI).
+_CANDIDATES = [
+    Path(os.environ["KEFU_FIXTURES"]) if os.environ.get("KEFU_FIXTURES") else None,
+    ROOT / "tests" / "fixtures",
+    ROOT.parent / "shared" / "fixtures",
+    Path("/work/shared/fixtures"),
+]
+FIXTURES = next(
+    (p for p in _CANDIDATES if p is not None and p.is_dir()), ROOT.parent / "shared" / "fixtures"
+)

@@ -57,6 +57,11 @@ def kpi(
         fail(f"--engine must be duckdb or spark, not '{engine}'")
     store = open_db(db, must_exist=True)
     shop_id = resolve_shop(store, shop)
+    if engine == "spark":
+        import importlib.util
+
+        if importlib.util.find_spec("pyspark") is None:
+            fail("the Spark engine needs pyspark and Java 17: pip install 'kefu[spark]'")
     sm = StoreKpis(store, engine=engine).shop_months(shop_id, [month])[month]
     if agent is not None:
         if sm.agent(agent) is None:

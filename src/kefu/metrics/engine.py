@@ -136,16 +136,15 @@ def message_window(
     contacts that orders created in it (or credited to its inquiries) rest on, and the
     contacts that could supersede those. The window starts `attribution_days` + 2 days before
     the first month and ends `attribution_days` + 2 days after the last (for the `paid`
-    rules: after the last payment of an order created in the months). It widens, a day at a
-    time, while a session could run across either edge (a message of one buyer–agent pair
-    within the session gap on both sides of it). docs/engines.md explains why this is exact.
+    rules: after the last payment of an order created in the months). `StoreKpis.compute`
+    then checks that no session that matters runs across an edge, and widens the window when
+    one does. docs/engines.md explains why this is exact.
     """
     if not months:
         return ALL_TIME
     first, _ = month_bounds(min(months))
     _, last = month_bounds(max(months))
     days = max(s.attribution_days for s in settings.values()) + 2
-    gap = max(s.session_gap_minutes for s in settings.values()) * 60
     start, end = _epoch(first) - days * DAY, _epoch(last) + DAY + days * DAY
     if any(s.attribution_rule != "order" for s in settings.values()):
         last_paid = _scalar(
@@ -155,27 +154,6 @@ def message_window(
         )
         if last_paid is not None:
             end = max(end, (int(last_paid) // DAY + days) * DAY)
-    lo, hi = con.execute(
-        "SELECT CAST(epoch(min(sent_at)) AS BIGINT), CAST(epoch(max(sent_at)) AS BIGINT) FROM in_messages_all"
-    ).fetchone() or (None, None)
-    if lo is None:
-        return (start, end)
-
-    def crossing(b: int) -> bool:
-        return bool(
-            _scalar(
-                con,
-                "SELECT count(*) FROM (SELECT shop_id, buyer_id, agent_id FROM in_messages_all "
-                f"WHERE sent_at >= {_ts(b - gap)} AND sent_at < {_ts(b)} "
-                "INTERSECT SELECT shop_id, buyer_id, agent_id FROM in_messages_all "
-                f"WHERE sent_at >= {_ts(b)} AND sent_at <= {_ts(b + gap)})",
-            )
-        )
-
-    while start > lo and crossing(start):
-        start -= DAY
-    while end <= hi and crossing(end):
-        end += DAY
     return (start, end)
 
 
@@ -268,23 +246,30 @@ class StoreKpis:
         self.runner = runner
         self._memory_limit = os.environ.get("KEFU_MEMORY_LIMIT")
 
-    def _sessions_fit(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        months: Sequence[str],
-        settings: dict[str, MetricSettings],
-        window: tuple[int, int],
-    ) -> bool:
-        """Sessions of the months end early enough for every order they could be credited."""
+    def _window_holds(
+        self, months: Sequence[str], settings: dict[str, MetricSettings], window: tuple[int, int]
+    ) -> tuple[bool, bool]:
+        """(start edge holds, end edge holds) for the figures of `months`.
+
+        Start: a session cut by the window's start (its first message within the session gap
+        after it) must end before any contact that an order of the months could rest on, one
+        day after the start. End: the months' own sessions must end early enough that every
+        order they could be credited, and every contact that could supersede theirs, is
+        inside the window.
+        """
         first, _ = month_bounds(min(months))
         _, last = month_bounds(max(months))
         days = max(s.attribution_days for s in settings.values()) + 1
+        gap = max(s.session_gap_minutes for s in settings.values()) * 60
         (row,) = self.runner.query(
-            f"SELECT max(end_s) AS latest FROM sess WHERE start_s >= {_epoch(first)} "
-            f"AND start_s < {_epoch(last) + DAY}"
+            "SELECT max(CASE WHEN start_s >= "
+            f"{_epoch(first)} AND start_s < {_epoch(last) + DAY} THEN end_s END) AS latest, "
+            f"count(CASE WHEN start_s < {window[0] + gap} AND end_s >= {window[0] + DAY} "
+            "THEN 1 END) AS cut FROM sess"
         )
         latest = row["latest"]
-        return latest is None or (int(latest) // DAY + days + 1) * DAY <= window[1]
+        end_ok = latest is None or (int(latest) // DAY + days + 1) * DAY <= window[1]
+        return (not row["cut"], end_ok)
 
     def settings(self, shop_id: str) -> MetricSettings:
         return from_mapping(self.store.settings(shop_id))
@@ -311,9 +296,16 @@ class StoreKpis:
         while True:
             prepare_inputs(con, settings, list(months), window)
             self.runner.run(con, list(shops))
-            if window == ALL_TIME or self._sessions_fit(con, months, settings, window):
+            if window == ALL_TIME:
                 break
-            window = (window[0], window[1] + 7 * DAY)
+            start_ok, end_ok = self._window_holds(months, settings, window)
+            if start_ok and end_ok:
+                break
+            # a conversation ran on for days across an edge: read a week more and run again
+            window = (
+                window[0] - (0 if start_ok else 7 * DAY),
+                window[1] + (0 if end_ok else 7 * DAY),
+            )
         comp = _collect(self.runner)
         agents = {
             (r[0], r[1]): r

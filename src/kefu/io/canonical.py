@@ -8,7 +8,7 @@ from typing import Any
 from kefu.io.cells import CellError, clean, parse_count, parse_date, parse_timestamp
 from kefu.io.detect import header_names
 from kefu.io.records import ARROW_TYPES, Collector, ImportFileError, ParsedFile
-from kefu.io.tabular import Sheet, width_problem
+from kefu.io.tabular import Sheet, data_rows
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "agents": ("agent_id", "role"),
@@ -91,16 +91,11 @@ def parse(
     plan = [(c, position[c], _converter(c, str(t))) for c, t in schema.items() if c in position]
     message_key = ("shop_id", "buyer_id", "agent_id", "sent_at", "sender", "text")
 
-    for row_no, cells in sheet.rows[header_index + 1 :]:
-        col.rows_read += 1
-        problem = width_problem(sheet, row_no, cells, width)
-        if problem:
-            col.reject(row_no, None, None, problem, _record(position, cells))
-            continue
+    for row_no, cells, record in data_rows(sheet, header_index, width, position, col):
         try:
             row = _row(kind, plan, cells, shop)
         except _RowError as e:
-            col.reject(row_no, e.column, e.value, e.reason, _record(position, cells))
+            col.reject(row_no, e.column, e.value, e.reason, record)
             continue
         if kind == "messages":
             key: tuple[Any, ...] = tuple(row.get(c) for c in message_key)
@@ -118,7 +113,7 @@ def parse(
                     name,
                     str(row[name]),
                     f"duplicate {what[kind]}, first seen at row {seen[key]}",
-                    _record(position, cells),
+                    record,
                 )
                 continue
             seen[key] = row_no
@@ -163,11 +158,6 @@ class _RowError(Exception):
     def __init__(self, column: str, value: str | None, reason: str) -> None:
         super().__init__(reason)
         self.column, self.value, self.reason = column, value, reason
-
-
-def _record(position: dict[str, int], cells: list[str]) -> dict[str, str]:
-    """The row's cells of canonical columns (the only ones ever kept)."""
-    return {c: cells[i] for c, i in position.items() if i < len(cells)}
 
 
 Plan = list[tuple[str, int, "Callable[[str], Any] | None"]]

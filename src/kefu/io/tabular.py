@@ -11,12 +11,13 @@ import csv
 import io
 import sys
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kefu.io.records import ImportFileError
+from kefu.io.records import Collector, ImportFileError
 
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -139,3 +140,18 @@ def width_problem(sheet: Sheet, row_no: int, cells: list[str], width: int) -> st
     if any(c.strip() for c in cells[width:]):
         return f"has {len(cells)} fields, the header has {width}"
     return None
+
+
+def data_rows(
+    sheet: Sheet, header_index: int, width: int, pos: dict[str, int], col: Collector
+) -> Iterator[tuple[int, list[str], dict[str, str]]]:
+    """The rows under the header as (row number, cells, the row's mapped cells), counted in
+    `col`; a row that does not line up with its header is rejected into `col` and skipped."""
+    for row_no, cells in sheet.rows[header_index + 1 :]:
+        col.rows_read += 1
+        record = {name: cells[i] for name, i in pos.items() if i < len(cells)}
+        problem = width_problem(sheet, row_no, cells, width)
+        if problem:
+            col.reject(row_no, None, None, problem, record)
+            continue
+        yield row_no, cells, record

@@ -14,7 +14,7 @@ from typing import Any
 from kefu.io.cells import CellError, clean, parse_count, parse_fen, parse_timestamp
 from kefu.io.detect import header_names
 from kefu.io.records import Collector, ImportFileError, ParsedFile, summarise
-from kefu.io.tabular import Sheet, width_problem
+from kefu.io.tabular import Sheet, data_rows
 
 ORDER_ID = "订单编号"
 BUYER = "买家会员名"
@@ -115,13 +115,7 @@ def parse_orders(
     closed_rows: list[bool] = []
     closed_filled = 0
 
-    for row_no, cells in sheet.rows[header_index + 1 :]:
-        col.rows_read += 1
-        record = {name: cells[i] for name, i in pos.items() if i < len(cells)}
-        problem = width_problem(sheet, row_no, cells, width)
-        if problem:
-            col.reject(row_no, None, None, problem, record)
-            continue
+    for row_no, cells, record in data_rows(sheet, header_index, width, pos, col):
         try:
             order_id = _order_id(_cell(cells, pos, ORDER_ID), ORDER_ID)
             shop_id = clean(_cell(cells, pos, SHOP)) or shop
@@ -307,13 +301,7 @@ def parse_detail(
     col = Collector(
         "orders", file, ["shop_id", "order_id", "items"] if shop else ["order_id", "items"]
     )
-    for row_no, cells in sheet.rows[header_index + 1 :]:
-        col.rows_read += 1
-        record = {name: cells[i] for name, i in pos.items() if i < len(cells)}
-        problem = width_problem(sheet, row_no, cells, width)
-        if problem:
-            col.reject(row_no, None, None, problem, record)
-            continue
+    for row_no, cells, record in data_rows(sheet, header_index, width, pos, col):
         try:
             order_id = _order_id(_cell(cells, pos, id_col), id_col)
         except _Reject as e:

@@ -185,7 +185,7 @@ def try_import(
             "import_id": import_id,
             "imported_at": datetime.now(),
             "file": path.name,
-            "sha256": _sha256(path),
+            "sha256": sha256_of(path),
             "kind": kind,
             "format": "canonical-parquet",
             "encoding": None,
@@ -202,7 +202,8 @@ def try_import(
     return entry
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """The file's content hash, as the import log keeps it."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +13,7 @@ import pyarrow.compute as pc
 
 from kefu.io import DEFAULT_AUTO_REPLY_PREFIXES, ImportFileError, ParsedFile, Quarantined, read_file
 from kefu.metrics.settings import SettingError, from_mapping
+from kefu.store.bulk import sha256_of
 from kefu.store.bulk import try_import as try_bulk
 from kefu.store.database import Store, UpsertCounts
 from kefu.store.schema import KEYS
@@ -216,14 +216,6 @@ def _merge_details(parsed: dict[int, ParsedFile], details: list[int]) -> dict[in
 # -- writing --------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _write_file(
     store: Store,
     path: Path,
@@ -238,7 +230,7 @@ def _write_file(
     report.warnings.extend(pf.warnings)
     report.notes.extend(pf.notes)
     quarantine: list[Quarantined] = list(pf.quarantine)
-    sha = _sha256(path)
+    sha = sha256_of(path)
     with store.transaction():
         import_id = store.next_import_id()
         # the same file (name and content) imported again replaces its earlier quarantine,

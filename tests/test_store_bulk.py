@@ -30,6 +30,10 @@ def _write(shop: Shop, d: Path) -> None:
     f = shop.frames()
     pq.write_table(_arrow("messages", f["messages"]), d / "messages.parquet")
     pq.write_table(_arrow("orders", f["orders"]), d / "orders.parquet")
+    pq.write_table(_arrow("reviews", f["reviews"]), d / "reviews.parquet")
+    reviews = f["reviews"].copy()
+    reviews["rated_at"] = pd.to_datetime(reviews["rated_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    reviews.to_csv(d / "reviews.csv", index=False)
     f["messages"].to_csv(d / "messages.csv", index=False)
     orders = f["orders"].drop(columns=["refunded_at", "status"])
     for c in ("created_at", "paid_at"):
@@ -49,7 +53,8 @@ def test_bulk_parquet_equals_row_reader(tmp_path: Path, shop: Shop) -> None:
     for kind in ("parquet", "csv"):
         with open_store(d / f"{kind}.duckdb") as st:
             for _ in range(2):  # importing twice changes nothing
-                reports = import_files(st, [d / f"messages.{kind}", d / f"orders.{kind}"])
+                files = [d / f"{t}.{kind}" for t in ("messages", "orders", "reviews")]
+                reports = import_files(st, files)
                 assert all(r.ok for r in reports)
     assert _tables(d / "parquet.duckdb") == _tables(d / "csv.duckdb")
     with open_store(d / "parquet.duckdb") as st:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -244,7 +243,6 @@ class StoreKpis:
             else:
                 raise ValueError(f"unknown engine '{engine}' (duckdb or spark)")
         self.runner = runner
-        self._memory_limit = os.environ.get("KEFU_MEMORY_LIMIT")
 
     def _window_holds(
         self, months: Sequence[str], settings: dict[str, MetricSettings], window: tuple[int, int]
@@ -282,8 +280,6 @@ class StoreKpis:
     ) -> dict[str, dict[str, ShopMonth]]:
         """Every requested month of every shop, in one run of the steps."""
         con = self.store.con
-        if self._memory_limit:
-            con.execute(f"SET memory_limit = '{self._memory_limit}'")
         settings = {shop: self.settings(shop) for shop in shops}
         shop_list = ", ".join("'" + s.replace("'", "''") + "'" for s in shops) or "NULL"
         con.execute(

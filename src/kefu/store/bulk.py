@@ -1,6 +1,6 @@
 """Large canonical Parquet files straight into the store, read and checked by DuckDB itself.
 
-A canonical messages or orders Parquet file whose columns already have the canonical types
+A canonical messages, orders or reviews Parquet file whose columns already have the canonical types
 (text ids, timestamps, integer fen) is imported without passing its rows through Python:
 DuckDB scans it, checks every row with the same rules as the row-by-row reader, and writes
 it in one transaction, spilling to disk when it is larger than memory. When any row breaks a
@@ -46,10 +46,12 @@ TYPES: dict[str, dict[str, tuple[str, ...]]] = {
         "refunded_at": TIME,
         "status": TEXT,
     },
+    "reviews": {"shop_id": TEXT, "order_id": TEXT, "rated_at": TIME, "rating": TEXT},
 }
 REQUIRED = {
     "messages": ("buyer_id", "agent_id", "sent_at", "sender"),
     "orders": ("order_id", "created_at", "amount_fen"),
+    "reviews": ("order_id", "rating"),
 }
 
 
@@ -93,8 +95,19 @@ def _plan(kind: str, cols: set[str], shop: str | None) -> tuple[str, str] | None
         )
         return select, ok
     if "shop_id" not in cols and not shop:
-        return None
+        return None  # orders need a shop; reviews then take their order's (the row reader)
     shop_expr = "shop_id" if "shop_id" in cols else _quote(shop or "")
+    if kind == "reviews":
+        rated = "CAST(rated_at AS TIMESTAMP)" if "rated_at" in cols else "NULL"
+        select = f"{shop_expr} AS shop_id, order_id, {rated} AS rated_at, rating"
+        ok = " AND ".join(
+            [
+                _id_ok(shop_expr) if "shop_id" in cols else "TRUE",
+                _id_ok("order_id"),
+                "rating IN ('good', 'neutral', 'bad')",
+            ]
+        )
+        return select, ok
 
     def opt(c: str, default: str = "NULL", cast: str = "") -> str:
         if c not in cols:
@@ -133,7 +146,7 @@ def try_import(
     store: Store, path: Path, kind: str | None, shop: str | None
 ) -> dict[str, Any] | None:
     """Import a clean canonical Parquet file in bulk; None when the row reader must do it."""
-    if path.suffix.lower() != ".parquet" or kind not in (None, "messages", "orders"):
+    if path.suffix.lower() != ".parquet" or kind not in (None, *TYPES):
         return None
     con = store.con
     src = f"read_parquet({_quote(str(path))})"
@@ -164,7 +177,7 @@ def try_import(
     ).fetchone() or (0, 0)
     if bad or not rows:
         return None
-    if kind == "orders":
+    if kind in ("orders", "reviews"):
         keys = "shop_id, order_id"
         distinct = con.execute(
             f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM (SELECT {select} FROM {src}))"

@@ -47,6 +47,11 @@ class Store:
                 f"no kefu database at {path} (import some files first: kefu import FILE)"
             )
         self.con = duckdb.connect(str(path), read_only=read_only)
+        # KEFU_MEMORY_LIMIT (e.g. 1.5GB) caps DuckDB for imports and KPIs alike; past it,
+        # DuckDB spills to <db>.tmp instead of growing (docs/performance.md)
+        limit = os.environ.get("KEFU_MEMORY_LIMIT")
+        if limit:
+            self.con.execute(f"SET memory_limit = '{limit}'")
         if not read_only:
             self._migrate()
 

@@ -225,10 +225,13 @@ SELECT shop_id, buyer_id,
        MAX(CASE WHEN k = 1 THEN paid_s END) AS first_paid_s,
        MAX(CASE WHEN k = 2 THEN paid_s END) AS second_paid_s
 FROM (
-    SELECT shop_id, buyer_id, order_id, paid_s,
-           ROW_NUMBER() OVER (PARTITION BY shop_id, buyer_id ORDER BY paid_s, order_id) AS k
-    FROM in_orders
-    WHERE paid_s IS NOT NULL AND buyer_id IS NOT NULL
+    SELECT o.shop_id, o.buyer_id, o.order_id, o.paid_s,
+           ROW_NUMBER() OVER (PARTITION BY o.shop_id, o.buyer_id ORDER BY o.paid_s, o.order_id) AS k
+    FROM in_orders o
+    -- only the buyers of credited orders are asked about
+    SEMI JOIN (SELECT DISTINCT shop_id, buyer_id FROM attribution WHERE agent_id IS NOT NULL) b
+      ON b.shop_id = o.shop_id AND b.buyer_id = o.buyer_id
+    WHERE o.paid_s IS NOT NULL
 ) x
 WHERE k <= 2
 GROUP BY shop_id, buyer_id

@@ -73,3 +73,15 @@ def test_a_dirty_parquet_file_goes_through_the_row_reader(tmp_path: Path) -> Non
         (r,) = import_files(st, [tmp_path / "m.parquet"])
         assert (r.imported, r.quarantined) == (1, 1)
         assert "robot" in r.quarantine[0]["reason"] and r.quarantine[0]["row_no"] == 3
+
+
+def test_bulk_messages_report_unknown_sub_accounts(tmp_path: Path) -> None:
+    shop = Shop().agent("A")
+    shop.msg("b", "A", "2024-01-01 10:00:00", "buyer", "在吗").msg(
+        "b", "Ghost", "2024-01-01 10:00:09", "agent", "在"
+    )
+    pq.write_table(_arrow("messages", shop.frames()["messages"]), tmp_path / "m.parquet")
+    with open_store(tmp_path / "k.duckdb") as st:
+        (r,) = import_files(st, [tmp_path / "m.parquet"])
+        assert r.format == "canonical-parquet"
+        assert any("A, Ghost" in n for n in r.notes), r.notes  # no agents table imported here

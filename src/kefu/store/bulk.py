@@ -190,9 +190,9 @@ def try_import(
         if kind == "messages":
             given = [c for c in COLUMNS[kind]]  # text and chars are part of every message
         counts = store.upsert(kind, source, given)
-        shops = [
-            r[0] for r in con.execute(f"SELECT DISTINCT shop_id FROM ({source}) LIMIT 2").fetchall()
-        ]
+        shops = sorted(
+            r[0] for r in con.execute(f"SELECT DISTINCT shop_id FROM ({source})").fetchall()
+        )
         import_id = store.next_import_id()
         entry = {
             "import_id": import_id,
@@ -212,7 +212,7 @@ def try_import(
             "warnings": None,
         }
         store.log_import(entry)
-    return entry
+    return {**entry, "shops": shops}
 
 
 def sha256_of(path: Path) -> str:

@@ -79,6 +79,7 @@ def import_files(
             progress(name, done, total)
 
     parsed: dict[int, ParsedFile] = {}
+    bulk_message_shops: dict[int, list[str]] = {}
     for i, path in enumerate(paths):
         if progress is not None:
             progress(path.name, done, total)
@@ -92,6 +93,8 @@ def import_files(
             )
             r.rows_read, r.imported = bulk_entry["rows_read"], bulk_entry["imported"]
             r.updated, r.duplicates = bulk_entry["updated"], bulk_entry["duplicates"]
+            if r.kind == "messages":
+                bulk_message_shops[i] = bulk_entry["shops"]
             tick(path.name, 2 * sizes[i])
             continue
         try:
@@ -118,7 +121,7 @@ def import_files(
             )
         tick(paths[i].name, sizes[i])
 
-    _report_unknown_agents(store, parsed, reports)
+    _report_unknown_agents(store, parsed, reports, bulk_message_shops)
     return reports
 
 
@@ -468,13 +471,23 @@ def _write_detail(
 
 
 def _report_unknown_agents(
-    store: Store, parsed: dict[int, ParsedFile], reports: list[ImportReport]
+    store: Store,
+    parsed: dict[int, ParsedFile],
+    reports: list[ImportReport],
+    bulk_shops: dict[int, list[str]],
 ) -> None:
     """Once per import: sub-accounts chatting in messages that the agents table does not list."""
     messages = [i for i, pf in parsed.items() if pf.kind == "messages" and reports[i].ok]
+    messages = sorted([*messages, *bulk_shops])
     if not messages:
         return
-    shops = sorted({s for i in messages for s in _shops(parsed[i].table)})
+    shops = sorted(
+        {
+            s
+            for i in messages
+            for s in (bulk_shops[i] if i in bulk_shops else _shops(parsed[i].table))
+        }
+    )
     if not shops:
         return
     rows = store.con.execute(

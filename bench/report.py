@@ -260,8 +260,11 @@ def docs_section(results: dict[str, Any]) -> str:
         kpi = _step(res, "kpi")
         code = (kpi or {}).get("runs", [{}])[0].get("code") or res.get("code") or {}
         head = (res.get("code") or {}).get("git_head")
+        reused = (res.get("import") or {}).get("reused")
         lines.append(
-            f"- {size} measured {res.get('when', '?')} on git HEAD {head} plus the working tree "
+            f"- {size} measured {res.get('when', '?')}"
+            + (" (its import by an earlier run, kept with --reuse-store)" if reused else "")
+            + f" on git HEAD {head} plus the working tree "
             f"(kpi.sql {code.get('src/kefu/metrics/sql/kpi.sql')}, engine.py "
             f"{code.get('src/kefu/metrics/engine.py')}, ingest.py "
             f"{code.get('src/kefu/store/ingest.py')}: first 12 hex digits of their SHA-256)"

@@ -22,7 +22,6 @@ from kefu.demo.generate import DemoShop, generate_demo_shop
 from kefu.demo.story import CAST, ROLES, SHOP_ID, agent_id
 from kefu.demo.writers import EXPORT_HEADER
 
-ROOT = Path(__file__).resolve().parents[1]
 KEY = {a.key: agent_id(a) for a in CAST}
 
 

@@ -18,10 +18,13 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="random seed of the demo shop")] = 7,
     lang: LangOption = "zh",
 ) -> None:
-    """Build a realistic demo shop, import its files, print the latest month's KPIs, write xlsx."""
+    """Build a realistic demo shop, import its files, print the latest month's KPIs, write xlsx
+    and the HTML diagnosis report of the last complete month."""
     from kefu.demo.generate import generate_demo_shop
+    from kefu.diagnosis import diagnose, from_shop_settings
     from kefu.metrics.engine import StoreKpis
     from kefu.report import kpi_table
+    from kefu.report.html import write_html
     from kefu.store import open_store
     from kefu.store.ingest import import_files
 
@@ -53,7 +56,11 @@ def demo(
             console.print(line)
         xlsx = workspace / f"kpi-{month}.xlsx"
         kpi_table.to_xlsx(sm, xlsx, lang)
-    console.print(f"{'已写入' if zh else 'wrote'} {xlsx}")
+        # the article's judgements on the last complete month, as one self-contained page
+        judged = shop.months[-2]
+        d = diagnose(StoreKpis(store), shop.shop_id, judged, from_shop_settings({}))
+        html = write_html(d, workspace / f"report-{judged}.html", lang)
+    console.print(f"{'已写入' if zh else 'wrote'} {xlsx}, {html}")
     console.print("接下来可以试试:" if zh else "next, try:")
     for cmd in (
         f"kefu kpi --db {db} --month {month} --format json",

@@ -14,6 +14,8 @@ variants patch the engine in their own process only, or time plain SQL.
                     scratch store that is deleted afterwards
 - first_paid_semijoin: the first_paid step as is, and restricted to the buyers of credited
                     orders (the only rows `credited` reads), timed on the same connection
+- shop_orders_months: the shop_orders step as is (every month) and for the requested
+                    months only, timed on the same connection
 - kpi_fixed_window: the same, with the engine's message window held at its starting span
                     (the month ± attribution_days + 2 days) instead of widening while any
                     buyer–agent pair has messages within the session gap on both sides of
@@ -263,6 +265,50 @@ def _first_paid(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _shop_orders_months(args: dict[str, Any]) -> dict[str, Any]:
+    """The shop_orders step as is (every month of the shop) and for the requested months only."""
+    from kefu.metrics.engine import StoreKpis
+    from kefu.metrics.steps import steps
+    from kefu.store import open_store
+
+    store = open_store(args["db"])
+    StoreKpis(store).shop_months(args["shop"], [args["month"]])
+    con = store.con
+    orig = next(st.sql for st in steps() if st.name == "shop_orders")
+    marker = "WHERE o.paid_s IS NOT NULL"
+    if marker not in orig:
+        store.close()
+        return {"wall_s": 0.0, "skipped": "shop_orders changed; variant not applicable"}
+    restricted = orig.replace(
+        marker,
+        "JOIN req_months r ON o.created_at >= r.first_day "
+        "AND o.created_at < r.last_day + INTERVAL 1 DAY\n" + marker,
+    )
+
+    def timed(sql: str, name: str) -> float:
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+            times.append(time.perf_counter() - t)
+        return statistics.median(times)
+
+    a = timed(orig, "so_orig")
+    b = timed(restricted, "so_months")
+    same = con.execute(
+        "SELECT count(*) FROM (SELECT * FROM so_orig WHERE month IN (SELECT month FROM req_months) "
+        "EXCEPT SELECT * FROM so_months)"
+    ).fetchone()
+    store.close()
+    return {
+        "wall_s": b,
+        "shop_orders_as_is_s": a,
+        "shop_orders_months_s": b,
+        "rows_of_the_month_that_differ": same[0] if same else None,
+        "peak_rss": child.peak_rss_bytes(),
+    }
+
+
 def _import_limited(args: dict[str, Any]) -> dict[str, Any]:
     """The import with DuckDB's memory_limit set on the store's connection first."""
     db = Path(args["db"]).with_name(Path(args["db"]).stem + "-limited.duckdb")
@@ -289,6 +335,7 @@ VARIANTS = {
     "kpi_limited": _kpi_limited,
     "import_limited": _import_limited,
     "first_paid_semijoin": _first_paid,
+    "shop_orders_months": _shop_orders_months,
     "kpi_as_is": lambda a: _kpi(a, fixed=False),
     "kpi_fixed_window": lambda a: _kpi(a, fixed=True),
     "window_growth": _window_growth,

@@ -104,3 +104,36 @@ def test_all_cases_on_spark_equal_duckdb(tmp_path: Path) -> None:
                 a.activity for a in duck[c.shop_id][m].agents
             ]
         check(c, spark[c.shop_id])
+
+
+def test_one_month_reads_only_the_days_around_it(tmp_path: Path) -> None:
+    """A dense shop where conversations cross every midnight: computing March must read
+    March ± (attribution_days + 2) days of messages, not the whole quarter (a window that
+    grows to all data made the KPI step 8× slower at 10M messages: docs/performance.md)."""
+    from datetime import datetime, timedelta
+
+    shop = Shop().agent("A", shop="密").agent("B", shop="密")
+    t0 = datetime(2024, 2, 1, 5, 50)
+    for day in range(90):
+        for k, hour in enumerate((5, 11, 17, 23)):
+            start = t0 + timedelta(days=day, hours=hour - 5)
+            buyer = f"b{(day * 4 + k) % 37}"
+            agent = "A" if k % 2 else "B"
+            shop.msg(buyer, agent, f"{start:%Y-%m-%d %H:%M:%S}", "buyer", "在吗", shop="密")
+            shop.msg(
+                buyer,
+                agent,
+                f"{start + timedelta(minutes=15):%Y-%m-%d %H:%M:%S}",
+                "agent",
+                "在",
+                shop="密",
+            )
+    store = shop.store(tmp_path / "dense.duckdb")
+    StoreKpis(store).shop_months("密", ["2024-03"])
+    (read,) = store.con.execute("SELECT count(*) FROM msg").fetchone()
+    (near,) = store.con.execute(
+        "SELECT count(*) FROM messages WHERE sent_at >= TIMESTAMP '2024-02-27 00:00:00' "
+        "AND sent_at < TIMESTAMP '2024-04-04 00:00:00'"
+    ).fetchone()
+    (everything,) = store.con.execute("SELECT count(*) FROM messages").fetchone()
+    assert read == near < everything

@@ -51,9 +51,7 @@ def demo(
             )
         month = shop.months[-1]
         sm = StoreKpis(store).shop_months(shop.shop_id, [month])[month]
-        console.print(kpi_table.rich_table(sm, lang))
-        for line in kpi_table.summary_lines(sm, lang):
-            console.print(line)
+        kpi_table.print_to(console, sm, lang)
         xlsx = workspace / f"kpi-{month}.xlsx"
         kpi_table.to_xlsx(sm, xlsx, lang)
         # the article's judgements on the last complete month, as one self-contained page

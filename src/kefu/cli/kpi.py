@@ -75,9 +75,7 @@ def kpi(
         console.print(f"wrote {output}")
         return
     if fmt == "table" and output is None:
-        console.print(kpi_table.rich_table(sm, lang))
-        for line in kpi_table.summary_lines(sm, lang):
-            console.print(line)
+        kpi_table.print_to(console, sm, lang)
         return
     if fmt == "json":
         text = json.dumps(sm.to_json(), ensure_ascii=False, indent=2, default=_json_default) + "\n"
@@ -87,9 +85,7 @@ def kpi(
         from rich.console import Console
 
         cap = Console(record=True, width=200)
-        cap.print(kpi_table.rich_table(sm, lang))
-        for line in kpi_table.summary_lines(sm, lang):
-            cap.print(line)
+        kpi_table.print_to(cap, sm, lang)
         text = cap.export_text()
     if output is not None:
         output.write_text(text, encoding="utf-8")

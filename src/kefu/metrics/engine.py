@@ -15,6 +15,7 @@ from kefu.metrics.settings import MetricSettings, from_mapping
 from kefu.metrics.steps import steps
 from kefu.metrics.table import Activity, AgentMonth, ShopMonth, month_bounds
 from kefu.store import Store
+from kefu.store.database import sql_text
 
 # What the steps read, prepared from the store. Epoch seconds of the naive shop-local times
 # make every duration and calendar-day comparison integer arithmetic on both engines.
@@ -27,18 +28,10 @@ INPUT_VIEWS: dict[str, str] = {
     "in_reviews": "SELECT shop_id, order_id, rating FROM reviews",
 }
 
-# The steps whose results are read back: the rest are intermediate.
-OUTPUTS = (
-    "agent_months",
-    "agent_sessions",
-    "agent_sales",
-    "repurchase",
-    "agent_spread",
-    "agent_activity",
-    "agent_hours",
-    "agent_peak",
-    "shop_orders",
-)
+# The steps read back per (shop, agent, month), besides `agent_months` (who is listed) and
+# `shop_orders` (per shop and month); the rest are intermediate.
+PART_STEPS = ("agent_sessions", "agent_sales", "repurchase", "agent_spread")
+ACTIVITY_STEPS = ("agent_activity", "agent_hours", "agent_peak")
 
 
 class Runner(Protocol):
@@ -90,7 +83,7 @@ def prepare_inputs(
     since after-sale, returning and repurchase look back and forward without a bound.
     """
     shops = list(settings)
-    shop_list = ", ".join("'" + s.replace("'", "''") + "'" for s in shops) or "NULL"
+    shop_list = ", ".join(map(sql_text, shops)) or "NULL"
     for name, sql in INPUT_VIEWS.items():
         where = f"shop_id IN ({shop_list})"
         if name == "in_messages" and window != ALL_TIME:
@@ -190,9 +183,7 @@ class Computation:
 
 def _collect(runner: Runner) -> Computation:
     by_step: dict[str, dict[tuple[str, str, str], dict[str, Any]]] = {}
-    for name in OUTPUTS:
-        if name in ("agent_months", "shop_orders"):
-            continue
+    for name in PART_STEPS + ACTIVITY_STEPS:
         by_step[name] = {(r["shop_id"], r["agent_id"], r["month"]): r for r in runner.rows(name)}
     am = sorted((r["shop_id"], r["agent_id"], r["month"]) for r in runner.rows("agent_months"))
     so = {(r["shop_id"], r["month"]): r for r in runner.rows("shop_orders")}
@@ -201,7 +192,7 @@ def _collect(runner: Runner) -> Computation:
 
 def _parts(comp: Computation, key: tuple[str, str, str]) -> dict[str, int]:
     parts = empty_parts()
-    for name in ("agent_sessions", "agent_sales", "repurchase", "agent_spread"):
+    for name in PART_STEPS:
         row = comp.by_step[name].get(key)
         if row:
             for f in PARTS + EXTRA_PARTS:
@@ -281,7 +272,7 @@ class StoreKpis:
         """Every requested month of every shop, in one run of the steps."""
         con = self.store.con
         settings = {shop: self.settings(shop) for shop in shops}
-        shop_list = ", ".join("'" + s.replace("'", "''") + "'" for s in shops) or "NULL"
+        shop_list = ", ".join(map(sql_text, shops)) or "NULL"
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW in_messages_all AS SELECT * FROM messages WHERE shop_id IN ({shop_list})"
         )

@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 
 from kefu.metrics.fields import JSON_ORDER, RATE_BY_NAME, value
@@ -97,6 +98,13 @@ def summary_lines(sm: ShopMonth, lang: str = "zh") -> list[str]:
     if sm.repurchase_provisional:
         lines.append("复购率为暂定值: 数据尚未覆盖月末后 90 天")
     return lines
+
+
+def print_to(console: Console, sm: ShopMonth, lang: str = "zh") -> None:
+    """The on-screen table with the shop's silent and unattributable lines under it."""
+    console.print(rich_table(sm, lang))
+    for line in summary_lines(sm, lang):
+        console.print(line)
 
 
 def to_csv(sm: ShopMonth) -> str:

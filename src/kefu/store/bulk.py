@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kefu.store.database import Store
+from kefu.store.database import Store, sql_text
 from kefu.store.schema import COLUMNS
 
 TEXT = ("VARCHAR",)
@@ -60,14 +60,10 @@ def _id_ok(col: str) -> str:
     return f"({col} IS NOT NULL AND {col} <> '' AND trim({col}) = {col})"
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _plan(kind: str, cols: set[str], shop: str | None) -> tuple[str, str] | None:
     """(SELECT of canonical columns, the predicate every row must meet), or None to decline."""
     if kind == "messages":
-        shop_expr = "shop_id" if "shop_id" in cols else (_quote(shop) if shop else None)
+        shop_expr = "shop_id" if "shop_id" in cols else (sql_text(shop) if shop else None)
         if shop_expr is None:  # the row reader takes the shop from `店铺:子账号`
             shop_expr = "split_part(agent_id, ':', 1)"
             shop_ok = "position(':' IN agent_id) > 1"
@@ -96,7 +92,7 @@ def _plan(kind: str, cols: set[str], shop: str | None) -> tuple[str, str] | None
         return select, ok
     if "shop_id" not in cols and not shop:
         return None  # orders need a shop; reviews then take their order's (the row reader)
-    shop_expr = "shop_id" if "shop_id" in cols else _quote(shop or "")
+    shop_expr = "shop_id" if "shop_id" in cols else sql_text(shop or "")
     if kind == "reviews":
         rated = "CAST(rated_at AS TIMESTAMP)" if "rated_at" in cols else "NULL"
         select = f"{shop_expr} AS shop_id, order_id, {rated} AS rated_at, rating"
@@ -149,7 +145,7 @@ def try_import(
     if path.suffix.lower() != ".parquet" or kind not in (None, *TYPES):
         return None
     con = store.con
-    src = f"read_parquet({_quote(str(path))})"
+    src = f"read_parquet({sql_text(str(path))})"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
     except Exception:  # not readable here: the row reader gives the sentence

@@ -252,6 +252,11 @@ class Store:
         return _scalar(self.con, f"SELECT count(*) FROM {table} WHERE shop_id = ?", [shop_id])
 
 
+def sql_text(value: str) -> str:
+    """A text value as a SQL string literal (for the few statements that cannot bind it)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, args: list[Any] | None = None) -> int:
     row = con.execute(sql, args or []).fetchone()
     return int(row[0]) if row and row[0] is not None else 0

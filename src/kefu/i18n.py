@@ -1,0 +1,99 @@
+"""The message catalogue: every word a person reads, looked up by key, in Chinese or English.
+
+The words live in gettext `.po` files under `kefu/locale/<lang>/LC_MESSAGES/`, one file per
+area of the product (`cli.po`, `report.po`, …); a message's `msgid` is its key (`kpi.field.
+sales_fen`), its `msgstr` the text, with `{name}` placeholders filled by `str.format`. Code
+computes and passes keys and values; only the catalogue speaks. A key missing from either
+language is an error, never a silent fallback to the key (tests/test_i18n.py checks both
+catalogues hold the same keys and the same placeholders).
+
+The language a person reads: `--lang` where a command has it, else `KEFU_LANG`, else the
+locale (`LC_ALL`, `LC_MESSAGES`, `LANG` starting with `en` → English), else Chinese.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+from functools import cache
+from importlib import resources
+from typing import Any, Literal, cast
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+DEFAULT_LANG: Lang = "zh"
+
+
+class CatalogueError(KeyError):
+    """A key that is not in the catalogue, or a catalogue file that does not read."""
+
+
+def lang_from_env(environ: dict[str, str] | None = None) -> Lang:
+    """The reader's language from KEFU_LANG, then the locale; Chinese when nothing says."""
+    env = os.environ if environ is None else environ
+    explicit = (env.get("KEFU_LANG") or "").strip().lower()
+    if explicit:
+        return "en" if explicit.startswith("en") else "zh"
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = (env.get(name) or "").strip().lower()
+        if value and value not in ("c", "posix") and not value.startswith("c."):
+            return "en" if value.startswith("en") else "zh"
+    return DEFAULT_LANG
+
+
+def resolve_lang(lang: str | None) -> Lang:
+    """`lang` when given (zh or en), else the environment's language."""
+    if lang is None or lang == "":
+        return lang_from_env()
+    if lang not in LANGS:
+        raise CatalogueError(f"language must be zh or en, not {lang!r}")
+    return cast(Lang, lang)
+
+
+@cache
+def catalogue(lang: Lang) -> dict[str, str]:
+    """Every message of one language, read once from the package's .po files."""
+    from babel.messages.pofile import read_po
+
+    folder = resources.files("kefu") / "locale" / lang / "LC_MESSAGES"
+    messages: dict[str, str] = {}
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".po"):
+            continue
+        with entry.open("rb") as fh:
+            po = read_po(fh, locale=None, domain=entry.name[:-3])
+        for message in po:
+            key = message.id
+            if not key or not isinstance(key, str):
+                continue
+            if key in messages:
+                raise CatalogueError(f"{lang}/{entry.name}: key {key!r} is defined twice")
+            text = message.string
+            if not isinstance(text, str) or text == "":
+                raise CatalogueError(f"{lang}/{entry.name}: key {key!r} has no text")
+            messages[key] = text
+    return messages
+
+
+def has(key: str) -> bool:
+    return all(key in catalogue(lang) for lang in LANGS)
+
+
+def t(key: str, lang: str | None = None, /, **values: Any) -> str:
+    """The message `key` in `lang` (default: the environment's), its placeholders filled."""
+    which = resolve_lang(lang)
+    try:
+        template = catalogue(which)[key]
+    except KeyError:
+        raise CatalogueError(f"message {key!r} is not in the {which} catalogue") from None
+    return template.format(**values) if values or "{" in template else template
+
+
+def both(key: str, /, **values: Any) -> dict[str, str]:
+    """The message in every language, as {"zh": …, "en": …} (payroll lines store both)."""
+    return {lang: t(key, lang, **values) for lang in LANGS}
+
+
+def placeholders(template: str) -> set[str]:
+    """The names a template fills (`{n}` → n), for the catalogue's consistency test."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}

@@ -85,18 +85,21 @@ def report_cmd(
 ) -> None:
     """The diagnosis as a report: one HTML file that opens offline, or an xlsx workbook."""
     from kefu.report import FORMATS as REPORT_FORMATS
+    from kefu.output import OutputError, check_target
     from kefu.report import write_report
 
     check_lang(lang)
     if output.suffix.lower() not in REPORT_FORMATS:
         fail(f"--output must end in .html or .xlsx, not '{output.name}'")
-    if output.parent and not output.parent.exists():
-        fail(f"the folder {output.parent} does not exist")
+    try:  # the store, a folder or a missing folder is refused before any work
+        check_target(output)
+    except OutputError as e:
+        fail(e.message(lang))
     d = _diagnosis(month, shop, db, engine)
     try:
         write_report(d, output, lang)
-    except OSError as e:
-        fail(f"cannot write {output}: {e}")
+    except OutputError as e:
+        fail(e.message(lang))
     console.print(f"wrote {output}")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from kefu.cli.common import (
     DbOption,
@@ -21,6 +22,9 @@ from kefu.cli.common import (
     open_db,
     resolve_shop,
 )
+from kefu.i18n import t
+from kefu.inert import visible
+from kefu.output import OutputError, check_target, write_text
 
 FORMATS = ("table", "json", "csv", "xlsx")
 
@@ -39,6 +43,10 @@ def kpi(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table | json | csv | xlsx")] = "table",
     output: Annotated[Path | None, typer.Option("--output", help="write to this file")] = None,
+    raw: Annotated[
+        bool,
+        typer.Option("--raw", help="csv for scripts: field keys, money in fen, no byte-order mark"),
+    ] = False,
     lang: LangOption = "zh",
     engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark")] = "duckdb",
     db: DbOption = None,
@@ -52,7 +60,12 @@ def kpi(
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
     if fmt == "xlsx" and output is None:
-        fail("--format xlsx needs --output FILE.xlsx")
+        fail(t("output.needs_output", lang, fmt="xlsx", example="kpi.xlsx"))
+    if output is not None:
+        try:  # refuse a bad target before any work: the store, a folder, a missing folder
+            check_target(output)
+        except OutputError as e:
+            fail(e.message(lang))
     if engine not in ("duckdb", "spark"):
         fail(f"--engine must be duckdb or spark, not '{engine}'")
     store = open_db(db, must_exist=True)
@@ -69,29 +82,31 @@ def kpi(
         from dataclasses import replace
 
         sm = replace(sm, agents=[a for a in sm.agents if a.agent_id == agent])
-    if fmt == "xlsx":
-        assert output is not None
-        kpi_table.to_xlsx(sm, output, lang)
-        console.print(f"wrote {output}")
-        return
     if fmt == "table" and output is None:
         kpi_table.print_to(console, sm, lang)
         return
+    text = ""
     if fmt == "json":
         text = json.dumps(sm.to_json(), ensure_ascii=False, indent=2, default=_json_default) + "\n"
     elif fmt == "csv":
-        text = kpi_table.to_csv(sm)
-    else:
+        text = kpi_table.to_csv(sm, lang, raw)
+    elif fmt == "table":
         from rich.console import Console
 
         cap = Console(record=True, width=200)
         kpi_table.print_to(cap, sm, lang)
         text = cap.export_text()
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}")
-    else:
+    if output is None:
         typer.echo(text, nl=False)
+        return
+    try:
+        if fmt == "xlsx":
+            kpi_table.to_xlsx(sm, output, lang)
+        else:  # a csv for people starts with a byte-order mark, so Excel and WPS read UTF-8
+            write_text(output, text, bom=fmt == "csv" and not raw)
+    except OutputError as e:
+        fail(e.message(lang))
+    console.print(Text(t("output.wrote", lang, path=visible(str(output)))))
 
 
 def explain_order_cmd(

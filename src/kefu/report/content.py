@@ -381,10 +381,11 @@ def quadrants(d: ShopDiagnosis, lang: str) -> Section:
 
 
 def _tip(v: Verdict, lang: str) -> str:
+    """A point's tooltip as plain text, lines split by \\n: the page shows it as text, never HTML."""
     conv = _pct(v.conversion).text(lang)
     spend = _yuan(v.avg_spend).text(lang)
     return (
-        f"{v.name}: {say(f'verdict.{v.verdict}', lang)}<br>"
+        f"{v.name}: {say(f'verdict.{v.verdict}', lang)}\n"
         f"{w('col.conversion', lang)} {conv} · {w('col.spend', lang)} {spend} · "
         f"{w('col.inquiring', lang)} {v.inquiring_buyers}"
     )

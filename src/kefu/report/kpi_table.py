@@ -11,10 +11,14 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from kefu import i18n
+from kefu.inert import csv_cell, inert_workbook, sheet_row, visible
 from kefu.metrics.fields import JSON_ORDER, RATE_BY_NAME, value
 from kefu.metrics.labels import label, yuan
 from kefu.metrics.table import ShopMonth
+from kefu.output import save_workbook, write_text
 
 # The columns of the on-screen table: the article's KPIs and what explains them.
 SCREEN = (
@@ -58,7 +62,7 @@ def rich_table(sm: ShopMonth, lang: str = "zh") -> Table:
     zh = lang != "en"
     flag = ("(未定稿)" if zh else " (provisional)") if sm.provisional else ""
     title = f"{sm.shop_id} {sm.month} " + ("客服绩效" if zh else "agent KPIs") + flag
-    t = Table(title=title, header_style="bold", show_lines=False)
+    t = Table(title=Text(visible(title)), header_style="bold", show_lines=False)
     t.add_column(label("agent_id", lang))
     t.add_column(label("role", lang))
     for f in SCREEN:
@@ -66,7 +70,8 @@ def rich_table(sm: ShopMonth, lang: str = "zh") -> Table:
     for agent_id, name, role, parts in _rows(sm):
         who = (label("team", lang) if agent_id == "TEAM" else f"{name}") or agent_id
         style = "bold" if agent_id == "TEAM" else None
-        t.add_row(who, label(role, lang), *(show(f, value(parts, f)) for f in SCREEN), style=style)
+        cells = (show(f, value(parts, f)) for f in SCREEN)
+        t.add_row(Text(visible(who)), label(role, lang), *cells, style=style)
     return t
 
 
@@ -104,34 +109,86 @@ def print_to(console: Console, sm: ShopMonth, lang: str = "zh") -> None:
     """The on-screen table with the shop's silent and unattributable lines under it."""
     console.print(rich_table(sm, lang))
     for line in summary_lines(sm, lang):
-        console.print(line)
+        console.print(Text(visible(line)))
 
 
-def to_csv(sm: ShopMonth) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["shop_id", "month", "row", "agent_id", "name", "role", *JSON_ORDER])
+def csv_rows(sm: ShopMonth, lang: str = "zh", raw: bool = False) -> list[list[Any]]:
+    """The KPI table as CSV rows, header first.
+
+    By default for people (Excel, WPS): headers in `lang`, money in yuan with two decimals,
+    fraction rates as percentages. `raw` is for scripts: field keys as headers, money in
+    integer fen, rates as exact decimals. Text cells are made inert either way.
+    """
+    if raw:
+        head = ["shop_id", "month", "row", "agent_id", "name", "role", *JSON_ORDER]
+    else:
+        head = [
+            i18n.t("output.csv.shop", lang),
+            i18n.t("output.csv.month", lang),
+            label("agent_id", lang),
+        ]
+        head += [label("name", lang), label("role", lang)]
+        head += [
+            label(f, lang) + (_yuan_unit(lang) if f.endswith("_fen") else "") for f in JSON_ORDER
+        ]
+    rows: list[list[Any]] = [head]
     for agent_id, name, role, parts in _rows(sm):
-        row_type = "team" if agent_id == "TEAM" else "agent"
-        vals = []
-        for f in JSON_ORDER:
-            v = value(parts, f)
-            vals.append("" if v is None else (str(v) if isinstance(v, int) else repr(float(v))))
-        w.writerow(
-            [
-                sm.shop_id,
-                sm.month,
-                row_type,
-                "" if row_type == "team" else agent_id,
-                name,
-                role,
-                *vals,
-            ]
-        )
+        team = agent_id == "TEAM"
+        figures = [_csv_figure(f, value(parts, f), raw) for f in JSON_ORDER]
+        if raw:
+            row = [sm.shop_id, sm.month, "team" if team else "agent", "" if team else agent_id]
+            row += [name, role, *figures]
+        else:
+            who = label("team", lang) if team else agent_id
+            row = [sm.shop_id, sm.month, who, name, label(role, lang), *figures]
+        rows.append([csv_cell(c) for c in row])
+    return rows
+
+
+def _yuan_unit(lang: str) -> str:
+    return " (yuan)" if lang == "en" else "(元)"
+
+
+def _csv_figure(name: str, v: int | Fraction | None, raw: bool) -> str:
+    if v is None:
+        return ""
+    if raw:
+        return str(v) if isinstance(v, int) else repr(float(v))
+    if name.endswith("_fen"):
+        return plain_yuan(int(v))
+    rate = RATE_BY_NAME.get(name)
+    if rate is None:
+        return str(int(v))
+    if rate.kind == "fraction":
+        return f"{float(v) * 100:.2f}%"
+    return f"{float(v):.2f}"
+
+
+def plain_yuan(fen: int) -> str:
+    """Fen as yuan with two decimals and no thousands separator (a spreadsheet reads it)."""
+    sign = "-" if fen < 0 else ""
+    q, r = divmod(abs(fen), 100)
+    return f"{sign}{q}.{r:02d}"
+
+
+def to_csv(sm: ShopMonth, lang: str = "zh", raw: bool = False) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n" if not raw else "\n").writerows(csv_rows(sm, lang, raw))
     return buf.getvalue()
 
 
-def to_xlsx(sm: ShopMonth, path: Path, lang: str = "zh") -> None:
+def write_csv(sm: ShopMonth, path: Path, lang: str = "zh", raw: bool = False) -> Path:
+    """The CSV file: UTF-8 with a byte-order mark for people (Excel, WPS), without for --raw."""
+    return write_text(path, to_csv(sm, lang, raw), bom=not raw)
+
+
+# xlsx number formats: money in yuan with two decimals, fraction rates as percentages
+MONEY_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.00%"
+
+
+def workbook(sm: ShopMonth, lang: str = "zh") -> Any:
+    """The KPI table as an openpyxl workbook: numbers stay exact numbers, formatted for people."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -140,20 +197,21 @@ def to_xlsx(sm: ShopMonth, path: Path, lang: str = "zh") -> None:
     assert ws is not None
     ws.title = "KPI"
     head = [label("agent_id", lang), label("name", lang), label("role", lang)]
-    head += [
-        label(f, lang)
-        + (
-            " (元)"
-            if f.endswith("_fen") and lang != "en"
-            else " (yuan)"
-            if f.endswith("_fen")
-            else ""
-        )
-        for f in JSON_ORDER
-    ]
+    head += [label(f, lang) + (_yuan_unit(lang) if f.endswith("_fen") else "") for f in JSON_ORDER]
     ws.append(head)
     for c in ws[1]:
         c.font = Font(bold=True)
+    formats: list[str | None] = [None, None, None]
+    for f in JSON_ORDER:
+        rate = RATE_BY_NAME.get(f)
+        if f.endswith("_fen"):
+            formats.append(MONEY_FORMAT)
+        elif rate is not None and rate.kind == "fraction":
+            formats.append(PERCENT_FORMAT)
+        elif rate is not None:
+            formats.append("0.00")
+        else:
+            formats.append("#,##0")
     for agent_id, name, role, parts in _rows(sm):
         out: list[Any] = [
             label("team", lang) if agent_id == "TEAM" else agent_id,
@@ -170,16 +228,16 @@ def to_xlsx(sm: ShopMonth, path: Path, lang: str = "zh") -> None:
                 out.append(float(v))
             else:
                 out.append(v)
-        ws.append(out)
-    for col in ws.iter_cols(min_row=2):
-        for c in col:
-            if isinstance(c.value, Decimal):
-                c.number_format = "#,##0.00"
-            elif isinstance(c.value, float):
-                c.number_format = "0.000"
+        ws.append(sheet_row(out))
+        for col, fmt in enumerate(formats, start=1):
+            if fmt is not None:
+                ws.cell(ws.max_row, col).number_format = fmt
     notes = wb.create_sheet("说明" if lang != "en" else "notes")
-    notes.append([sm.shop_id, sm.month, "provisional" if sm.provisional else "final"])
+    notes.append(sheet_row([sm.shop_id, sm.month, "provisional" if sm.provisional else "final"]))
     for line in summary_lines(sm, lang):
-        notes.append([line])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+        notes.append(sheet_row([line]))
+    return inert_workbook(wb)
+
+
+def to_xlsx(sm: ShopMonth, path: Path, lang: str = "zh") -> Path:
+    return save_workbook(workbook(sm, lang), path)

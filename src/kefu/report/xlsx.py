@@ -15,6 +15,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kefu.diagnosis.shop import ShopDiagnosis
+from kefu.inert import inert_workbook, sheet_row
+from kefu.output import save_workbook
 from kefu.report.content import COLOURS, Cell, Report, Section, build
 
 FORMATS = {
@@ -30,9 +32,8 @@ HEAD_FILL = PatternFill("solid", fgColor="EEF2F6")
 
 
 def write_xlsx(d: ShopDiagnosis, path: str | Path, lang: str = "zh") -> Path:
-    out = Path(path)
-    workbook(build(d, lang)).save(out)
-    return out
+    """Write the workbook through kefu's one writer (kefu.output): whole or not at all."""
+    return save_workbook(workbook(build(d, lang)), path)
 
 
 def workbook(report: Report) -> Workbook:
@@ -43,6 +44,7 @@ def workbook(report: Report) -> Workbook:
     for sec in report.sections:
         ws = wb.create_sheet(_sheet_name(sec.sheet, wb.sheetnames))
         _write_section(ws, sec, report)
+    inert_workbook(wb)  # text from data stays text: a name starting with = is no formula
     return wb
 
 
@@ -56,29 +58,29 @@ def _sheet_name(name: str, taken: list[str]) -> str:
 
 
 def _write_section(ws: Worksheet, sec: Section, report: Report) -> None:
-    ws.append([sec.title])
+    ws.append(sheet_row([sec.title]))
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     if sec.key == "summary":
-        ws.append([report.subtitle])
+        ws.append(sheet_row([report.subtitle]))
         for note in report.notes:
-            ws.append([note])
+            ws.append(sheet_row([note]))
     for p in sec.paragraphs:
-        ws.append([p])
+        ws.append(sheet_row([p]))
         ws.cell(row=ws.max_row, column=1).alignment = Alignment(wrap_text=False)
     widths: dict[int, int] = {}
     for t in sec.tables:
         ws.append([])
         if t.title:
-            ws.append([t.title])
+            ws.append(sheet_row([t.title]))
             ws.cell(row=ws.max_row, column=1).font = BOLD
-        ws.append(t.headers)
+        ws.append(sheet_row(t.headers))
         head_row = ws.max_row
         for col in range(1, len(t.headers) + 1):
             c = ws.cell(row=head_row, column=col)
             c.font, c.fill = BOLD, HEAD_FILL
             widths[col] = max(widths.get(col, 0), _width(t.headers[col - 1]))
         for row in t.rows:
-            ws.append([_value(c, report.lang) for c in row])
+            ws.append(sheet_row([_value(c, report.lang) for c in row]))
             r = ws.max_row
             for col, cell in enumerate(row, start=1):
                 target = ws.cell(row=r, column=col)
@@ -111,7 +113,7 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def _find_table_rows(ws: Worksheet, headers: list[str]) -> tuple[int, int]:
+def _find_table_rows(ws: Worksheet, headers: list[object]) -> tuple[int, int]:
     """First and last data row of the table whose header row is `headers`."""
     for r in range(1, ws.max_row + 1):
         if [ws.cell(row=r, column=c + 1).value for c in range(len(headers))] == headers:
@@ -124,7 +126,7 @@ def _find_table_rows(ws: Worksheet, headers: list[str]) -> tuple[int, int]:
 
 def _quadrant_chart(ws: Worksheet, sec: Section) -> None:
     table = sec.tables[0]
-    first, last = _find_table_rows(ws, table.headers)
+    first, last = _find_table_rows(ws, sheet_row(table.headers))
     if last < first:
         return
     conv_col, spend_col = 6, 9  # the verdict table's conversion and spend columns
@@ -148,7 +150,7 @@ def _quadrant_chart(ws: Worksheet, sec: Section) -> None:
 
 def _trend_chart(ws: Worksheet, sec: Section) -> None:
     table = sec.tables[-1]  # the month-by-month team table
-    first, last = _find_table_rows(ws, table.headers)
+    first, last = _find_table_rows(ws, sheet_row(table.headers))
     if last < first:
         return
     chart = LineChart()

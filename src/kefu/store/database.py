@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from kefu.output import forget_open, register_open
 from kefu.store.schema import COLUMNS, DDL, KEYS, SCHEMA_VERSION
 
 DEFAULT_DB = "kefu.duckdb"
@@ -47,6 +48,8 @@ class Store:
                 f"no kefu database at {path} (import some files first: kefu import FILE)"
             )
         self.con = duckdb.connect(str(path), read_only=read_only)
+        register_open(path)  # no output may be written over the open store (kefu.output)
+        self._registered = True
         # KEFU_MEMORY_LIMIT (e.g. 1.5GB) caps DuckDB for imports and KPIs alike; past it,
         # DuckDB spills to <db>.tmp instead of growing (docs/performance.md)
         limit = os.environ.get("KEFU_MEMORY_LIMIT")
@@ -57,6 +60,9 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+        if self._registered:
+            self._registered = False
+            forget_open(self.path)
 
     def __enter__(self) -> Store:
         return self

@@ -11,6 +11,7 @@ The HTML report escapes its own way (kefu.report.html). Imports nothing from kef
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # C0 controls (but for the line feed), DEL, C1 controls, and the bidirectional embeddings,
 # overrides and isolates that can make text read in another order than it is stored.
@@ -56,7 +57,7 @@ def sheet_text(value: str) -> str:
     return text if len(text) <= XLSX_MAX else text[: XLSX_MAX - 1] + "…"
 
 
-def sheet_row(values: list[object] | tuple[object, ...]) -> list[object]:
+def sheet_row(values: Iterable[object]) -> list[object]:
     """A row for `Worksheet.append`: each text made `sheet_text`, other values unchanged."""
     return [sheet_text(v) if isinstance(v, str) else v for v in values]
 

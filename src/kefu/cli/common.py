@@ -32,8 +32,11 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Stop with one clear sentence on stderr and a non-zero exit."""
     from rich.markup import escape
 
-    # the message is plain text: brackets in it (a file's cell, an error code) must show as they are
-    err_console.print(f"[bold red]kefu:[/] {escape(message)}", highlight=False)
+    from kefu.inert import visible
+
+    # the message is plain text: brackets in it (a file's cell, an error code) must show as
+    # they are, and control characters from data are shown, never sent to the terminal
+    err_console.print(f"[bold red]kefu:[/] {escape(visible(message))}", highlight=False)
     raise typer.Exit(code)
 
 

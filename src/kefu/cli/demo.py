@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Annotated
@@ -9,6 +10,8 @@ from typing import Annotated
 import typer
 
 from kefu.cli.common import LangOption, check_lang, console, fail
+from kefu.i18n import t
+from kefu.output import OutputError
 
 
 def demo(
@@ -31,6 +34,8 @@ def demo(
     check_lang(lang)
     zh = lang != "en"
     if workspace.exists():
+        if not _is_demo_workspace(workspace):  # never delete a folder kefu did not make
+            fail(t("output.demo_not_workspace", lang, folder=str(workspace)))
         shutil.rmtree(workspace)
     files_dir = workspace / "files"
     shop = generate_demo_shop(files_dir, seed=seed)
@@ -53,11 +58,14 @@ def demo(
         sm = StoreKpis(store).shop_months(shop.shop_id, [month])[month]
         kpi_table.print_to(console, sm, lang)
         xlsx = workspace / f"kpi-{month}.xlsx"
-        kpi_table.to_xlsx(sm, xlsx, lang)
         # the article's judgements on the last complete month, as one self-contained page
         judged = shop.months[-2]
         d = diagnose(StoreKpis(store), shop.shop_id, judged, from_shop_settings({}))
-        html = write_html(d, workspace / f"report-{judged}.html", lang)
+        try:
+            kpi_table.to_xlsx(sm, xlsx, lang)
+            html = write_html(d, workspace / f"report-{judged}.html", lang)
+        except OutputError as e:
+            fail(e.message(lang))
     console.print(f"{'已写入' if zh else 'wrote'} {xlsx}, {html}")
     console.print("接下来可以试试:" if zh else "next, try:")
     for cmd in (
@@ -67,6 +75,19 @@ def demo(
         f"kefu pay --db {db} --month {month} --plan seed",
     ):
         console.print(f"  {cmd}", highlight=False)
+
+
+# What a demo workspace holds: a folder with anything else in it is not one.
+_DEMO_ENTRY = re.compile(
+    r"files|kefu\.duckdb(\.wal|\.tmp)?|kpi-\d{4}-\d{2}\.xlsx|report-\d{4}-\d{2}\.html|\..*\.tmp"
+)
+
+
+def _is_demo_workspace(folder: Path) -> bool:
+    """An empty folder, or one made by `kefu demo`: the only kind it may delete and rebuild."""
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    return all(_DEMO_ENTRY.fullmatch(p.name) for p in folder.iterdir())
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from kefu import i18n
 from kefu.cli.common import (
     DbOption,
     LangOption,
@@ -23,10 +24,13 @@ from kefu.cli.common import (
     open_db,
     resolve_shop,
 )
+from kefu.inert import visible
 from kefu.metrics.table import KpiSource
+from kefu.output import OutputError, check_target, write_text
 from kefu.pay.compute import ORDER, MonthPay
 from kefu.pay.plan import Plan, PlanError, load_plan
 from kefu.pay.text import Text, component_label, money, percent
+from kefu.report.terminal import shown
 from kefu.store import Store
 from kefu.store.database import StoreError
 from kefu.store.payroll import PayrollRuns
@@ -62,6 +66,18 @@ def _warn(warnings: tuple[Text, ...] | list[Text], lang: str) -> None:
         )
 
 
+def _check_output(path: Path, lang: str) -> None:
+    """Refuse a bad output file (the store, a folder, a missing folder) before any work."""
+    try:
+        check_target(path)
+    except OutputError as e:
+        fail(e.message(lang))
+
+
+def _wrote(path: Path, lang: str) -> None:
+    console.print(shown(i18n.t("output.wrote", lang, path=str(path))), highlight=False)
+
+
 def _share(pay: MonthPay) -> str:
     s = pay.share
     return "—" if s is None else percent(s)
@@ -88,7 +104,7 @@ def _pay_table(pay: MonthPay, lang: str, title: str) -> Table:
             if any(x.status == "withheld" for x in lines):
                 amount += " *"
             cells.append(amount)
-        table.add_row(a.agent_id, a.name, *cells, money(a.total_fen))
+        table.add_row(shown(a.agent_id), shown(a.name), *cells, money(a.total_fen))
     return table
 
 
@@ -134,7 +150,10 @@ def pay(
     ] = "seed",
     shop: ShopOption = None,
     fmt: Annotated[str, typer.Option("--format", help="table, json or xlsx")] = "table",
-    out: Annotated[Path | None, typer.Option("--out", help="the .xlsx file to write")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "--out", help="the .xlsx file to write (--out: the old name)"),
+    ] = None,
     lang: LangOption = "zh",
     db: DbOption = None,
 ) -> None:
@@ -147,6 +166,8 @@ def pay(
     check_lang(lang)
     if fmt not in ("table", "json", "xlsx"):
         fail(f"--format must be table, json or xlsx, not '{fmt}'")
+    if output is not None:
+        _check_output(output, lang)
     the_plan = _plan(plan)
     with open_db(db, must_exist=True) as store:
         shop_id = resolve_shop(store, shop)
@@ -155,11 +176,14 @@ def pay(
     if fmt == "json":
         typer.echo(json.dumps(result.to_json(lang), ensure_ascii=False, indent=2))
     elif fmt == "xlsx":
-        from kefu.pay.export import write_xlsx
+        from kefu.report.pay_xlsx import write_xlsx
 
-        path = out or Path(f"pay-{shop_id}-{month}.xlsx".replace(":", "_").replace("/", "_"))
-        write_xlsx(result, path, lang)
-        console.print(f"{'已写入' if lang == 'zh' else 'wrote'} {path}", highlight=False)
+        path = output or Path(f"pay-{shop_id}-{month}.xlsx".replace(":", "_").replace("/", "_"))
+        try:
+            write_xlsx(result, path, lang)
+        except OutputError as e:
+            fail(e.message(lang))
+        _wrote(path, lang)
     else:
         _print_pay(result, the_plan, lang)
 
@@ -211,8 +235,8 @@ def pay_compare(
         )
     for a in result.agents:
         table.add_row(
-            a.agent_id,
-            a.name,
+            shown(a.agent_id),
+            shown(a.name),
             *[money(x) for x in a.totals],
             *[_signed(d) for d in a.deltas[1:]],
         )
@@ -244,6 +268,9 @@ def payslip(
     ] = None,
     shop: ShopOption = None,
     fmt: Annotated[str, typer.Option("--format", help="text or html")] = "text",
+    output: Annotated[
+        Path | None, typer.Option("--output", help="write the payslip to this file")
+    ] = None,
     lang: LangOption = "zh",
     db: DbOption = None,
 ) -> None:
@@ -255,6 +282,8 @@ def payslip(
     check_lang(lang)
     if fmt not in ("text", "html"):
         fail(f"--format must be text or html, not '{fmt}'")
+    if output is not None:
+        _check_output(output, lang)
     zh = lang == "zh"
     with open_db(db, must_exist=True) as store:
         shop_id = resolve_shop(store, shop)
@@ -295,7 +324,15 @@ def payslip(
         paid = ", ".join(a.agent_id for a in result.agents) or ("无" if zh else "none")
         fail(escape(f"{agent} is not paid for {month} ({'本月计薪' if zh else 'paid'}: {paid})"))
     render = payslip_html if fmt == "html" else payslip_text
-    typer.echo(render(result, who, lang, the_plan.label(lang), source), nl=False)
+    slip = render(result, who, lang, the_plan.label(lang), source)
+    if output is not None:
+        try:
+            write_text(output, slip)
+        except OutputError as e:
+            fail(e.message(lang))
+        _wrote(output, lang)
+    else:  # html is escaped by payslip_html; text shows control characters, never obeys them
+        typer.echo(slip if fmt == "html" else visible(slip, tabs=True), nl=False)
 
 
 # -- kefu payroll ---------------------------------------------------------------------------------
@@ -410,7 +447,7 @@ def payroll_diff(
         )
     for c in changes:
         table.add_row(
-            c.agent_id,
+            shown(c.agent_id),
             component_label(c.component, lang),
             money(c.stored_fen),
             money(c.now_fen),
@@ -453,9 +490,9 @@ def payroll_list(shop: ShopOption = None, lang: LangOption = "zh", db: DbOption 
     for r in runs:
         table.add_row(
             str(r.run_id),
-            r.shop_id,
+            shown(r.shop_id),
             r.month,
-            f"{r.plan_name} {r.plan_version}".strip(),
+            shown(f"{r.plan_name} {r.plan_version}".strip()),
             money(r.total_fen),
             f"{r.created_at:%Y-%m-%d %H:%M}",
             f"{r.approved_at:%Y-%m-%d %H:%M}" if r.approved_at else "—",

@@ -11,6 +11,7 @@ from kefu.demo import texts as tx
 from kefu.demo.chat import Message
 from kefu.demo.simulate import DAY, Order, World
 from kefu.demo.story import CAST, SHOP_ID, agent_id, employment
+from kefu.output import open_for_write, write_bytes, write_text
 
 # 卖家中心「已卖出的宝贝」导出订单, 2017 shape, verbatim with its trailing spaces (spec/platform-formats.md).
 EXPORT_HEADER: tuple[str, ...] = (
@@ -109,13 +110,13 @@ def write_order_export(
             )) + ",")  # fmt: skip
     listing = folder / f"ExportOrderList{name}.csv"
     detail = folder / f"ExportOrderDetailList{name}.csv"
-    listing.write_bytes(("\r\n".join(rows) + "\r\n").encode("gbk"))
-    detail.write_bytes(("\r\n".join(details) + "\r\n").encode("gbk"))
+    write_bytes(listing, ("\r\n".join(rows) + "\r\n").encode("gbk"))
+    write_bytes(detail, ("\r\n".join(details) + "\r\n").encode("gbk"))
     return listing, detail
 
 
 def write_agents(path: Path, months: list[str]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
+    with open_for_write(path) as f:
         out = csv.writer(f, lineterminator="\n")
         out.writerow(("agent_id", "name", "shop_id", "role", "team", "hired_on", "left_on"))
         for spec in CAST:
@@ -125,7 +126,7 @@ def write_agents(path: Path, months: list[str]) -> None:
 
 
 def write_messages(path: Path, messages: Sequence[Message], clock: Clock) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
+    with open_for_write(path) as f:
         out = csv.writer(f, lineterminator="\n")
         out.writerow(("shop_id", "buyer_id", "agent_id", "sent_at", "sender", "text", "chars"))
         out.writerows(
@@ -135,7 +136,7 @@ def write_messages(path: Path, messages: Sequence[Message], clock: Clock) -> Non
 
 
 def write_reviews(path: Path, reviews: Sequence[tuple[str, int, str]], clock: Clock) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
+    with open_for_write(path) as f:
         out = csv.writer(f, lineterminator="\n")
         out.writerow(("shop_id", "order_id", "rated_at", "rating"))
         out.writerows((SHOP_ID, oid, clock(ts), rating) for oid, ts, rating in reviews)
@@ -163,7 +164,7 @@ def write_qianniu_clipboard(path: Path, messages: Sequence[Message], clock: Cloc
             lines.append("未读" if n == last_agent else "已读")
     if not recalled:
         lines.append(f"{messages[0][1]} 撤回了一条消息")
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    write_bytes(path, ("\r\n".join(lines) + "\r\n").encode("utf-8"))
 
 
 def write_qianniu_web(path: Path, messages: Sequence[Message], clock: Clock) -> None:
@@ -171,4 +172,4 @@ def write_qianniu_web(path: Path, messages: Sequence[Message], clock: Clock) -> 
     lines = [clock.date(messages[0][0]).isoformat()]
     for ts, buyer, agent, sender, text in messages:
         lines += [clock(ts)[11:], text, buyer if sender == "buyer" else agent, ""]
-    path.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    write_text(path, "\n".join(lines[:-1]) + "\n")

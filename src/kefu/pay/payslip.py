@@ -74,6 +74,10 @@ def payslip_text(pay: MonthPay, agent: AgentPay, lang: str, plan_label: str, sou
     return "\n".join(rows) + "\n"
 
 
+# No script, no network: the page's one style block is all it may use (docs/security.md).
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
 def payslip_html(pay: MonthPay, agent: AgentPay, lang: str, plan_label: str, source: str) -> str:
     zh = lang == "zh"
     e = html.escape
@@ -98,6 +102,7 @@ def payslip_html(pay: MonthPay, agent: AgentPay, lang: str, plan_label: str, sou
     )
     return (
         f"<!doctype html><html lang='{'zh-CN' if zh else 'en'}'><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">"
         f"<title>{e(title)}</title><style>body{{font-family:sans-serif;margin:2em}}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.4em;vertical-align:top;"
         "text-align:left}.amt{text-align:right;white-space:nowrap}.withheld{background:#fff6e0}"

@@ -1,4 +1,9 @@
-"""A month's pay as an Excel workbook: one sheet of totals per component, one of every line."""
+"""A month's pay as an Excel workbook: one sheet of totals per component, one of every line.
+
+Money is an exact number of yuan shown with two decimals, the payroll share a percentage;
+names and explanations are inert text (kefu.inert), and the file is written whole or not at
+all (kefu.output).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from kefu.inert import inert_workbook, sheet_row
+from kefu.output import save_workbook
 from kefu.pay.compute import ORDER, MonthPay
 from kefu.pay.text import component_label
 
@@ -18,7 +25,12 @@ def _yuan(fen: int) -> Decimal:
     return Decimal(fen) / 100  # exact: a Decimal, never a float
 
 
-def write_xlsx(pay: MonthPay, path: str | Path, lang: str = "zh") -> None:
+def write_xlsx(pay: MonthPay, path: str | Path, lang: str = "zh") -> Path:
+    """Write the pay workbook through kefu's one writer."""
+    return save_workbook(workbook(pay, lang), path)
+
+
+def workbook(pay: MonthPay, lang: str = "zh") -> Workbook:
     zh = lang == "zh"
     wb = Workbook()
     ws = wb.active
@@ -32,7 +44,9 @@ def write_xlsx(pay: MonthPay, path: str | Path, lang: str = "zh") -> None:
     )
     for a in pay.agents:
         sums = {c: sum(x.amount_fen for x in a.lines if x.component == c) for c in comps}
-        ws.append([a.agent_id, a.name, *[_yuan(sums[c]) for c in comps], _yuan(a.total_fen)])
+        ws.append(
+            sheet_row([a.agent_id, a.name, *[_yuan(sums[c]) for c in comps], _yuan(a.total_fen)])
+        )
     ws.append(["合计" if zh else "total", "", *["" for _ in comps], _yuan(pay.total_fen)])
     share = pay.share
     ws.append(
@@ -56,14 +70,17 @@ def write_xlsx(pay: MonthPay, path: str | Path, lang: str = "zh") -> None:
     for a in pay.agents:
         for x in a.lines:
             lines.append(
-                [
-                    a.agent_id,
-                    a.name,
-                    component_label(x.component, lang),
-                    _yuan(x.amount_fen),
-                    x.explanation[lang],
-                    json.dumps(x.inputs, ensure_ascii=False, sort_keys=True),
-                ]
+                sheet_row(
+                    [
+                        a.agent_id,
+                        a.name,
+                        component_label(x.component, lang),
+                        _yuan(x.amount_fen),
+                        x.explanation[lang],
+                        json.dumps(x.inputs, ensure_ascii=False, sort_keys=True),
+                    ]
+                )
             )
             lines.cell(lines.max_row, 4).number_format = _MONEY
-    wb.save(str(path))
+    inert_workbook(wb)  # a name starting with = stays a name, never a formula
+    return wb

@@ -36,7 +36,9 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
     # the message is plain text: brackets in it (a file's cell, an error code) must show as
     # they are, and control characters from data are shown, never sent to the terminal
-    err_console.print(f"[bold red]kefu:[/] {escape(visible(message))}", highlight=False)
+    err_console.print(
+        f"[bold red]kefu:[/] {escape(visible(message))}", highlight=False, soft_wrap=True
+    )
     raise typer.Exit(code)
 
 

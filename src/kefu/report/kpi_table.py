@@ -136,12 +136,13 @@ def csv_rows(sm: ShopMonth, lang: str = "zh", raw: bool = False) -> list[list[An
         team = agent_id == "TEAM"
         figures = [_csv_figure(f, value(parts, f), raw) for f in JSON_ORDER]
         if raw:
-            row = [sm.shop_id, sm.month, "team" if team else "agent", "" if team else agent_id]
-            row += [name, role, *figures]
+            text = [sm.shop_id, sm.month, "team" if team else "agent", "" if team else agent_id]
+            text += [name, role]
         else:
             who = label("team", lang) if team else agent_id
-            row = [sm.shop_id, sm.month, who, name, label(role, lang), *figures]
-        rows.append([csv_cell(c) for c in row])
+            text = [sm.shop_id, sm.month, who, name, label(role, lang)]
+        # text from data is guarded; figures are numbers, a negative one stays a number
+        rows.append([*(csv_cell(c) for c in text), *figures])
     return rows
 
 

@@ -84,8 +84,8 @@ def report_cmd(
     db: DbOption = None,
 ) -> None:
     """The diagnosis as a report: one HTML file that opens offline, or an xlsx workbook."""
-    from kefu.report import FORMATS as REPORT_FORMATS
     from kefu.output import OutputError, check_target
+    from kefu.report import FORMATS as REPORT_FORMATS
     from kefu.report import write_report
 
     check_lang(lang)

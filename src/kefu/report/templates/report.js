@@ -34,6 +34,8 @@
     option.animation = false;
     if (option.tooltip) {
       option.tooltip.formatter = option.tooltip.trigger === "axis" ? axisTip : itemTip;
+      // confined tooltips have no arrow, which ECharts draws with a style attribute (CSP)
+      option.tooltip.confine = true;
     }
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption(option);

@@ -122,7 +122,10 @@ def test_report_html_and_xlsx(db: Path, tmp_path: Path) -> None:
             ["report", "--month", "2024-09", "--output", "r.pdf"],
             "--output must end in .html or .xlsx",
         ),
-        (["report", "--month", "2024-09", "--output", "/no/such/dir/r.html"], "does not exist"),
+        (
+            ["report", "--month", "2024-09", "--output", "/no/such/dir/r.html"],
+            "文件夹 /no/such/dir 不存在",
+        ),
     ],
 )
 def test_errors_are_one_clear_sentence(db: Path, args: list[str], message: str) -> None:

@@ -6,12 +6,17 @@ characters they are and never act: a control character or escape sequence is rep
 visible stand-in, a bidirectional override is written out as its code, and a cell that a
 spreadsheet would take for a formula is kept as text (OWASP's guidance on CSV injection).
 The HTML report escapes its own way (kefu.report.html). Imports nothing from kefu.
+`shown` wraps `visible` text for Rich, used by report/terminal.py and the CLI.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 # C0 controls (but for the line feed), DEL, C1 controls, and the bidirectional embeddings,
 # overrides and isolates that can make text read in another order than it is stored.
@@ -36,6 +41,13 @@ def visible(text: str, *, tabs: bool = False) -> str:
     """`text` with every control character shown instead of obeyed; line feeds are kept, and
     tabs too when `tabs`."""
     return (_CONTROL_NO_TAB if tabs else _CONTROL).sub(_stand_in, text)
+
+
+def shown(text: str, style: str = "") -> Text:
+    """Data for a Rich console or table: controls visible, and never read as Rich markup."""
+    from rich.text import Text
+
+    return Text(visible(text), style=style)
 
 
 def csv_cell(value: object) -> object:

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.text import Text
 
 from kefu.cli.common import DbOption, console, err_console, fail, open_db
+from kefu.inert import shown
 from kefu.io import KINDS, quarantine_line
 from kefu.store import Store
 from kefu.store.ingest import ImportReport, import_files
@@ -111,11 +111,12 @@ def print_report(report: ImportReport) -> None:
     """One file's outcome: its counts, then its quarantined rows, warnings and notes."""
     if not report.ok:
         err_console.print(
-            Text("kefu: ", style="bold red") + Text(f"{report.error} — nothing of it was imported")
+            shown("kefu: ", style="bold red")
+            + shown(f"{report.error} — nothing of it was imported")
         )
         return
     encoding = f", {report.encoding}" if report.encoding else ""
-    heading = Text(report.file, style="bold") + Text(
+    heading = shown(report.file, style="bold") + shown(
         f"  ({report.kind}, {report.format}{encoding})"
     )
     console.print(heading, soft_wrap=True)
@@ -129,17 +130,17 @@ def print_report(report: ImportReport) -> None:
     table.add_row("quarantined · 隔离", str(report.quarantined))
     table.add_row("dropped · 丢弃", str(report.dropped_total))
     for what, n in report.dropped.items():
-        table.add_row(Text(f"  {what}"), str(n))
+        table.add_row(shown(f"  {what}"), str(n))
     console.print(table)
     for q in report.quarantine[:SHOWN_QUARANTINE]:
-        console.print(Text(quarantine_line(q)), soft_wrap=True)
+        console.print(shown(quarantine_line(q)), soft_wrap=True)
     if len(report.quarantine) > SHOWN_QUARANTINE:
         more = len(report.quarantine) - SHOWN_QUARANTINE
-        console.print(Text(f"… and {more} more: kefu import --quarantine"), soft_wrap=True)
+        console.print(shown(f"… and {more} more: kefu import --quarantine"), soft_wrap=True)
     for w in report.warnings:
-        console.print(Text("warning: ", style="yellow") + Text(w), soft_wrap=True)
+        console.print(shown("warning: ", style="yellow") + shown(w), soft_wrap=True)
     for note in report.notes:
-        console.print(Text("note: ", style="cyan") + Text(note), soft_wrap=True)
+        console.print(shown("note: ", style="cyan") + shown(note), soft_wrap=True)
 
 
 def show_quarantine(db: str | None) -> None:
@@ -157,10 +158,10 @@ def show_quarantine(db: str | None) -> None:
         table.add_column(name, overflow="fold")
     for r in rows:
         table.add_row(
-            Text(r["file"]),
+            shown(r["file"]),
             "" if r["row_no"] is None else str(r["row_no"]),
-            Text(r["column_name"] or ""),
-            Text(r["value"] or ""),
-            Text(r["reason"]),
+            shown(r["column_name"] or ""),
+            shown(r["value"] or ""),
+            shown(r["reason"]),
         )
     console.print(table)

@@ -24,13 +24,12 @@ from kefu.cli.common import (
     open_db,
     resolve_shop,
 )
-from kefu.inert import visible
+from kefu.inert import shown, visible
 from kefu.metrics.table import KpiSource
 from kefu.output import OutputError, check_target, write_text
 from kefu.pay.compute import ORDER, MonthPay
 from kefu.pay.plan import Plan, PlanError, load_plan
 from kefu.pay.text import Text, component_label, money, percent
-from kefu.report.terminal import shown
 from kefu.store import Store
 from kefu.store.database import StoreError
 from kefu.store.payroll import PayrollRuns

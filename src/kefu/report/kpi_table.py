@@ -18,7 +18,7 @@ from kefu.inert import csv_cell, inert_workbook, sheet_row, visible
 from kefu.metrics.fields import JSON_ORDER, RATE_BY_NAME, value
 from kefu.metrics.labels import label, yuan
 from kefu.metrics.table import ShopMonth
-from kefu.output import save_workbook, write_text
+from kefu.output import save_workbook
 
 # The columns of the on-screen table: the article's KPIs and what explains them.
 SCREEN = (
@@ -176,11 +176,6 @@ def to_csv(sm: ShopMonth, lang: str = "zh", raw: bool = False) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n" if not raw else "\n").writerows(csv_rows(sm, lang, raw))
     return buf.getvalue()
-
-
-def write_csv(sm: ShopMonth, path: Path, lang: str = "zh", raw: bool = False) -> Path:
-    """The CSV file: UTF-8 with a byte-order mark for people (Excel, WPS), without for --raw."""
-    return write_text(path, to_csv(sm, lang, raw), bom=not raw)
 
 
 # xlsx number formats: money in yuan with two decimals, fraction rates as percentages

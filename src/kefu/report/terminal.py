@@ -15,16 +15,11 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from kefu.diagnosis.shop import ShopDiagnosis
-from kefu.inert import visible
+from kefu.inert import shown, visible
 from kefu.report.content import COLOURS, Cell, Table, build
 
 LONG = 20  # tables longer than this stay in the HTML/xlsx report
 NUMERIC = ("int", "pct", "yuan", "num0", "num1", "num2")
-
-
-def shown(text: str, style: str = "") -> Text:
-    """Data as terminal text: controls visible, brackets literal (a Text is never markup)."""
-    return Text(visible(text), style=style)
 
 
 def _markup(text: str) -> str:

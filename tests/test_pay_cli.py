@@ -91,6 +91,7 @@ def test_pay_rejects_bad_options_in_one_sentence(db: str, tmp_path: Path) -> Non
     bad.write_text("plan: x\nsections: {presale: {base: {amount: 3000}}}\n")
     code, _, err = run("pay", "--month", "2024-05", "--plan", str(bad), "--db", db)
     assert code == 1 and "[undated]" in err and str(bad) in err
+    assert "\\[undated]" not in err  # the code shows as written, not markup-escaped twice
     code, _, err = run("pay", "--month", "2024-05", "--format", "pdf", "--db", db)
     assert code == 1 and "--format" in err
 
@@ -214,3 +215,15 @@ def test_plan_check(tmp_path: Path) -> None:
     bad.write_text(load_plan("seed").text.replace("3%", "3", 1))
     code, _, err = run("plan", "check", str(bad))
     assert code == 1 and "[rate]" in err
+
+
+def test_names_reach_the_terminal_inert(db: str) -> None:
+    from dataclasses import replace
+
+    for m, sm in DATA.items():
+        first = replace(sm.agents[0], name="\x1b[2J\x1b]0;pwned\x07[red]x\u202e")
+        DATA[m] = replace(sm, agents=[first, *sm.agents[1:]])
+    code, out, err = run("pay", "--month", "2024-05", "--db", db)
+    assert code == 0, err
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "␛[2J␛]0;pwned␇[red]x<U+202E>" in out.replace("\n", "")

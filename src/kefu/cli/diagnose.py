@@ -84,6 +84,8 @@ def report_cmd(
     db: DbOption = None,
 ) -> None:
     """The diagnosis as a report: one HTML file that opens offline, or an xlsx workbook."""
+    from kefu.i18n import t
+    from kefu.inert import shown
     from kefu.output import OutputError, check_target
     from kefu.report import FORMATS as REPORT_FORMATS
     from kefu.report import write_report
@@ -100,7 +102,7 @@ def report_cmd(
         write_report(d, output, lang)
     except OutputError as e:
         fail(e.message(lang))
-    console.print(f"wrote {output}")
+    console.print(shown(t("output.wrote", lang, path=str(output))))
 
 
 def register(app: typer.Typer) -> None:

@@ -55,13 +55,14 @@ def _plan(ref: str) -> Plan:
     try:
         return load_plan(ref)
     except PlanError as e:
-        fail(escape(str(e)))
+        fail(str(e))
 
 
 def _warn(warnings: tuple[Text, ...] | list[Text], lang: str) -> None:
     for w in warnings:
         err_console.print(
-            f"[yellow]{'注意' if lang == 'zh' else 'warning'}:[/] {w[lang]}", highlight=False
+            f"[yellow]{'注意' if lang == 'zh' else 'warning'}:[/] {escape(visible(w[lang]))}",
+            highlight=False,
         )
 
 
@@ -85,7 +86,7 @@ def _share(pay: MonthPay) -> str:
 def _pay_table(pay: MonthPay, lang: str, title: str) -> Table:
     zh = lang == "zh"
     comps = [c for c in ORDER if any(x.component == c for a in pay.agents for x in a.lines)]
-    table = Table(title=title, show_footer=True)
+    table = Table(title=shown(title), show_footer=True)
     table.add_column("客服" if zh else "agent", footer="合计" if zh else "total")
     table.add_column("姓名" if zh else "name")
     for c in comps:
@@ -128,7 +129,7 @@ def _compute(store: Store, plan: Plan, shop: str, month: str) -> tuple[MonthPay,
         runs = PayrollRuns(store).all(shop)
         prepared = prepare(plan, shop, month, kpi_source(store), runs, today())
     except PlanError as e:
-        fail(escape(str(e)))
+        fail(str(e))
     return prepared.pay, list(prepared.warnings)
 
 
@@ -215,12 +216,12 @@ def pay_compare(
         try:
             result = compare(loaded, shop_id, start, end, kpi_source(store))
         except PlanError as e:
-            fail(escape(str(e)))
+            fail(str(e))
     if fmt == "json":
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
     zh = lang == "zh"
-    table = Table(title=f"{shop_id} {start}–{end}", show_footer=True)
+    table = Table(title=shown(f"{shop_id} {start}–{end}"), show_footer=True)
     table.add_column("客服" if zh else "agent", footer="合计" if zh else "total")
     table.add_column("姓名" if zh else "name")
     for i, name in enumerate(result.plans):
@@ -321,7 +322,7 @@ def payslip(
     who = result.agent(agent)
     if who is None:
         paid = ", ".join(a.agent_id for a in result.agents) or ("无" if zh else "none")
-        fail(escape(f"{agent} is not paid for {month} ({'本月计薪' if zh else 'paid'}: {paid})"))
+        fail(f"{agent} is not paid for {month} ({'本月计薪' if zh else 'paid'}: {paid})")
     render = payslip_html if fmt == "html" else payslip_text
     slip = render(result, who, lang, the_plan.label(lang), source)
     if output is not None:
@@ -369,7 +370,7 @@ def payroll_run(
                 the_plan, shop_id, month, kpi_source(store), runs.all(shop_id), today()
             )
         except PlanError as e:
-            fail(escape(str(e)))
+            fail(str(e))
         record = store_run(runs, prepared, datetime.now())
     _warn(prepared.warnings, lang)
     _print_pay(prepared.pay, the_plan, lang)
@@ -399,7 +400,7 @@ def payroll_approve(
         try:
             record = PayrollRuns(store).approve(run, datetime.now())
         except StoreError as e:
-            fail(escape(str(e)))
+            fail(str(e))
     console.print(
         f"{'已审批核算' if lang == 'zh' else 'approved run'} {record.run_id}: {record.shop_id}"
         f" {record.month} {money(record.total_fen)}",
@@ -426,14 +427,14 @@ def payroll_diff(
         try:
             now, changes = diff(record, kpi_source(store), runs.all(record.shop_id))
         except PlanError as e:
-            fail(escape(str(e)))
+            fail(str(e))
     if not changes:
         console.print(
             f"{'无变化' if zh else 'no change'}: {record.month} {money(record.total_fen)}",
             highlight=False,
         )
         return
-    table = Table(title=f"{'核算' if zh else 'run'} {run}: {record.shop_id} {record.month}")
+    table = Table(title=shown(f"{'核算' if zh else 'run'} {run}: {record.shop_id} {record.month}"))
     for h in (
         ("客服", "agent"),
         ("项目", "component"),
@@ -515,12 +516,16 @@ def plan_test(
         for r in run_file(f):
             total += 1
             if r.ok:
-                console.print(f"[green]✓[/] {escape(f'{f}: {r.case.name}')}", highlight=False)
+                console.print(
+                    f"[green]✓[/] {escape(visible(f'{f}: {r.case.name}'))}", highlight=False
+                )
             else:
                 failed += 1
-                console.print(f"[red]✗[/] {escape(f'{f}: {r.case.name}')}", highlight=False)
+                console.print(
+                    f"[red]✗[/] {escape(visible(f'{f}: {r.case.name}'))}", highlight=False
+                )
                 for p in r.problems:
-                    console.print(f"    {escape(p)}", highlight=False)
+                    console.print(f"    {escape(visible(p))}", highlight=False)
     console.print(f"{total - failed} passed, {failed} failed", highlight=False)
     if failed:
         raise typer.Exit(1)
@@ -537,7 +542,7 @@ def plan_check(
             p = load_plan(ref)
         except PlanError as e:
             bad += 1
-            err_console.print(f"[red]✗[/] {escape(str(e))}", highlight=False)
+            err_console.print(f"[red]✗[/] {escape(visible(str(e)))}", highlight=False)
             continue
         since = ", ".join(v.since.isoformat() for v in p.versions)
         console.print(

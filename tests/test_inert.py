@@ -27,6 +27,7 @@ from kefu.diagnosis import diagnose_months
 from kefu.inert import FORMULA_START, csv_cell, sheet_text, visible
 from kefu.metrics.table import ShopMonth
 from kefu.pay.compute import pay_month
+from kefu.pay.payslip import payslip_html
 from kefu.pay.plan import load_plan
 from kefu.report import kpi_table
 from kefu.report.html import render_html
@@ -175,11 +176,7 @@ def test_report_xlsx(tmp_path_factory, name: str) -> None:  # type: ignore[no-un
 @SLOW
 @given(NAMES)
 def test_pay_xlsx(tmp_path_factory, name: str) -> None:  # type: ignore[no-untyped-def]
-    data = {}
-    for m in ("2024-04", "2024-05", "2024-06"):
-        sm = good_month(m)
-        data[m] = replace(sm, agents=[replace(sm.agents[0], name=name), *sm.agents[1:]])
-    pay = pay_month(load_plan("seed"), PAY_SHOP, "2024-05", data)
+    pay = hostile_pay(name)
     path = tmp_path_factory.mktemp("pay") / "pay.xlsx"
     write_pay_xlsx(pay, path)
     assert sheet_text(name) in assert_workbook_inert(path)
@@ -264,3 +261,26 @@ def test_terminal(name: str) -> None:
 def test_terminal_shows_escape_sequences_and_markup_as_text() -> None:
     out = printed(lambda c: kpi_table.print_to(c, hostile_month("[red]x\x1b[2J")))
     assert "\x1b" not in out and "␛[2J" in out and "[red]x" in out
+
+
+def hostile_pay(name: str):  # type: ignore[no-untyped-def]
+    data = {}
+    for m in ("2024-04", "2024-05", "2024-06"):
+        sm = good_month(m)
+        data[m] = replace(sm, agents=[replace(sm.agents[0], name=name), *sm.agents[1:]])
+    return pay_month(load_plan("seed"), PAY_SHOP, "2024-05", data)
+
+
+CLEAN_SLIP = shape(
+    payslip_html(hostile_pay("甲"), hostile_pay("甲").agents[0], "zh", "seed", "试算")
+)
+
+
+@FAST
+@given(NAMES)
+def test_payslip_html(name: str) -> None:
+    pay = hostile_pay(name)
+    page = shape(payslip_html(pay, pay.agents[0], "zh", "seed", "试算"))
+    assert [t for t, _ in page.tags] == [t for t, _ in CLEAN_SLIP.tags]
+    assert {a for _, a in page.tags} == {a for _, a in CLEAN_SLIP.tags}
+    assert page.scripts == []

@@ -209,3 +209,10 @@ def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path: Path) -> None:
     code, _, err = run("demo", "--workspace", str(home))
     assert code != 0 and "--workspace" in err
     assert (home / "thesis.docx").read_bytes() == b"years of work"
+
+
+def test_refusals_show_control_characters(db: Path) -> None:
+    code, out, err = run("explain", "order", "\x1b[2J\x1b]0;pwned\x07", "--db", str(db))
+    assert code != 0
+    assert "\x1b" not in err + out and "\x07" not in err + out
+    assert "␛[2J" in err

@@ -23,7 +23,7 @@ from kefu.cli.common import (
     resolve_shop,
 )
 from kefu.i18n import t
-from kefu.inert import visible
+from kefu.inert import shown, visible
 from kefu.output import OutputError, check_target, write_text
 
 FORMATS = ("table", "json", "csv", "xlsx")
@@ -136,7 +136,7 @@ def explain_order_cmd(
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default))
     else:
-        typer.echo(f"{order_id}: {ex.text(lang)}")
+        typer.echo(visible(f"{order_id}: {ex.text(lang)}"))
 
 
 def settings_cmd(
@@ -164,7 +164,7 @@ def settings_cmd(
     if name is not None and (value is not None or unset):
         if unset:
             store.set_setting(shop_id, name, None)
-            console.print(f"{name}: back to default")
+            console.print(shown(f"{name}: back to default"))
             return
         prefix, module = known[name]
         try:
@@ -172,7 +172,7 @@ def settings_cmd(
         except ValueError as e:
             fail(f"{name}: {e}")
         store.set_setting(shop_id, name, value)
-        console.print(f"{name} = {value}")
+        console.print(shown(f"{name} = {value}"))
         return
     current = store.settings(shop_id)
     t = Table(title=f"{shop_id} settings")
@@ -186,7 +186,7 @@ def settings_cmd(
             if name is None or key == name:
                 d = ",".join(s.default) if isinstance(s.default, tuple) else s.default
                 help_text = s.help_en if lang == "en" else s.help_zh
-                t.add_row(key, current.get(key, "(default)"), str(d), help_text)
+                t.add_row(key, shown(current.get(key, "(default)")), shown(str(d)), help_text)
     console.print(t)
 
 

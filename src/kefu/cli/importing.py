@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kefu.cli.common import DbOption, console, err_console, fail, open_db
+from kefu.cli.common import DbOption, check_month, console, err_console, fail, open_db
 from kefu.inert import shown
 from kefu.io import KINDS, quarantine_line
 from kefu.store import Store
@@ -36,10 +37,21 @@ ImportShopOption = Annotated[
 QuarantineOption = Annotated[
     bool, typer.Option("--quarantine", help="list the rows earlier imports set aside, and why")
 ]
+MonthImportOption = Annotated[
+    str | None,
+    typer.Option(
+        "--month", help="YYYY-MM: the period of an agent report that does not say (docs/reports.md)"
+    ),
+]
+DayImportOption = Annotated[
+    str | None,
+    typer.Option("--day", help="YYYY-MM-DD: the day of a daily agent report that does not say"),
+]
 FilesArgument = Annotated[
     list[Path] | None,
     typer.Argument(
-        help="export files: Taobao/Tmall order CSV/xlsx, 千牛 chat text, canonical CSV/Parquet"
+        help="export files: Taobao/Tmall order CSV/xlsx, 千牛 chat text, canonical CSV/Parquet,"
+        " platform agent reports (赤兔, 生意参谋, 飞鸽, 拼多多, 京东)"
     ),
 ]
 
@@ -54,6 +66,8 @@ def register(app: typer.Typer) -> None:
         kind: KindOption = None,
         shop: ImportShopOption = None,
         quarantine: QuarantineOption = False,
+        month: MonthImportOption = None,
+        day: DayImportOption = None,
     ) -> None:
         """Import export files into the kefu database (each file whole or not at all; safe to repeat).
 
@@ -68,9 +82,10 @@ def register(app: typer.Typer) -> None:
             fail("give the files to import: kefu import FILE… (see docs/importers.md)")
         if kind is not None and kind not in KINDS:
             fail(f"--kind must be one of {', '.join(KINDS)}, not '{kind}'")
+        period = _period(month, day)
         store = open_db(db)
         try:
-            reports = _run(store, files, kind, shop)
+            reports = _run(store, files, kind, shop, period)
         finally:
             store.close()
         for report in reports:
@@ -86,10 +101,34 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
 
-def _run(store: Store, files: list[Path], kind: str | None, shop: str | None) -> list[ImportReport]:
+def _period(month: str | None, day: str | None) -> tuple[date, date] | None:
+    """The period --month or --day gives an agent report that does not carry its own."""
+    from kefu.io.reports.quirks import month_of
+
+    if month and day:
+        fail("give --month or --day, not both")
+    if month:
+        check_month(month)
+        return month_of(date(int(month[:4]), int(month[5:7]), 1))
+    if day:
+        try:
+            d = date.fromisoformat(day)
+        except ValueError:
+            fail(f"--day must look like 2024-09-03, not '{day}'")
+        return d, d
+    return None
+
+
+def _run(
+    store: Store,
+    files: list[Path],
+    kind: str | None,
+    shop: str | None,
+    period: tuple[date, date] | None = None,
+) -> list[ImportReport]:
     size = sum(p.stat().st_size for p in files if p.is_file())
     if size <= PROGRESS_BYTES and len(files) <= PROGRESS_FILES:
-        return import_files(store, files, kind=kind, shop=shop)
+        return import_files(store, files, kind=kind, shop=shop, period=period)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -104,7 +143,9 @@ def _run(store: Store, files: list[Path], kind: str | None, shop: str | None) ->
         def advance(name: str, done: int, total: int) -> None:
             bar.update(task, description=f"importing {name}", completed=done, total=max(total, 1))
 
-        return import_files(store, files, kind=kind, shop=shop, progress=advance)
+        return import_files(
+            store, files, kind=kind, shop=shop, progress=advance, period=period
+        )
 
 
 def print_report(report: ImportReport) -> None:

@@ -239,7 +239,7 @@ class Store:
     def shops(self) -> list[str]:
         rows = self.con.execute(
             "SELECT shop_id FROM agents UNION SELECT shop_id FROM messages "
-            "UNION SELECT shop_id FROM orders ORDER BY 1"
+            "UNION SELECT shop_id FROM orders UNION SELECT shop_id FROM reported_figures ORDER BY 1"
         ).fetchall()
         return [r[0] for r in rows]
 

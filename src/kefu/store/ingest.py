@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +58,15 @@ def import_files(
     kind: str | None = None,
     shop: str | None = None,
     progress: Progress | None = None,
+    period: tuple[date, date] | None = None,
 ) -> list[ImportReport]:
     """Import `paths` into `store`, one transaction per file; one report per path, in order.
 
     A file that cannot be read gets a report with `error` and changes nothing; the others
     still import. Order lists are written before detail lists, so a detail list given in
     the same call gives its item counts to the orders whatever the order of `paths`.
+    A platform's agent report (docs/reports.md) goes to the reported figures; `period` is
+    its period when neither its content nor its name says.
     `progress(file name, done, total)` is called as the work advances (units: bytes read
     plus bytes written).
     """
@@ -97,6 +100,9 @@ def import_files(
                 bulk_message_shops[i] = bulk_entry["shops"]
             tick(path.name, 2 * sizes[i])
             continue
+        if kind is None and _import_report(store, path, shop, period, reports[i]):
+            tick(path.name, 2 * sizes[i])
+            continue
         try:
             parsed[i] = _read(store, path, kind, shop, reports[i])
         except ImportFileError as e:
@@ -126,6 +132,27 @@ def import_files(
 
 
 # -- reading --------------------------------------------------------------------------------
+
+
+def _import_report(
+    store: Store, path: Path, shop: str | None, period: tuple[date, date] | None, report: ImportReport
+) -> bool:
+    """Import `path` when it is an agent report (True); False when it is not one."""
+    from kefu.io.reports import read_report
+    from kefu.store.reported import import_report
+
+    try:
+        parsed = read_report(path, shop=shop, period=period)
+    except ImportFileError as e:
+        report.error = str(e)
+        return True
+    if parsed is None:
+        return False
+    try:
+        import_report(store, path, parsed, report)
+    except Exception as e:  # the transaction rolled back: nothing of this file is stored
+        report.error = f"{path.name} could not be written to {store.path} (nothing of it was kept): {e}"
+    return True
 
 
 def _auto_reply(

@@ -125,3 +125,33 @@ DDL = [
         PRIMARY KEY (run_id, agent_id, seq)
     )""",
 ]
+
+# Agent reports of the platforms (赤兔, 生意参谋, 飞鸽, 拼多多, 京东; issue #10): the figures as
+# REPORTED, one row per agent, period, source, credit rule and field, kept apart from what
+# kefu derives. value = numerator / denominator, exact; `kind` says whether it adds up over
+# days and agents (count, fen, seconds, hours) or is a rate or mean given without its parts
+# (never pooled). `available` is false for placeholders such as 延迟统计. credit_rule is ''
+# when the report does not say.
+DDL.append(
+    """CREATE TABLE IF NOT EXISTS reported_figures (
+        shop_id VARCHAR NOT NULL,
+        agent_id VARCHAR NOT NULL,
+        period_start DATE NOT NULL,
+        period_end DATE NOT NULL,
+        grain VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        credit_rule VARCHAR NOT NULL,
+        field VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        numerator BIGINT,
+        denominator BIGINT,
+        value_text VARCHAR NOT NULL,
+        column_name VARCHAR NOT NULL,
+        available BOOLEAN NOT NULL,
+        agent_name VARCHAR,
+        team VARCHAR,
+        file VARCHAR NOT NULL,
+        import_id INTEGER NOT NULL,
+        PRIMARY KEY (shop_id, agent_id, period_start, period_end, source, credit_rule, field)
+    )"""
+)

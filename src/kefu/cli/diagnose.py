@@ -33,7 +33,7 @@ def _diagnosis(month: str, shop: str | None, db: str | None, engine: str) -> Sho
     from kefu.diagnosis import SettingError, diagnose, from_shop_settings
 
     try:  # the metrics engine is imported late so that this module loads without it
-        from kefu.metrics.engine import StoreKpis
+        from kefu.metrics.reported import ChosenKpis
     except ImportError as e:  # pragma: no cover - only while the engine is missing
         fail(f"the metrics engine is not available: {e}")
     check_month(month)
@@ -45,7 +45,7 @@ def _diagnosis(month: str, shop: str | None, db: str | None, engine: str) -> Sho
         settings = from_shop_settings(store.settings(shop_id))
     except SettingError as e:
         fail(f"{e} (change it with: kefu settings NAME VALUE --shop {shop_id})")
-    d = diagnose(StoreKpis(store, engine=engine), shop_id, month, settings)
+    d = diagnose(ChosenKpis(store, engine=engine), shop_id, month, settings)
     if d.summary.inquiring_buyers == 0:
         fail(f"no pre-sale inquiry in shop {shop_id} in {month}: nothing to judge")
     return d

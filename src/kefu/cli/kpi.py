@@ -52,7 +52,7 @@ def kpi(
     db: DbOption = None,
 ) -> None:
     """Each agent's KPIs for a month (metrics.md §3), with the team row and silent sales."""
-    from kefu.metrics.engine import StoreKpis
+    from kefu.metrics.reported import ChosenKpis
     from kefu.report import kpi_table
 
     check_month(month)
@@ -75,7 +75,7 @@ def kpi(
 
         if importlib.util.find_spec("pyspark") is None:
             fail("the Spark engine needs pyspark and Java 17: pip install 'kefu[spark]'")
-    sm = StoreKpis(store, engine=engine).shop_months(shop_id, [month])[month]
+    sm = ChosenKpis(store, engine=engine).shop_months(shop_id, [month])[month]
     if agent is not None:
         if sm.agent(agent) is None:
             fail(f"agent '{agent}' has no row in {shop_id} {month}")

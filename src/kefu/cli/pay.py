@@ -38,12 +38,13 @@ PlanOption = Annotated[str, typer.Option("--plan", help="seed, growth, midyear, 
 
 
 def kpi_source(store: Store) -> KpiSource:
-    """The KPI months of the store (the metrics engine), imported only when needed."""
+    """The KPI months of the store (the metrics engine, or agent reports for months without
+    chats), imported only when needed."""
     try:
-        from kefu.metrics.engine import StoreKpis
+        from kefu.metrics.reported import ChosenKpis
     except ImportError:
         fail("the metrics engine (kefu.metrics.engine) is not available in this build")
-    source: KpiSource = StoreKpis(store)
+    source: KpiSource = ChosenKpis(store)
     return source
 
 

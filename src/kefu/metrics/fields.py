@@ -88,6 +88,16 @@ FIELDS: tuple[str, ...] = PARTS + tuple(r.name for r in RATES)
 
 Parts = dict[str, int]
 
+# Figures a source cannot give (a platform's agent report has no per-agent repurchase, say)
+# are marked in the parts themselves, so that pooling carries them (docs/reports.md):
+#   "<part>:na" = 1          the part is not available (its value 0 means nothing);
+#   "<rate>:num", ":den"     the source's own numerator and denominator of the rate (a report's
+#                            客单价 = 销售额 / 销售人数), used instead of the standard parts;
+#   "<rate>:only" = 1        the source gave the rate alone, without its counts: it is shown
+#                            for the one agent and month, and never pooled with another.
+# Parts computed from chats carry none of these keys: their JSON is unchanged.
+NOT_AVAILABLE = ":na"
+
 
 def empty_parts() -> Parts:
     return dict.fromkeys(PARTS + EXTRA_PARTS, 0)
@@ -101,7 +111,33 @@ def pool(items: Iterable[Mapping[str, int]]) -> Parts:
             total[key] += int(parts[key])
         for key in EXTRA_PARTS:
             total[key] += int(parts.get(key, 0))
+        if len(parts) > len(PARTS) + len(EXTRA_PARTS):  # availability marks (reports)
+            for key, v in parts.items():
+                if ":" in key:
+                    total[key] = total.get(key, 0) + int(v)
     return total
+
+
+def available(parts: Mapping[str, int], name: str) -> bool:
+    """Whether the source could give this part or rate (a zero-denominator rate is available, undefined)."""
+    if len(parts) <= len(PARTS) + len(EXTRA_PARTS):
+        return True  # the common case: parts computed from chats carry no marks
+    if name in RATE_BY_NAME:
+        if parts.get(f"{name}:only", 0) > 1 or parts.get(f"{name}{NOT_AVAILABLE}", 0):
+            return False
+        if f"{name}:num" in parts:
+            return True
+        rate = RATE_BY_NAME[name]
+        return not (
+            parts.get(f"{rate.numerator}{NOT_AVAILABLE}", 0)
+            or parts.get(f"{rate.denominator}{NOT_AVAILABLE}", 0)
+        )
+    return not parts.get(f"{name}{NOT_AVAILABLE}", 0)
+
+
+def not_available(parts: Mapping[str, int]) -> list[str]:
+    """The fields of §3 (in the JSON's order) that the source of these parts cannot give."""
+    return [f for f in JSON_ORDER if not available(parts, f)]
 
 
 def round_half_up(value: Fraction) -> int:
@@ -112,21 +148,32 @@ def round_half_up(value: Fraction) -> int:
 
 
 def exact(parts: Mapping[str, int], name: str) -> Fraction | None:
-    """The exact value of a rate (never rounded): what gates and verdicts compare."""
+    """The exact value of a rate (never rounded): what gates and verdicts compare.
+
+    None when the denominator is 0, and when the source cannot give the rate (`available`).
+    """
     rate = RATE_BY_NAME[name]
-    den = int(parts[rate.denominator])
+    if not available(parts, name):
+        return None
+    if f"{name}:num" in parts:
+        num, den = int(parts[f"{name}:num"]), int(parts[f"{name}:den"])
+    else:
+        num, den = int(parts[rate.numerator]), int(parts[rate.denominator])
     if den == 0:
         return None
-    return Fraction(int(parts[rate.numerator]) * rate.scale, den)
+    return Fraction(num * rate.scale, den)
 
 
 def value(parts: Mapping[str, int], name: str) -> int | Fraction | None:
-    """A part (int) or a rate (exact Fraction, avg_spend_fen rounded half-up to a fen)."""
+    """A part (int) or a rate (exact Fraction, avg_spend_fen rounded half-up to a fen); None when
+    the rate is undefined or the figure is not available from the source."""
     if name in RATE_BY_NAME:
         x = exact(parts, name)
         if x is None:
             return None
         return round_half_up(x) if RATE_BY_NAME[name].kind == "fen" else x
+    if not available(parts, name):
+        return None
     return int(parts[name])
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Protocol
 
-from kefu.metrics.fields import Parts, as_json, pool, value
+from kefu.metrics.fields import Parts, as_json, not_available, pool, value
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,22 @@ class AgentMonth:
             return True  # a sub-account seen only in messages: employed as far as we know
         return self.hired_on <= last and (self.left_on is None or self.left_on >= first)
 
+    @property
+    def not_available(self) -> list[str]:
+        """Fields the month's source cannot give (none for figures computed from chats)."""
+        return not_available(self.parts)
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "agent_id": self.agent_id,
             "name": self.name,
             "role": self.role,
             **as_json(self.parts),
         }
+        missing = self.not_available
+        if missing:  # only months read from a platform's report (docs/reports.md)
+            out["not_available"] = missing
+        return out
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,9 @@ class ShopMonth:
     unattributable_orders: int
     unattributable_sales_fen: int
     settings: dict[str, Any] = field(default_factory=dict)
+    # None: computed by kefu from chats and orders; else the platform report the figures come
+    # from, e.g. {"source": "chitu", "label": "赤兔 自定义报表", "credit_rule": "order_first", …}
+    source: dict[str, Any] | None = None
 
     @property
     def presale(self) -> list[AgentMonth]:
@@ -103,7 +115,7 @@ class ShopMonth:
     def to_json(self) -> dict[str, Any]:
         """The `kefu kpi --format json` contract (issue #2): keys and their order are fixed."""
         share = self.silent_share
-        return {
+        out: dict[str, Any] = {
             "shop_id": self.shop_id,
             "month": self.month,
             "provisional": self.provisional,
@@ -116,6 +128,10 @@ class ShopMonth:
             "unattributable_orders": self.unattributable_orders,
             "unattributable_sales_fen": self.unattributable_sales_fen,
         }
+        if self.source is not None:
+            out["source"] = self.source
+            out["team_not_available"] = not_available(self.team)
+        return out
 
 
 class KpiSource(Protocol):

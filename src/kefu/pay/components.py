@@ -12,7 +12,8 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
 
-from kefu.metrics.fields import RATE_BY_NAME, Parts, exact, round_half_up
+from kefu.i18n import both
+from kefu.metrics.fields import RATE_BY_NAME, Parts, available, exact, round_half_up
 from kefu.metrics.table import month_bounds
 from kefu.pay.plan import (
     BaseSpec,
@@ -39,7 +40,7 @@ from kefu.pay.text import (
 
 Status = Literal["paid", "not_paid", "withheld", "adjustment"]
 TargetOf = Callable[[str, str], int | Fraction | None]
-Verdict = Literal["pass", "fail", "insufficient_data", "no_target"]
+Verdict = Literal["pass", "fail", "insufficient_data", "no_target", "not_available"]
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,12 @@ def days_employed(hired_on: date | None, left_on: date | None, month: str) -> tu
 
 
 def metric_value(parts: Mapping[str, int], metric: str) -> int | Fraction | None:
-    """The exact value a gate or a ranking compares: a part, or a rate never rounded."""
+    """The exact value a gate or a ranking compares: a part, or a rate never rounded; None when
+    the source (a platform's report) cannot give it."""
     if metric in RATE_BY_NAME:
         return exact(parts, metric)
+    if not available(parts, metric):
+        return None
     return int(parts[metric])
 
 
@@ -131,7 +135,14 @@ def judge(
     inquiries = int(parts["inquiring_buyers"])
     verdict: Verdict
     note = ""
-    if gate.metric in RATE_BY_NAME and inquiries < min_inquiries:
+    if not available(parts, gate.metric) or (
+        gate.reference == "team" and not available(team, gate.metric)
+    ):
+        # a figure the month's report cannot give: the plan's rule for "no data" when it says
+        # pass, else not judged (withheld), never a silent zero
+        verdict = "pass" if gate.if_undefined == "pass" else "not_available"
+        note = "not_available"
+    elif gate.metric in RATE_BY_NAME and inquiries < min_inquiries:
         verdict, note = "insufficient_data", f"{inquiries} < {min_inquiries}"
     elif gate.reference == "target" and target is None:
         verdict = "no_target"
@@ -165,13 +176,19 @@ def gate_text(g: Mapping[str, Any]) -> Text:
         "fail": "未通过",
         "insufficient_data": f"数据不足(询单人数 {g['note']})",
         "no_target": "未设定目标",
+        "not_available": both("reports.pay.gate_not_available")["zh"],
     }[g["result"]]
     verdict_en = {
         "pass": "pass",
         "fail": "fail",
         "insufficient_data": f"insufficient data ({g['note']} inquiring buyers)",
         "no_target": "no target set",
+        "not_available": both("reports.pay.gate_not_available")["en"],
     }[g["result"]]
+    if g["note"] == "not_available" and g["result"] == "pass":
+        extra = both("reports.pay.gate_not_available_pass")
+        verdict_zh += extra["zh"]
+        verdict_en += extra["en"]
     if g["note"] == "undefined" and g["result"] in ("pass", "fail"):
         verdict_zh += "(无数据时按规则判定)"
         verdict_en += " (no data: as the plan says)"
@@ -185,6 +202,8 @@ def _overall(gates: Sequence[Mapping[str, Any]]) -> Verdict:
     results = [g["result"] for g in gates]
     if "fail" in results:
         return "fail"
+    if "not_available" in results:
+        return "not_available"
     if "insufficient_data" in results:
         return "insufficient_data"
     if "no_target" in results:
@@ -394,6 +413,12 @@ def commission_line(
         judge(g, parts, team, target(agent_id, g.target) if g.target else None, spec.min_inquiries)
         for g in spec.gates
     ]
+    base_metrics = (
+        [spec.base_metric]
+        if spec.base_metric is not None
+        else [spec.new_metric, spec.returning_metric]
+    )
+    no_base = [m for m in base_metrics if m is not None and not available(parts, m)]
     base, base_info, base_text = commission_base(spec, parts, tenure)
     bands = tier_amounts(base, spec.tiers, spec.mode)
     would = tiered(base, spec.tiers, spec.mode)
@@ -415,6 +440,25 @@ def commission_line(
         ]
     )
     gates_text = join([gate_text(g) for g in gates]) if gates else t("无门槛", "no gates")
+    if no_base and verdict != "fail":
+        missing = both(
+            "reports.pay.base_not_available",
+            fields_zh=", ".join(metric_label(m, "zh") for m in no_base),
+            fields_en=", ".join(metric_label(m, "en") for m in no_base),
+        )
+        return Line(
+            "commission",
+            0,
+            "withheld",
+            join([missing, t(f"({gates_text['zh']})", f"({gates_text['en']})")]),
+            {
+                "gates": gates,
+                "result": "not_available",
+                "not_available": no_base,
+                "mode": spec.mode,
+                "min_inquiries": spec.min_inquiries,
+            },
+        )
     if verdict == "pass":
         status: Status = "paid"
         amount = would_fen
@@ -433,6 +477,10 @@ def commission_line(
             f"withheld for insufficient data: {n} inquiring buyers, fewer than {need}, so the"
             f" rate gates are not judged ({gates_text['en']})",
         )
+    elif verdict == "not_available":
+        status, amount = "withheld", 0
+        w = both("reports.pay.gates_not_available")
+        head = t(f"{w['zh']}({gates_text['zh']})", f"{w['en']} ({gates_text['en']})")
     else:
         status, amount = "withheld", 0
         head = t(
@@ -529,7 +577,7 @@ def period_line(
             f"{period_en} ({months[0]}–{months[-1]}) target: {goal_text['en']}",
         )
     ]
-    any_withheld = reached in ("insufficient_data", "no_target")
+    any_withheld = reached in ("insufficient_data", "no_target", "not_available")
     if reached != "pass":
         pieces.append(
             t("目标未达成, 本期奖金不发", "target not reached: no bonus for the period")
@@ -541,7 +589,7 @@ def period_line(
         gain = money(item["amount_fen"])
         if g:
             gt = gate_text(g)
-            if g["result"] == "insufficient_data":
+            if g["result"] in ("insufficient_data", "not_available"):
                 any_withheld = True
             pieces.append(t(f"奖项 {gt['zh']} → +{gain}", f"award: {gt['en']} → +{gain}"))
         else:
@@ -588,7 +636,7 @@ def period_line(
             "awards": awards,
             "rank_award": rank,
             "min_inquiries": spec.min_inquiries,
-            "net_sales_fen": int(parts["net_sales_fen"]),
+            "net_sales_fen": metric_value(parts, "net_sales_fen"),
             "inquiring_buyers": int(parts["inquiring_buyers"]),
         },
     )

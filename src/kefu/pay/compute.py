@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from kefu.metrics.fields import Parts, empty_parts, pool
+from kefu.i18n import both
+from kefu.metrics.fields import Parts, available, empty_parts, pool
 from kefu.metrics.table import AgentMonth, KpiSource, ShopMonth, month_bounds, month_range
 from kefu.pay.components import (
     Line,
@@ -21,7 +22,7 @@ from kefu.pay.components import (
     tenure_months,
 )
 from kefu.pay.plan import Plan, PlanVersion
-from kefu.pay.text import Text, t
+from kefu.pay.text import Text, metric_label, t
 
 ORDER = ("base", "rank_bonus", "commission", "quarterly_bonus", "annual_bonus", "clawback")
 
@@ -251,7 +252,25 @@ def pay_month(
             tenure = tenure_months(a.hired_on, month)
             if section.base:
                 out.append(base_line(section.base, a.hired_on, a.left_on, month))
-            if section.rank_bonus:
+            if section.rank_bonus and any(
+                not available(m.parts, section.rank_bonus.metric) for m in members
+            ):
+                # a report that cannot give the ranked figure for someone: not judged
+                m = section.rank_bonus.metric
+                out.append(
+                    Line(
+                        "rank_bonus",
+                        0,
+                        "withheld",
+                        both(
+                            "reports.pay.rank_not_available",
+                            field_zh=metric_label(m, "zh"),
+                            field_en=metric_label(m, "en"),
+                        ),
+                        {"metric": m, "not_available": True},
+                    )
+                )
+            elif section.rank_bonus:
                 out.append(rank_line(section.rank_bonus, a.agent_id, ranking))
             if section.commission:
                 out.append(

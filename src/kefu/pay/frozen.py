@@ -30,7 +30,9 @@ def agent_to_json(a: AgentMonth) -> dict[str, Any]:
         "hired_on": a.hired_on.isoformat() if a.hired_on else None,
         "left_on": a.left_on.isoformat() if a.left_on else None,
         "known": a.known,
-        "parts": {k: int(a.parts[k]) for k in PARTS},
+        # with the availability marks of a month read from a report (none for chat months)
+        "parts": {k: int(a.parts[k]) for k in PARTS}
+        | {k: int(v) for k, v in a.parts.items() if ":" in k},
     }
 
 

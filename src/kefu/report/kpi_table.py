@@ -76,6 +76,10 @@ def rich_table(sm: ShopMonth, lang: str = "zh") -> Table:
 
 
 def summary_lines(sm: ShopMonth, lang: str = "zh") -> list[str]:
+    if sm.source is not None:  # a month read from a platform's agent report (docs/reports.md)
+        from kefu.metrics.reported import source_lines
+
+        return source_lines(sm, lang)
     share = sm.silent_share
     pct = "—" if share is None else f"{float(share) * 100:.1f}%"
     if lang == "en":

@@ -140,7 +140,10 @@ def explain_order_cmd(
 
 
 def settings_cmd(
-    name: Annotated[str | None, typer.Argument(help="setting to show or change")] = None,
+    name: Annotated[
+        str | None,
+        typer.Argument(help="setting to show or change; `preset` NAME applies a platform's rules"),
+    ] = None,
     value: Annotated[str | None, typer.Argument(help="new value")] = None,
     unset: Annotated[bool, typer.Option("--unset", help="back to the default")] = False,
     shop: ShopOption = None,
@@ -159,6 +162,9 @@ def settings_cmd(
     check_lang(lang)
     store = open_db(db, must_exist=True)
     shop_id = resolve_shop(store, shop)
+    if name == "preset":  # kefu settings preset NAME: a platform's rules (docs/reports.md)
+        _apply_preset(store, shop_id, value, lang)
+        return
     if name is not None and name not in known:
         fail(f"unknown setting '{name}'; known: {', '.join(known)}")
     if name is not None and (value is not None or unset):
@@ -188,6 +194,21 @@ def settings_cmd(
                 help_text = s.help_en if lang == "en" else s.help_zh
                 t.add_row(key, shown(current.get(key, "(default)")), shown(str(d)), help_text)
     console.print(t)
+
+
+def _apply_preset(store: Any, shop_id: str, preset: str | None, lang: str) -> None:
+    from kefu import i18n
+    from kefu.metrics.settings import PRESET_BY_NAME
+
+    if preset not in PRESET_BY_NAME:
+        fail(i18n.t("reports.preset_unknown", lang, name=preset or "", known=", ".join(PRESET_BY_NAME)))
+    p = PRESET_BY_NAME[preset]
+    for key, v in p.values.items():
+        store.set_setting(shop_id, key, str(v))
+        console.print(f"{key} = {v}", highlight=False)
+    console.print(i18n.t("reports.preset_set", lang, name=p.name, source=p.source), highlight=False)
+    if p.uncovered:
+        console.print(i18n.t("reports.preset_uncovered", lang, what=p.uncovered), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kefu import __version__
-from kefu.cli import demo, diagnose, importing, kpi, pay
+from kefu.cli import demo, diagnose, importing, kpi, pay, reconcile
 
 app = typer.Typer(
     name="kefu",
@@ -21,7 +21,7 @@ def _root() -> None:
     """kefu 客服绩效."""
 
 
-for module in (importing, kpi, diagnose, pay, demo):
+for module in (importing, kpi, diagnose, pay, reconcile, demo):
     module.register(app)
 
 

@@ -23,13 +23,17 @@ from kefu.cli.common import (
 
 if TYPE_CHECKING:
     from kefu.diagnosis import ShopDiagnosis
+    from kefu.metrics.table import ShopMonth
 
 FORMATS = ("table", "json")
 EngineOption = Annotated[str, typer.Option("--engine", help="duckdb (default) or spark")]
 
 
-def _diagnosis(month: str, shop: str | None, db: str | None, engine: str) -> ShopDiagnosis:
-    """Open the store, read the shop's diagnosis settings and diagnose the month."""
+def _diagnosis(
+    month: str, shop: str | None, db: str | None, engine: str
+) -> tuple[ShopDiagnosis, ShopMonth | None]:
+    """Open the store, read the shop's diagnosis settings and diagnose the month; also the
+    month's KPI record when it was read from a platform's agent report (else None)."""
     from kefu.diagnosis import SettingError, diagnose, from_shop_settings
 
     try:  # the metrics engine is imported late so that this module loads without it
@@ -45,10 +49,11 @@ def _diagnosis(month: str, shop: str | None, db: str | None, engine: str) -> Sho
         settings = from_shop_settings(store.settings(shop_id))
     except SettingError as e:
         fail(f"{e} (change it with: kefu settings NAME VALUE --shop {shop_id})")
-    d = diagnose(ChosenKpis(store, engine=engine), shop_id, month, settings)
+    source = ChosenKpis(store, engine=engine)
+    d = diagnose(source, shop_id, month, settings)
     if d.summary.inquiring_buyers == 0:
         fail(f"no pre-sale inquiry in shop {shop_id} in {month}: nothing to judge")
-    return d
+    return d, source.reported_month(shop_id, month)
 
 
 def diagnose_cmd(
@@ -64,13 +69,24 @@ def diagnose_cmd(
     check_lang(lang)
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
-    d = _diagnosis(month, shop, db, engine)
+    d, reported = _diagnosis(month, shop, db, engine)
     if fmt == "json":
-        typer.echo(json.dumps(d.to_json(lang), ensure_ascii=False, indent=2))
+        payload = d.to_json(lang)
+        if reported is not None:  # a month read from a platform's agent report
+            from kefu.metrics.fields import not_available
+
+            payload["source"] = reported.source
+            payload["team_not_available"] = not_available(reported.team)
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     from kefu.report.terminal import print_report
 
     print_report(d, console, lang)
+    if reported is not None:
+        from kefu.metrics.reported import source_lines
+
+        for line in source_lines(reported, lang):
+            console.print(line, highlight=False, soft_wrap=True)
 
 
 def report_cmd(
@@ -97,7 +113,7 @@ def report_cmd(
         check_target(output)
     except OutputError as e:
         fail(e.message(lang))
-    d = _diagnosis(month, shop, db, engine)
+    d, _ = _diagnosis(month, shop, db, engine)
     try:
         write_report(d, output, lang)
     except OutputError as e:

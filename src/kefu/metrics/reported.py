@@ -282,6 +282,12 @@ class ChosenKpis:
         out.update(from_reports)
         return {m: out[m] for m in months}
 
+    def reported_month(self, shop_id: str, month: str) -> ShopMonth | None:
+        """The month as read from an agent report, when that is where its figures come from."""
+        if chat_months(self.store, shop_id, [month]):
+            return None
+        return self.reported.shop_months(shop_id, [month]).get(month)
+
 
 RULE_KEYS = {"order": "reports.rule.order", "paid": "reports.rule.paid", "order_first": "reports.rule.order_first"}
 

@@ -62,7 +62,12 @@ def test_chitu_month_kpis_mark_what_the_report_cannot_give(tmp_path: Path) -> No
     assert value(xm.parts, "conversion_rate") == Fraction(165, 300)
     # 客单价 as the platform divides it: 销售额 / 销售人数
     assert exact(xm.parts, "avg_spend_fen") == Fraction(4125000, 160)
-    for missing in ("repurchase_rate", "net_sales_fen", "bad_review_rate", "new_buyer_net_sales_fen"):
+    for missing in (
+        "repurchase_rate",
+        "net_sales_fen",
+        "bad_review_rate",
+        "new_buyer_net_sales_fen",
+    ):
         assert not available(xm.parts, missing)
         assert value(xm.parts, missing) is None  # never a silent zero
     # a rate given without its counts: the agent's own, never pooled into the team
@@ -84,7 +89,9 @@ def test_daily_reports_sum_to_the_month_from_counts(tmp_path: Path) -> None:
         day = f"2024-09-0{d}"
         row = chitu_row(f"{SHOP}:小美", inq, inq, inq, pay, sales, pay, pay)
         files.append(
-            write_csv(tmp_path / f"自定义报表_日报_下单优先判定_{day}至{day}.csv", [CHITU_HEADER, row])
+            write_csv(
+                tmp_path / f"自定义报表_日报_下单优先判定_{day}至{day}.csv", [CHITU_HEADER, row]
+            )
         )
     db = shop_with(tmp_path, *files)
     with open_store(db) as store:
@@ -109,8 +116,14 @@ def test_three_daily_files_and_their_summary_rows(tmp_path: Path) -> None:
 
 
 def test_rate_only_figures_are_never_pooled() -> None:
-    a = {**dict.fromkeys(pool([]), 0), "avg_response_s:num": 30, "avg_response_s:den": 1,
-         "avg_response_s:only": 1, "response_total_s:na": 1, "answered_turns:na": 1}
+    a = {
+        **dict.fromkeys(pool([]), 0),
+        "avg_response_s:num": 30,
+        "avg_response_s:den": 1,
+        "avg_response_s:only": 1,
+        "response_total_s:na": 1,
+        "answered_turns:na": 1,
+    }
     b = dict(a, **{"avg_response_s:num": 10})
     assert exact(a, "avg_response_s") == 30
     assert exact(pool([a]), "avg_response_s") == 30  # a team of one is that agent
@@ -134,7 +147,18 @@ def test_kpi_diagnose_and_pay_from_sycm_alone(tmp_path: Path) -> None:
     assert d["source"]["source"] == "sycm" and "repurchase_rate" in d["team_not_available"]
     code, out = run(db, "diagnose", "--month", "2024-09")
     assert code == 0 and "数据来源: 生意参谋" in out
-    code, out = run(db, "payslip", "--month", "2024-09", "--agent", f"{SHOP}:小美", "--plan", "seed", "--lang", "en")
+    code, out = run(
+        db,
+        "payslip",
+        "--month",
+        "2024-09",
+        "--agent",
+        f"{SHOP}:小美",
+        "--plan",
+        "seed",
+        "--lang",
+        "en",
+    )
     assert code == 0, out
     # the seed plan's gates are judged from the report's figures alone …
     assert "✓ gate: net sales 40,000.00 ≥ threshold 30,000.00: pass" in out
@@ -143,26 +167,50 @@ def test_kpi_diagnose_and_pay_from_sycm_alone(tmp_path: Path) -> None:
     assert "bad-review rate n/a ≤ team n/a: pass (not given by the report: as the plan says" in out
     # … the rank bonus goes to the highest net sales; the commission needs the new/returning split
     assert "net sales 40,000.00 is the highest: +100.00" in out
-    assert "withheld: the report does not give new-buyer net sales, returning-buyer net sales" in out
+    assert (
+        "withheld: the report does not give new-buyer net sales, returning-buyer net sales" in out
+    )
 
 
 def test_pay_from_chitu_says_net_sales_is_missing(tmp_path: Path) -> None:
     db = shop_with(tmp_path, chitu_month(tmp_path))
-    code, out = run(db, "payslip", "--month", "2024-09", "--agent", f"{SHOP}:小美", "--plan", "seed", "--lang", "en")
+    code, out = run(
+        db,
+        "payslip",
+        "--month",
+        "2024-09",
+        "--agent",
+        f"{SHOP}:小美",
+        "--plan",
+        "seed",
+        "--lang",
+        "en",
+    )
     assert code == 0, out
     assert "the report does not give net sales: the rank bonus is not judged" in out
     assert "not given by the report: not judged" in out  # the net-sales gate
 
 
-@pytest.mark.parametrize("args", [("--month", "2024-13"), ("--day", "2024-09-31"), ("--month", "2024-09", "--day", "2024-09-01")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--month", "2024-13"),
+        ("--day", "2024-09-31"),
+        ("--month", "2024-09", "--day", "2024-09-01"),
+    ],
+)
 def test_import_period_options_are_checked(tmp_path: Path, args: tuple[str, ...]) -> None:
-    f = write_csv(tmp_path / "自定义报表.csv", [CHITU_HEADER, chitu_row("S:a", 1, 1, 1, 1, "1", 1, 1)])
+    f = write_csv(
+        tmp_path / "自定义报表.csv", [CHITU_HEADER, chitu_row("S:a", 1, 1, 1, 1, "1", 1, 1)]
+    )
     code, out = run(tmp_path / "k.duckdb", "import", str(f), *args)
     assert code != 0 and "Traceback" not in out
 
 
 def test_import_month_option_gives_the_period(tmp_path: Path) -> None:
-    f = write_csv(tmp_path / "自定义报表.csv", [CHITU_HEADER, chitu_row("S:a", 1, 1, 1, 1, "1", 1, 1)])
+    f = write_csv(
+        tmp_path / "自定义报表.csv", [CHITU_HEADER, chitu_row("S:a", 1, 1, 1, 1, "1", 1, 1)]
+    )
     db = tmp_path / "k.duckdb"
     code, out = run(db, "import", str(f))
     assert code == 1 and "--month YYYY-MM" in out
@@ -171,5 +219,7 @@ def test_import_month_option_gives_the_period(tmp_path: Path) -> None:
     code, out = run(db, "import", str(f), "--day", "2024-09-03")
     assert code == 0, out
     with open_store(db) as store:
-        grains = store.con.execute("SELECT DISTINCT grain FROM reported_figures ORDER BY 1").fetchall()
+        grains = store.con.execute(
+            "SELECT DISTINCT grain FROM reported_figures ORDER BY 1"
+        ).fetchall()
     assert grains == [("day",), ("month",)]

@@ -69,7 +69,11 @@ def test_chitu_daily_files_carry_their_day_in_the_name(tmp_path: Path) -> None:
 
 
 def test_chitu_credit_rules_in_file_names(tmp_path: Path) -> None:
-    for word, rule in (("付款判定", "paid"), ("下单判定", "order"), ("下单优先判定", "order_first")):
+    for word, rule in (
+        ("付款判定", "paid"),
+        ("下单判定", "order"),
+        ("下单优先判定", "order_first"),
+    ):
         r = read_report(chitu_month(tmp_path, rule=word))
         assert r is not None and r.credit_rule == rule
 
@@ -139,7 +143,9 @@ def test_a_bad_cell_quarantines_its_row_and_keeps_the_rest(tmp_path: Path) -> No
 
 
 def test_a_report_without_a_period_asks_for_one(tmp_path: Path) -> None:
-    p = write_csv(tmp_path / "自定义报表.csv", [CHITU_HEADER, chitu_row("S:a", 1, 1, 1, 1, "1", 1, 1)])
+    p = write_csv(
+        tmp_path / "自定义报表.csv", [CHITU_HEADER, chitu_row("S:a", 1, 1, 1, 1, "1", 1, 1)]
+    )
     with pytest.raises(ImportFileError, match="--month YYYY-MM or --day"):
         read_report(p)
     r = read_report(p, period=(date(2024, 9, 1), date(2024, 9, 30)))
@@ -148,7 +154,9 @@ def test_a_report_without_a_period_asks_for_one(tmp_path: Path) -> None:
 
 def test_a_date_column_gives_each_row_its_day(tmp_path: Path) -> None:
     header = ["日期", *CHITU_HEADER]
-    rows = [header] + [["2024-09-0" + str(d), *chitu_row("S:a", 5, 5, 4, d, "10.00", 1, 1)] for d in (1, 2)]
+    rows = [header] + [
+        ["2024-09-0" + str(d), *chitu_row("S:a", 5, 5, 4, d, "10.00", 1, 1)] for d in (1, 2)
+    ]
     r = read_report(write_csv(tmp_path / "自定义报表_x.csv", rows))
     assert r is not None
     assert [(x.period_start.day, fig(x, "paying_buyers").value) for x in r.rows] == [(1, 1), (2, 2)]

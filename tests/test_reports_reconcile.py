@@ -15,6 +15,7 @@ from kefu.metrics.settings import PRESETS, from_mapping, parse_value
 from kefu.store import Store
 from kefu.store.ingest import import_files
 from reportdata import CHITU_HEADER, write_csv
+
 from shopdata import Shop
 
 SHOP = "店"
@@ -26,12 +27,36 @@ def planted(tmp_path: Path) -> tuple[Store, Path]:
     The report was made under 付款判定; kefu runs under 下单优先.
     """
     s = Shop().agent(f"{SHOP}:A", shop=SHOP).agent(f"{SHOP}:B", shop=SHOP)
-    s.chat("X", f"{SHOP}:A", ("2024-09-03 10:00:00", "buyer"), ("2024-09-03 10:00:30", "agent"), shop=SHOP)
-    s.chat("X", f"{SHOP}:B", ("2024-09-03 12:00:00", "buyer"), ("2024-09-03 12:00:20", "agent"), shop=SHOP)
+    s.chat(
+        "X",
+        f"{SHOP}:A",
+        ("2024-09-03 10:00:00", "buyer"),
+        ("2024-09-03 10:00:30", "agent"),
+        shop=SHOP,
+    )
+    s.chat(
+        "X",
+        f"{SHOP}:B",
+        ("2024-09-03 12:00:00", "buyer"),
+        ("2024-09-03 12:00:20", "agent"),
+        shop=SHOP,
+    )
     s.order("o1", "X", "2024-09-03 11:00:00", "2024-09-03 13:00:00", 10000, shop=SHOP)
-    s.chat("Y", f"{SHOP}:A", ("2024-09-04 10:00:00", "buyer"), ("2024-09-04 10:00:30", "agent"), shop=SHOP)
+    s.chat(
+        "Y",
+        f"{SHOP}:A",
+        ("2024-09-04 10:00:00", "buyer"),
+        ("2024-09-04 10:00:30", "agent"),
+        shop=SHOP,
+    )
     s.order("o2", "Y", "2024-09-04 11:00:00", "2024-09-04 11:05:00", 20000, shop=SHOP)
-    s.chat("Z", f"{SHOP}:B", ("2024-09-05 10:00:00", "buyer"), ("2024-09-05 10:00:10", "agent"), shop=SHOP)
+    s.chat(
+        "Z",
+        f"{SHOP}:B",
+        ("2024-09-05 10:00:00", "buyer"),
+        ("2024-09-05 10:00:10", "agent"),
+        shop=SHOP,
+    )
     s.order("o3", "Z", "2024-09-05 11:00:00", "2024-09-05 11:05:00", 30000, shop=SHOP)
     db = tmp_path / "kefu.duckdb"
     store = s.store(db)
@@ -39,15 +64,29 @@ def planted(tmp_path: Path) -> tuple[Store, Path]:
 
     def row(agent: str, inq: int, pay: int, sales: str, first_s: str) -> list[str]:
         r = dict.fromkeys(CHITU_HEADER, "")
-        r.update({"客服": agent, "聊天人数": str(inq), "接待人数": str(inq), "询单人数": str(inq),
-                  "询单->最终付款人数": str(pay), "询单->最终付款成功率": f"{pay / inq * 100:.2f}%",
-                  "销售额": sales, "销售人数": str(pay), "销售订单数": str(pay),
-                  "首次响应时间": first_s})
+        r.update(
+            {
+                "客服": agent,
+                "聊天人数": str(inq),
+                "接待人数": str(inq),
+                "询单人数": str(inq),
+                "询单->最终付款人数": str(pay),
+                "询单->最终付款成功率": f"{pay / inq * 100:.2f}%",
+                "销售额": sales,
+                "销售人数": str(pay),
+                "销售订单数": str(pay),
+                "首次响应时间": first_s,
+            }
+        )
         return [r[h] for h in CHITU_HEADER]
 
     f = write_csv(
         tmp_path / "自定义报表_月报_付款判定_2024-09-01至2024-09-30.csv",
-        [CHITU_HEADER, row(f"{SHOP}:A", 2, 1, "200.00", "30"), row(f"{SHOP}:B", 2, 2, "400.00", "15")],
+        [
+            CHITU_HEADER,
+            row(f"{SHOP}:A", 2, 1, "200.00", "30"),
+            row(f"{SHOP}:B", 2, 2, "400.00", "15"),
+        ],
     )
     (r,) = import_files(store, [f])
     assert r.ok, r.error
@@ -89,7 +128,18 @@ def test_reconcile_command(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "付款判定" in r.output and "下单优先判定" in r.output and "chitu-paid" in r.output
     r = CliRunner().invoke(
-        app, ["reconcile", "--month", "2024-09", "--format", "json", "--tolerance", "0.02", "--db", str(db)]
+        app,
+        [
+            "reconcile",
+            "--month",
+            "2024-09",
+            "--format",
+            "json",
+            "--tolerance",
+            "0.02",
+            "--db",
+            str(db),
+        ],
     )
     j = json.loads(r.output)
     assert j["tolerance"] == 0.02
@@ -97,7 +147,9 @@ def test_reconcile_command(tmp_path: Path) -> None:
     assert lost and all(f["orders_lost"] == ["o1"] for f in lost)
     r = CliRunner().invoke(app, ["reconcile", "--month", "2024-08", "--db", str(db)])
     assert r.exit_code == 1 and "kefu import" in r.output
-    r = CliRunner().invoke(app, ["reconcile", "--month", "2024-09", "--tolerance", "x", "--db", str(db)])
+    r = CliRunner().invoke(
+        app, ["reconcile", "--month", "2024-09", "--tolerance", "x", "--db", str(db)]
+    )
     assert r.exit_code == 1 and "--tolerance" in r.output
 
 
@@ -119,7 +171,11 @@ def test_preset_command_sets_the_shop_options(tmp_path: Path) -> None:
     with open_store(db) as st:
         s = from_mapping(st.settings(SHOP))
     assert (s.attribution_rule, s.attribution_days, s.off_hours, s.slow_response_s) == (
-        "order_first", 2, (23 * 60, 8 * 60), 180)
+        "order_first",
+        2,
+        (23 * 60, 8 * 60),
+        180,
+    )
     r = CliRunner().invoke(app, ["settings", "preset", "nope", "--db", str(db)])
     assert r.exit_code == 1 and "chitu-order-first" in r.output
 

@@ -143,9 +143,7 @@ def _run(
         def advance(name: str, done: int, total: int) -> None:
             bar.update(task, description=f"importing {name}", completed=done, total=max(total, 1))
 
-        return import_files(
-            store, files, kind=kind, shop=shop, progress=advance, period=period
-        )
+        return import_files(store, files, kind=kind, shop=shop, progress=advance, period=period)
 
 
 def print_report(report: ImportReport) -> None:

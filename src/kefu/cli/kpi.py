@@ -201,7 +201,11 @@ def _apply_preset(store: Any, shop_id: str, preset: str | None, lang: str) -> No
     from kefu.metrics.settings import PRESET_BY_NAME
 
     if preset not in PRESET_BY_NAME:
-        fail(i18n.t("reports.preset_unknown", lang, name=preset or "", known=", ".join(PRESET_BY_NAME)))
+        fail(
+            i18n.t(
+                "reports.preset_unknown", lang, name=preset or "", known=", ".join(PRESET_BY_NAME)
+            )
+        )
     p = PRESET_BY_NAME[preset]
     for key, v in p.values.items():
         store.set_setting(shop_id, key, str(v))

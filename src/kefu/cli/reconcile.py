@@ -94,7 +94,9 @@ def reconcile_cmd(
             shop=shop_id,
             month=month,
             label=src["label_zh" if lang == "zh" else "label_en"],
-            rule=i18n.t(RULE_KEYS[rule], lang) if rule in RULE_KEYS else i18n.t("reports.rule.unknown", lang),
+            rule=i18n.t(RULE_KEYS[rule], lang)
+            if rule in RULE_KEYS
+            else i18n.t("reports.rule.unknown", lang),
             ours=i18n.t(RULE_KEYS[rec.settings["attribution_rule"]], lang),
         ),
         highlight=False,

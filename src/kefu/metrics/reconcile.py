@@ -138,7 +138,9 @@ class _Settled(StoreKpis):
         return self._settings
 
 
-def _run(store: Store, shop: str, month: str, s: MetricSettings) -> tuple[ShopMonth, dict[str, str]]:
+def _run(
+    store: Store, shop: str, month: str, s: MetricSettings
+) -> tuple[ShopMonth, dict[str, str]]:
     sm = _Settled(store, s).shop_months(shop, [month])[month]
     credited = {
         r[0]: r[1]

@@ -8,6 +8,7 @@ never pooled. Daily reports add up to the month from their counts only. docs/rep
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
@@ -132,17 +133,17 @@ def _choose(figs: list[StoredFigure], rule: str | None) -> tuple[str, str] | Non
     )
 
 
-def reported_month(store: Store, shop_id: str, month: str) -> tuple[dict[str, Month], dict[str, Any]] | None:
+def reported_month(
+    store: Store, shop_id: str, month: str
+) -> tuple[dict[str, Month], dict[str, Any]] | None:
     """Each agent's reported figures for the month, and what they come from; None without any."""
     first, last = month_bounds(month)
     figs = figures(store, shop_id, first, last)
     if not figs:
         return None
     rule = from_mapping({}).attribution_rule
-    try:
+    with contextlib.suppress(ValueError):
         rule = from_mapping(store.settings(shop_id)).attribution_rule
-    except ValueError:
-        pass
     chosen = _choose(figs, rule)
     assert chosen is not None
     mine = [f for f in figs if (f.source, f.credit_rule) == chosen]
@@ -289,7 +290,11 @@ class ChosenKpis:
         return self.reported.shop_months(shop_id, [month]).get(month)
 
 
-RULE_KEYS = {"order": "reports.rule.order", "paid": "reports.rule.paid", "order_first": "reports.rule.order_first"}
+RULE_KEYS = {
+    "order": "reports.rule.order",
+    "paid": "reports.rule.paid",
+    "order_first": "reports.rule.order_first",
+}
 
 
 def field_label(name: str, lang: str) -> str:
@@ -315,13 +320,20 @@ def source_lines(sm: ShopMonth, lang: str) -> list[str]:
             "reports.source",
             lang,
             label=info.get("label_zh" if lang == "zh" else "label_en", ""),
-            rule=i18n.t(RULE_KEYS[rule], lang) if rule in RULE_KEYS else i18n.t("reports.rule.unknown", lang),
+            rule=i18n.t(RULE_KEYS[rule], lang)
+            if rule in RULE_KEYS
+            else i18n.t("reports.rule.unknown", lang),
             files=", ".join(info.get("files", [])),
         )
     ]
     if info.get("days_covered", 0) < info.get("days_in_month", 0):
         lines.append(
-            i18n.t("reports.days_partial", lang, covered=info["days_covered"], days=info["days_in_month"])
+            i18n.t(
+                "reports.days_partial",
+                lang,
+                covered=info["days_covered"],
+                days=info["days_in_month"],
+            )
         )
     missing = sorted(
         {f for a in sm.agents for f in not_available(a.parts) if f in SPEC_ORDER},
@@ -330,7 +342,11 @@ def source_lines(sm: ShopMonth, lang: str) -> list[str]:
     lines.append(i18n.t("reports.no_silent", lang))
     if missing:
         lines.append(
-            i18n.t("reports.not_available", lang, fields=", ".join(field_label(f, lang) for f in missing))
+            i18n.t(
+                "reports.not_available",
+                lang,
+                fields=", ".join(field_label(f, lang) for f in missing),
+            )
         )
     only = sorted(
         {k.removesuffix(":only") for a in sm.agents for k in a.parts if k.endswith(":only")},

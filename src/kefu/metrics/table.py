@@ -61,7 +61,7 @@ class AgentMonth:
         return not_available(self.parts)
 
     def to_json(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "agent_id": self.agent_id,
             "name": self.name,
             "role": self.role,

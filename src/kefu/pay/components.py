@@ -12,6 +12,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
 
+from kefu import i18n
 from kefu.i18n import both
 from kefu.metrics.fields import RATE_BY_NAME, Parts, available, exact, round_half_up
 from kefu.metrics.table import month_bounds
@@ -441,11 +442,14 @@ def commission_line(
     )
     gates_text = join([gate_text(g) for g in gates]) if gates else t("无门槛", "no gates")
     if no_base and verdict != "fail":
-        missing = both(
-            "reports.pay.base_not_available",
-            fields_zh=", ".join(metric_label(m, "zh") for m in no_base),
-            fields_en=", ".join(metric_label(m, "en") for m in no_base),
-        )
+        missing = {
+            lang: i18n.t(
+                "reports.pay.base_not_available",
+                lang,
+                fields=", ".join(metric_label(m, lang) for m in no_base),
+            )
+            for lang in ("zh", "en")
+        }
         return Line(
             "commission",
             0,

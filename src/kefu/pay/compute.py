@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from kefu.i18n import both
+from kefu import i18n
 from kefu.metrics.fields import Parts, available, empty_parts, pool
 from kefu.metrics.table import AgentMonth, KpiSource, ShopMonth, month_bounds, month_range
 from kefu.pay.components import (
@@ -262,11 +262,12 @@ def pay_month(
                         "rank_bonus",
                         0,
                         "withheld",
-                        both(
-                            "reports.pay.rank_not_available",
-                            field_zh=metric_label(m, "zh"),
-                            field_en=metric_label(m, "en"),
-                        ),
+                        {
+                            lang: i18n.t(
+                                "reports.pay.rank_not_available", lang, field=metric_label(m, lang)
+                            )
+                            for lang in ("zh", "en")
+                        },
                         {"metric": m, "not_available": True},
                     )
                 )

@@ -135,7 +135,11 @@ def import_files(
 
 
 def _import_report(
-    store: Store, path: Path, shop: str | None, period: tuple[date, date] | None, report: ImportReport
+    store: Store,
+    path: Path,
+    shop: str | None,
+    period: tuple[date, date] | None,
+    report: ImportReport,
 ) -> bool:
     """Import `path` when it is an agent report (True); False when it is not one."""
     from kefu.io.reports import read_report
@@ -151,7 +155,9 @@ def _import_report(
     try:
         import_report(store, path, parsed, report)
     except Exception as e:  # the transaction rolled back: nothing of this file is stored
-        report.error = f"{path.name} could not be written to {store.path} (nothing of it was kept): {e}"
+        report.error = (
+            f"{path.name} could not be written to {store.path} (nothing of it was kept): {e}"
+        )
     return True
 
 

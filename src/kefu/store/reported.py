@@ -104,9 +104,7 @@ def write_report(store: Store, pr: ParsedReport, import_id: int) -> UpsertCounts
             ).fetchall()
         }
         new = _values(row, pr, import_id)
-        changed = [
-            v for v in new if existing.get(v[7]) != (v[9], v[10], v[11], v[13])
-        ]
+        changed = [v for v in new if existing.get(v[7]) != (v[9], v[10], v[11], v[13])]
         if not existing:
             inserted += 1
         elif changed:
@@ -152,9 +150,12 @@ def figures(
 
 
 def shops_with_reports(store: Store) -> list[str]:
-    return [r[0] for r in store.con.execute(
-        "SELECT DISTINCT shop_id FROM reported_figures ORDER BY 1"
-    ).fetchall()]
+    return [
+        r[0]
+        for r in store.con.execute(
+            "SELECT DISTINCT shop_id FROM reported_figures ORDER BY 1"
+        ).fetchall()
+    ]
 
 
 def import_report(store: Store, path: Path, pr: ParsedReport, report: Any) -> None:

@@ -90,7 +90,9 @@ def parse(
     titles = " ".join(" ".join(cells) for _, cells in sheet.rows[:header_index])
     rule = spec.credit_rule or credit_rule_in_text(file) or credit_rule_in_text(titles)
     file_period = period_in_text(titles) or period_in_text(file) or period
-    out = ParsedReport(file=file, source=spec.source, format=fmt, encoding=encoding, credit_rule=rule)
+    out = ParsedReport(
+        file=file, source=spec.source, format=fmt, encoding=encoding, credit_rule=rule
+    )
     if unknown:
         out.notes.append(f"columns not read (kefu does not know them): {', '.join(unknown)}")
     if shadowed:
@@ -106,7 +108,16 @@ def parse(
             continue
         record = {header[i]: c for i, c in enumerate(cells) if i < len(header) and c}
         if not cell:
-            out.quarantine.append(_q(file, row_no, header[agent_pos], "", "no agent (sub-account) in this row", record))
+            out.quarantine.append(
+                _q(
+                    file,
+                    row_no,
+                    header[agent_pos],
+                    "",
+                    "no agent (sub-account) in this row",
+                    record,
+                )
+            )
             continue
         shop_id, nick = _agent(cell, shop)
         if shop_id is None:
@@ -118,7 +129,14 @@ def parse(
             p = period_in_text(cells[date_pos])
             if p is None:
                 out.quarantine.append(
-                    _q(file, row_no, header[date_pos], cells[date_pos], "is not a date or a period", record)
+                    _q(
+                        file,
+                        row_no,
+                        header[date_pos],
+                        cells[date_pos],
+                        "is not a date or a period",
+                        record,
+                    )
                 )
                 continue
         else:
@@ -149,14 +167,22 @@ def parse(
         key = (shop_id, nick, p[0], p[1])
         if key in seen:
             out.quarantine.append(
-                _q(file, row_no, header[agent_pos], cell,
-                   f"agent {nick} appears twice for the same period (first in row {seen[key]})", record)
+                _q(
+                    file,
+                    row_no,
+                    header[agent_pos],
+                    cell,
+                    f"agent {nick} appears twice for the same period (first in row {seen[key]})",
+                    record,
+                )
             )
             continue
         seen[key] = row_no
         team = cells[team_pos].strip() if team_pos is not None and team_pos < len(cells) else None
         out.rows.append(
-            ReportRow(row_no, shop_id, f"{shop_id}:{nick}", nick, team or None, p[0], p[1], tuple(figures))
+            ReportRow(
+                row_no, shop_id, f"{shop_id}:{nick}", nick, team or None, p[0], p[1], tuple(figures)
+            )
         )
     if out.summary_rows:
         out.notes.append(f"{out.summary_rows} summary rows (汇总/均值/店铺汇总值…) skipped")
@@ -176,5 +202,9 @@ def _agent(cell: str, shop: str | None) -> tuple[str | None, str]:
     return shop, cell
 
 
-def _q(file: str, row_no: int, column: str, value: str, reason: str, record: dict[str, str]) -> Quarantined:
-    return Quarantined(file=file, row_no=row_no, column=column, value=value, reason=reason, record=record)
+def _q(
+    file: str, row_no: int, column: str, value: str, reason: str, record: dict[str, str]
+) -> Quarantined:
+    return Quarantined(
+        file=file, row_no=row_no, column=column, value=value, reason=reason, record=record
+    )

@@ -172,6 +172,18 @@ def test_kpi_diagnose_and_pay_from_sycm_alone(tmp_path: Path) -> None:
     )
 
 
+def test_diagnosis_from_chitu_shows_missing_net_sales_as_unknown(tmp_path: Path) -> None:
+    db = shop_with(tmp_path, chitu_month(tmp_path))
+    code, out = run(db, "diagnose", "--month", "2024-09", "--format", "json")
+    assert code == 0, out
+    d = json.loads(out)
+    assert "net_sales_fen" in d["team_not_available"]
+    assert d["summary"]["net_sales_fen"] is None and d["summary"]["paid_net_sales_fen"] is None
+    assert all(v["evidence"]["net_sales_fen"] is None for v in d["verdicts"])
+    code, out = run(db, "diagnose", "--month", "2024-09")
+    assert code == 0 and "报表未提供" in out and "净销售额" in out
+
+
 def test_pay_from_chitu_says_net_sales_is_missing(tmp_path: Path) -> None:
     db = shop_with(tmp_path, chitu_month(tmp_path))
     code, out = run(

@@ -18,7 +18,7 @@ from itertools import combinations
 from kefu.diagnosis.intervals import Z95, two_proportion_z
 from kefu.diagnosis.quadrant import Verdict
 from kefu.diagnosis.settings import DiagnosisSettings
-from kefu.metrics.fields import exact, round_half_up
+from kefu.metrics.fields import available, exact, round_half_up
 from kefu.metrics.table import AgentMonth, ShopMonth
 
 
@@ -202,7 +202,13 @@ def _weights(strong_flow: Fraction, flow: Fraction) -> tuple[int, int]:
 def find_pairs(shop: ShopMonth, verdicts: list[Verdict], settings: DiagnosisSettings) -> list[Pair]:
     """Pairs of presale agents with enough data, equal net sales and a conversion ≥ ratio × the other."""
     ok = {v.agent_id for v in verdicts if v.verdict != "insufficient_data"}
-    agents = [a for a in shop.presale if a.agent_id in ok and a.parts["net_sales_fen"] > 0]
+    agents = [
+        a
+        for a in shop.presale
+        if a.agent_id in ok
+        and available(a.parts, "net_sales_fen")  # a report without net sales: no pairs
+        and a.parts["net_sales_fen"] > 0
+    ]
     out: list[Pair] = []
     for a, b in combinations(sorted(agents, key=lambda a: a.agent_id), 2):
         sa, sb = side(a), side(b)

@@ -7,13 +7,14 @@ when the interval contains the reference the verdict is borderline, and below
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
 from kefu.diagnosis.intervals import Interval, SpendInterval, spend_interval, wilson
 from kefu.diagnosis.settings import DiagnosisSettings
-from kefu.metrics.fields import Parts, exact, round_half_up
+from kefu.metrics.fields import Parts, exact, round_half_up, value
 from kefu.metrics.table import AgentMonth, ShopMonth
 
 Quadrant = Literal["both_high", "high_conv_low_spend", "low_conv_high_spend", "both_low"]
@@ -110,7 +111,7 @@ class Verdict:
     inquiring_buyers: int
     paying_buyers: int
     sales_fen: int
-    net_sales_fen: int
+    net_sales_fen: int | None  # None: not given by the month's agent report (docs/reports.md)
     items: int
     conversion: Fraction | None
     conversion_interval: Interval | None
@@ -154,6 +155,11 @@ class Verdict:
         }
 
 
+def _part(parts: Mapping[str, int], name: str) -> int | None:
+    v = value(parts, name)
+    return None if v is None else int(v)
+
+
 def judge(agent: AgentMonth, reference: Reference, settings: DiagnosisSettings) -> Verdict:
     """The verdict of one agent-month against a reference."""
     p = agent.parts
@@ -164,8 +170,11 @@ def judge(agent: AgentMonth, reference: Reference, settings: DiagnosisSettings) 
     # 0 means "not measured" (a source without it; Σ spend² of paying buyers is never 0 when
     # they spent anything)
     sq = p.get(SALES_SQ) or None
+    # a platform report's 客单价 divides by its own buyers (销售人数): the interval follows it
+    spend_num = int(p.get("avg_spend_fen:num", p["sales_fen"]))
+    spend_den = int(p.get("avg_spend_fen:den", paying))
     spend_iv = spend_interval(
-        int(p["sales_fen"]), paying, None if sq is None else int(sq), settings.spend_cv
+        spend_num, spend_den, None if sq is None else int(sq), settings.spend_cv
     )
     conv_side: Side | None = None
     spend_side: Side | None = None
@@ -186,7 +195,7 @@ def judge(agent: AgentMonth, reference: Reference, settings: DiagnosisSettings) 
         inquiring_buyers=inquiring,
         paying_buyers=paying,
         sales_fen=int(p["sales_fen"]),
-        net_sales_fen=int(p["net_sales_fen"]),
+        net_sales_fen=_part(p, "net_sales_fen"),
         items=int(p["items"]),
         conversion=conversion,
         conversion_interval=conv_iv,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kefu.diagnosis.settings import DiagnosisSettings
+from kefu.metrics.fields import available
 from kefu.metrics.table import ShopMonth, shift_month
 
 StabilityClass = Literal["steady", "erratic", "insufficient_data"]
@@ -169,6 +170,8 @@ def stability(
             shop = months.get(m)
             a = shop.agent(agent.agent_id) if shop is not None else None
             if shop is None or a is None or a.parts["inquiring_buyers"] < settings.min_inquiries:
+                continue
+            if not available(a.parts, "net_sales_fen"):  # a report without net sales
                 continue
             rows.append((m, a.parts["net_sales_fen"], shop.paid_net_sales_fen))
         out.append(classify(agent.agent_id, agent.name, rows, settings))

@@ -15,7 +15,7 @@ from typing import Literal
 
 from kefu.diagnosis.quadrant import Reference, Verdict, judge_month, pooled_reference
 from kefu.diagnosis.settings import DiagnosisSettings
-from kefu.metrics.fields import exact, pool, round_half_up
+from kefu.metrics.fields import exact, pool, round_half_up, value
 from kefu.metrics.table import ShopMonth, shift_month
 
 TeamStatus = Literal["operations", "agents", "no_reference"]
@@ -77,8 +77,8 @@ class TrendPoint:
     inquiring_buyers: int
     conversion: Fraction | None
     avg_spend: Fraction | None
-    net_sales_fen: int  # the presale team's credited net sales
-    paid_net_sales_fen: int  # the shop's
+    net_sales_fen: int | None  # the presale team's credited net sales (None: not in the report)
+    paid_net_sales_fen: int | None  # the shop's (None: a report month without orders)
     silent_share: Fraction | None
 
     def to_json(self) -> dict[str, object]:
@@ -120,8 +120,10 @@ def trend_point(shop: ShopMonth) -> TrendPoint:
         inquiring_buyers=team["inquiring_buyers"],
         conversion=exact(team, "conversion_rate"),
         avg_spend=exact(team, "avg_spend_fen"),
-        net_sales_fen=team["net_sales_fen"],
-        paid_net_sales_fen=shop.paid_net_sales_fen,
+        net_sales_fen=None if value(team, "net_sales_fen") is None else team["net_sales_fen"],
+        paid_net_sales_fen=(
+            None if shop.source is not None and shop.paid_orders == 0 else shop.paid_net_sales_fen
+        ),
         silent_share=shop.silent_share,
     )
 

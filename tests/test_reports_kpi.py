@@ -184,6 +184,15 @@ def test_diagnosis_from_chitu_shows_missing_net_sales_as_unknown(tmp_path: Path)
     assert code == 0 and "报表未提供" in out and "净销售额" in out
 
 
+def test_the_report_of_a_report_month_says_where_its_figures_come_from(tmp_path: Path) -> None:
+    db = shop_with(tmp_path, chitu_month(tmp_path))
+    out = tmp_path / "r.html"
+    code, text = run(db, "report", "--month", "2024-09", "--output", str(out), "--lang", "en")
+    assert code == 0, text
+    html = out.read_text(encoding="utf-8")
+    assert 'id="source"' in html and "not given by the report" in html
+
+
 def test_pay_from_chitu_says_net_sales_is_missing(tmp_path: Path) -> None:
     db = shop_with(tmp_path, chitu_month(tmp_path))
     code, out = run(

@@ -153,6 +153,22 @@ def test_reconcile_command(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "--tolerance" in r.output
 
 
+def test_the_report_carries_the_reconciliation(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    store, db = planted(tmp_path)
+    store.close()
+    html, xlsx = tmp_path / "r.html", tmp_path / "r.xlsx"
+    for out in (html, xlsx):
+        r = CliRunner().invoke(
+            app, ["report", "--month", "2024-09", "--output", str(out), "--db", str(db)]
+        )
+        assert r.exit_code == 0, r.output
+    text = html.read_text(encoding="utf-8")
+    assert 'id="reconcile"' in text and "与平台报表对账" in text and "chitu-paid" in text
+    assert "对账" in load_workbook(xlsx).sheetnames
+
+
 def test_presets_are_valid_settings() -> None:
     names = [p.name for p in PRESETS]
     assert len(names) == len(set(names))

@@ -24,6 +24,7 @@ from kefu.cli.common import (
 if TYPE_CHECKING:
     from kefu.diagnosis import ShopDiagnosis
     from kefu.metrics.table import ShopMonth
+    from kefu.report.content import Section
 
 FORMATS = ("table", "json")
 EngineOption = Annotated[str, typer.Option("--engine", help="duckdb (default) or spark")]
@@ -113,12 +114,32 @@ def report_cmd(
         check_target(output)
     except OutputError as e:
         fail(e.message(lang))
-    d, _ = _diagnosis(month, shop, db, engine)
+    d, reported = _diagnosis(month, shop, db, engine)
+    extra = _report_sections(d.shop_id, month, db, reported, lang)
     try:
-        write_report(d, output, lang)
+        write_report(d, output, lang, extra)
     except OutputError as e:
         fail(e.message(lang))
     console.print(shown(t("output.wrote", lang, path=str(output))))
+
+
+def _report_sections(
+    shop_id: str, month: str, db: str | None, reported: ShopMonth | None, lang: str
+) -> list[Section]:
+    """Sections for a platform's agent report: the month's source when it was read from one,
+    else the reconciliation of kefu's figures with a report of the same month, if any."""
+    from kefu.report.reconcile import reconcile_section, source_section
+
+    if reported is not None:
+        return [source_section(reported, lang)]
+    from kefu.metrics.reconcile import reconcile
+
+    store = open_db(db, must_exist=True)
+    try:
+        rec = reconcile(store, shop_id, month)
+    finally:
+        store.close()
+    return [] if rec is None else [reconcile_section(rec, lang)]
 
 
 def register(app: typer.Typer) -> None:

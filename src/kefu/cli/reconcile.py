@@ -24,48 +24,28 @@ from kefu.cli.common import (
 )
 
 FORMATS = ("table", "json")
-
-
-def _show(name: str, v: Fraction | None) -> str:
-    from kefu.metrics.fields import RATE_BY_NAME
-
-    if v is None:
-        return "—"
-    rate = RATE_BY_NAME.get(name)
-    if rate is not None and rate.kind == "fraction":
-        return f"{float(v) * 100:.2f}%"
-    if name.endswith("_fen"):
-        return f"{float(v) / 100:,.2f}"
-    if v.denominator == 1:
-        return str(v.numerator)
-    return f"{float(v):.2f}"
-
-
-def _diff(name: str, d: Fraction | None) -> str:
-    if d is None:
-        return "—"
-    text = _show(name, abs(d))
-    return ("+" if d > 0 else "−" if d < 0 else "") + text
+ToleranceOption = Annotated[
+    str,
+    typer.Option(
+        "--tolerance",
+        help="agreement: rates within this absolute difference, other figures within this"
+        " share of the report's value (default 0.01)",
+    ),
+]
 
 
 def reconcile_cmd(
     month: MonthOption,
     shop: ShopOption = None,
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
-    tolerance: Annotated[
-        str,
-        typer.Option(
-            "--tolerance",
-            help="agreement: rates within this absolute difference, other figures within this share (default 0.01)",
-        ),
-    ] = "0.01",
+    tolerance: ToleranceOption = "0.01",
     lang: LangOption = "zh",
     db: DbOption = None,
 ) -> None:
     """kefu's figures beside the platform report's for each agent: difference and likely cause."""
     from kefu import i18n
     from kefu.metrics.reconcile import reconcile
-    from kefu.metrics.reported import RULE_KEYS, field_label
+    from kefu.report import reconcile as words
 
     check_month(month)
     check_lang(lang)
@@ -78,71 +58,25 @@ def reconcile_cmd(
     if not 0 <= tol < 1:
         fail(i18n.t("reports.reconcile.bad_tolerance", lang, value=tolerance))
     store = open_db(db, must_exist=True)
-    shop_id = resolve_shop(store, shop)
-    rec = reconcile(store, shop_id, month, tol)
+    try:
+        shop_id = resolve_shop(store, shop)
+        rec = reconcile(store, shop_id, month, tol)
+    finally:
+        store.close()
     if rec is None:
         fail(i18n.t("reports.reconcile.no_report", lang, shop=shop_id, month=month))
     if fmt == "json":
         typer.echo(json.dumps(rec.to_json(), ensure_ascii=False, indent=2))
         return
-    src = rec.source
-    rule = src.get("credit_rule")
-    console.print(
-        i18n.t(
-            "reports.reconcile.title",
-            lang,
-            shop=shop_id,
-            month=month,
-            label=src["label_zh" if lang == "zh" else "label_en"],
-            rule=i18n.t(RULE_KEYS[rule], lang)
-            if rule in RULE_KEYS
-            else i18n.t("reports.rule.unknown", lang),
-            ours=i18n.t(RULE_KEYS[rec.settings["attribution_rule"]], lang),
-        ),
-        highlight=False,
-    )
+    console.print(Text(words.title(rec, lang)))
     table = Table()
-    for key in ("agent", "field", "kefu", "report", "difference", "verdict", "cause"):
+    for key in words.COLUMNS:
         table.add_column(i18n.t(f"reports.reconcile.col.{key}", lang))
-    for r in rec.rows:
-        if r.agrees:
-            verdict, cause = i18n.t("reports.reconcile.agrees", lang), ""
-        else:
-            verdict = i18n.t("reports.reconcile.differs", lang)
-            if r.preset is None:
-                cause = i18n.t("reports.reconcile.no_preset", lang)
-            else:
-                cause = i18n.t(
-                    "reports.reconcile.preset_explains"
-                    if r.preset_agrees
-                    else "reports.reconcile.preset_closest",
-                    lang,
-                    preset=r.preset,
-                    value=_show(r.field, r.preset_value),
-                )
-                if r.orders_gained or r.orders_lost:
-                    cause += " " + i18n.t(
-                        "reports.reconcile.orders",
-                        lang,
-                        gained=", ".join(r.orders_gained) or "—",
-                        lost=", ".join(r.orders_lost) or "—",
-                    )
-        table.add_row(
-            Text(r.agent_id),
-            field_label(r.field, lang),
-            _show(r.field, r.kefu),
-            _show(r.field, r.report),
-            _diff(r.field, r.difference),
-            verdict,
-            Text(cause),
-        )
+    for row in words.rows(rec, lang):
+        table.add_row(*(Text(c) for c in row))
     console.print(table)
-    for key, agents in (
-        ("reports.reconcile.report_only", rec.report_only_agents),
-        ("reports.reconcile.kefu_only", rec.kefu_only_agents),
-    ):
-        if agents:
-            console.print(Text(i18n.t(key, lang, agents=", ".join(agents))))
+    for line in words.others(rec, lang):
+        console.print(Text(line))
 
 
 def register(app: typer.Typer) -> None:

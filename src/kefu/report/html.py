@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -62,13 +63,17 @@ def content_security_policy(scripts: list[str], styles: list[str]) -> str:
     )
 
 
-def render_html(d: ShopDiagnosis, lang: str = "zh") -> str:
-    return render_report(build(d, lang))
+def render_html(d: ShopDiagnosis, lang: str = "zh", extra: Sequence[Section] = ()) -> str:
+    report = build(d, lang)
+    report.sections.extend(extra)
+    return render_report(report)
 
 
-def write_html(d: ShopDiagnosis, path: str | Path, lang: str = "zh") -> Path:
+def write_html(
+    d: ShopDiagnosis, path: str | Path, lang: str = "zh", extra: Sequence[Section] = ()
+) -> Path:
     """Write the page through kefu's one writer (kefu.output): whole or not at all."""
-    return write_text(path, render_html(d, lang))
+    return write_text(path, render_html(d, lang, extra))
 
 
 def render_report(report: Report) -> str:

@@ -6,6 +6,7 @@ can be sorted and summed; the quadrant and team-trend charts are drawn as native
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -31,9 +32,13 @@ BOLD = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="EEF2F6")
 
 
-def write_xlsx(d: ShopDiagnosis, path: str | Path, lang: str = "zh") -> Path:
+def write_xlsx(
+    d: ShopDiagnosis, path: str | Path, lang: str = "zh", extra: Sequence[Section] = ()
+) -> Path:
     """Write the workbook through kefu's one writer (kefu.output): whole or not at all."""
-    return save_workbook(workbook(build(d, lang)), path)
+    report = build(d, lang)
+    report.sections.extend(extra)
+    return save_workbook(workbook(report), path)
 
 
 def workbook(report: Report) -> Workbook:

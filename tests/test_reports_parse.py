@@ -33,6 +33,11 @@ from reportdata import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_LANG", "en")  # the messages below are matched in English
+
+
 def fig(row, field):  # type: ignore[no-untyped-def]
     return next(f for f in row.figures if f.field == field)
 
@@ -140,6 +145,17 @@ def test_a_bad_cell_quarantines_its_row_and_keeps_the_rest(tmp_path: Path) -> No
     assert [x.agent_id for x in r.rows] == ["S:好"]
     (q,) = r.quarantine
     assert (q["row_no"], q["column"], q["value"]) == (2, "销售额", "abc")
+
+
+def test_refusals_speak_the_reader_s_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KEFU_LANG", "zh")
+    p = write_csv(
+        tmp_path / "自定义报表.csv", [CHITU_HEADER, chitu_row("S:a", 1, 1, 1, 1, "1", 1, 1)]
+    )
+    with pytest.raises(ImportFileError, match="没有注明统计周期"):
+        read_report(p)
 
 
 def test_a_report_without_a_period_asks_for_one(tmp_path: Path) -> None:

@@ -175,6 +175,7 @@ def test_presets_are_valid_settings() -> None:
     for p in PRESETS:
         for k, v in p.values.items():
             parse_value(k, v)
+        assert p.source("zh") and p.source("en")  # described in the catalogue
 
 
 def test_preset_command_sets_the_shop_options(tmp_path: Path) -> None:

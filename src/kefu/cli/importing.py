@@ -103,10 +103,11 @@ def register(app: typer.Typer) -> None:
 
 def _period(month: str | None, day: str | None) -> tuple[date, date] | None:
     """The period --month or --day gives an agent report that does not carry its own."""
+    from kefu.i18n import t
     from kefu.io.reports.quirks import month_of
 
     if month and day:
-        fail("give --month or --day, not both")
+        fail(t("reports.import.month_and_day"))
     if month:
         check_month(month)
         return month_of(date(int(month[:4]), int(month[5:7]), 1))
@@ -114,7 +115,7 @@ def _period(month: str | None, day: str | None) -> tuple[date, date] | None:
         try:
             d = date.fromisoformat(day)
         except ValueError:
-            fail(f"--day must look like 2024-09-03, not '{day}'")
+            fail(t("reports.import.bad_day", value=day))
         return d, d
     return None
 

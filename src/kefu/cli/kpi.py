@@ -210,9 +210,13 @@ def _apply_preset(store: Any, shop_id: str, preset: str | None, lang: str) -> No
     for key, v in p.values.items():
         store.set_setting(shop_id, key, str(v))
         console.print(f"{key} = {v}", highlight=False)
-    console.print(i18n.t("reports.preset_set", lang, name=p.name, source=p.source), highlight=False)
-    if p.uncovered:
-        console.print(i18n.t("reports.preset_uncovered", lang, what=p.uncovered), highlight=False)
+    console.print(
+        i18n.t("reports.preset_set", lang, name=p.name, source=p.source(lang)), highlight=False
+    )
+    if p.uncovered(lang):
+        console.print(
+            i18n.t("reports.preset_uncovered", lang, what=p.uncovered(lang)), highlight=False
+        )
 
 
 def register(app: typer.Typer) -> None:

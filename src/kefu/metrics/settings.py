@@ -169,66 +169,38 @@ def from_mapping(values: Mapping[str, Any]) -> MetricSettings:
 
 @dataclass(frozen=True)
 class Preset:
-    """A named set of metric settings matching a platform's documented rules (docs/reports.md).
+    """A named set of metric settings matching a platform"s documented rules (docs/reports.md).
 
-    `uncovered` names the parts of the platform's definition the engine cannot express; the
-    preset comes as close as the settings allow and says so.
+    Its description (`reports.preset.NAME`) and what kefu"s settings cannot express of the
+    platform"s definition (`reports.preset.NAME.uncovered`) are in the message catalogue.
     """
 
     name: str
     values: Mapping[str, Any]
-    source: str
-    uncovered: str = ""
+
+    def source(self, lang: str | None = None) -> str:
+        from kefu import i18n
+
+        return i18n.t(f"reports.preset.{self.name}", lang)
+
+    def uncovered(self, lang: str | None = None) -> str:
+        from kefu import i18n
+
+        key = f"reports.preset.{self.name}.uncovered"
+        return i18n.t(key, lang) if i18n.has(key) else ""
 
 
+# The platforms' rules as kefu's settings; where each rule is documented, and what the settings
+# cannot express, is in docs/reports.md (Definition presets) and in the catalogue.
 PRESETS: tuple[Preset, ...] = (
-    Preset(
-        "chitu-order-first",
-        {"attribution_rule": "order_first", "attribution_days": 1},
-        "赤兔 下单优先判定: asked today, ordered today or the next day (最终下单)",
-        "赤兔's 7-day payment window after the order",
-    ),
-    Preset(
-        "chitu-order",
-        {"attribution_rule": "order", "attribution_days": 1},
-        "赤兔 下单判定",
-        "赤兔's 7-day payment window after the order",
-    ),
-    Preset(
-        "chitu-paid",
-        {"attribution_rule": "paid", "attribution_days": 1},
-        "赤兔 付款判定",
-    ),
-    Preset(
-        "taobao-order",
-        {"attribution_rule": "order", "attribution_days": 1},
-        "生意参谋 下单判定 (the agent who 落实下单)",
-        "the shop's own 询单有效时长 (set attribution_days to match it)",
-    ),
-    Preset(
-        "taobao-paid",
-        {"attribution_rule": "paid", "attribution_days": 1},
-        "生意参谋 付款判定 (the agent who 落实付款)",
-        "the shop's own 询单有效时长 (set attribution_days to match it)",
-    ),
-    Preset(
-        "taobao-order-first",
-        {"attribution_rule": "order_first", "attribution_days": 1},
-        "生意参谋 下单优先判定 (the 下单 agent, else the 付款 agent)",
-        "the shop's own 询单有效时长 (set attribution_days to match it)",
-    ),
-    Preset(
-        "taobao-response",
-        {"off_hours": "23:00-08:00"},
-        "旺旺人工平响: 8–23 h only",
-        "each round capped at 10 minutes, an unanswered round counted as 600 s, rolling 30 days",
-    ),
-    Preset(
-        "feige",
-        {"off_hours": "23:00-08:00", "slow_response_s": 180},
-        "飞鸽 3分钟人工回复率: per round, 8–23 h (slow_turns = answered after 3 minutes)",
-        "the rate counts unanswered rounds too; rolling 30 days",
-    ),
+    Preset("chitu-order-first", {"attribution_rule": "order_first", "attribution_days": 1}),
+    Preset("chitu-order", {"attribution_rule": "order", "attribution_days": 1}),
+    Preset("chitu-paid", {"attribution_rule": "paid", "attribution_days": 1}),
+    Preset("taobao-order", {"attribution_rule": "order", "attribution_days": 1}),
+    Preset("taobao-paid", {"attribution_rule": "paid", "attribution_days": 1}),
+    Preset("taobao-order-first", {"attribution_rule": "order_first", "attribution_days": 1}),
+    Preset("taobao-response", {"off_hours": "23:00-08:00"}),
+    Preset("feige", {"off_hours": "23:00-08:00", "slow_response_s": 180}),
     Preset(
         "pdd",
         {
@@ -237,9 +209,6 @@ PRESETS: tuple[Preset, ...] = (
             "off_hours": "23:00-08:00",
             "slow_response_s": 180,
         },
-        "拼多多 最终成团: paid within 3 days including today; credit before the order, else "
-        "before payment; 3分钟人工回复率(8-23点)",
-        "the third try (the last agent before 成团); automatic replies that count as answers",
     ),
     Preset(
         "jd-24h",
@@ -249,10 +218,6 @@ PRESETS: tuple[Preset, ...] = (
             "off_hours": "23:00-09:00",
             "session_gap_minutes": 10,
         },
-        "京东 客服促成: order within 24 h of the chat; 首次30秒应答率 and 平均响应 leave out sessions "
-        "started 23:00–09:00; a message within 10 minutes stays in the same session",
-        "24 hours are approximated by the same or the next calendar day; orders cancelled within "
-        "15 days; credit per SKU",
     ),
 )
 PRESET_BY_NAME = {p.name: p for p in PRESETS}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from kefu.i18n import t
 from kefu.io.detect import sniff_binary
 from kefu.io.encoding import decode
 from kefu.io.records import ImportFileError
@@ -72,6 +73,6 @@ def read_report(
             period=period,
         )
         if len(sheets) > 1:
-            parsed.notes.append(f"read the sheet '{sheet.name}' of {len(sheets)} sheets")
+            parsed.notes.append(t("reports.import.sheet", sheet=sheet.name, n=len(sheets)))
         return parsed
     return None

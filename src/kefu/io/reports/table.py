@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from kefu.i18n import t
 from kefu.io.cells import CellError
 from kefu.io.records import ImportFileError, Quarantined
 from kefu.io.reports.model import Column, Figure, ParsedReport, ReportRow, ReportSpec
@@ -84,8 +85,12 @@ def parse(
     unknown = [h for h in header if h and h not in known]
     if spec.strict and unknown:
         raise ImportFileError(
-            f"{file} looks like a {spec.label_en} report, but kefu cannot match its columns "
-            f"{', '.join(unknown)}: see docs/reports.md for the columns it reads"
+            t(
+                "reports.import.unmatched",
+                file=file,
+                report=spec.label_zh,
+                columns=", ".join(unknown),
+            )
         )
     titles = " ".join(" ".join(cells) for _, cells in sheet.rows[:header_index])
     rule = spec.credit_rule or credit_rule_in_text(file) or credit_rule_in_text(titles)
@@ -94,11 +99,9 @@ def parse(
         file=file, source=spec.source, format=fmt, encoding=encoding, credit_rule=rule
     )
     if unknown:
-        out.notes.append(f"columns not read (kefu does not know them): {', '.join(unknown)}")
+        out.notes.append(t("reports.import.unknown_columns", columns=", ".join(unknown)))
     if shadowed:
-        out.notes.append(
-            f"columns not read (another column gives the same figure): {', '.join(shadowed)}"
-        )
+        out.notes.append(t("reports.import.shadowed_columns", columns=", ".join(shadowed)))
     seen: dict[tuple[str, str, date, date], int] = {}
     for row_no, cells in sheet.rows[header_index + 1 :]:
         out.rows_read += 1
@@ -114,17 +117,14 @@ def parse(
                     row_no,
                     header[agent_pos],
                     "",
-                    "no agent (sub-account) in this row",
+                    t("reports.import.no_agent"),
                     record,
                 )
             )
             continue
         shop_id, nick = _agent(cell, shop)
         if shop_id is None:
-            raise ImportFileError(
-                f"{file} does not name its shop (row {row_no}: agent '{cell}' has no 'shop:' prefix): "
-                "give it with kefu import --shop SHOP"
-            )
+            raise ImportFileError(t("reports.import.no_shop", file=file, row=row_no, agent=cell))
         if date_pos is not None and date_pos < len(cells) and cells[date_pos].strip():
             p = period_in_text(cells[date_pos])
             if p is None:
@@ -134,7 +134,7 @@ def parse(
                         row_no,
                         header[date_pos],
                         cells[date_pos],
-                        "is not a date or a period",
+                        t("reports.import.bad_date"),
                         record,
                     )
                 )
@@ -142,10 +142,7 @@ def parse(
         else:
             p = file_period
         if p is None:
-            raise ImportFileError(
-                f"{file} does not say which period it covers (no date column, none in its title or "
-                "name): give it with kefu import --month YYYY-MM or --day YYYY-MM-DD"
-            )
+            raise ImportFileError(t("reports.import.no_period", file=file))
         figures: list[Figure] = []
         bad: Quarantined | None = None
         for field, (pos, col) in taken.items():
@@ -172,7 +169,7 @@ def parse(
                     row_no,
                     header[agent_pos],
                     cell,
-                    f"agent {nick} appears twice for the same period (first in row {seen[key]})",
+                    t("reports.import.twice", agent=nick, row=seen[key]),
                     record,
                 )
             )
@@ -185,10 +182,10 @@ def parse(
             )
         )
     if out.summary_rows:
-        out.notes.append(f"{out.summary_rows} summary rows (汇总/均值/店铺汇总值…) skipped")
+        out.notes.append(t("reports.import.summary_rows", n=out.summary_rows))
     na = sorted({f.column for r in out.rows for f in r.figures if not f.available})
     if na:
-        out.notes.append(f"placeholders such as 延迟统计 read as not available in: {', '.join(na)}")
+        out.notes.append(t("reports.import.placeholders", columns=", ".join(na)))
     return out
 
 

@@ -7,6 +7,8 @@ percentages as text, GBK or xlsx, and the file names that carry dates and the cr
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import openpyxl
@@ -69,8 +71,10 @@ def chitu_row(
 
 
 def write_csv(path: Path, rows: list[list[str]], encoding: str = "gbk") -> Path:
-    text = "\n".join(",".join(r) for r in rows) + "\n"
-    path.write_bytes(text.encode(encoding))
+    """CSV as spreadsheet exports write it: a cell with a comma (1,000.00) is quoted."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
     return path
 
 

@@ -158,6 +158,17 @@ def test_refusals_speak_the_reader_s_language(
         read_report(p)
 
 
+def test_a_row_that_does_not_line_up_is_quarantined(tmp_path: Path) -> None:
+    good = ",".join(chitu_row("S:好", 10, 10, 5, 2, "100.00", 2, 2))
+    bad = good.replace("S:好", "S:坏").replace("100.00", "1,100.00")  # unquoted comma
+    p = tmp_path / "自定义报表_x_2024-09.csv"
+    p.write_text("\n".join([",".join(CHITU_HEADER), bad, good]) + "\n", encoding="utf-8")
+    r = read_report(p)
+    assert r is not None and [x.agent_name for x in r.rows] == ["好"]
+    (q,) = r.quarantine
+    assert q["row_no"] == 2 and "fields" in q["reason"]
+
+
 def test_a_report_without_a_period_asks_for_one(tmp_path: Path) -> None:
     p = write_csv(
         tmp_path / "自定义报表.csv", [CHITU_HEADER, chitu_row("S:a", 1, 1, 1, 1, "1", 1, 1)]

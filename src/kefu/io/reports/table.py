@@ -16,7 +16,7 @@ from kefu.io.reports.quirks import (
     parse_figure,
     period_in_text,
 )
-from kefu.io.tabular import Sheet
+from kefu.io.tabular import Sheet, width_problem
 
 HEADER_SEARCH_ROWS = 10
 MIN_KNOWN_COLUMNS = 3
@@ -110,6 +110,10 @@ def parse(
             out.summary_rows += 1
             continue
         record = {header[i]: c for i, c in enumerate(cells) if i < len(header) and c}
+        problem = width_problem(sheet, row_no, cells, len(header))
+        if problem:  # a cell with an unquoted comma, say: the columns no longer line up
+            out.quarantine.append(_q(file, row_no, None, None, problem, record))
+            continue
         if not cell:
             out.quarantine.append(
                 _q(
@@ -200,7 +204,12 @@ def _agent(cell: str, shop: str | None) -> tuple[str | None, str]:
 
 
 def _q(
-    file: str, row_no: int, column: str, value: str, reason: str, record: dict[str, str]
+    file: str,
+    row_no: int,
+    column: str | None,
+    value: str | None,
+    reason: str,
+    record: dict[str, str],
 ) -> Quarantined:
     return Quarantined(
         file=file, row_no=row_no, column=column, value=value, reason=reason, record=record

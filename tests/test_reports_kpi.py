@@ -82,6 +82,24 @@ def test_chitu_month_kpis_mark_what_the_report_cannot_give(tmp_path: Path) -> No
     assert j["agents"][0]["repurchase_rate"] is None
 
 
+def test_staff_without_a_report_row_are_listed_and_paid_their_base(tmp_path: Path) -> None:
+    db = shop_with(tmp_path, sycm_month(tmp_path))  # 小丽 and the after-sale 阿红 have no row
+    with open_store(db) as store:
+        store.con.execute(
+            "INSERT INTO agents VALUES (?, ?, '阿红', 'aftersale', NULL, '2024-01-01', NULL)",
+            [SHOP, f"{SHOP}:阿红"],
+        )
+        sm = ChosenKpis(store).shop_months(SHOP, ["2024-09"])["2024-09"]
+    xl = sm.agent(f"{SHOP}:小丽")
+    assert xl is not None and xl.parts["inquiring_buyers"] == 0
+    assert not available(xl.parts, "repurchase_rate")  # what the report lacks for anyone
+    assert value(xl.parts, "net_sales_fen") == 0  # the report gives net sales: none for her
+    assert exact(sm.team, "conversion_rate") == Fraction(285, 580)  # unchanged by her zeros
+    code, out = run(db, "pay", "--month", "2024-09", "--plan", "seed")
+    assert code == 0, out
+    assert "阿红" in out and "小丽" in out
+
+
 def test_daily_reports_sum_to_the_month_from_counts(tmp_path: Path) -> None:
     rows = {1: (10, 6, "600.00"), 2: (2, 0, "0.00")}  # (inquiring, paying, sales) of one agent
     files = []
@@ -96,8 +114,8 @@ def test_daily_reports_sum_to_the_month_from_counts(tmp_path: Path) -> None:
     db = shop_with(tmp_path, *files)
     with open_store(db) as store:
         sm = ReportedKpis(store).shop_months(SHOP, ["2024-09"])["2024-09"]
-    (xm,) = sm.agents
-    assert xm.parts["inquiring_buyers"] == 12 and xm.parts["paying_buyers"] == 6
+    xm = sm.agent(f"{SHOP}:小美")
+    assert xm is not None and xm.parts["inquiring_buyers"] == 12 and xm.parts["paying_buyers"] == 6
     assert xm.parts["sales_fen"] == 60000
     # Σ paying / Σ inquiring = 1/2, not the mean of the daily rates (0.6 and 0 → 0.3)
     assert exact(xm.parts, "conversion_rate") == Fraction(1, 2)

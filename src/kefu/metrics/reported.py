@@ -209,6 +209,7 @@ class ReportedKpis:
                         parts=parts_of(m),
                     )
                 )
+            agents += _absent_staff(shop_id, month, staff, rows, agents)
             paid = self._paid(shop_id, month)
             out[month] = ShopMonth(
                 shop_id=shop_id,
@@ -239,6 +240,46 @@ class ReportedKpis:
             [shop_id, first, last],
         ).fetchone()
         return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+
+
+def _absent_staff(
+    shop_id: str,
+    month: str,
+    staff: dict[str, Any],
+    rows: dict[str, Month],
+    present: list[AgentMonth],
+) -> list[AgentMonth]:
+    """Agents on the staff list, employed in the month, without a row in the report.
+
+    A report lists the agents who worked; one it leaves out had no activity it counts, as an
+    employed agent without chats has none in a chat month (and is still paid the base). What
+    the report cannot give for anybody stays marked not available for them too.
+    """
+    marks: set[str] | None = None
+    for a in present:
+        own = {k for k in a.parts if k.endswith(NOT_AVAILABLE)}
+        marks = own if marks is None else marks & own
+    out = []
+    for agent_id, s in sorted(staff.items()):
+        if agent_id in rows:
+            continue
+        parts: Parts = dict.fromkeys(PARTS + EXTRA_PARTS, 0)
+        parts.update(dict.fromkeys(marks or (), 1))
+        a = AgentMonth(
+            shop_id=shop_id,
+            month=month,
+            agent_id=agent_id,
+            name=s[1] or agent_id,
+            role=s[2],
+            team=s[3],
+            hired_on=s[4],
+            left_on=s[5],
+            known=True,
+            parts=parts,
+        )
+        if a.employed:
+            out.append(a)
+    return out
 
 
 def chat_months(store: Store, shop_id: str, months: Sequence[str]) -> set[str]:

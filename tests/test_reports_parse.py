@@ -189,6 +189,20 @@ def test_a_date_column_gives_each_row_its_day(tmp_path: Path) -> None:
     assert [(x.period_start.day, fig(x, "paying_buyers").value) for x in r.rows] == [(1, 1), (2, 2)]
 
 
+def test_a_report_with_only_common_columns_is_still_recognised(tmp_path: Path) -> None:
+    p = write_csv(
+        tmp_path / "客服_2024-09.csv",
+        [["客服", "接待人数", "询单人数", "客单价"], ["S:a", "9", "5", "88.00"]],
+    )
+    r = read_report(p)
+    assert r is not None and r.source == "chitu"
+    assert {f.field: f.value for f in r.rows[0].figures} == {
+        "served_buyers": 9,
+        "inquiring_buyers": 5,
+        "avg_spend_fen": 8800,
+    }
+
+
 def test_orders_and_chats_are_not_reports(tmp_path: Path) -> None:
     p = tmp_path / "orders.csv"
     p.write_text("order_id,created_at\n1,2024-09-01 10:00:00\n", encoding="utf-8")

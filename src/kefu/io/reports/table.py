@@ -36,8 +36,10 @@ def match(spec: ReportSpec, cells: list[str]) -> int:
         return 0
     own = len(spec.signature.intersection(names))
     known = len(set(spec.columns).intersection(names))
-    if own == 0 or known < MIN_KNOWN_COLUMNS:
+    if known < MIN_KNOWN_COLUMNS:
         return 0
+    # a column only this report has decides; without one, the most known columns (ties: the
+    # order of SPECS, 赤兔 first)
     return own * 100 + known
 
 

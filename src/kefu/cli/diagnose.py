@@ -84,10 +84,11 @@ def diagnose_cmd(
 
     print_report(d, console, lang)
     if reported is not None:
+        from kefu.inert import shown
         from kefu.metrics.reported import source_lines
 
         for line in source_lines(reported, lang):
-            console.print(line, highlight=False, soft_wrap=True)
+            console.print(shown(line), highlight=False, soft_wrap=True)
 
 
 def report_cmd(

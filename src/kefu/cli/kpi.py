@@ -209,7 +209,7 @@ def _apply_preset(store: Any, shop_id: str, preset: str | None, lang: str) -> No
     p = PRESET_BY_NAME[preset]
     for key, v in p.values.items():
         store.set_setting(shop_id, key, str(v))
-        console.print(f"{key} = {v}", highlight=False)
+        console.print(shown(f"{key} = {v}"), highlight=False)
     console.print(
         i18n.t("reports.preset_set", lang, name=p.name, source=p.source(lang)), highlight=False
     )

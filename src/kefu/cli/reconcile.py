@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from kefu.cli.common import (
     DbOption,
@@ -22,6 +21,7 @@ from kefu.cli.common import (
     open_db,
     resolve_shop,
 )
+from kefu.inert import shown
 
 FORMATS = ("table", "json")
 ToleranceOption = Annotated[
@@ -68,15 +68,15 @@ def reconcile_cmd(
     if fmt == "json":
         typer.echo(json.dumps(rec.to_json(), ensure_ascii=False, indent=2))
         return
-    console.print(Text(words.title(rec, lang)))
+    console.print(shown(words.title(rec, lang)))
     table = Table()
     for key in words.COLUMNS:
         table.add_column(i18n.t(f"reports.reconcile.col.{key}", lang))
     for row in words.rows(rec, lang):
-        table.add_row(*(Text(c) for c in row))
+        table.add_row(*(shown(c) for c in row))
     console.print(table)
     for line in words.others(rec, lang):
-        console.print(Text(line))
+        console.print(shown(line))
 
 
 def register(app: typer.Typer) -> None:

@@ -25,7 +25,7 @@ def test_registry_and_settings_agree() -> None:
     defaults = DiagnosisSettings()
     for s in REGISTRY:
         assert getattr(defaults, s.name) == s.default, s.name
-        assert s.help_zh and s.help_en
+        assert s.help("zh") and s.help("en")
     assert defaults.min_inquiries == 30 and defaults.screen_months == 3
     assert defaults.team_low_share == 1
     assert defaults.months_needed == 15

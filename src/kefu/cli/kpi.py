@@ -191,7 +191,7 @@ def settings_cmd(
             key = prefix + s.name
             if name is None or key == name:
                 d = ",".join(s.default) if isinstance(s.default, tuple) else s.default
-                help_text = s.help_en if lang == "en" else s.help_zh
+                help_text = s.help(lang)
                 t.add_row(key, shown(current.get(key, "(default)")), shown(str(d)), help_text)
     console.print(t)
 

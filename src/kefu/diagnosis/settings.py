@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 from typing import Any, Literal
 
+from kefu import i18n
+
 PREFIX = "diagnosis."
 
 Kind = Literal["count", "number", "rate", "fen"]
@@ -24,8 +26,10 @@ class Setting:
     low: float  # smallest allowed value (inclusive)
     high: float | None  # largest allowed value (inclusive), None for no bound
     optional: bool  # may be unset (None)
-    help_zh: str
-    help_en: str
+
+    def help(self, lang: str | None = None) -> str:
+        """What the setting means, from the message catalogue (`setting.diagnosis.<name>`)."""
+        return i18n.t(f"setting.diagnosis.{self.name}", lang)
 
 
 REGISTRY: tuple[Setting, ...] = (
@@ -36,8 +40,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=1,
         high=None,
         optional=False,
-        help_zh="询单人数少于此数的客服月份不作判断(数据不足)",
-        help_en="below this many inquiring buyers an agent-month gets no verdict (insufficient data)",
     ),
     Setting(
         "screen_months",
@@ -46,8 +48,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=1,
         high=24,
         optional=False,
-        help_zh="连续几个月两低即进入筛选复核; 团队规则也看这么多个月",
-        help_en="consecutive both-low months that raise a screening review; also the team rule's months",
     ),
     Setting(
         "team_low_share",
@@ -56,8 +56,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=0.01,
         high=1,
         optional=False,
-        help_zh="团队规则: 有判断的售前客服中至少这一比例转化率偏低, 才判为运营和老板的问题",
-        help_en="team rule: the share of presale agents with a verdict that must have low conversion",
     ),
     Setting(
         "target_conversion",
@@ -66,8 +64,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=0.0001,
         high=1,
         optional=True,
-        help_zh="店铺目标转化率(如 0.35); 设了就代替团队值作为四象限和团队规则的参照",
-        help_en="the shop's target conversion (e.g. 0.35); when set it is the reference instead of the team",
     ),
     Setting(
         "target_avg_spend_fen",
@@ -76,8 +72,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=1,
         high=None,
         optional=True,
-        help_zh="店铺目标客单价(分, 如 19900 即 199 元); 设了就代替团队值作为参照",
-        help_en="the shop's target spend per buyer in fen (19900 = 199 yuan); replaces the team value",
     ),
     Setting(
         "baseline_months",
@@ -86,8 +80,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=1,
         high=36,
         optional=False,
-        help_zh="团队规则无目标时的参照: 所看月份之前这么多个月的团队汇总值",
-        help_en="team rule without targets: pool the team over this many months before the months judged",
     ),
     Setting(
         "spend_cv",
@@ -96,8 +88,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=0.05,
         high=10,
         optional=False,
-        help_zh="没有逐单平方和时, 估计客单价区间所用的买家消费变异系数",
-        help_en="coefficient of variation of spend per buyer assumed for the spend interval without sales_sq_fen",
     ),
     Setting(
         "cause_ratio",
@@ -106,8 +96,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=1,
         high=10,
         optional=False,
-        help_zh="原因分析: 响应时间、负荷高于同事这一倍数(或打字速度、答问比低于其倒数)算作原因",
-        help_en="cause: times or load this many times the peers' (typing, answer ratio below 1/x) count",
     ),
     Setting(
         "cause_share_gap",
@@ -116,8 +104,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=0,
         high=1,
         optional=False,
-        help_zh="原因分析: 慢响应、未回复占比高出同事这么多(百分点)算作原因",
-        help_en="cause: slow-turn or unanswered share this far above the peers' (absolute) counts",
     ),
     Setting(
         "cause_shift_distance",
@@ -126,8 +112,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=0,
         high=1,
         optional=False,
-        help_zh="原因分析: 接待时段分布与同事的差异(总变差距离)达到此值算作时段原因",
-        help_en="cause: distance of the hour-of-day mix from the peers' (total variation) that counts",
     ),
     Setting(
         "pair_sales_tolerance",
@@ -136,8 +120,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=0,
         high=1,
         optional=False,
-        help_zh="问题1: 两人净销售额相差不超过较大者的这一比例, 视为相同",
-        help_en="question 1: net sales within this fraction of the larger count as equal",
     ),
     Setting(
         "pair_conversion_ratio",
@@ -146,8 +128,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=1,
         high=100,
         optional=False,
-        help_zh="问题1: 一人转化率至少是另一人的这么多倍",
-        help_en="question 1: one conversion at least this many times the other",
     ),
     Setting(
         "stability_months",
@@ -156,8 +136,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=3,
         high=36,
         optional=False,
-        help_zh="问题2: 看最近这么多个月",
-        help_en="question 2: the months looked at (the latest ones)",
     ),
     Setting(
         "stability_min_months",
@@ -166,8 +144,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=3,
         high=36,
         optional=False,
-        help_zh="问题2: 至少有这么多个数据充足的月份才分类",
-        help_en="question 2: months with enough data needed before classifying",
     ),
     Setting(
         "steady_max_unexplained_cv",
@@ -176,8 +152,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=0,
         high=10,
         optional=False,
-        help_zh="问题2: 店铺大盘解释不了的月度波动(相对本人均值的残差标准差)超过此值为波动型",
-        help_en="question 2: above this residual swing (share of their mean) the shop does not explain: erratic",
     ),
     Setting(
         "moves_with_shop_correlation",
@@ -186,8 +160,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=-1,
         high=1,
         optional=False,
-        help_zh="问题2: 稳定型中与店铺月净销售额相关系数达到此值的, 称为随大盘波动",
-        help_en="question 2: a steady agent with at least this correlation moves with the shop",
     ),
     Setting(
         "break_deviation",
@@ -196,8 +168,6 @@ REGISTRY: tuple[Setting, ...] = (
         low=0,
         high=10,
         optional=False,
-        help_zh="问题2: 某月偏离店铺大盘所预期的幅度超过本人均值的这一比例, 标为异常月",
-        help_en="question 2: a month this far (share of their mean) from what the shop predicts breaks the pattern",
     ),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in REGISTRY}

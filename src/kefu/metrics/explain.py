@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from kefu import i18n
 from kefu.metrics.engine import DuckDBRunner, prepare_inputs
+from kefu.metrics.labels import yuan
 from kefu.metrics.settings import from_mapping
 from kefu.store import Store
 
@@ -22,12 +24,18 @@ class OrderExplanation:
     shop_id: str
     order_id: str
     outcome: str  # credited | silent | unpaid | unattributable | ignored
-    reason_zh: str
-    reason_en: str
+    reason: str  # the catalogue key of the reason (explain.*)
+    values: dict[str, Any] = field(default_factory=dict)  # what the reason's sentence shows
     facts: dict[str, Any] = field(default_factory=dict)
 
-    def text(self, lang: str = "zh") -> str:
-        return self.reason_en if lang == "en" else self.reason_zh
+    def text(self, lang: str | None = "zh") -> str:
+        values = dict(self.values)
+        if "basis" in values:
+            values["basis"] = i18n.t(f"explain.basis.{values['basis']}", lang)
+        n_after = int(values.pop("aftersale_sessions", 0))
+        if "after" in values:
+            values["after"] = i18n.t("explain.aftersale_note", lang, n=n_after) if n_after else ""
+        return i18n.t(self.reason, lang, **values)
 
 
 class OrderNotFound(LookupError):
@@ -53,28 +61,15 @@ def explain_order(store: Store, shop_id: str, order_id: str) -> OrderExplanation
         "attribution_days": s.attribution_days,
     }
 
-    def out(outcome: str, zh: str, en: str) -> OrderExplanation:
-        return OrderExplanation(shop_id, order_id, outcome, zh, en, facts)
+    def out(outcome: str, reason: str, **values: Any) -> OrderExplanation:
+        return OrderExplanation(shop_id, order_id, outcome, f"explain.{reason}", values, facts)
 
     if paid is None:
-        return out(
-            "unpaid",
-            "该订单未付款: 未付款订单不落实给任何客服。",
-            "never paid: unpaid orders are never credited.",
-        )
+        return out("unpaid", "unpaid")
     if buyer is None:
-        return out(
-            "unattributable",
-            "该订单没有买家会员名(导出文件无此列), 无法落实到客服, 计入“无买家订单”。",
-            "the order has no buyer id (the export lacks 买家会员名): it cannot be credited, "
-            "and counts as unattributable.",
-        )
+        return out("unattributable", "unattributable")
     if buyer in s.ignored_accounts:
-        return out(
-            "ignored",
-            f"买家 {buyer} 在忽略账号中, 不计入任何指标。",
-            f"buyer {buyer} is an ignored account.",
-        )
+        return out("ignored", "ignored", buyer=buyer)
 
     prepare_inputs(con, {shop_id: s}, [])
     runner = DuckDBRunner()
@@ -114,38 +109,37 @@ def explain_order(store: Store, shop_id: str, order_id: str) -> OrderExplanation
             days_after_contact=days,
             credited_by=by,
         )
-        basis_zh = "下单时间" if by == "created" else "付款时间"
-        basis_en = "created_at" if by == "created" else "paid_at"
         text = f" “{msg[1]}”" if msg and msg[1] else ""
         return out(
             "credited",
-            f"落实给 {agent}: 该买家在{basis_zh} {ref} 之前最后一次售前接待消息是 {contact_at}{text}, "
-            f"相差 {days} 个自然日 (≤ {window} 天), 计入询单所在月份 {month} (询单开始于 {_at(start_s)})。",
-            f"credited to {agent}: the buyer's latest pre-sale contact at or before {basis_en} {ref} "
-            f"was {agent}'s message at {contact_at}{text}, {days} calendar day(s) before (window "
-            f"{window}); it counts in the inquiry's month {month} (inquiry began {_at(start_s)}).",
+            "credited",
+            agent=agent,
+            basis=by,
+            ref=ref,
+            contact_at=contact_at,
+            text=text,
+            days=days,
+            window=window,
+            month=month,
+            start=_at(start_s),
+            amount=yuan(amount),
+            amount_fen="—" if amount is None else f"{amount:,}",
         )
     last_s = c_s if c_s is not None else p_s
     last_agent = ag_c if c_s is not None else ag_p
-    after_zh = f" (另有 {n_after} 个售后会话不参与落实)" if n_after else ""
-    after_en = (
-        f" ({n_after} after-sale session(s) of this buyer are never considered)" if n_after else ""
-    )
     if last_s is None:
-        return out(
-            "silent",
-            f"静默下单: 买家 {buyer} 在下单前没有任何售前询单中的客服消息{after_zh}。",
-            f"silent: buyer {buyer} had no agent message in a pre-sale inquiry at or before the order{after_en}.",
-        )
+        return out("silent", "silent_no_contact", buyer=buyer, after="", aftersale_sessions=n_after)
     last_at = _at(last_s)
     assert last_at is not None
     days = (created.date() - last_at.date()).days
     facts.update(last_contact_at=last_at, last_contact_agent=last_agent, days_after_contact=days)
     return out(
         "silent",
-        f"静默下单: 最后一次售前接待是 {last_agent} 在 {last_at}, 距下单 {days} 个自然日, 超过 {window} 天; "
-        f"不会回退到更早的接待{after_zh}。",
-        f"silent: the latest pre-sale contact was {last_agent} at {last_at}, {days} calendar day(s) "
-        f"before the order, beyond the {window}-day window; there is no falling back to an older "
-        f"contact{after_en}.",
+        "silent_too_old",
+        agent=last_agent,
+        last_at=last_at,
+        days=days,
+        window=window,
+        after="",
+        aftersale_sessions=n_after,
     )

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from kefu import i18n
+
 ATTRIBUTION_RULES = ("order", "paid", "order_first")
 
 
@@ -14,64 +16,52 @@ ATTRIBUTION_RULES = ("order", "paid", "order_first")
 class Setting:
     name: str
     default: Any
-    help_zh: str
-    help_en: str
+
+    def help(self, lang: str | None = None) -> str:
+        """What the setting means, from the message catalogue (`setting.<name>`)."""
+        return i18n.t(f"setting.{self.name}", lang)
 
 
 REGISTRY: tuple[Setting, ...] = (
     Setting(
         "attribution_rule",
         "order",
-        "落实判定: order=下单判定, paid=付款判定, order_first=下单优先",
-        "attribution: order (contact before the order), paid (before payment), order_first",
     ),
     Setting(
         "attribution_days",
         1,
-        "落实天数(0–15): 下单日与最后接待日相差的最大自然日数",
-        "calendar days allowed between the last contact and the order (0–15)",
     ),
     Setting(
-        "session_gap_minutes", 30, "会话切分间隔(分钟)", "minutes of silence that split a session"
+        "session_gap_minutes",
+        30,
     ),
     Setting(
         "aftersale_lookback_days",
         15,
-        "售后回溯天数: 此前付过款的买家咨询算售后",
-        "days after a payment within which a buyer's contact is after-sale",
     ),
     Setting(
         "repurchase_days",
         90,
-        "复购窗口(天)",
-        "days after a paid order within which another counts as repurchase",
     ),
     Setting(
-        "slow_response_s", 60, "慢响应阈值(秒)", "seconds after which an answered turn is slow"
+        "slow_response_s",
+        60,
     ),
     Setting(
         "off_hours",
         None,
-        "非工作时间(如 23:00-09:00), 其内开始的会话不计入响应时间",
-        "off hours, e.g. 23:00-09:00: sessions starting inside leave the response-time figures",
     ),
     Setting(
         "ignored_accounts",
         (),
-        "忽略的账号(店铺自有/测试账号), 逗号分隔",
-        "the shop's own and test accounts, left out of every figure (comma separated)",
     ),
     Setting(
         "bot_accounts",
         (),
-        "机器人子账号: 其消息按自动回复计",
-        "sub-accounts whose messages are automatic replies",
     ),
     Setting(
         "auto_reply_prefixes",
         ("[自动回复]", "自动回复"),
-        "自动回复前缀",
-        "prefixes that mark a message as an automatic reply",
     ),
 )
 BY_NAME = {s.name: s for s in REGISTRY}

@@ -25,6 +25,7 @@ SCREEN = (
     "inquiring_buyers",
     "paying_buyers",
     "conversion_rate",
+    "sales_fen",  # what 客单价 divides (before refunds), beside net sales: the reader can redo it
     "net_sales_fen",
     "avg_spend_fen",
     "items_per_buyer",
@@ -59,9 +60,8 @@ def _rows(sm: ShopMonth) -> list[tuple[str, str, str, dict[str, Any]]]:
 
 
 def rich_table(sm: ShopMonth, lang: str = "zh") -> Table:
-    zh = lang != "en"
-    flag = ("(未定稿)" if zh else " (provisional)") if sm.provisional else ""
-    title = f"{sm.shop_id} {sm.month} " + ("客服绩效" if zh else "agent KPIs") + flag
+    key = "kpi.title_provisional" if sm.provisional else "kpi.title"
+    title = i18n.t(key, lang, shop=sm.shop_id, month=sm.month)
     t = Table(title=Text(visible(title)), header_style="bold", show_lines=False)
     t.add_column(label("agent_id", lang))
     t.add_column(label("role", lang))
@@ -76,36 +76,34 @@ def rich_table(sm: ShopMonth, lang: str = "zh") -> Table:
 
 
 def summary_lines(sm: ShopMonth, lang: str = "zh") -> list[str]:
+    """The lines under the table: what 客单价 divides, silent and unattributable sales."""
     if sm.source is not None:  # a month read from a platform's agent report (docs/reports.md)
         from kefu.metrics.reported import source_lines
 
         return source_lines(sm, lang)
     share = sm.silent_share
     pct = "—" if share is None else f"{float(share) * 100:.1f}%"
-    if lang == "en":
-        lines = [
-            f"silent orders: {sm.silent_orders}, silent sales {yuan(sm.silent_sales_fen)} yuan ({pct} of paid sales)"
-        ]
-        if sm.unattributable_orders:
-            lines.append(
-                f"orders without a buyer id (cannot be credited): {sm.unattributable_orders}, "
-                f"{yuan(sm.unattributable_sales_fen)} yuan"
-            )
-        if sm.repurchase_provisional:
-            lines.append(
-                "repurchase rate is provisional until the data reaches 90 days past the month"
-            )
-        return lines
     lines = [
-        f"静默下单 {sm.silent_orders} 单, 静默销售额 {yuan(sm.silent_sales_fen)} 元 (占付款销售额 {pct})"
+        i18n.t("kpi.avg_spend_note", lang),
+        i18n.t(
+            "kpi.silent_line",
+            lang,
+            orders=sm.silent_orders,
+            sales=yuan(sm.silent_sales_fen),
+            share=pct,
+        ),
     ]
     if sm.unattributable_orders:
         lines.append(
-            f"无买家会员名的订单(无法落实到客服) {sm.unattributable_orders} 单, "
-            f"{yuan(sm.unattributable_sales_fen)} 元"
+            i18n.t(
+                "kpi.unattributable_line",
+                lang,
+                orders=sm.unattributable_orders,
+                sales=yuan(sm.unattributable_sales_fen),
+            )
         )
     if sm.repurchase_provisional:
-        lines.append("复购率为暂定值: 数据尚未覆盖月末后 90 天")
+        lines.append(i18n.t("kpi.repurchase_provisional", lang))
     return lines
 
 
@@ -132,9 +130,7 @@ def csv_rows(sm: ShopMonth, lang: str = "zh", raw: bool = False) -> list[list[An
             label("agent_id", lang),
         ]
         head += [label("name", lang), label("role", lang)]
-        head += [
-            label(f, lang) + (_yuan_unit(lang) if f.endswith("_fen") else "") for f in JSON_ORDER
-        ]
+        head += [_head(f, lang) for f in JSON_ORDER]
     rows: list[list[Any]] = [head]
     for agent_id, name, role, parts in _rows(sm):
         team = agent_id == "TEAM"
@@ -150,8 +146,11 @@ def csv_rows(sm: ShopMonth, lang: str = "zh", raw: bool = False) -> list[list[An
     return rows
 
 
-def _yuan_unit(lang: str) -> str:
-    return " (yuan)" if lang == "en" else "(元)"
+def _head(field: str, lang: str) -> str:
+    """A column heading for people: the field's label, money marked as yuan."""
+    if field.endswith("_fen"):
+        return i18n.t("kpi.in_yuan", lang, label=label(field, lang))
+    return label(field, lang)
 
 
 def _csv_figure(name: str, v: int | Fraction | None, raw: bool) -> str:
@@ -197,7 +196,7 @@ def workbook(sm: ShopMonth, lang: str = "zh") -> Any:
     assert ws is not None
     ws.title = "KPI"
     head = [label("agent_id", lang), label("name", lang), label("role", lang)]
-    head += [label(f, lang) + (_yuan_unit(lang) if f.endswith("_fen") else "") for f in JSON_ORDER]
+    head += [_head(f, lang) for f in JSON_ORDER]
     ws.append(head)
     for c in ws[1]:
         c.font = Font(bold=True)
@@ -232,8 +231,9 @@ def workbook(sm: ShopMonth, lang: str = "zh") -> Any:
         for col, fmt in enumerate(formats, start=1):
             if fmt is not None:
                 ws.cell(ws.max_row, col).number_format = fmt
-    notes = wb.create_sheet("说明" if lang != "en" else "notes")
-    notes.append(sheet_row([sm.shop_id, sm.month, "provisional" if sm.provisional else "final"]))
+    notes = wb.create_sheet(i18n.t("kpi.notes_sheet", lang))
+    state = i18n.t("kpi.state_provisional" if sm.provisional else "kpi.state_final", lang)
+    notes.append(sheet_row([sm.shop_id, sm.month, state]))
     for line in summary_lines(sm, lang):
         notes.append(sheet_row([line]))
     return inert_workbook(wb)

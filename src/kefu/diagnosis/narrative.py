@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from kefu import i18n
 from kefu.diagnosis.cause import Cause, Indicator
+from kefu.diagnosis.figures import money, num, pct
 from kefu.diagnosis.pairs import Pair
 from kefu.diagnosis.quadrant import Verdict
 from kefu.diagnosis.stability import Stability
 from kefu.diagnosis.streak import Flag
 from kefu.diagnosis.team import TeamDiagnosis
-from kefu.diagnosis.texts import money, num, pct, say
 
 REMEDY_CODE: dict[str, str] = {
     "both_high": "keep_and_share",
@@ -21,7 +22,7 @@ REMEDY_CODE: dict[str, str] = {
 
 
 def verdict_label(v: Verdict, lang: str) -> str:
-    return say(f"verdict.{v.verdict}", lang)
+    return i18n.t(f"verdict.{v.verdict}", lang)
 
 
 def remedy(
@@ -35,19 +36,19 @@ def remedy(
     if code == "product_training":
         values = {"ipb": num(v.items_per_buyer), "ref_ipb": num(v.reference.items_per_buyer)}
     elif code == "find_cause":
-        values = {"cause": cause_text(cause, lang) if cause else say("cause.no_peers", lang)}
+        values = {"cause": cause_text(cause, lang) if cause else i18n.t("cause.no_peers", lang)}
     elif code in ("monitor", "screen"):
         values = {"streak": streak, "screen": screen_months}
     elif code == "wait":
         axes = [
-            say(f"axis.{a}", lang)
+            i18n.t(f"axis.{a}", lang)
             for a, side in (("conversion", v.conversion_side), ("avg_spend", v.spend_side))
             if side == "borderline"
         ]
-        values = {"axes": say("and", lang).join(axes)}
+        values = {"axes": i18n.t("diagnosis.and", lang).join(axes)}
     elif code == "withhold":
         values = {"n": v.inquiring_buyers, "min": v.min_inquiries}
-    return code, say(f"remedy.{code}", lang, **values)
+    return code, i18n.t(f"remedy.{code}", lang, **values)
 
 
 def indicator_text(i: Indicator, lang: str, extra_hours: tuple[int, ...] = ()) -> str:
@@ -59,14 +60,14 @@ def indicator_text(i: Indicator, lang: str, extra_hours: tuple[int, ...] = ()) -
         a, p = num(i.agent, 1), num(i.peers, 1)
     else:
         a, p = num(i.agent), num(i.peers)
-    hours = ", ".join(str(h) for h in extra_hours) or say("none", lang)
-    return say(f"ind.{i.name}", lang, a=a, p=p, hours=hours)
+    hours = ", ".join(str(h) for h in extra_hours) or i18n.t("diagnosis.none", lang)
+    return i18n.t(f"ind.{i.name}", lang, a=a, p=p, hours=hours)
 
 
 def cause_text(c: Cause, lang: str) -> str:
     if c.peers == 0:
-        return say("cause.no_peers", lang)
-    sep = say("sep", lang)
+        return i18n.t("cause.no_peers", lang)
+    sep = i18n.t("diagnosis.sep", lang)
 
     def detail(factor: str) -> str:
         return sep.join(
@@ -79,26 +80,26 @@ def cause_text(c: Cause, lang: str) -> str:
         shown = [
             c.indicator(n) for n in ("first_response_s", "typing_cpm", "sessions_per_active_hour")
         ]
-        return say("cause.none", lang, detail=sep.join(indicator_text(i, lang) for i in shown))
-    text = say(f"cause.main.{c.main}", lang, detail=detail(c.main))
+        return i18n.t("cause.none", lang, detail=sep.join(indicator_text(i, lang) for i in shown))
+    text = i18n.t(f"cause.main.{c.main}", lang, detail=detail(c.main))
     others = [detail(f) for f in c.factors[1:]]
     if others:
-        text += say("cause.also", lang, detail=sep.join(others))
+        text += i18n.t("cause.also", lang, detail=sep.join(others))
     return text
 
 
 def flag_text(f: Flag, lang: str) -> str:
-    return say(f"flag.{f.kind}", lang, n=f.streak.length, months=", ".join(f.streak.months))
+    return i18n.t(f"flag.{f.kind}", lang, n=f.streak.length, months=", ".join(f.streak.months))
 
 
 def team_text(t: TeamDiagnosis, lang: str) -> str:
     if t.status == "no_reference" or t.reference is None:
-        return say("team.no_reference", lang)
+        return i18n.t("team.no_reference", lang)
     ref = t.reference
-    source = say(f"source.{ref.conversion_source}", lang, n=len(ref.months))
+    source = i18n.t(f"source.{ref.conversion_source}", lang, n=len(ref.months))
     if t.status == "operations":
         shares = [m.share for m in t.window if m.share is not None]
-        return say(
+        return i18n.t(
             "team.operations",
             lang,
             n=len(t.window),
@@ -107,19 +108,19 @@ def team_text(t: TeamDiagnosis, lang: str) -> str:
             ref_source=source,
         )
     months = [
-        say("team.month", lang, month=m.month, low=len(m.low), n=len(m.with_verdict))
+        i18n.t("team.month", lang, month=m.month, low=len(m.low), n=len(m.with_verdict))
         if m.with_verdict
-        else say("team.month_empty", lang, month=m.month)
+        else i18n.t("team.month_empty", lang, month=m.month)
         for m in t.window
     ]
-    return say("team.agents", lang, detail=say("sep", lang).join(months))
+    return i18n.t("team.agents", lang, detail=i18n.t("diagnosis.sep", lang).join(months))
 
 
 def pair_text(p: Pair, lang: str) -> str:
     s, w = p.strong, p.weak
     names = {"strong": s.name, "weak": w.name}
     ratio = p.conversion_ratio
-    text = say(
+    text = i18n.t(
         "pair.summary",
         lang,
         **names,
@@ -133,7 +134,7 @@ def pair_text(p: Pair, lang: str) -> str:
         as_=money(s.avg_spend),
         aw=money(w.avg_spend),
     )
-    text += say(
+    text += i18n.t(
         "pair.more" if p.weak_handles_more else "pair.not_more",
         lang,
         weak=w.name,
@@ -142,9 +143,9 @@ def pair_text(p: Pair, lang: str) -> str:
     )
     r = p.rerouting
     if r is None:
-        text += say("pair.no_activity", lang, **names)
+        text += i18n.t("pair.no_activity", lang, **names)
     elif r.gain_per_inquiry_fen <= 0:
-        text += say(
+        text += i18n.t(
             "pair.no_gain",
             lang,
             **names,
@@ -152,7 +153,7 @@ def pair_text(p: Pair, lang: str) -> str:
             gw=money(w.sales_per_inquiry),
         )
     elif r.k_per_day < 1:
-        text += say(
+        text += i18n.t(
             "pair.no_headroom",
             lang,
             **names,
@@ -160,7 +161,7 @@ def pair_text(p: Pair, lang: str) -> str:
             peak=s.peak_day_inquiries,
         )
     else:
-        text += say(
+        text += i18n.t(
             "pair.reroute",
             lang,
             **names,
@@ -176,15 +177,15 @@ def pair_text(p: Pair, lang: str) -> str:
             daily=num(s.daily_inquiries, 1),
         )
     if not p.clear:
-        text += say("pair.unclear", lang, z=num(p.z))
+        text += i18n.t("pair.unclear", lang, z=num(p.z))
     return text
 
 
 def stability_text(s: Stability, lang: str, min_months: int) -> str:
     if s.cls == "insufficient_data":
-        return say("stability.insufficient_data", lang, n=len(s.months), min=min_months)
-    breaking = ", ".join(m.month for m in s.months if m.breaks) or say("none", lang)
-    return say(
+        return i18n.t("stability.insufficient_data", lang, n=len(s.months), min=min_months)
+    breaking = ", ".join(m.month for m in s.months if m.breaks) or i18n.t("diagnosis.none", lang)
+    return i18n.t(
         f"stability.{s.reason}",
         lang,
         r=num(s.correlation),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
-from kefu import __version__
+from kefu import __version__, i18n
 from kefu.diagnosis.cause import Cause
 from kefu.diagnosis.narrative import (
     cause_text,
@@ -23,9 +23,7 @@ from kefu.diagnosis.narrative import (
 from kefu.diagnosis.quadrant import VERDICTS, Verdict
 from kefu.diagnosis.settings import REGISTRY
 from kefu.diagnosis.shop import ShopDiagnosis
-from kefu.diagnosis.texts import say
 from kefu.metrics.fields import round_half_up
-from kefu.report.words import w
 
 Fmt = Literal["text", "int", "pct", "yuan", "num0", "num1", "num2", "bool"]
 
@@ -59,7 +57,7 @@ class Cell:
         if self.fmt in ("num0", "num1", "num2"):
             return f"{float(v):.{int(self.fmt[-1])}f}"
         if self.fmt == "bool":
-            return w("yes" if v else "no", lang)
+            return i18n.t("report.yes" if v else "report.no", lang)
         if self.fmt == "int":
             return f"{int(v):,}"
         return str(v)
@@ -131,10 +129,10 @@ def _interval(lo: float | None, hi: float | None, pct: bool) -> Cell:
 def build(d: ShopDiagnosis, lang: str = "zh") -> Report:
     notes = []
     if d.provisional:
-        notes.append(w("provisional", lang))
+        notes.append(i18n.t("report.provisional", lang))
     return Report(
-        title=w("title", lang),
-        subtitle=f"{w('shop', lang)} {d.shop_id} · {w('month', lang)} {d.month}",
+        title=i18n.t("report.title", lang),
+        subtitle=f"{i18n.t('report.shop', lang)} {d.shop_id} · {i18n.t('report.month', lang)} {d.month}",
         lang=lang,
         notes=notes,
         sections=[
@@ -153,20 +151,29 @@ def build(d: ShopDiagnosis, lang: str = "zh") -> Report:
 # -- summary and team rule ----------------------------------------------------------------------
 def summary(d: ShopDiagnosis, lang: str) -> Section:
     s = d.summary
-    sec = Section("summary", w("sec.summary", lang), w("sheet.summary", lang))
+    sec = Section(
+        "summary", i18n.t("report.sec.summary", lang), i18n.t("report.sheet.summary", lang)
+    )
     sec.paragraphs.append(reference_note(d, lang))
-    sec.paragraphs.append(f"{w('team_rule', lang)}：{team_text(d.team, lang)}")
+    sec.paragraphs.append(
+        i18n.t(
+            "report.labelled",
+            lang,
+            label=i18n.t("report.team_rule", lang),
+            text=team_text(d.team, lang),
+        )
+    )
     sec.tables.append(
         Table(
-            [w("col.item", lang), w("col.figure", lang)],
+            [i18n.t("report.col.item", lang), i18n.t("report.col.figure", lang)],
             [
-                [_t(w("sum.presale_agents", lang)), _n(s.presale_agents, "int")],
-                [_t(w("sum.inquiring", lang)), _n(s.inquiring_buyers, "int")],
-                [_t(w("sum.conversion", lang)), _pct(s.conversion)],
-                [_t(w("sum.spend", lang)), _yuan(s.avg_spend)],
-                [_t(w("sum.net_sales", lang)), _yuan(s.net_sales_fen)],
-                [_t(w("sum.shop_net", lang)), _yuan(s.paid_net_sales_fen)],
-                [_t(w("sum.silent", lang)), _pct(s.silent_share)],
+                [_t(i18n.t("report.sum.presale_agents", lang)), _n(s.presale_agents, "int")],
+                [_t(i18n.t("report.sum.inquiring", lang)), _n(s.inquiring_buyers, "int")],
+                [_t(i18n.t("report.sum.conversion", lang)), _pct(s.conversion)],
+                [_t(i18n.t("report.sum.spend", lang)), _yuan(s.avg_spend)],
+                [_t(i18n.t("report.sum.net_sales", lang)), _yuan(s.net_sales_fen)],
+                [_t(i18n.t("report.sum.shop_net", lang)), _yuan(s.paid_net_sales_fen)],
+                [_t(i18n.t("report.sum.silent", lang)), _pct(s.silent_share)],
             ],
         )
     )
@@ -174,19 +181,19 @@ def summary(d: ShopDiagnosis, lang: str) -> Section:
     ref = d.team.reference
     series: list[dict[str, Any]] = [
         {
-            "name": w("series.team_conversion", lang),
+            "name": i18n.t("report.series.team_conversion", lang),
             "type": "line",
             "data": [_pc(p.conversion) for p in trend],
             "connectNulls": False,
         },
         {
-            "name": w("series.silent_share", lang),
+            "name": i18n.t("report.series.silent_share", lang),
             "type": "line",
             "data": [_pc(p.silent_share) for p in trend],
             "lineStyle": {"type": "dashed"},
         },
         {
-            "name": w("series.team_spend", lang),
+            "name": i18n.t("report.series.team_spend", lang),
             "type": "bar",
             "yAxisIndex": 1,
             "data": [_yu(p.avg_spend) for p in trend],
@@ -196,14 +203,14 @@ def summary(d: ShopDiagnosis, lang: str) -> Section:
     if ref is not None and ref.conversion is not None:
         series[0]["markLine"] = {
             "symbol": "none",
-            "label": {"formatter": w("series.reference", lang)},
+            "label": {"formatter": i18n.t("report.series.reference", lang)},
             "lineStyle": {"type": "dotted", "color": "#c62828"},
             "data": [{"yAxis": _pc(ref.conversion)}],
         }
     sec.charts.append(
         Chart(
             "chart-team",
-            w("chart.team", lang),
+            i18n.t("report.chart.team", lang),
             {
                 "tooltip": {"trigger": "axis"},
                 "legend": {"top": 0},
@@ -214,7 +221,7 @@ def summary(d: ShopDiagnosis, lang: str) -> Section:
                     {
                         "type": "value",
                         "axisLabel": {"formatter": "{value}"},
-                        "name": w("axis.yuan", lang),
+                        "name": i18n.t("report.axis.yuan", lang),
                     },
                 ],
                 "series": series,
@@ -225,22 +232,22 @@ def summary(d: ShopDiagnosis, lang: str) -> Section:
     if window:
         sec.tables.append(
             Table(
-                [w("month", lang),
-                 w("col.with_verdict", lang), w("col.low", lang), w("col.low_share", lang),
-                 w("col.met", lang)],
+                [i18n.t("report.month", lang),
+                 i18n.t("report.col.with_verdict", lang), i18n.t("report.col.low", lang), i18n.t("report.col.low_share", lang),
+                 i18n.t("report.col.met", lang)],
                 [
                     [_t(m.month), _n(len(m.with_verdict), "int"), _n(len(m.low), "int"),
                      _pct(m.share), Cell(m.met, "bool")]
                     for m in window
                 ],
-                title=w("team_rule", lang),
+                title=i18n.t("report.team_rule", lang),
             )
         )  # fmt: skip
     sec.tables.append(
         Table(
-            [w("month", lang), w("col.presale_agents", lang), w("col.inquiring", lang),
-             w("col.conversion", lang), w("col.spend", lang), w("col.team_net", lang),
-             w("col.shop_net", lang), w("col.silent_share", lang)],
+            [i18n.t("report.month", lang), i18n.t("report.col.presale_agents", lang), i18n.t("report.col.inquiring", lang),
+             i18n.t("report.col.conversion", lang), i18n.t("report.col.spend", lang), i18n.t("report.col.team_net", lang),
+             i18n.t("report.col.shop_net", lang), i18n.t("report.col.silent_share", lang)],
             [
                 [_t(p.month), _n(p.presale_agents, "int"), _n(p.inquiring_buyers, "int"),
                  _pct(p.conversion), _yuan(p.avg_spend), _yuan(p.net_sales_fen),
@@ -256,17 +263,17 @@ def reference_note(d: ShopDiagnosis, lang: str) -> str:
     ref = d.reference
     methods = {v.spend_interval.method for v in d.verdicts if v.spend_interval is not None}
     method = (
-        w("method.sales_sq", lang)
+        i18n.t("report.method.sales_sq", lang)
         if methods == {"sales_sq"}
-        else w("method.assumed_cv", lang, cv=f"{float(d.settings.spend_cv):.2f}")
+        else i18n.t("report.method.assumed_cv", lang, cv=f"{float(d.settings.spend_cv):.2f}")
     )
-    return w(
-        "reference_note",
+    return i18n.t(
+        "report.reference_note",
         lang,
         conv=_pct(ref.conversion).text(lang),
-        conv_source=say(f"source.{ref.conversion_source}", lang, n=len(ref.months)),
+        conv_source=i18n.t(f"source.{ref.conversion_source}", lang, n=len(ref.months)),
         spend=_yuan(ref.avg_spend_fen).text(lang),
-        spend_source=say(f"source.{ref.avg_spend_source}", lang, n=len(ref.months)),
+        spend_source=i18n.t(f"source.{ref.avg_spend_source}", lang, n=len(ref.months)),
         min=d.settings.min_inquiries,
         method=method,
     )
@@ -274,14 +281,16 @@ def reference_note(d: ShopDiagnosis, lang: str) -> str:
 
 # -- quadrants ----------------------------------------------------------------------------------
 def quadrants(d: ShopDiagnosis, lang: str) -> Section:
-    sec = Section("quadrant", w("sec.quadrant", lang), w("sheet.quadrant", lang))
+    sec = Section(
+        "quadrant", i18n.t("report.sec.quadrant", lang), i18n.t("report.sheet.quadrant", lang)
+    )
     ref = d.reference
     series: list[dict[str, Any]] = []
     for code in VERDICTS:
         vs = [v for v in d.verdicts if v.verdict == code and v.avg_spend is not None]
         series.append(
             {
-                "name": say(f"verdict.{code}", lang),
+                "name": i18n.t(f"verdict.{code}", lang),
                 "type": "scatter",
                 "symbolSize": 14 if code != "insufficient_data" else 9,
                 "itemStyle": {"color": COLOURS[code]},
@@ -304,7 +313,7 @@ def quadrants(d: ShopDiagnosis, lang: str) -> Section:
     series[0]["markLine"] = {
         "symbol": "none",
         "silent": True,
-        "label": {"formatter": w("series.reference", lang)},
+        "label": {"formatter": i18n.t("report.series.reference", lang)},
         "lineStyle": {"type": "dashed", "color": "#555"},
         "data": marks,
     }
@@ -320,7 +329,7 @@ def quadrants(d: ShopDiagnosis, lang: str) -> Section:
         for seg in segs:
             series.append(
                 {
-                    "name": w("series.interval", lang),
+                    "name": i18n.t("report.series.interval", lang),
                     "type": "line",
                     "silent": True,
                     "symbol": "none",
@@ -331,14 +340,14 @@ def quadrants(d: ShopDiagnosis, lang: str) -> Section:
     sec.charts.append(
         Chart(
             "chart-quadrant",
-            w("chart.scatter", lang),
+            i18n.t("report.chart.scatter", lang),
             {
                 "tooltip": {"trigger": "item"},
-                "legend": {"top": 0, "data": [say(f"verdict.{c}", lang) for c in VERDICTS]},
+                "legend": {"top": 0, "data": [i18n.t(f"verdict.{c}", lang) for c in VERDICTS]},
                 "grid": {"left": 60, "right": 40, "top": 60, "bottom": 50},
-                "xAxis": {"type": "value", "name": w("col.spend", lang), "nameLocation": "middle",
+                "xAxis": {"type": "value", "name": i18n.t("report.col.spend", lang), "nameLocation": "middle",
                           "nameGap": 28, "scale": True},
-                "yAxis": {"type": "value", "name": w("col.conversion", lang),
+                "yAxis": {"type": "value", "name": i18n.t("report.col.conversion", lang),
                           "axisLabel": {"formatter": "{value}%"}, "scale": True},
                 "series": series,
             },
@@ -365,12 +374,12 @@ def quadrants(d: ShopDiagnosis, lang: str) -> Section:
                 _n(v.items_per_buyer),
                 _n(v.reference.items_per_buyer),
                 _yuan(v.net_sales_fen),
-                _t(say(f"verdict.{v.leaning}", lang) if v.leaning else None),
+                _t(i18n.t(f"verdict.{v.leaning}", lang) if v.leaning else None),
             ]
         )
     sec.tables.append(
         Table(
-            [w(f"col.{k}", lang) for k in (
+            [i18n.t(f"report.col.{k}", lang) for k in (
                 "agent", "verdict", "remedy", "inquiring", "paying", "conversion", "conversion_ci",
                 "conversion_ref", "spend", "spend_ci", "spend_ref", "ipb", "ipb_ref", "net_sales",
                 "leaning")],
@@ -385,21 +394,32 @@ def _tip(v: Verdict, lang: str) -> str:
     conv = _pct(v.conversion).text(lang)
     spend = _yuan(v.avg_spend).text(lang)
     return (
-        f"{v.name}: {say(f'verdict.{v.verdict}', lang)}\n"
-        f"{w('col.conversion', lang)} {conv} · {w('col.spend', lang)} {spend} · "
-        f"{w('col.inquiring', lang)} {v.inquiring_buyers}"
+        f"{v.name}: {i18n.t(f'verdict.{v.verdict}', lang)}\n"
+        f"{i18n.t('report.col.conversion', lang)} {conv} · {i18n.t('report.col.spend', lang)} {spend} · "
+        f"{i18n.t('report.col.inquiring', lang)} {v.inquiring_buyers}"
     )
 
 
 # -- causes ---------------------------------------------------------------------------------------
 def causes(d: ShopDiagnosis, lang: str) -> Section:
-    sec = Section("causes", w("sec.causes", lang), w("sheet.causes", lang), small_charts=True)
+    sec = Section(
+        "causes",
+        i18n.t("report.sec.causes", lang),
+        i18n.t("report.sheet.causes", lang),
+        small_charts=True,
+    )
     if not d.causes:
-        sec.paragraphs.append(w("no_causes", lang))
+        sec.paragraphs.append(i18n.t("report.no_causes", lang))
         return sec
     for i, c in enumerate(d.causes):
         sec.paragraphs.append(
-            f"{c.name}（{say(f'verdict.{c.verdict}', lang)}）：{cause_text(c, lang)}"
+            i18n.t(
+                "report.cause_line",
+                lang,
+                name=c.name,
+                verdict=i18n.t(f"verdict.{c.verdict}", lang),
+                text=cause_text(c, lang),
+            )
         )
         sec.tables.append(cause_table(c, lang))
         if c.hour_share is not None and c.peers_hour_share is not None:
@@ -410,8 +430,8 @@ def causes(d: ShopDiagnosis, lang: str) -> Section:
 def cause_table(c: Cause, lang: str) -> Table:
     rows = [
         [
-            _t(say(f"label.{i.name}", lang)),
-            _t(say(f"factor.{i.factor}", lang)),
+            _t(i18n.t(f"diagnosis.label.{i.name}", lang)),
+            _t(i18n.t(f"factor.{i.factor}", lang)),
             _n(i.agent),
             _n(i.peers),
             _n(i.ratio),
@@ -419,10 +439,13 @@ def cause_table(c: Cause, lang: str) -> Table:
         ]
         for i in c.indicators
     ]  # fmt: skip
-    rows.insert(0, [_t(w("col.conversion", lang)), _t(None), _pct(c.conversion),
+    rows.insert(0, [_t(i18n.t("report.col.conversion", lang)), _t(None), _pct(c.conversion),
                     _pct(c.peers_conversion), _t(None), _t(None)])  # fmt: skip
     return Table(
-        [w(f"col.{k}", lang) for k in ("indicator", "factor", "value", "peers", "ratio", "worse")],
+        [
+            i18n.t(f"report.col.{k}", lang)
+            for k in ("indicator", "factor", "value", "peers", "ratio", "worse")
+        ],
         rows,
         title=c.name,
     )
@@ -432,7 +455,7 @@ def hours_chart(chart_id: str, c: Cause, lang: str) -> Chart:
     assert c.hour_share is not None and c.peers_hour_share is not None
     return Chart(
         chart_id,
-        w("chart.hours", lang, name=c.name),
+        i18n.t("report.chart.hours", lang, name=c.name),
         {
             "tooltip": {"trigger": "axis"},
             "legend": {"top": 0},
@@ -440,9 +463,9 @@ def hours_chart(chart_id: str, c: Cause, lang: str) -> Chart:
             "xAxis": {"type": "category", "data": [str(h) for h in range(24)]},
             "yAxis": {"type": "value", "axisLabel": {"formatter": "{value}%"}},
             "series": [
-                {"name": w("series.agent", lang), "type": "bar",
+                {"name": i18n.t("report.series.agent", lang), "type": "bar",
                  "data": [round(x * 100, 2) for x in c.hour_share]},
-                {"name": w("series.peers", lang), "type": "bar",
+                {"name": i18n.t("report.series.peers", lang), "type": "bar",
                  "data": [round(x * 100, 2) for x in c.peers_hour_share]},
             ],
         },
@@ -452,18 +475,23 @@ def hours_chart(chart_id: str, c: Cause, lang: str) -> Chart:
 
 # -- screening ------------------------------------------------------------------------------------
 def flags(d: ShopDiagnosis, lang: str) -> Section:
-    sec = Section("flags", w("sec.flags", lang), w("sheet.flags", lang))
+    sec = Section("flags", i18n.t("report.sec.flags", lang), i18n.t("report.sheet.flags", lang))
     if not d.flags:
-        sec.paragraphs.append(w("no_flags", lang))
+        sec.paragraphs.append(i18n.t("report.no_flags", lang))
         return sec
     for f in d.flags:
-        sec.paragraphs.append(f"{f.name}：{flag_text(f, lang)}")
+        sec.paragraphs.append(
+            i18n.t("report.labelled", lang, label=f.name, text=flag_text(f, lang))
+        )
         rows = []
         for month, v in f.history:
             rows.append(
                 [
                     _t(month),
-                    _t(say(f"verdict.{v.verdict}", lang) if v else None, v.verdict if v else None),
+                    _t(
+                        i18n.t(f"verdict.{v.verdict}", lang) if v else None,
+                        v.verdict if v else None,
+                    ),
                     _n(v.inquiring_buyers if v else None, "int"),
                     _pct(v.conversion if v else None),
                     _pct(v.reference.conversion if v else None),
@@ -474,7 +502,7 @@ def flags(d: ShopDiagnosis, lang: str) -> Section:
             )
         sec.tables.append(
             Table(
-                [w(f"col.{k}", lang) if k != "month" else w("month", lang) for k in (
+                [i18n.t(f"report.col.{k}", lang) if k != "month" else i18n.t("report.month", lang) for k in (
                     "month", "verdict", "inquiring", "conversion", "conversion_ref", "spend",
                     "spend_ref", "counted")],
                 rows,
@@ -486,7 +514,12 @@ def flags(d: ShopDiagnosis, lang: str) -> Section:
 
 # -- trends ---------------------------------------------------------------------------------------
 def trends(d: ShopDiagnosis, lang: str) -> Section:
-    sec = Section("trends", w("sec.trends", lang), w("sheet.trends", lang), small_charts=True)
+    sec = Section(
+        "trends",
+        i18n.t("report.sec.trends", lang),
+        i18n.t("report.sheet.trends", lang),
+        small_charts=True,
+    )
     rows: list[Row] = []
     for i, (agent_id, history) in enumerate(d.histories.items()):
         name = history[-1][1].name if history[-1][1] else agent_id
@@ -504,7 +537,7 @@ def trends(d: ShopDiagnosis, lang: str) -> Section:
             team_spend.append(None if v is None else _yu(v.reference.avg_spend_fen))
             if v is not None:
                 rows.append(
-                    [_t(name), _t(m), _t(say(f"verdict.{v.verdict}", lang), v.verdict),
+                    [_t(name), _t(m), _t(i18n.t(f"verdict.{v.verdict}", lang), v.verdict),
                      _n(v.inquiring_buyers, "int"), _pct(v.conversion), _pct(v.reference.conversion),
                      _yuan(v.avg_spend), _yuan(v.reference.avg_spend_fen), _yuan(v.net_sales_fen)]
                 )  # fmt: skip
@@ -519,15 +552,15 @@ def trends(d: ShopDiagnosis, lang: str) -> Section:
                     "xAxis": {"type": "category", "data": months},
                     "yAxis": [
                         {"type": "value", "axisLabel": {"formatter": "{value}%"}},
-                        {"type": "value", "name": w("axis.yuan", lang)},
+                        {"type": "value", "name": i18n.t("report.axis.yuan", lang)},
                     ],
                     "series": [
-                        {"name": w("series.agent_conversion", lang), "type": "line", "data": conv},
-                        {"name": w("series.team_conversion", lang), "type": "line",
+                        {"name": i18n.t("report.series.agent_conversion", lang), "type": "line", "data": conv},
+                        {"name": i18n.t("report.series.team_conversion", lang), "type": "line",
                          "data": team_conv, "symbol": "none", "lineStyle": {"type": "dashed"}},
-                        {"name": w("series.agent_spend", lang), "type": "bar", "yAxisIndex": 1,
+                        {"name": i18n.t("report.series.agent_spend", lang), "type": "bar", "yAxisIndex": 1,
                          "data": spend, "itemStyle": {"opacity": 0.35}},
-                        {"name": w("series.team_spend", lang), "type": "line", "yAxisIndex": 1,
+                        {"name": i18n.t("report.series.team_spend", lang), "type": "line", "yAxisIndex": 1,
                          "data": team_spend, "symbol": "none",
                          "lineStyle": {"type": "dotted"}},
                     ],
@@ -537,7 +570,7 @@ def trends(d: ShopDiagnosis, lang: str) -> Section:
         )  # fmt: skip
     sec.tables.append(
         Table(
-            [w(f"col.{k}", lang) if k != "month" else w("month", lang) for k in (
+            [i18n.t(f"report.col.{k}", lang) if k != "month" else i18n.t("report.month", lang) for k in (
                 "agent", "month", "verdict", "inquiring", "conversion", "conversion_ref", "spend",
                 "spend_ref", "net_sales")],
             rows,
@@ -548,10 +581,10 @@ def trends(d: ShopDiagnosis, lang: str) -> Section:
 
 # -- question 1 -----------------------------------------------------------------------------------
 def pairs(d: ShopDiagnosis, lang: str) -> Section:
-    sec = Section("pairs", w("sec.pairs", lang), w("sheet.pairs", lang))
+    sec = Section("pairs", i18n.t("report.sec.pairs", lang), i18n.t("report.sheet.pairs", lang))
     if not d.pairs:
         sec.paragraphs.append(
-            w("no_pairs", lang, ratio=f"{float(d.settings.pair_conversion_ratio):g}")
+            i18n.t("report.no_pairs", lang, ratio=f"{float(d.settings.pair_conversion_ratio):g}")
         )
         return sec
     for p in d.pairs:
@@ -566,7 +599,7 @@ def pairs(d: ShopDiagnosis, lang: str) -> Section:
             )  # fmt: skip
         sec.tables.append(
             Table(
-                [w(f"col.{k}", lang) for k in ("agent", "inquiring", "conversion", "spend", "sales",
+                [i18n.t(f"report.col.{k}", lang) for k in ("agent", "inquiring", "conversion", "spend", "sales",
                                                "refund", "net_sales", "daily", "peak")],
                 rows,
                 title=f"{p.strong.name} / {p.weak.name}",
@@ -575,7 +608,7 @@ def pairs(d: ShopDiagnosis, lang: str) -> Section:
         r = p.rerouting
         sec.tables.append(
             Table(
-                [w(f"col.{k}", lang) for k in ("strong", "weak", "z", "k", "weights", "added",
+                [i18n.t(f"report.col.{k}", lang) for k in ("strong", "weak", "z", "k", "weights", "added",
                                                "added_net")],
                 [[
                     _t(p.strong.name), _t(p.weak.name), _n(p.z),
@@ -591,7 +624,9 @@ def pairs(d: ShopDiagnosis, lang: str) -> Section:
 
 # -- question 2 -----------------------------------------------------------------------------------
 def stability(d: ShopDiagnosis, lang: str) -> Section:
-    sec = Section("stability", w("sec.stability", lang), w("sheet.stability", lang))
+    sec = Section(
+        "stability", i18n.t("report.sec.stability", lang), i18n.t("report.sheet.stability", lang)
+    )
     months = sorted({m.month for s in d.stability for m in s.months})
     series = []
     for s in d.stability:
@@ -617,7 +652,7 @@ def stability(d: ShopDiagnosis, lang: str) -> Section:
         sec.charts.append(
             Chart(
                 "chart-stability",
-                w("chart.share", lang),
+                i18n.t("report.chart.share", lang),
                 {
                     "tooltip": {"trigger": "axis"},
                     "legend": {"top": 0},
@@ -630,11 +665,11 @@ def stability(d: ShopDiagnosis, lang: str) -> Section:
         )
     sec.tables.append(
         Table(
-            [w(f"col.{k}", lang) for k in ("agent", "class", "months_used", "correlation", "beta",
+            [i18n.t(f"report.col.{k}", lang) for k in ("agent", "class", "months_used", "correlation", "beta",
                                            "share_median", "share_cv", "unexplained", "breaking",
                                            "explanation")],
             [
-                [_t(s.name), _t(say(f"class.{s.cls}", lang)), _n(len(s.months), "int"),
+                [_t(s.name), _t(i18n.t(f"class.{s.cls}", lang)), _n(len(s.months), "int"),
                  _n(s.correlation), _n(s.beta), _pct(s.share_median), _n(s.share_cv),
                  _pct(s.unexplained_cv),
                  _t(", ".join(m.month for m in s.months if m.breaks) or None),
@@ -645,7 +680,7 @@ def stability(d: ShopDiagnosis, lang: str) -> Section:
     )  # fmt: skip
     sec.tables.append(
         Table(
-            [w(f"col.{k}", lang) if k != "month" else w("month", lang)
+            [i18n.t(f"report.col.{k}", lang) if k != "month" else i18n.t("report.month", lang)
              for k in ("agent", "month", "net_sales", "shop_net", "share", "residual", "breaks")],
             [
                 [_t(s.name), _t(m.month), _yuan(m.agent_net_sales_fen), _yuan(m.shop_net_sales_fen),
@@ -659,19 +694,21 @@ def stability(d: ShopDiagnosis, lang: str) -> Section:
 
 
 def settings(d: ShopDiagnosis, lang: str) -> Section:
-    sec = Section("settings", w("sec.settings", lang), w("sec.settings", lang))
+    sec = Section(
+        "settings", i18n.t("report.sec.settings", lang), i18n.t("report.sec.settings", lang)
+    )
     values = d.settings.to_json()
     sec.tables.append(
         Table(
-            [w("col.setting", lang), w("col.figure", lang), w("col.default", lang), w("col.help", lang)],
+            [i18n.t("report.col.setting", lang), i18n.t("report.col.figure", lang), i18n.t("report.col.default", lang), i18n.t("report.col.help", lang)],
             [
                 [_t(f"diagnosis.{s.name}"), _t(_show(values[s.name])), _t(_show(s.default)),
-                 _t(s.help_en if lang == "en" else s.help_zh)]
+                 _t(s.help(lang))]
                 for s in REGISTRY
             ],
         )
     )  # fmt: skip
-    sec.paragraphs.append(w("generated", lang, version=__version__))
+    sec.paragraphs.append(i18n.t("report.generated", lang, version=__version__))
     return sec
 
 

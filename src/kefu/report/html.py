@@ -20,11 +20,10 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
-from kefu import __version__
+from kefu import __version__, i18n
 from kefu.diagnosis.shop import ShopDiagnosis
 from kefu.output import write_text
 from kefu.report.content import COLOURS, Cell, Chart, Report, Section, Table, build
-from kefu.report.words import w
 
 ECHARTS = "echarts.common.min.js"
 FOLD_ROWS = 20  # longer tables start folded
@@ -102,7 +101,7 @@ def render_report(report: Report) -> str:
         nav=" ".join(f'<a href="#{escape(s.key)}">{escape(s.title)}</a>' for s in report.sections),
         notes="\n".join(f'<p class="note">{escape(n)}</p>' for n in report.notes),
         sections="\n".join(_section(s, report.lang) for s in report.sections),
-        footer=escape(w("echarts_note", report.lang)),
+        footer=escape(i18n.t("report.echarts_note", report.lang)),
         echarts_script=echarts_script,
         boot_script=boot_script,
         charts=_json_for_script(charts),
@@ -159,7 +158,7 @@ def _table(t: Table, lang: str) -> str:
     caption = f"<caption>{escape(t.title)}</caption>" if t.title else ""
     table = f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     if len(t.rows) > FOLD_ROWS:
-        summary = w("rows", lang, n=len(t.rows), title=t.title or "")
+        summary = i18n.t("report.rows", lang, n=len(t.rows), title=t.title or "")
         return f'<details class="scroll"><summary>{escape(summary)}</summary>{table}</details>'
     return f'<div class="scroll">{table}</div>'
 

@@ -8,6 +8,9 @@ from pathlib import Path
 # One Spark session is shared by the whole suite (kefu.metrics.spark caches it); the cases
 # are tiny, so one shuffle partition keeps it quick.
 os.environ.setdefault("KEFU_SPARK_PARTITIONS", "1")
+# What people read is Chinese unless they ask otherwise; the suite must not depend on the
+# machine's locale (tests of English pass --lang en or set KEFU_LANG themselves).
+os.environ["KEFU_LANG"] = "zh"
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from kefu.cli.main import app
 from kefu.pay.cases import Case, load_cases, run_case, run_file
+from kefu.report.payslip import explain_both
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE_FILES = sorted((ROOT / "tests" / "pay_cases").glob("*.yaml"))
@@ -23,14 +24,14 @@ def test_there_are_cases_for_every_seed_clause() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{Path(c.file).stem}: {c.name}" for c in CASES])
 def test_case(case: Case) -> None:
-    result = run_case(case)
+    result = run_case(case, explain_both)
     assert result.ok, "\n".join(result.problems)
 
 
 def test_kefu_plan_test_runs_the_case_files() -> None:
     out = CliRunner().invoke(app, ["plan", "test", *map(str, CASE_FILES)])
     assert out.exit_code == 0, out.output
-    assert f"{len(CASES)} passed, 0 failed" in out.output
+    assert f"{len(CASES)} 个通过, 0 个失败" in out.output
 
 
 def test_kefu_plan_test_fails_on_a_wrong_expectation(tmp_path: Path) -> None:
@@ -45,13 +46,13 @@ def test_kefu_plan_test_fails_on_a_wrong_expectation(tmp_path: Path) -> None:
 def test_a_case_file_with_errors_is_reported_not_crashed(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("- name: x\n  plan: seed\n  period: 2024-13\n  input: {}\n  output: {}\n")
-    [result] = run_file(bad)
+    [result] = run_file(bad, explain_both)
     assert not result.ok and "expected YYYY-MM" in result.problems[0]
     bad.write_text(
         "- name: x\n  plan: seed\n  period: 2024-03\n  input:\n    agents:\n"
         "      - {agent_id: a, months: {2024-03: {salez_fen: 1}}}\n  output: {}\n"
     )
-    [result] = run_file(bad)
+    [result] = run_file(bad, explain_both)
     assert "not a KPI part" in result.problems[0]
 
 
@@ -62,5 +63,5 @@ def test_the_docs_case_example_runs(tmp_path: Path) -> None:
     for i, block in enumerate(blocks):
         path = tmp_path / f"doc{i}.yaml"
         path.write_text(block, encoding="utf-8")
-        for result in run_file(path):
+        for result in run_file(path, explain_both):
             assert result.ok, result.problems

@@ -15,6 +15,7 @@ from kefu.cli.main import app
 from kefu.metrics.table import ShopMonth
 from kefu.pay.compute import pay_month
 from kefu.pay.plan import load_plan
+from kefu.report.payslip import pay_json
 from kefu.store import open_store
 from test_pay_support import SHOP, good_month, source
 
@@ -60,7 +61,7 @@ def test_pay_json_is_the_contract(db: str) -> None:
     assert list(agent) == ["agent_id", "name", "total_fen", "lines"]
     assert list(agent["lines"][0]) == ["component", "amount_fen", "explanation", "inputs"]
     assert [x["component"] for x in agent["lines"]] == ["base", "rank_bonus", "commission"]
-    expected = pay_month(load_plan("seed"), SHOP, "2024-05", DATA).to_json("zh")
+    expected = pay_json(pay_month(load_plan("seed"), SHOP, "2024-05", DATA), "zh")
     assert doc == json.loads(json.dumps(expected, ensure_ascii=False))
     assert doc["total_fen"] == 566000 + 350000 + 350000
     assert doc["payroll_share_of_net_sales"] == pytest.approx(1266000 / 7000000)
@@ -78,7 +79,7 @@ def test_pay_table_and_xlsx(db: str, tmp_path: Path) -> None:
     )
     assert code == 0 and xlsx.exists()
     wb = load_workbook(xlsx)
-    sheet = wb["工资"]
+    sheet = wb["工资(试算)"]
     assert [c.value for c in sheet[1]] == ["客服", "姓名", "基本工资", "排名奖", "提成", "合计"]
     assert sheet["F2"].value == 5660
     assert wb["明细"].max_row == 1 + 3 + 3 + 1  # header, a, b, c (aftersale: base only)
@@ -99,17 +100,17 @@ def test_pay_rejects_bad_options_in_one_sentence(db: str, tmp_path: Path) -> Non
 def test_payslip_text_html_and_languages(db: str) -> None:
     code, out, _ = run("payslip", "--month", "2024-05", "--agent", "a", "--db", db)
     assert code == 0, out
-    assert (
-        "工资单 2024-05" in out
-        and "门槛" in out
-        and "询单→最终付款转化率 40.00% ≥ 团队 30.00%" in out
-    )
-    assert "档位: [0.00, 50,000.00) 50,000.00 × 3% = 1,500.00" in out and "合计: 5,660.00" in out
+    # without a payroll run the payslip is a trial: nothing on it says paid
+    assert "工资单(试算) 2024-05" in out and "[应发(试算)]" in out and "已发放" not in out
+    # every rate shows what was counted, never a reduced fraction
+    assert "询单→最终付款转化率 40.00% (40/100 人) ≥ 团队 30.00% (60/200 人)" in out
+    assert "团队 1,166.67 元 (7,000,000 分 / 60 人)" in out
+    assert "档位: [0.00, 50,000.00) 50,000.00 × 3% = 1,500.00" in out
+    assert "合计(试算): 5,660.00" in out
     code, out, _ = run("payslip", "--month", "2024-05", "--agent", "b", "--lang", "en", "--db", db)
-    assert (
-        "Payslip 2024-05" in out
-        and "✗ gate: net sales 10,000.00 ≥ threshold 30,000.00: fail" in out
-    )
+    assert "Payslip (trial) 2024-05" in out and "[due (trial)]" in out
+    assert "✗ gate: net sales 10,000.00 ≥ threshold 30,000.00: fail" in out
+    assert "20.00% (20 of 100 buyers) ≥ team 30.00% (60 of 200 buyers): fail" in out
     code, out, _ = run(
         "payslip", "--month", "2024-05", "--agent", "a", "--format", "html", "--db", db
     )
@@ -124,7 +125,7 @@ def test_payroll_run_approve_diff_list_and_clawback(db: str) -> None:
     code, out, _ = run("payroll", "approve", "1", "--db", db)
     assert code == 0 and "12,660.00" in out
     code, _, err = run("payroll", "run", "--month", "2024-05", "--db", db)
-    assert code == 1 and "approved run 1" in err
+    assert code == 1 and "已有审批过的第 1 次核算" in err
     code, _, err = run("payroll", "approve", "1", "--db", db)
     assert code == 1 and "approved" in err
     # a refund arrives for May
@@ -134,7 +135,7 @@ def test_payroll_run_approve_diff_list_and_clawback(db: str) -> None:
     assert "clawback" in out
     # the payslip of May is still the approved run's
     code, out, _ = run("payslip", "--month", "2024-05", "--agent", "a", "--db", db)
-    assert "2,060.00" in out and "已审批" in out
+    assert "2,060.00" in out and "已审批" in out and "[已发放]" in out and "试算" not in out
     code, out, _ = run("pay", "--month", "2024-06", "--format", "json", "--db", db)
     lines = json.loads(out)["agents"][0]["lines"]
     assert [(x["component"], x["amount_fen"]) for x in lines if x["component"] == "clawback"] == [

@@ -16,6 +16,7 @@ from kefu.pay.components import tiered
 from kefu.pay.compute import pay_month
 from kefu.pay.plan import SHIPPED, Tier, load_plan
 from kefu.pay.runs import prepare, reproduce, store_run
+from kefu.report.payslip import explain_both, pay_json
 from kefu.store import open_store
 from kefu.store.payroll import PayrollRuns, canonical_json
 from test_pay_support import SHOP, agent, shop_month, source
@@ -102,7 +103,7 @@ def test_lines_sum_to_totals_and_no_float_reaches_money(
         for line in a.lines:
             assert type(line.amount_fen) is int
     assert pay.total_fen == sum(a.total_fen for a in pay.agents)
-    out = pay.to_json("zh")
+    out = pay_json(pay, "zh")
     assert out["total_fen"] == sum(a["total_fen"] for a in out["agents"])
     for a in out["agents"]:
         assert a["total_fen"] == sum(x["amount_fen"] for x in a["lines"])
@@ -159,7 +160,10 @@ def test_a_payroll_run_is_reproducible_bit_for_bit(
     with open_store(db) as store:
         runs = PayrollRuns(store)
         first = store_run(
-            runs, prepare(PLANS[plan], SHOP, "2025-11", source(data)), datetime(2026, 1, 1)
+            runs,
+            prepare(PLANS[plan], SHOP, "2025-11", source(data)),
+            datetime(2026, 1, 1),
+            explain_both,
         )
         runs.approve(first.run_id, datetime(2026, 1, 2))
         # change the data, then run the next month: its inputs include the settled month
@@ -169,6 +173,7 @@ def test_a_payroll_run_is_reproducible_bit_for_bit(
             runs,
             prepare(PLANS[plan], SHOP, "2025-12", source(changed), runs.all(SHOP)),
             datetime(2026, 1, 3),
+            explain_both,
         )
         for run in (runs.get(first.run_id), second):
             assert run is not None and run.intact()

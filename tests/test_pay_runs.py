@@ -10,6 +10,7 @@ import pytest
 
 from kefu.pay.plan import load_plan
 from kefu.pay.runs import diff, prepare, reproduce, store_run
+from kefu.report.payslip import explain, explain_both
 from kefu.store import Store, open_store
 from kefu.store.database import StoreError
 from kefu.store.payroll import PayrollRuns
@@ -33,7 +34,9 @@ def clawbacks(pay_record: dict[str, Any]) -> dict[str, list[int]]:
 def test_a_run_stores_plan_inputs_and_results_with_hashes(store: Store) -> None:
     runs = PayrollRuns(store)
     months = {"2024-05": good_month("2024-05")}
-    run = store_run(runs, prepare(SEED, SHOP, "2024-05", source(months)), datetime(2024, 6, 20))
+    run = store_run(
+        runs, prepare(SEED, SHOP, "2024-05", source(months)), datetime(2024, 6, 20), explain_both
+    )
     assert (run.run_id, run.month, run.plan_name, run.approved) == (1, "2024-05", "seed", False)
     assert run.plan_text == SEED.text and run.plan_sha256 == SEED.sha256
     assert run.intact()
@@ -47,12 +50,16 @@ def test_a_run_stores_plan_inputs_and_results_with_hashes(store: Store) -> None:
 def test_approval_locks_and_an_approved_run_never_changes(store: Store) -> None:
     runs = PayrollRuns(store)
     months = {"2024-05": good_month("2024-05")}
-    run = store_run(runs, prepare(SEED, SHOP, "2024-05", source(months)), datetime(2024, 6, 20))
+    run = store_run(
+        runs, prepare(SEED, SHOP, "2024-05", source(months)), datetime(2024, 6, 20), explain_both
+    )
     approved = runs.approve(run.run_id, datetime(2024, 6, 21))
     assert approved.approved_at == datetime(2024, 6, 21)
     with pytest.raises(StoreError, match="was approved"):
         runs.approve(run.run_id, datetime(2024, 6, 22))
-    other = store_run(runs, prepare(SEED, SHOP, "2024-05", source(months)), datetime(2024, 6, 22))
+    other = store_run(
+        runs, prepare(SEED, SHOP, "2024-05", source(months)), datetime(2024, 6, 22), explain_both
+    )
     with pytest.raises(StoreError, match="already has approved run 1"):
         runs.approve(other.run_id, datetime(2024, 6, 23))
     # the data change; the approved run does not
@@ -71,7 +78,10 @@ def test_a_late_refund_becomes_one_clawback_line_in_the_next_run(store: Store) -
     runs = PayrollRuns(store)
     may = good_month("2024-05")
     run = store_run(
-        runs, prepare(SEED, SHOP, "2024-05", source({"2024-05": may})), datetime(2024, 6, 20)
+        runs,
+        prepare(SEED, SHOP, "2024-05", source({"2024-05": may})),
+        datetime(2024, 6, 20),
+        explain_both,
     )
     runs.approve(run.run_id, datetime(2024, 6, 21))
     # a 1,000.00 refund on May's orders is recorded in July
@@ -82,12 +92,11 @@ def test_a_late_refund_becomes_one_clawback_line_in_the_next_run(store: Store) -
     assert a is not None
     [line] = [x for x in a.lines if x.component == "clawback"]
     assert line.amount_fen == -4800 and line.inputs["month"] == "2024-05"
-    assert (
-        "2,060.00 → 2,012.00" in line.explanation["zh"]
-        and "refunds 0.00 → 1,000.00" in line.explanation["en"]
+    assert "2,060.00 → 2,012.00" in explain(line, "zh") and "refunds 0.00 → 1,000.00" in explain(
+        line, "en"
     )
     assert clawbacks(june.pay.to_record()) == {"a": [-4800], "b": [], "c": []}
-    june_run = store_run(runs, june, datetime(2024, 7, 20))
+    june_run = store_run(runs, june, datetime(2024, 7, 20), explain_both)
     runs.approve(june_run.run_id, datetime(2024, 7, 21))
     # July: May's difference was carried by June's approved run: not again
     data["2024-07"] = good_month("2024-07")
@@ -98,7 +107,7 @@ def test_a_late_refund_becomes_one_clawback_line_in_the_next_run(store: Store) -
     july = prepare(SEED, SHOP, "2024-07", source(data), runs.all(SHOP))
     assert clawbacks(july.pay.to_record()) == {"a": [-2400], "b": [], "c": []}
     # and a run of it reproduces from its inputs alone
-    july_run = store_run(runs, july, datetime(2024, 8, 20))
+    july_run = store_run(runs, july, datetime(2024, 8, 20), explain_both)
     assert reproduce(july_run)[0]
 
 
@@ -108,6 +117,7 @@ def test_an_unapproved_run_settles_nothing(store: Store) -> None:
         runs,
         prepare(SEED, SHOP, "2024-05", source({"2024-05": good_month("2024-05")})),
         datetime(2024, 6, 20),
+        explain_both,
     )
     data = {"2024-05": good_month("2024-05", refund_a=100000), "2024-06": good_month("2024-06")}
     june = prepare(SEED, SHOP, "2024-06", source(data), runs.all(SHOP))
@@ -117,9 +127,9 @@ def test_an_unapproved_run_settles_nothing(store: Store) -> None:
 def test_a_run_before_settle_days_is_warned_about() -> None:
     data = source({"2024-05": good_month("2024-05")})
     early = prepare(SEED, SHOP, "2024-05", data, today=date(2024, 6, 15))
-    assert "2024-06-16" in early.warnings[0]["en"] and "15" in early.warnings[0]["zh"]
+    assert "2024-06-16" in early.warnings[0].text("en") and "15" in early.warnings[0].text("zh")
     settled = prepare(SEED, SHOP, "2024-05", data, today=date(2024, 6, 16))
-    assert not any("2024-06-16" in w["en"] for w in settled.warnings)
+    assert not any("2024-06-16" in w.text("en") for w in settled.warnings)
 
 
 def test_tampering_is_detected(store: Store) -> None:
@@ -128,6 +138,7 @@ def test_tampering_is_detected(store: Store) -> None:
         runs,
         prepare(SEED, SHOP, "2024-05", source({"2024-05": good_month("2024-05")})),
         datetime(2024, 6, 20),
+        explain_both,
     )
     store.con.execute(
         "UPDATE payroll_runs SET results_json = replace(results_json, '566000', '666000')"
@@ -146,11 +157,15 @@ def test_a_run_with_several_changed_components_reproduces(store: Store) -> None:
         runs,
         prepare(SEED, SHOP, "2024-05", source({"2024-05": good_month("2024-05")})),
         datetime(2024, 6, 20),
+        explain_both,
     )
     runs.approve(first.run_id, datetime(2024, 6, 21))
     data = {"2024-05": good_month("2024-05", refund_a=5500000), "2024-06": good_month("2024-06")}
     june = store_run(
-        runs, prepare(SEED, SHOP, "2024-06", source(data), runs.all(SHOP)), datetime(2024, 7, 20)
+        runs,
+        prepare(SEED, SHOP, "2024-06", source(data), runs.all(SHOP)),
+        datetime(2024, 7, 20),
+        explain_both,
     )
     [line] = [
         x
@@ -160,3 +175,36 @@ def test_a_run_with_several_changed_components_reproduces(store: Store) -> None:
     ]
     assert [c["component"] for c in line["inputs"]["changes"]] == ["rank_bonus", "commission"]
     assert reproduce(june)[0]
+
+
+def test_a_run_stored_with_sentences_in_its_results_still_reproduces(store: Store) -> None:
+    """Runs written before lines became typed values hold each line's sentence (and the
+    warnings' texts) in their results: a change of wording must not make them irreproducible,
+    while a change of amount still does."""
+    from kefu.store.payroll import canonical_json, sha256
+
+    runs = PayrollRuns(store)
+    months = {"2024-05": good_month("2024-05")}
+    run = store_run(
+        runs, prepare(SEED, SHOP, "2024-05", source(months)), datetime(2024, 6, 20), explain_both
+    )
+    old = run.results
+    for a in old["agents"]:
+        for x in a["lines"]:
+            x.pop("counted")
+            x["explanation"] = {"zh": "旧的说法 (= 37/120)", "en": "old words (= 37/120)"}
+    old["warnings"] = [{"zh": "旧的提醒", "en": "an old warning"}]
+
+    def rewrite(results: dict[str, Any]) -> Any:
+        text = canonical_json(results)
+        store.con.execute(
+            "UPDATE payroll_runs SET results_json = ?, results_sha256 = ? WHERE run_id = ?",
+            [text, sha256(text), run.run_id],
+        )
+        got = runs.get(run.run_id)
+        assert got is not None and got.intact()
+        return got
+
+    assert reproduce(rewrite(old))[0]
+    old["agents"][0]["lines"][0]["amount_fen"] += 1
+    assert not reproduce(rewrite(old))[0]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
+from kefu import i18n
 from kefu.store import Store, open_store
 from kefu.store.database import StoreError, default_path
 
@@ -15,17 +16,22 @@ from kefu.store.database import StoreError, default_path
 console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="DuckDB file (default: $KEFU_DB or ./kefu.duckdb)", show_default=False
-    ),
+# Help texts are fixed when the command is built: they speak the environment's language
+# (KEFU_LANG, then the locale); `--lang` changes what a command prints, not its --help.
+HELP_LANG = i18n.lang_from_env()
+
+
+def h(key: str, **values: Any) -> str:
+    """A help text from the catalogue, in the environment's language."""
+    return i18n.t(key, HELP_LANG, **values)
+
+
+DbOption = Annotated[str | None, typer.Option("--db", help=h("cli.opt.db"), show_default=False)]
+ShopOption = Annotated[str | None, typer.Option("--shop", help=h("cli.opt.shop"))]
+LangOption = Annotated[
+    str | None, typer.Option("--lang", help=h("cli.opt.lang"), show_default=False)
 ]
-ShopOption = Annotated[
-    str | None, typer.Option("--shop", help="shop id (default: the only shop in the database)")
-]
-LangOption = Annotated[str, typer.Option("--lang", help="zh (default) or en")]
-MonthOption = Annotated[str, typer.Option("--month", help="YYYY-MM")]
+MonthOption = Annotated[str, typer.Option("--month", help=h("cli.opt.month"))]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -42,44 +48,70 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+class _Current:
+    """The language of the running command: its --lang once checked, else the environment's."""
+
+    lang: i18n.Lang | None = None
+
+
+def current_lang() -> i18n.Lang:
+    return _Current.lang or i18n.lang_from_env()
+
+
+def reset_lang() -> None:
+    _Current.lang = None
+
+
+def say(key: str, **values: Any) -> NoReturn:
+    """Stop with the catalogue's sentence `key`, in the command's language."""
+    fail(i18n.t(key, current_lang(), **values))
+
+
 def open_db(db: str | None, *, must_exist: bool = False) -> Store:
     from pathlib import Path
 
     path = db or default_path()
     if must_exist and not Path(path).exists():
-        fail(f"no kefu database at {path} — import files first (kefu import FILE…) or pass --db")
+        say("cli.err.no_db", path=path)
     try:
         return open_store(path)
     except StoreError as e:
         fail(str(e))
     except Exception as e:  # a locked or corrupt file: one sentence, not a traceback
-        fail(f"cannot open the database {path}: {e}")
+        say("cli.err.open_db", path=path, error=e)
 
 
 def resolve_shop(store: Store, shop: str | None) -> str:
     shops = store.shops()
     if shop:
         if shop not in shops:
-            fail(
-                f"shop '{shop}' has no data in {store.path}; shops there: {', '.join(shops) or 'none'}"
-            )
+            none = i18n.t("pay.none", current_lang())
+            say("cli.err.shop_unknown", shop=shop, path=store.path, shops=", ".join(shops) or none)
         return shop
     if len(shops) == 1:
         return shops[0]
     if not shops:
-        fail(f"{store.path} holds no data yet — run kefu import FILE… first")
-    fail(f"{store.path} holds several shops ({', '.join(shops)}); choose one with --shop")
+        say("cli.err.no_shops", path=store.path)
+    say("cli.err.several_shops", path=store.path, shops=", ".join(shops))
 
 
 def check_month(month: str) -> str:
     import re
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        fail(f"--month must look like 2024-09, not '{month}'")
+        say("cli.err.month", value=month)
     return month
 
 
-def check_lang(lang: str) -> str:
-    if lang not in ("zh", "en"):
-        fail(f"--lang must be zh or en, not '{lang}'")
-    return lang
+def check_choice(option: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        say("cli.err.choice", option=option, choices=", ".join(choices), value=value)
+    return value
+
+
+def check_lang(lang: str | None) -> i18n.Lang:
+    """`--lang` as given, else the environment's language (KEFU_LANG, the locale, Chinese)."""
+    if lang is not None and lang not in i18n.LANGS:
+        fail(i18n.t("common.lang_invalid", None, value=lang))
+    _Current.lang = i18n.resolve_lang(lang)
+    return _Current.lang

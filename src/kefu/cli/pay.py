@@ -16,25 +16,28 @@ from kefu.cli.common import (
     DbOption,
     LangOption,
     ShopOption,
+    check_choice,
     check_lang,
     check_month,
     console,
     err_console,
     fail,
+    h,
     open_db,
     resolve_shop,
+    say,
 )
 from kefu.inert import shown, visible
 from kefu.metrics.table import KpiSource
 from kefu.output import OutputError, check_target, write_text
-from kefu.pay.compute import ORDER, MonthPay
+from kefu.pay.compute import ORDER, MonthPay, Note
 from kefu.pay.plan import Plan, PlanError, load_plan
-from kefu.pay.text import Text, component_label, money, percent
+from kefu.pay.text import money, percent
 from kefu.store import Store
 from kefu.store.database import StoreError
 from kefu.store.payroll import PayrollRuns
 
-PlanOption = Annotated[str, typer.Option("--plan", help="seed, growth, midyear, or a plan file")]
+PlanOption = Annotated[str, typer.Option("--plan", help=h("cli.opt.plan"))]
 
 
 def kpi_source(store: Store) -> KpiSource:
@@ -43,7 +46,7 @@ def kpi_source(store: Store) -> KpiSource:
     try:
         from kefu.metrics.reported import ChosenKpis
     except ImportError:
-        fail("the metrics engine (kefu.metrics.engine) is not available in this build")
+        say("cli.err.no_engine")
     source: KpiSource = ChosenKpis(store)
     return source
 
@@ -59,12 +62,10 @@ def _plan(ref: str) -> Plan:
         fail(str(e))
 
 
-def _warn(warnings: tuple[Text, ...] | list[Text], lang: str) -> None:
+def _warn(warnings: tuple[Note, ...] | list[Note], lang: str) -> None:
+    word = i18n.t("cli.warning", lang)
     for w in warnings:
-        err_console.print(
-            f"[yellow]{'注意' if lang == 'zh' else 'warning'}:[/] {escape(visible(w[lang]))}",
-            highlight=False,
-        )
+        err_console.print(f"[yellow]{word}:[/] {escape(visible(w.text(lang)))}", highlight=False)
 
 
 def _check_output(path: Path, lang: str) -> None:
@@ -79,21 +80,24 @@ def _wrote(path: Path, lang: str) -> None:
     console.print(shown(i18n.t("output.wrote", lang, path=str(path))), highlight=False)
 
 
+def _w(key: str, lang: str, **values: object) -> str:
+    return i18n.t(key, lang, **values)
+
+
 def _share(pay: MonthPay) -> str:
     s = pay.share
     return "—" if s is None else percent(s)
 
 
 def _pay_table(pay: MonthPay, lang: str, title: str) -> Table:
-    zh = lang == "zh"
     comps = [c for c in ORDER if any(x.component == c for a in pay.agents for x in a.lines)]
     table = Table(title=shown(title), show_footer=True)
-    table.add_column("客服" if zh else "agent", footer="合计" if zh else "total")
-    table.add_column("姓名" if zh else "name")
+    table.add_column(_w("cli.col.agent", lang), footer=_w("cli.col.total", lang))
+    table.add_column(_w("cli.col.name", lang))
     for c in comps:
         total = sum(x.amount_fen for a in pay.agents for x in a.lines if x.component == c)
-        table.add_column(component_label(c, lang), justify="right", footer=money(total))
-    table.add_column("合计" if zh else "total", justify="right", footer=money(pay.total_fen))
+        table.add_column(_w(f"pay.component.{c}", lang), justify="right", footer=money(total))
+    table.add_column(_w("cli.col.total", lang), justify="right", footer=money(pay.total_fen))
     for a in pay.agents:
         cells = []
         for c in comps:
@@ -109,21 +113,27 @@ def _pay_table(pay: MonthPay, lang: str, title: str) -> Table:
     return table
 
 
-def _print_pay(pay: MonthPay, plan: Plan, lang: str) -> None:
-    zh = lang == "zh"
-    console.print(_pay_table(pay, lang, f"{pay.shop_id} {pay.month} — {plan.label(lang)}"))
-    if any(x.status == "withheld" for a in pay.agents for x in a.lines):
-        console.print(
-            "* 数据不足, 暂不发放 (见 kefu payslip)" if zh else "* withheld (see kefu payslip)"
-        )
-    console.print(
-        f"{'工资占本月净销售额' if zh else 'payroll share of net sales'}: {_share(pay)}"
-        f" ({money(pay.total_fen)} / {money(pay.paid_net_sales_fen)})",
-        highlight=False,
+def _print_pay(pay: MonthPay, plan: Plan, lang: str, state: str = "trial") -> None:
+    """The pay table; a trial (no payroll run) or a run awaiting approval says so."""
+    title = _w(
+        f"cli.pay.title_{state}", lang, shop=pay.shop_id, month=pay.month, plan=plan.label(lang)
     )
+    console.print(_pay_table(pay, lang, title))
+    if any(x.status == "withheld" for a in pay.agents for x in a.lines):
+        console.print(_w("cli.pay.withheld_mark", lang), highlight=False)
+    share = _w(
+        "cli.pay.share",
+        lang,
+        share=_share(pay),
+        total=money(pay.total_fen),
+        net=money(pay.paid_net_sales_fen),
+    )
+    console.print(share, highlight=False)
+    if state == "trial":
+        console.print(_w("cli.pay.trial_note", lang, month=pay.month), highlight=False)
 
 
-def _compute(store: Store, plan: Plan, shop: str, month: str) -> tuple[MonthPay, list[Text]]:
+def _compute(store: Store, plan: Plan, shop: str, month: str) -> tuple[MonthPay, list[Note]]:
     from kefu.pay.runs import prepare
 
     try:
@@ -136,7 +146,7 @@ def _compute(store: Store, plan: Plan, shop: str, month: str) -> tuple[MonthPay,
 
 # -- kefu pay -------------------------------------------------------------------------------------
 pay_app = typer.Typer(
-    help="Pay per agent for a month under a plan (computed, not stored). Subcommand: compare.",
+    help=h("cli.pay.help"),
     invoke_without_command=True,
     no_args_is_help=False,
 )
@@ -145,28 +155,23 @@ pay_app = typer.Typer(
 @pay_app.callback()
 def pay(
     ctx: typer.Context,
-    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM")] = None,
-    plan: Annotated[
-        str, typer.Option("--plan", help="seed, growth, midyear, or a plan file")
-    ] = "seed",
+    month: Annotated[str | None, typer.Option("--month", help=h("cli.opt.month"))] = None,
+    plan: PlanOption = "seed",
     shop: ShopOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, json or xlsx")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help=h("cli.opt.pay_format"))] = "table",
     output: Annotated[
-        Path | None,
-        typer.Option("--output", "--out", help="the .xlsx file to write (--out: the old name)"),
+        Path | None, typer.Option("--output", "--out", help=h("cli.opt.pay_out"))
     ] = None,
-    lang: LangOption = "zh",
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Compute each agent's pay for a month (not stored: see kefu payroll run)."""
     if ctx.invoked_subcommand is not None:
         return
+    lang = check_lang(lang)
     if month is None:
-        fail("--month is required (kefu pay --month 2024-09 --plan seed)")
+        say("cli.err.month_required")
     check_month(month)
-    check_lang(lang)
-    if fmt not in ("table", "json", "xlsx"):
-        fail(f"--format must be table, json or xlsx, not '{fmt}'")
+    check_choice("--format", fmt, ("table", "json", "xlsx"))
     if output is not None:
         _check_output(output, lang)
     the_plan = _plan(plan)
@@ -175,7 +180,9 @@ def pay(
         result, warnings = _compute(store, the_plan, shop_id, month)
     _warn(warnings, lang)
     if fmt == "json":
-        typer.echo(json.dumps(result.to_json(lang), ensure_ascii=False, indent=2))
+        from kefu.report.payslip import pay_json
+
+        typer.echo(json.dumps(pay_json(result, lang), ensure_ascii=False, indent=2))
     elif fmt == "xlsx":
         from kefu.report.pay_xlsx import write_xlsx
 
@@ -189,28 +196,26 @@ def pay(
         _print_pay(result, the_plan, lang)
 
 
-@pay_app.command("compare")
+@pay_app.command("compare", help=h("cli.compare.help"))
 def pay_compare(
-    plans: Annotated[list[str], typer.Option("--plan", help="a plan (give two or more)")],
-    start: Annotated[str, typer.Option("--from", help="first month, YYYY-MM")],
-    end: Annotated[str, typer.Option("--to", help="last month, YYYY-MM")],
+    plans: Annotated[list[str], typer.Option("--plan", help=h("cli.opt.compare_plan"))],
+    start: Annotated[str, typer.Option("--from", help=h("cli.opt.from"))],
+    end: Annotated[str, typer.Option("--to", help=h("cli.opt.to"))],
     shop: ShopOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
-    lang: LangOption = "zh",
+    fmt: Annotated[str, typer.Option("--format", help=h("cli.opt.table_json"))] = "table",
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """What each plan would have paid per agent and in total, the difference, and the cost."""
     from kefu.pay.compare import compare
 
+    lang = check_lang(lang)
     check_month(start)
     check_month(end)
-    check_lang(lang)
     if start > end:
-        fail(f"--from {start} is after --to {end}")
+        say("cli.err.from_after_to", start=start, end=end)
     if len(plans) < 2:
-        fail("give at least two plans: --plan seed --plan my-plan.yaml")
-    if fmt not in ("table", "json"):
-        fail(f"--format must be table or json, not '{fmt}'")
+        say("cli.err.two_plans")
+    check_choice("--format", fmt, ("table", "json"))
     loaded = [_plan(p) for p in plans]
     with open_db(db, must_exist=True) as store:
         shop_id = resolve_shop(store, shop)
@@ -221,10 +226,10 @@ def pay_compare(
     if fmt == "json":
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
-    zh = lang == "zh"
-    table = Table(title=shown(f"{shop_id} {start}–{end}"), show_footer=True)
-    table.add_column("客服" if zh else "agent", footer="合计" if zh else "total")
-    table.add_column("姓名" if zh else "name")
+    title = _w("cli.compare.title", lang, shop=shop_id, start=start, end=end)
+    table = Table(title=shown(title), show_footer=True)
+    table.add_column(_w("cli.col.agent", lang), footer=_w("cli.col.total", lang))
+    table.add_column(_w("cli.col.name", lang))
     for i, name in enumerate(result.plans):
         table.add_column(name, justify="right", footer=money(result.totals[i]))
     for name in result.plans[1:]:
@@ -243,11 +248,8 @@ def pay_compare(
         )
     console.print(table)
     for name, share in zip(result.plans, result.shares(), strict=True):
-        console.print(
-            f"{name}: {'工资占净销售额' if zh else 'payroll share of net sales'}"
-            f" {'—' if share is None else percent(share)}",
-            highlight=False,
-        )
+        text = "—" if share is None else percent(share)
+        console.print(_w("cli.compare.share", lang, plan=name, share=text), highlight=False)
 
 
 def _signed(fen: int) -> str:
@@ -256,76 +258,67 @@ def _signed(fen: int) -> str:
 
 # -- kefu payslip ---------------------------------------------------------------------------------
 def payslip(
-    month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
-    agent: Annotated[str, typer.Option("--agent", help="the agent's id (sub-account)")],
-    plan: Annotated[
-        str | None,
-        typer.Option(
-            "--plan", help="compute with this plan (default: the approved run, else seed)"
-        ),
-    ] = None,
-    run: Annotated[
-        int | None, typer.Option("--run", help="the payslip of this payroll run")
-    ] = None,
+    month: Annotated[str, typer.Option("--month", help=h("cli.opt.month"))],
+    agent: Annotated[str, typer.Option("--agent", help=h("cli.opt.agent"))],
+    plan: Annotated[str | None, typer.Option("--plan", help=h("cli.opt.payslip_plan"))] = None,
+    run: Annotated[int | None, typer.Option("--run", help=h("cli.opt.run"))] = None,
     shop: ShopOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="text or html")] = "text",
+    fmt: Annotated[str, typer.Option("--format", help=h("cli.opt.text_html"))] = "text",
     output: Annotated[
-        Path | None, typer.Option("--output", help="write the payslip to this file")
+        Path | None, typer.Option("--output", help=h("cli.opt.payslip_output"))
     ] = None,
-    lang: LangOption = "zh",
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """One agent's payslip: every line, every gate with both numbers, the tier breakdown."""
-    from kefu.pay.payslip import payslip_html, payslip_text
     from kefu.pay.plan import parse_plan
+    from kefu.report.payslip import State, payslip_html, payslip_text, source_text
 
+    lang = check_lang(lang)
     check_month(month)
-    check_lang(lang)
-    if fmt not in ("text", "html"):
-        fail(f"--format must be text or html, not '{fmt}'")
+    check_choice("--format", fmt, ("text", "html"))
     if output is not None:
         _check_output(output, lang)
-    zh = lang == "zh"
+    stored: dict[int, dict[str, str]] | None = None
+    state: State
     with open_db(db, must_exist=True) as store:
         shop_id = resolve_shop(store, shop)
         runs = PayrollRuns(store)
         record = runs.get(run) if run is not None else None
         if run is not None and record is None:
-            fail(f"no payroll run {run} (kefu payroll list)")
+            say("cli.err.no_run", run=run)
         if record is None and plan is None:
             record = runs.approved_for(shop_id, month)
         if record is not None:
             if record.month != month or record.shop_id != shop_id:
-                fail(
-                    f"run {record.run_id} is for {record.shop_id} {record.month}, not {shop_id} {month}"
+                say(
+                    "cli.err.run_other_month",
+                    run=record.run_id,
+                    run_shop=record.shop_id,
+                    run_month=record.month,
+                    shop=shop_id,
+                    month=month,
                 )
             result = MonthPay.from_record(record.results)
             the_plan = parse_plan(record.plan_text, record.plan_source)
-            state = (
-                ("已审批" if zh else "approved")
-                if record.approved
-                else ("未审批" if zh else "not approved")
-            )
-            source = (
-                f"第 {record.run_id} 次核算({state}), {record.created_at:%Y-%m-%d %H:%M}"
-                if zh
-                else f"payroll run {record.run_id} ({state}), {record.created_at:%Y-%m-%d %H:%M}"
-            )
+            state = "approved" if record.approved else "pending"
+            source = source_text(state, lang, record.run_id, f"{record.created_at:%Y-%m-%d %H:%M}")
+            stored = {
+                x.seq: {"zh": x.explanation_zh, "en": x.explanation_en}
+                for x in runs.lines(record.run_id)
+                if x.agent_id == agent
+            }
         else:
             the_plan = _plan(plan or "seed")
             result, warnings = _compute(store, the_plan, shop_id, month)
             _warn(warnings, lang)
-            source = (
-                "按现有数据试算, 尚未核算入账"
-                if zh
-                else "computed from the data now; not a payroll run"
-            )
+            state = "trial"
+            source = source_text(state, lang)
     who = result.agent(agent)
     if who is None:
-        paid = ", ".join(a.agent_id for a in result.agents) or ("无" if zh else "none")
-        fail(f"{agent} is not paid for {month} ({'本月计薪' if zh else 'paid'}: {paid})")
+        paid = ", ".join(a.agent_id for a in result.agents) or i18n.t("pay.none", lang)
+        say("cli.err.not_paid", agent=agent, month=month, paid=paid)
     render = payslip_html if fmt == "html" else payslip_text
-    slip = render(result, who, lang, the_plan.label(lang), source)
+    slip = render(result, who, lang, the_plan.label(lang), state, source, stored)
     if output is not None:
         try:
             write_text(output, slip)
@@ -337,157 +330,147 @@ def payslip(
 
 
 # -- kefu payroll ---------------------------------------------------------------------------------
-payroll_app = typer.Typer(
-    help="Payroll runs: stored, approved (locked), diffed, listed.", no_args_is_help=True
-)
+payroll_app = typer.Typer(help=h("cli.payroll.help"), no_args_is_help=True)
 
 
-@payroll_app.command("run")
+@payroll_app.command("run", help=h("cli.payroll.run_help"))
 def payroll_run(
-    month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
+    month: Annotated[str, typer.Option("--month", help=h("cli.opt.month"))],
     plan: PlanOption = "seed",
     shop: ShopOption = None,
-    lang: LangOption = "zh",
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Compute and store a payroll run (approve it with kefu payroll approve RUN)."""
     from kefu.pay.runs import prepare, store_run
+    from kefu.report.payslip import explain_both
 
+    lang = check_lang(lang)
     check_month(month)
-    check_lang(lang)
     the_plan = _plan(plan)
     with open_db(db, must_exist=True) as store:
         shop_id = resolve_shop(store, shop)
         runs = PayrollRuns(store)
         done = runs.approved_for(shop_id, month)
         if done is not None:
-            fail(
-                f"{shop_id} {month} has approved run {done.run_id}, which never changes;"
-                f" later differences go into the next month's run as clawback lines"
-                f" (kefu payroll diff {done.run_id} shows them)"
-            )
+            say("cli.err.month_approved", shop=shop_id, month=month, run=done.run_id)
         try:
             prepared = prepare(
                 the_plan, shop_id, month, kpi_source(store), runs.all(shop_id), today()
             )
         except PlanError as e:
             fail(str(e))
-        record = store_run(runs, prepared, datetime.now())
+        record = store_run(runs, prepared, datetime.now(), explain_both)
     _warn(prepared.warnings, lang)
-    _print_pay(prepared.pay, the_plan, lang)
-    zh = lang == "zh"
-    console.print(
-        f"{'已保存核算' if zh else 'stored payroll run'} {record.run_id}"
-        f" ({'方案' if zh else 'plan'} {the_plan.name} {the_plan.version}, sha256 {record.plan_sha256[:12]};"
-        f" {'输入' if zh else 'inputs'} {record.inputs_sha256[:12]}). "
-        + (
-            f"审批: kefu payroll approve {record.run_id}"
-            if zh
-            else f"approve: kefu payroll approve {record.run_id}"
-        ),
-        highlight=False,
+    _print_pay(prepared.pay, the_plan, lang, "pending")
+    stored = _w(
+        "cli.payroll.stored",
+        lang,
+        run=record.run_id,
+        plan=the_plan.name,
+        version=the_plan.version,
+        plan_sha=record.plan_sha256[:12],
+        inputs_sha=record.inputs_sha256[:12],
     )
+    console.print(stored, highlight=False)
 
 
-@payroll_app.command("approve")
+@payroll_app.command("approve", help=h("cli.payroll.approve_help"))
 def payroll_approve(
-    run: Annotated[int, typer.Argument(help="the run's number (kefu payroll list)")],
-    lang: LangOption = "zh",
+    run: Annotated[int, typer.Argument(help=h("cli.opt.run_number"))],
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Approve a run: it is locked and never changes again."""
-    check_lang(lang)
+    lang = check_lang(lang)
     with open_db(db, must_exist=True) as store:
+        runs = PayrollRuns(store)
+        found = runs.get(run)
+        # the store refuses these too (in its transaction); here they are said in words
+        if found is None:
+            say("cli.err.no_run", run=run)
+        if found.approved_at is not None:
+            say("cli.err.run_approved", run=run, at=f"{found.approved_at:%Y-%m-%d %H:%M}")
+        other = runs.approved_for(found.shop_id, found.month)
+        if other is not None:
+            say(
+                "cli.err.month_has_approved",
+                shop=found.shop_id,
+                month=found.month,
+                other=other.run_id,
+            )
+        if not found.intact():
+            say("cli.err.run_tampered", run=run)
         try:
-            record = PayrollRuns(store).approve(run, datetime.now())
+            record = runs.approve(run, datetime.now())
         except StoreError as e:
             fail(str(e))
-    console.print(
-        f"{'已审批核算' if lang == 'zh' else 'approved run'} {record.run_id}: {record.shop_id}"
-        f" {record.month} {money(record.total_fen)}",
-        highlight=False,
+    done = _w(
+        "cli.payroll.approved",
+        lang,
+        run=record.run_id,
+        shop=record.shop_id,
+        month=record.month,
+        total=money(record.total_fen),
     )
+    console.print(done, highlight=False)
 
 
-@payroll_app.command("diff")
+@payroll_app.command("diff", help=h("cli.payroll.diff_help"))
 def payroll_diff(
-    run: Annotated[int, typer.Argument(help="the run's number")],
-    lang: LangOption = "zh",
+    run: Annotated[int, typer.Argument(help=h("cli.opt.run_number"))],
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """What recomputing a run's month with today's data (same plan) would change."""
     from kefu.pay.runs import diff
 
-    check_lang(lang)
-    zh = lang == "zh"
+    lang = check_lang(lang)
     with open_db(db, must_exist=True) as store:
         runs = PayrollRuns(store)
         record = runs.get(run)
         if record is None:
-            fail(f"no payroll run {run} (kefu payroll list)")
+            say("cli.err.no_run", run=run)
         try:
             now, changes = diff(record, kpi_source(store), runs.all(record.shop_id))
         except PlanError as e:
             fail(str(e))
     if not changes:
-        console.print(
-            f"{'无变化' if zh else 'no change'}: {record.month} {money(record.total_fen)}",
-            highlight=False,
-        )
+        same = _w("cli.payroll.no_change", lang, month=record.month, total=money(record.total_fen))
+        console.print(same, highlight=False)
         return
-    table = Table(title=shown(f"{'核算' if zh else 'run'} {run}: {record.shop_id} {record.month}"))
-    for h in (
-        ("客服", "agent"),
-        ("项目", "component"),
-        ("已存", "stored"),
-        ("重算", "now"),
-        ("差额", "change"),
-    ):
-        table.add_column(
-            h[0] if zh else h[1], justify="right" if h[1] in ("stored", "now", "change") else "left"
-        )
+    title = _w("cli.payroll.diff_title", lang, run=run, shop=record.shop_id, month=record.month)
+    table = Table(title=shown(title))
+    for col in ("agent", "component", "stored", "now", "change"):
+        right = col in ("stored", "now", "change")
+        table.add_column(_w(f"cli.col.{col}", lang), justify="right" if right else "left")
     for c in changes:
         table.add_row(
             shown(c.agent_id),
-            component_label(c.component, lang),
+            _w(f"pay.component.{c.component}", lang),
             money(c.stored_fen),
             money(c.now_fen),
             _signed(c.delta_fen),
         )
     console.print(table)
-    console.print(
-        f"{'合计' if zh else 'total'}: {money(record.total_fen)} → {money(now.total_fen)}"
-        f" ({_signed(now.total_fen - record.total_fen)})",
-        highlight=False,
+    total = _w(
+        "cli.payroll.diff_total",
+        lang,
+        then=money(record.total_fen),
+        now=money(now.total_fen),
+        change=_signed(now.total_fen - record.total_fen),
     )
+    console.print(total, highlight=False)
     if record.approved:
-        console.print(
-            "该核算已审批, 不会改变; 差额将作为追溯调整计入下一次核算"
-            if zh
-            else "this run is approved and will not change; the differences go into the next run as clawback lines"
-        )
+        console.print(_w("cli.payroll.diff_approved", lang), highlight=False)
 
 
-@payroll_app.command("list")
-def payroll_list(shop: ShopOption = None, lang: LangOption = "zh", db: DbOption = None) -> None:
-    """Every payroll run, with its plan, total and approval."""
-    check_lang(lang)
-    zh = lang == "zh"
+@payroll_app.command("list", help=h("cli.payroll.list_help"))
+def payroll_list(shop: ShopOption = None, lang: LangOption = None, db: DbOption = None) -> None:
+    lang = check_lang(lang)
     with open_db(db, must_exist=True) as store:
         runs = PayrollRuns(store).all(shop)
     table = Table()
-    for h in (
-        ("核算", "run"),
-        ("店铺", "shop"),
-        ("月份", "month"),
-        ("方案", "plan"),
-        ("合计", "total"),
-        ("创建", "created"),
-        ("审批", "approved"),
-    ):
-        table.add_column(
-            h[0] if zh else h[1], justify="right" if h[1] in ("run", "total") else "left"
-        )
+    for col in ("run", "shop", "month", "plan", "total", "created", "approved"):
+        right = col in ("run", "total")
+        table.add_column(_w(f"cli.col.{col}", lang), justify="right" if right else "left")
     for r in runs:
         table.add_row(
             str(r.run_id),
@@ -502,41 +485,40 @@ def payroll_list(shop: ShopOption = None, lang: LangOption = "zh", db: DbOption 
 
 
 # -- kefu plan ------------------------------------------------------------------------------------
-plan_app = typer.Typer(help="Pay plans: check plan files, run payslip cases.", no_args_is_help=True)
+plan_app = typer.Typer(help=h("cli.plan.help"), no_args_is_help=True)
 
 
-@plan_app.command("test")
+@plan_app.command("test", help=h("cli.plan.test_help"))
 def plan_test(
-    files: Annotated[list[Path], typer.Argument(help="payslip case files (.yaml)")],
+    files: Annotated[list[Path], typer.Argument(help=h("cli.arg.case_files"))],
 ) -> None:
-    """Run payslip cases (plan, period, input metrics, expected lines); exit 1 if any fails."""
     from kefu.pay.cases import run_file
+    from kefu.report.payslip import explain_both
 
+    lang = check_lang(None)
     failed = total = 0
     for f in files:
-        for r in run_file(f):
+        for r in run_file(f, explain_both):
             total += 1
+            name = escape(visible(f"{f}: {r.case.name}"))
             if r.ok:
-                console.print(
-                    f"[green]✓[/] {escape(visible(f'{f}: {r.case.name}'))}", highlight=False
-                )
+                console.print(f"[green]✓[/] {name}", highlight=False)
             else:
                 failed += 1
-                console.print(
-                    f"[red]✗[/] {escape(visible(f'{f}: {r.case.name}'))}", highlight=False
-                )
+                console.print(f"[red]✗[/] {name}", highlight=False)
                 for p in r.problems:
                     console.print(f"    {escape(visible(p))}", highlight=False)
-    console.print(f"{total - failed} passed, {failed} failed", highlight=False)
+    summary = _w("cli.plan.summary", lang, passed=total - failed, failed=failed)
+    console.print(summary, highlight=False)
     if failed:
         raise typer.Exit(1)
 
 
-@plan_app.command("check")
+@plan_app.command("check", help=h("cli.plan.check_help"))
 def plan_check(
-    plans: Annotated[list[str], typer.Argument(help="plan files or shipped names")],
+    plans: Annotated[list[str], typer.Argument(help=h("cli.arg.plans"))],
 ) -> None:
-    """Load plan files and report the first error of each (file, key, reason)."""
+    lang = check_lang(None)
     bad = 0
     for ref in plans:
         try:
@@ -546,9 +528,8 @@ def plan_check(
             err_console.print(f"[red]✗[/] {escape(visible(str(e)))}", highlight=False)
             continue
         since = ", ".join(v.since.isoformat() for v in p.versions)
-        console.print(
-            f"[green]✓[/] {ref}: {p.name} {p.version} (versions from {since})", highlight=False
-        )
+        ok = _w("cli.plan.ok", lang, ref=ref, name=p.name, version=p.version, since=since)
+        console.print(f"[green]✓[/] {escape(visible(ok))}", highlight=False)
     if bad:
         raise typer.Exit(1)
 
@@ -556,6 +537,6 @@ def plan_check(
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the kefu app."""
     app.add_typer(pay_app, name="pay")
-    app.command("payslip")(payslip)
+    app.command("payslip", help=h("cli.payslip.help"))(payslip)
     app.add_typer(payroll_app, name="payroll")
     app.add_typer(plan_app, name="plan")

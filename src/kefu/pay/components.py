@@ -1,7 +1,9 @@
 """The pay components: each a small pure function from named metrics and parameters to one line.
 
 Every amount is computed exactly (int fen, Fraction) and rounded half-up to a whole fen once,
-at the line. Gates compare exact values. A line always says why it holds its amount.
+at the line. Gates compare exact values. A line is a typed value: its amount, its status, every
+input it used and the counts behind each rate it compared; the sentence that explains it is
+rendered from those by kefu.report.payslip, never here.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
 
-from kefu import i18n
-from kefu.i18n import both
 from kefu.metrics.fields import RATE_BY_NAME, Parts, available, exact, round_half_up
 from kefu.metrics.table import month_bounds
 from kefu.pay.plan import (
@@ -25,57 +25,57 @@ from kefu.pay.plan import (
     RankSpec,
     Tier,
 )
-from kefu.pay.text import (
-    OP_TEXT,
-    Text,
-    component_label,
-    exact_json,
-    join,
-    metric_label,
-    money,
-    parse_exact,
-    rate_text,
-    show,
-    t,
-)
+from kefu.pay.text import Text, exact_json, parse_exact
 
 Status = Literal["paid", "not_paid", "withheld", "adjustment"]
 TargetOf = Callable[[str, str], int | Fraction | None]
 Verdict = Literal["pass", "fail", "insufficient_data", "no_target", "not_available"]
+Counted = dict[str, dict[str, list[int]]]  # whose ("agent", "team", "highest") -> rate -> [n, d]
 
 
 @dataclass(frozen=True)
 class Line:
-    """One payslip line: its amount in whole fen, why, and every input it used (JSON-ready)."""
+    """One payslip line as a typed value: its amount in whole fen, its status, every input it
+    used (JSON-ready) and, for each rate it compared, the numerator and denominator counted."""
 
     component: str
     amount_fen: int
     status: Status
-    explanation: Text
     inputs: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self, lang: str) -> dict[str, Any]:
-        return {
-            "component": self.component,
-            "amount_fen": self.amount_fen,
-            "explanation": self.explanation[lang],
-            "inputs": self.inputs,
-        }
+    counted: Counted = field(default_factory=dict)
 
     def to_record(self) -> dict[str, Any]:
         return {
             "component": self.component,
             "amount_fen": self.amount_fen,
             "status": self.status,
-            "explanation": dict(self.explanation),
             "inputs": self.inputs,
+            "counted": self.counted,
         }
 
     @staticmethod
     def from_record(r: Mapping[str, Any]) -> Line:
+        """A stored line; runs stored before lines carried their counts have none."""
         return Line(
-            r["component"], int(r["amount_fen"]), r["status"], dict(r["explanation"]), r["inputs"]
+            r["component"],
+            int(r["amount_fen"]),
+            r["status"],
+            r["inputs"],
+            {k: dict(v) for k, v in (r.get("counted") or {}).items()},
         )
+
+
+Explain = Callable[[Line], Text]  # a line's sentence in every language (kefu.report.payslip)
+
+
+def counts(parts: Mapping[str, int], metrics: Sequence[str]) -> dict[str, list[int]]:
+    """The numerator and denominator of each rate among `metrics`, as counted (never reduced)."""
+    out: dict[str, list[int]] = {}
+    for m in metrics:
+        rate = RATE_BY_NAME.get(m)
+        if rate is not None and available(parts, m):
+            out[m] = [int(parts.get(rate.numerator, 0)), int(parts.get(rate.denominator, 0))]
+    return out
 
 
 # -- facts about an agent ----------------------------------------------------------------------
@@ -100,10 +100,10 @@ def days_employed(hired_on: date | None, left_on: date | None, month: str) -> tu
 def metric_value(parts: Mapping[str, int], metric: str) -> int | Fraction | None:
     """The exact value a gate or a ranking compares: a part, or a rate never rounded; None when
     the source (a platform's report) cannot give it."""
-    if metric in RATE_BY_NAME:
-        return exact(parts, metric)
     if not available(parts, metric):
         return None
+    if metric in RATE_BY_NAME:
+        return exact(parts, metric)
     return int(parts[metric])
 
 
@@ -165,40 +165,6 @@ def judge(
     }
 
 
-def gate_text(g: Mapping[str, Any]) -> Text:
-    """A gate's verdict in words, with both numbers."""
-    m = g["metric"]
-    a, b = parse_exact(g["agent"]), parse_exact(g["against"])
-    ref_zh = {"team": "团队", "target": "目标", "number": "标准"}[g["reference"]]
-    ref_en = {"team": "team", "target": "target", "number": "threshold"}[g["reference"]]
-    op_zh, op_en = OP_TEXT[g["op"]]
-    verdict_zh = {
-        "pass": "通过",
-        "fail": "未通过",
-        "insufficient_data": f"数据不足(询单人数 {g['note']})",
-        "no_target": "未设定目标",
-        "not_available": both("reports.pay.gate_not_available")["zh"],
-    }[g["result"]]
-    verdict_en = {
-        "pass": "pass",
-        "fail": "fail",
-        "insufficient_data": f"insufficient data ({g['note']} inquiring buyers)",
-        "no_target": "no target set",
-        "not_available": both("reports.pay.gate_not_available")["en"],
-    }[g["result"]]
-    if g["note"] == "not_available" and g["result"] == "pass":
-        extra = both("reports.pay.gate_not_available_pass")
-        verdict_zh += extra["zh"]
-        verdict_en += extra["en"]
-    if g["note"] == "undefined" and g["result"] in ("pass", "fail"):
-        verdict_zh += "(无数据时按规则判定)"
-        verdict_en += " (no data: as the plan says)"
-    return t(
-        f"{metric_label(m, 'zh')} {show(m, a, 'zh')} {op_zh} {ref_zh} {show(m, b, 'zh')}: {verdict_zh}",
-        f"{metric_label(m, 'en')} {show(m, a, 'en')} {op_en} {ref_en} {show(m, b, 'en')}: {verdict_en}",
-    )
-
-
 def _overall(gates: Sequence[Mapping[str, Any]]) -> Verdict:
     results = [g["result"] for g in gates]
     if "fail" in results:
@@ -244,15 +210,6 @@ def tiered(base: Fraction, tiers: Sequence[Tier], mode: str) -> Fraction:
     )
 
 
-def tier_text(b: Mapping[str, Any], mode: str) -> Text:
-    lo = money(b["from_fen"])
-    hi = "∞" if b["to_fen"] is None else money(b["to_fen"])
-    rate = rate_text(Fraction(parse_exact(b["rate"]) or 0))
-    base = money(Fraction(parse_exact(b["base_fen"]) or 0))
-    amt = money(Fraction(parse_exact(b["amount_fen"]) or 0))
-    return t(f"[{lo}, {hi}) {base} × {rate} = {amt}", f"[{lo}, {hi}) {base} × {rate} = {amt}")
-
-
 # -- base ladder ------------------------------------------------------------------------------
 def base_line(spec: BaseSpec, hired_on: date | None, left_on: date | None, month: str) -> Line:
     """Base amount plus tenure steps (capped), prorated in the months of hiring and leaving."""
@@ -262,26 +219,10 @@ def base_line(spec: BaseSpec, hired_on: date | None, left_on: date | None, month
     days, dim = days_employed(hired_on, left_on, month) if spec.prorate else (1, 1)
     exact_amount = Fraction(monthly * days, dim)
     amount = round_half_up(exact_amount)
-    capped = (tenure or 0) // spec.step_months > spec.max_steps
-    zh = (
-        f"底薪 {money(spec.amount_fen)} + 工龄 {steps} 级 × {money(spec.step_fen)}"
-        f"(工龄 {tenure if tenure is not None else '未知, 按 0'} 个月, 每 {spec.step_months} 个月一级,"
-        f" 最多 {spec.max_steps} 级{', 已封顶' if capped else ''}) = {money(monthly)}"
-    )
-    en = (
-        f"base {money(spec.amount_fen)} + {steps} tenure step(s) × {money(spec.step_fen)}"
-        f" (tenure {tenure if tenure is not None else 'unknown, taken as 0'} months, one step per"
-        f" {spec.step_months} months, at most {spec.max_steps}{', capped' if capped else ''})"
-        f" = {money(monthly)}"
-    )
-    if days != dim:
-        zh += f"; 本月在职 {days}/{dim} 天, 折算为 {money(amount)}"
-        en += f"; employed {days}/{dim} days this month, prorated to {money(amount)}"
     return Line(
         "base",
         amount,
         "paid",
-        t(zh, en),
         {
             "base_fen": spec.amount_fen,
             "hired_on": hired_on.isoformat() if hired_on else None,
@@ -313,35 +254,18 @@ def rank_line(
     agent_id: str,
     values: Mapping[str, int | Fraction | None],
     component: str = "rank_bonus",
+    parts_of: Mapping[str, Mapping[str, int]] | None = None,
 ) -> Line:
     """+amount to the agent(s) with the highest value of the metric among those paid (ties all)."""
     best, winners = leaders(values)
     mine = values.get(agent_id)
     won = agent_id in winners
+    parts_of = parts_of or {}
     m = spec.metric
-    label_zh, label_en = metric_label(m, "zh"), metric_label(m, "en")
-    if won:
-        tie_zh = f", 与 {len(winners) - 1} 人并列" if len(winners) > 1 else ""
-        tie_en = f", tied with {len(winners) - 1} other(s)" if len(winners) > 1 else ""
-        text = t(
-            f"{label_zh} {show(m, mine, 'zh')} 为第一{tie_zh}: +{money(spec.amount_fen)}",
-            f"{label_en} {show(m, mine, 'en')} is the highest{tie_en}: +{money(spec.amount_fen)}",
-        )
-    elif best is None or best <= 0:
-        text = t(
-            f"无人{label_zh}高于 0, 不发排名奖",
-            f"nobody's {label_en} is above 0: no rank bonus",
-        )
-    else:
-        text = t(
-            f"{label_zh} {show(m, mine, 'zh')}, 第一名为 {show(m, best, 'zh')}: 不发",
-            f"{label_en} {show(m, mine, 'en')}; the highest is {show(m, best, 'en')}: not paid",
-        )
     return Line(
         component,
         spec.amount_fen if won else 0,
         "paid" if won else "not_paid",
-        text,
         {
             "metric": m,
             "value": exact_json(mine),
@@ -349,7 +273,22 @@ def rank_line(
             "leaders": winners,
             "amount_fen": spec.amount_fen,
         },
+        rank_counted(m, agent_id, winners, parts_of),
     )
+
+
+def rank_counted(
+    metric: str, agent_id: str, winners: Sequence[str], parts_of: Mapping[str, Mapping[str, int]]
+) -> Counted:
+    """The counts behind the agent's value and the highest one, when the metric is a rate."""
+    out: Counted = {}
+    if metric not in RATE_BY_NAME:
+        return out
+    if agent_id in parts_of:
+        out["agent"] = counts(parts_of[agent_id], [metric])
+    if winners and winners[0] in parts_of:
+        out["highest"] = counts(parts_of[winners[0]], [metric])
+    return out
 
 
 # -- commission -------------------------------------------------------------------------------
@@ -359,23 +298,15 @@ def mix_weights(mix: Sequence[MixBand], tenure: int) -> MixBand:
 
 def commission_base(
     spec: CommissionSpec, parts: Mapping[str, int], tenure: int | None
-) -> tuple[Fraction, dict[str, Any], Text]:
+) -> tuple[Fraction, dict[str, Any]]:
     """The amount the tiers apply to: one money part, or new/returning sales weighted by tenure."""
     if spec.base_metric is not None:
         v = Fraction(int(parts[spec.base_metric]))
         m = spec.base_metric
-        return (
-            v,
-            {"metric": m, "base_fen": exact_json(v)},
-            t(
-                f"提成基数 = {metric_label(m, 'zh')} {money(v)}",
-                f"commission base = {metric_label(m, 'en')} {money(v)}",
-            ),
-        )
+        return v, {"metric": m, "base_fen": exact_json(v)}
     band = mix_weights(spec.mix, tenure or 0)
     new, ret = int(parts[spec.new_metric]), int(parts[spec.returning_metric])
     v = new * band.new + ret * band.returning
-    hi = "∞" if band.upper is None else str(band.upper)
     info = {
         "new_metric": spec.new_metric,
         "new_fen": new,
@@ -387,15 +318,7 @@ def commission_base(
         "tenure_band": [band.lower, band.upper],
         "base_fen": exact_json(v),
     }
-    text = t(
-        f"提成基数 = 新客 {money(new)} × {exact_json(band.new)} + 老客 {money(ret)} ×"
-        f" {exact_json(band.returning)} = {money(v)}(工龄 {tenure if tenure is not None else 0}"
-        f" 个月, 属 [{band.lower}, {hi}) 档)",
-        f"commission base = new buyers {money(new)} × {exact_json(band.new)} + returning"
-        f" {money(ret)} × {exact_json(band.returning)} = {money(v)} (tenure"
-        f" {tenure if tenure is not None else 0} months, band [{band.lower}, {hi}))",
-    )
-    return v, info, text
+    return v, info
 
 
 def commission_line(
@@ -414,47 +337,19 @@ def commission_line(
         judge(g, parts, team, target(agent_id, g.target) if g.target else None, spec.min_inquiries)
         for g in spec.gates
     ]
+    verdict = _overall(gates)
+    counted = gate_counted(spec.gates, parts, team)
     base_metrics = (
         [spec.base_metric]
         if spec.base_metric is not None
         else [spec.new_metric, spec.returning_metric]
     )
     no_base = [m for m in base_metrics if m is not None and not available(parts, m)]
-    base, base_info, base_text = commission_base(spec, parts, tenure)
-    bands = tier_amounts(base, spec.tiers, spec.mode)
-    would = tiered(base, spec.tiers, spec.mode)
-    would_fen = round_half_up(would)
-    verdict = _overall(gates)
-    mode_zh = "超额累进" if spec.mode == "marginal" else "全额累进"
-    mode_en = "marginal tiers" if spec.mode == "marginal" else "whole-amount tiers"
-    used = [b for b in bands if b["base_fen"] not in (0, "0")]
-    tiers_text = (
-        join([tier_text(b, spec.mode) for b in used], (" + ", " + ")) if used else t("0", "0")
-    )
-    calc = join(
-        [
-            base_text,
-            t(
-                f"{mode_zh}: {tiers_text['zh']} = {money(would)}",
-                f"{mode_en}: {tiers_text['en']} = {money(would)}",
-            ),
-        ]
-    )
-    gates_text = join([gate_text(g) for g in gates]) if gates else t("无门槛", "no gates")
-    if no_base and verdict != "fail":
-        missing = {
-            lang: i18n.t(
-                "reports.pay.base_not_available",
-                lang,
-                fields=", ".join(metric_label(m, lang) for m in no_base),
-            )
-            for lang in ("zh", "en")
-        }
+    if no_base and verdict != "fail":  # a report without the base's figure: not judged
         return Line(
             "commission",
             0,
             "withheld",
-            join([missing, t(f"({gates_text['zh']})", f"({gates_text['en']})")]),
             {
                 "gates": gates,
                 "result": "not_available",
@@ -462,45 +357,23 @@ def commission_line(
                 "mode": spec.mode,
                 "min_inquiries": spec.min_inquiries,
             },
+            counted,
         )
+    base, base_info = commission_base(spec, parts, tenure)
+    bands = tier_amounts(base, spec.tiers, spec.mode)
+    would = tiered(base, spec.tiers, spec.mode)
+    would_fen = round_half_up(would)
+    status: Status
     if verdict == "pass":
-        status: Status = "paid"
-        amount = would_fen
-        head = t(f"门槛全部通过({gates_text['zh']})", f"all gates hold ({gates_text['en']})")
+        status, amount = "paid", would_fen
     elif verdict == "fail":
         status, amount = "not_paid", 0
-        head = t(
-            f"门槛未全部通过, 不发提成({gates_text['zh']})",
-            f"a gate fails: no commission ({gates_text['en']})",
-        )
-    elif verdict == "insufficient_data":
-        status, amount = "withheld", 0
-        n, need = int(parts["inquiring_buyers"]), spec.min_inquiries
-        head = t(
-            f"数据不足, 暂不发放: 询单人数 {n} 少于 {need}, 比率门槛不予判定({gates_text['zh']})",
-            f"withheld for insufficient data: {n} inquiring buyers, fewer than {need}, so the"
-            f" rate gates are not judged ({gates_text['en']})",
-        )
-    elif verdict == "not_available":
-        status, amount = "withheld", 0
-        w = both("reports.pay.gates_not_available")
-        head = t(f"{w['zh']}({gates_text['zh']})", f"{w['en']} ({gates_text['en']})")
     else:
         status, amount = "withheld", 0
-        head = t(
-            f"未设定目标, 暂不发放({gates_text['zh']})",
-            f"withheld: no target set for this agent ({gates_text['en']})",
-        )
-    if status != "paid":
-        calc = t(
-            f"若通过应为 {money(would)}: {calc['zh']}",
-            f"would have been {money(would)}: {calc['en']}",
-        )
     return Line(
         "commission",
         amount,
         status,
-        join([head, calc]),
         {
             "gates": gates,
             "result": verdict,
@@ -510,7 +383,21 @@ def commission_line(
             "would_pay_fen": would_fen,
             "min_inquiries": spec.min_inquiries,
         },
+        counted,
     )
+
+
+def gate_counted(
+    gates: Sequence[Gate], parts: Mapping[str, int], team: Mapping[str, int]
+) -> Counted:
+    """The counts behind each rate the gates compare: the agent's, and the team's where a gate
+    compares with the team."""
+    metrics = [g.metric for g in gates]
+    out: Counted = {"agent": counts(parts, metrics)}
+    team_metrics = [g.metric for g in gates if g.reference == "team"]
+    if team_metrics:
+        out["team"] = counts(team, team_metrics)
+    return {k: v for k, v in out.items() if v}
 
 
 # -- quarterly and annual bonuses ---------------------------------------------------------------
@@ -529,8 +416,6 @@ def period_line(
     `peers` are the pooled figures of the section's agents paid in the paying month (the
     rank award's field). Paid in the period's last month.
     """
-    period_zh = "本季度" if spec.period == "quarter" else "本年度"
-    period_en = "the quarter" if spec.period == "quarter" else "the year"
     goal = [
         judge(g, parts, team, target(agent_id, g.target) if g.target else None, spec.min_inquiries)
         for g in spec.target
@@ -574,64 +459,14 @@ def period_line(
             "offered_fen": spec.rank_fen,
         }
     amount = sum(a["amount_fen"] for a in awards) + (rank["amount_fen"] if rank else 0)
-    goal_text = join([gate_text(g) for g in goal]) if goal else t("无", "none")
-    pieces: list[Text] = [
-        t(
-            f"{period_zh}({months[0]}–{months[-1]}) 目标: {goal_text['zh']}",
-            f"{period_en} ({months[0]}–{months[-1]}) target: {goal_text['en']}",
-        )
-    ]
-    any_withheld = reached in ("insufficient_data", "no_target", "not_available")
-    if reached != "pass":
-        pieces.append(
-            t("目标未达成, 本期奖金不发", "target not reached: no bonus for the period")
-            if reached == "fail"
-            else t("目标数据不足或未设定, 暂不发放", "withheld: the target cannot be judged")
-        )
-    for item in awards:
-        g = item["gate"]
-        gain = money(item["amount_fen"])
-        if g:
-            gt = gate_text(g)
-            if g["result"] in ("insufficient_data", "not_available"):
-                any_withheld = True
-            pieces.append(t(f"奖项 {gt['zh']} → +{gain}", f"award: {gt['en']} → +{gain}"))
-        else:
-            pieces.append(
-                t(
-                    f"奖项 {item['name']}: 达成目标 → +{gain}",
-                    f"award {item['name']}: target reached → +{gain}",
-                )
-            )
-    if rank:
-        m = rank["metric"]
-        best_v = parse_exact(rank["highest"])
-        mine_v = parse_exact(rank["value"])
-        pieces.append(
-            t(
-                f"排名奖: {metric_label(m, 'zh')} {show(m, mine_v, 'zh')}, 最高 {show(m, best_v, 'zh')} → +{money(rank['amount_fen'])}",
-                f"rank award: {metric_label(m, 'en')} {show(m, mine_v, 'en')}, highest {show(m, best_v, 'en')} → +{money(rank['amount_fen'])}",
-            )
-        )
-    if any_withheld:
-        pieces.append(
-            t(
-                f"询单人数 {parts['inquiring_buyers']} 少于 {spec.min_inquiries} 的比率项数据不足, 暂不发放",
-                f"rate items with {parts['inquiring_buyers']} inquiring buyers (fewer than"
-                f" {spec.min_inquiries}) are withheld for insufficient data",
-            )
-            if any(
-                g["result"] == "insufficient_data"
-                for g in goal + [a["gate"] for a in awards if a["gate"]]
-            )
-            else t("未设定目标的项暂不发放", "items without a target are withheld")
-        )
+    any_withheld = reached in ("insufficient_data", "no_target", "not_available") or any(
+        a["gate"] and a["gate"]["result"] in ("insufficient_data", "not_available") for a in awards
+    )
     status: Status = "paid" if amount > 0 else ("withheld" if any_withheld else "not_paid")
     return Line(
         component,
         amount,
         status,
-        join(pieces),
         {
             "period": spec.period,
             "months": list(months),
@@ -643,7 +478,25 @@ def period_line(
             "net_sales_fen": metric_value(parts, "net_sales_fen"),
             "inquiring_buyers": int(parts["inquiring_buyers"]),
         },
+        _period_counted(spec, agent_id, parts, team, peers, rank),
     )
+
+
+def _period_counted(
+    spec: PeriodSpec,
+    agent_id: str,
+    parts: Mapping[str, int],
+    team: Mapping[str, int],
+    peers: Mapping[str, Parts],
+    rank: Mapping[str, Any] | None,
+) -> Counted:
+    gates = [*spec.target, *(a.gate for a in spec.awards if a.gate)]
+    out = gate_counted(gates, parts, team)
+    if rank is not None and spec.rank_metric in RATE_BY_NAME:
+        out.setdefault("agent", {}).update(counts(parts, [spec.rank_metric]))
+        if rank["leaders"] and rank["leaders"][0] in peers:
+            out["highest"] = counts(peers[rank["leaders"][0]], [spec.rank_metric])
+    return out
 
 
 def _component_order(name: str) -> tuple[int, str]:
@@ -689,39 +542,10 @@ def clawback_line(
             b = int((parts_now or {}).get(k, 0))
             if a != b:
                 changed_parts.append({"metric": k, "then": a, "now": b})
-    comp_zh = ", ".join(
-        f"{component_label(c['component'], 'zh')} {money(c['approved_fen'])} → {money(c['recomputed_fen'])}"
-        for c in changes
-    )
-    comp_en = ", ".join(
-        f"{component_label(c['component'], 'en')} {money(c['approved_fen'])} → {money(c['recomputed_fen'])}"
-        for c in changes
-    )
-    why_zh = ", ".join(
-        f"{metric_label(p['metric'], 'zh')} {show(p['metric'], p['then'], 'zh')} → {show(p['metric'], p['now'], 'zh')}"
-        for p in changed_parts
-    )
-    why_en = ", ".join(
-        f"{metric_label(p['metric'], 'en')} {show(p['metric'], p['then'], 'en')} → {show(p['metric'], p['now'], 'en')}"
-        for p in changed_parts
-    )
-    zh = (
-        f"{month} 工资已审批(第 {run_id} 次核算)并发放 {money(paid)}"
-        f"{f'(含此后已调整 {money(carried_fen)})' if carried_fen else ''}; 按现有数据重算为 {money(now)}"
-        f"{f'({comp_zh})' if comp_zh else ''}"
-        f"{f', 原因: 数据变化 {why_zh}' if why_zh else ''}: {'追回' if diff < 0 else '补发'} {money(abs(diff))}"
-    )
-    en = (
-        f"{month} was approved (run {run_id}) and paid {money(paid)}"
-        f"{f' (including {money(carried_fen)} adjusted since)' if carried_fen else ''}; recomputed with the"
-        f" data now it is {money(now)}{f' ({comp_en})' if comp_en else ''}"
-        f"{f', because {why_en}' if why_en else ''}: {'taken back' if diff < 0 else 'topped up'} {money(abs(diff))}"
-    )
     return Line(
         "clawback",
         diff,
         "adjustment",
-        t(zh, en),
         {
             "month": month,
             "run_id": run_id,

@@ -22,9 +22,39 @@ from kefu.pay.components import (
     tenure_months,
 )
 from kefu.pay.plan import Plan, PlanVersion
-from kefu.pay.text import Text, metric_label, t
+from kefu.pay.text import Text
 
 ORDER = ("base", "rank_bonus", "commission", "quarterly_bonus", "annual_bonus", "clawback")
+
+
+@dataclass(frozen=True)
+class Note:
+    """A warning about a computation: a catalogue key and the values its sentence shows.
+
+    `stored` holds the texts of a run written before warnings were keyed (shown as they were)."""
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+    stored: dict[str, str] | None = None
+
+    def text(self, lang: str | None = None) -> str:
+        if self.stored is not None:
+            return self.stored[i18n.resolve_lang(lang)]
+        return i18n.t(self.key, lang, **self.values)
+
+    def both(self) -> Text:
+        return {lang: self.text(lang) for lang in i18n.LANGS}
+
+    def to_record(self) -> dict[str, Any]:
+        if self.stored is not None:
+            return dict(self.stored)
+        return {"key": self.key, "values": dict(self.values)}
+
+    @staticmethod
+    def from_record(r: Mapping[str, Any]) -> Note:
+        if "key" in r:
+            return Note(str(r["key"]), dict(r.get("values") or {}))
+        return Note("", {}, {str(k): str(v) for k, v in r.items()})
 
 
 @dataclass(frozen=True)
@@ -37,14 +67,6 @@ class AgentPay:
     @property
     def total_fen(self) -> int:
         return sum(line.amount_fen for line in self.lines)
-
-    def to_json(self, lang: str) -> dict[str, Any]:
-        return {
-            "agent_id": self.agent_id,
-            "name": self.name,
-            "total_fen": self.total_fen,
-            "lines": [line.to_json(lang) for line in self.lines],
-        }
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -64,7 +86,7 @@ class MonthPay:
     plan_since: str
     agents: tuple[AgentPay, ...]
     paid_net_sales_fen: int
-    warnings: tuple[Text, ...] = ()
+    warnings: tuple[Note, ...] = ()
 
     @property
     def total_fen(self) -> int:
@@ -80,20 +102,8 @@ class MonthPay:
     def agent(self, agent_id: str) -> AgentPay | None:
         return next((a for a in self.agents if a.agent_id == agent_id), None)
 
-    def to_json(self, lang: str = "zh") -> dict[str, Any]:
-        """The `kefu pay --format json` contract (issue #3): keys and their order are fixed."""
-        share = self.share
-        return {
-            "shop_id": self.shop_id,
-            "month": self.month,
-            "plan": self.plan,
-            "agents": [a.to_json(lang) for a in self.agents],
-            "total_fen": self.total_fen,
-            "payroll_share_of_net_sales": None if share is None else float(share),
-        }
-
     def to_record(self) -> dict[str, Any]:
-        """Everything, in both languages and exact: what a payroll run stores."""
+        """Every typed value, exact: what a payroll run stores (the words are rendered apart)."""
         return {
             "shop_id": self.shop_id,
             "month": self.month,
@@ -102,7 +112,7 @@ class MonthPay:
             "agents": [a.to_record() for a in self.agents],
             "total_fen": self.total_fen,
             "paid_net_sales_fen": self.paid_net_sales_fen,
-            "warnings": [dict(w) for w in self.warnings],
+            "warnings": [w.to_record() for w in self.warnings],
         }
 
     @staticmethod
@@ -122,7 +132,7 @@ class MonthPay:
                 for a in r["agents"]
             ),
             int(r["paid_net_sales_fen"]),
-            tuple(dict(w) for w in r.get("warnings", [])),
+            tuple(Note.from_record(w) for w in r.get("warnings", [])),
         )
 
 
@@ -194,36 +204,20 @@ def paid_agents(sm: ShopMonth | None, version: PlanVersion) -> list[AgentMonth]:
     )
 
 
-def _warnings(sm: ShopMonth | None, version: PlanVersion, month: str) -> list[Text]:
-    out: list[Text] = []
+def _warnings(sm: ShopMonth | None, version: PlanVersion, month: str) -> list[Note]:
+    out: list[Note] = []
     if sm is None:
-        return [t(f"{month} 没有数据", f"no data for {month}")]
+        return [Note("pay.warn.no_data", {"month": month})]
     unknown = sorted(a.agent_id for a in sm.agents if not a.known)
     if unknown:
-        out.append(
-            t(
-                f"以下子账号不在客服名单(agents)中, 不计工资: {', '.join(unknown)}",
-                f"not on the staff list (agents), so not paid: {', '.join(unknown)}",
-            )
-        )
+        out.append(Note("pay.warn.unknown_agents", {"agents": ", ".join(unknown)}))
     roles = sorted({a.role for a in sm.agents if a.known and a.employed} - set(version.sections))
     if roles:
-        out.append(
-            t(
-                f"方案没有 {', '.join(roles)} 岗位的部分, 这些客服不计工资",
-                f"the plan has no section for {', '.join(roles)}: those agents are not paid",
-            )
-        )
+        out.append(Note("pay.warn.no_section", {"roles": ", ".join(roles)}))
     if sm.provisional:
-        out.append(t(f"{month} 的数据尚未完整(临时数据)", f"{month}'s figures are provisional"))
+        out.append(Note("pay.warn.provisional", {"month": month}))
     if sm.unattributable_orders:
-        out.append(
-            t(
-                f"{sm.unattributable_orders} 笔订单无买家, 不计入净销售额(工资占比的分母)",
-                f"{sm.unattributable_orders} orders without a buyer are left out of the net sales"
-                " (the payroll share's denominator)",
-            )
-        )
+        out.append(Note("pay.warn.unattributable", {"orders": sm.unattributable_orders}))
     return out
 
 
@@ -257,22 +251,16 @@ def pay_month(
             ):
                 # a report that cannot give the ranked figure for someone: not judged
                 m = section.rank_bonus.metric
+                out.append(Line("rank_bonus", 0, "withheld", {"metric": m, "not_available": True}))
+            elif section.rank_bonus:
                 out.append(
-                    Line(
-                        "rank_bonus",
-                        0,
-                        "withheld",
-                        {
-                            lang: i18n.t(
-                                "reports.pay.rank_not_available", lang, field=metric_label(m, lang)
-                            )
-                            for lang in ("zh", "en")
-                        },
-                        {"metric": m, "not_available": True},
+                    rank_line(
+                        section.rank_bonus,
+                        a.agent_id,
+                        ranking,
+                        parts_of={m.agent_id: m.parts for m in members},
                     )
                 )
-            elif section.rank_bonus:
-                out.append(rank_line(section.rank_bonus, a.agent_id, ranking))
             if section.commission:
                 out.append(
                     commission_line(

@@ -9,10 +9,10 @@ from datetime import date, datetime
 from typing import Any
 
 from kefu.metrics.table import KpiSource, ShopMonth
-from kefu.pay.compute import MonthPay, Settled, months_needed, pay_month, settle_date
+from kefu.pay.components import Explain
+from kefu.pay.compute import MonthPay, Note, Settled, months_needed, pay_month, settle_date
 from kefu.pay.frozen import shop_month_from_json, shop_month_to_json
 from kefu.pay.plan import Plan, parse_plan
-from kefu.pay.text import Text, t
 from kefu.store.payroll import PayrollRuns, RunLine, RunRecord, canonical_json, sha256
 
 
@@ -23,7 +23,7 @@ class Prepared:
     plan: Plan
     inputs: dict[str, Any]
     pay: MonthPay
-    warnings: tuple[Text, ...]
+    warnings: tuple[Note, ...]
 
 
 def settled_from_runs(runs: Sequence[RunRecord], shop_id: str, month: str) -> list[Settled]:
@@ -117,12 +117,9 @@ def prepare(
     if today is not None and today < ready:
         warnings.insert(
             0,
-            t(
-                f"{month} 结束还不到 {settle_days} 天, 退款和评价仍可能变化; 建议 {ready.isoformat()}"
-                " 及之后再核算 (之后的变化会在下次核算中追溯调整)",
-                f"{month} ended less than {settle_days} days ago: refunds and reviews may still"
-                f" change; better run on or after {ready.isoformat()} (later changes become"
-                " clawback lines in the next run)",
+            Note(
+                "pay.warn.not_settled",
+                {"month": month, "days": settle_days, "ready": ready.isoformat()},
             ),
         )
     return Prepared(plan, inputs, pay, tuple(warnings))
@@ -137,22 +134,27 @@ def pay_from_inputs(plan: Plan, inputs: Mapping[str, Any]) -> MonthPay:
     return pay_month(plan, inputs["shop_id"], inputs["month"], data, settled)
 
 
-def store_run(runs: PayrollRuns, prepared: Prepared, created_at: datetime) -> RunRecord:
+def store_run(
+    runs: PayrollRuns, prepared: Prepared, created_at: datetime, explain: Explain
+) -> RunRecord:
+    """Store a run; each line's explanation is rendered now, in both languages, by `explain`."""
     pay = prepared.pay
-    lines = [
-        RunLine(
-            a.agent_id,
-            i,
-            line.component,
-            line.amount_fen,
-            line.inputs.get("month") if line.component == "clawback" else pay.month,
-            line.explanation["zh"],
-            line.explanation["en"],
-            line.inputs,
-        )
-        for a in pay.agents
-        for i, line in enumerate(a.lines)
-    ]
+    lines = []
+    for a in pay.agents:
+        for i, line in enumerate(a.lines):
+            text = explain(line)
+            lines.append(
+                RunLine(
+                    a.agent_id,
+                    i,
+                    line.component,
+                    line.amount_fen,
+                    line.inputs.get("month") if line.component == "clawback" else pay.month,
+                    text["zh"],
+                    text["en"],
+                    line.inputs,
+                )
+            )
     return runs.add(
         shop_id=pay.shop_id,
         month=pay.month,
@@ -163,17 +165,40 @@ def store_run(runs: PayrollRuns, prepared: Prepared, created_at: datetime) -> Ru
         inputs=prepared.inputs,
         results=pay.to_record(),
         total_fen=pay.total_fen,
-        warnings=[dict(w) for w in prepared.warnings],
+        warnings=[w.both() for w in prepared.warnings],
         lines=lines,
         created_at=created_at,
     )
 
 
 def reproduce(run: RunRecord) -> tuple[bool, MonthPay]:
-    """Recompute a stored run from its stored plan and inputs; True when bit for bit equal."""
+    """Recompute a stored run from its stored plan and inputs; True when bit for bit equal.
+
+    Runs stored before lines were typed values hold sentences in their results: those are
+    compared on everything but the words (agents, components, amounts, statuses, inputs)."""
     plan = parse_plan(run.plan_text, run.plan_source)
     pay = pay_from_inputs(plan, run.inputs)
-    return sha256(canonical_json(pay.to_record())) == run.results_sha256, pay
+    now = pay.to_record()
+    if sha256(canonical_json(now)) == run.results_sha256:
+        return True, pay
+    same = run.intact() and canonical_json(_pay_only(now)) == canonical_json(_pay_only(run.results))
+    return same, pay
+
+
+def _pay_only(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored result without its words: what was paid, to whom, why (as values)."""
+    keys = ("component", "amount_fen", "status", "inputs")
+    return {
+        **{k: record[k] for k in ("shop_id", "month", "plan", "plan_since", "total_fen")},
+        "paid_net_sales_fen": record["paid_net_sales_fen"],
+        "agents": [
+            {
+                **{k: a[k] for k in ("agent_id", "name", "role", "total_fen")},
+                "lines": [{k: x[k] for k in keys} for x in a["lines"]],
+            }
+            for a in record["agents"]
+        ],
+    }
 
 
 @dataclass(frozen=True)

@@ -1,46 +1,14 @@
-"""How pay figures are written for people (zh and en) and for JSON (exact, never float)."""
+"""How pay figures are written: yuan, percentages and rates for people, exact values for JSON
+(never float). The words around them are in the message catalogue (pay.po)."""
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from kefu.metrics.fields import RATE_BY_NAME, round_half_up
-from kefu.metrics.labels import label, yuan
+from kefu.metrics.fields import round_half_up
+from kefu.metrics.labels import yuan
 
 Text = dict[str, str]  # {"zh": …, "en": …}
-LANGS = ("zh", "en")
-
-COMPONENT_LABELS: dict[str, tuple[str, str]] = {
-    "base": ("基本工资", "base salary"),
-    "rank_bonus": ("排名奖", "rank bonus"),
-    "commission": ("提成", "commission"),
-    "quarterly_bonus": ("季度奖", "quarterly bonus"),
-    "annual_bonus": ("年度奖", "annual bonus"),
-    "clawback": ("追溯调整", "clawback"),
-}
-OP_TEXT: dict[str, tuple[str, str]] = {
-    ">=": ("≥", "≥"),
-    ">": (">", ">"),
-    "<=": ("≤", "≤"),
-    "<": ("<", "<"),
-}
-
-
-def t(zh: str, en: str) -> Text:
-    return {"zh": zh, "en": en}
-
-
-def join(parts: list[Text], sep: tuple[str, str] = ("；", "; ")) -> Text:
-    return {"zh": sep[0].join(p["zh"] for p in parts), "en": sep[1].join(p["en"] for p in parts)}
-
-
-def component_label(name: str, lang: str) -> str:
-    zh, en = COMPONENT_LABELS.get(name, (name, name))
-    return en if lang == "en" else zh
-
-
-def metric_label(name: str, lang: str) -> str:
-    return label(name, lang)
 
 
 def money(fen: int | Fraction) -> str:
@@ -103,25 +71,6 @@ def parse_exact(v: int | str | None) -> int | Fraction | None:
         return v
     f = Fraction(v)
     return int(f) if f.denominator == 1 else f
-
-
-def show(metric: str, v: int | Fraction | None, lang: str) -> str:
-    """A metric's value for people: money in yuan, rates in %, with the exact value if rounded."""
-    if v is None:
-        return "无数据" if lang == "zh" else "n/a"
-    rate = RATE_BY_NAME.get(metric)
-    if metric.endswith("_fen"):
-        if isinstance(v, Fraction) and v.denominator != 1:
-            unit = "分" if lang == "zh" else "fen"
-            return f"{money(v)} (= {v.numerator}/{v.denominator} {unit})"
-        return money(int(v))
-    if rate is not None and rate.kind == "fraction":
-        f = Fraction(v)
-        text = percent(f)
-        return text if f * 10000 == round_half_up(f * 10000) else f"{text} (= {f})"
-    if isinstance(v, Fraction) and v.denominator != 1:
-        return two_decimals(v)  # seconds, ratios
-    return str(int(v))
 
 
 def two_decimals(x: Fraction) -> str:

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from kefu import i18n
 from kefu.inert import inert_workbook, sheet_row
 from kefu.output import save_workbook
 from kefu.pay.compute import ORDER, MonthPay
-from kefu.pay.text import component_label
+from kefu.report.payslip import explain
 
 _MONEY = "#,##0.00"
 
@@ -31,27 +32,31 @@ def write_xlsx(pay: MonthPay, path: str | Path, lang: str = "zh") -> Path:
 
 
 def workbook(pay: MonthPay, lang: str = "zh") -> Workbook:
-    zh = lang == "zh"
+    """A trial's workbook (kefu pay): its sheet says so; each line's sentence shows its counts."""
+
+    def w(key: str) -> str:
+        return i18n.t(key, lang)
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = "工资" if zh else "pay"
+    ws.title = w("payxlsx.sheet.pay")
     comps = [c for c in ORDER if any(x.component == c for a in pay.agents for x in a.lines)]
     ws.append(
-        ["客服" if zh else "agent", "姓名" if zh else "name"]
-        + [component_label(c, lang) for c in comps]
-        + ["合计" if zh else "total"]
+        [w("payxlsx.agent"), w("payxlsx.name")]
+        + [w(f"pay.component.{c}") for c in comps]
+        + [w("payxlsx.total")]
     )
     for a in pay.agents:
         sums = {c: sum(x.amount_fen for x in a.lines if x.component == c) for c in comps}
         ws.append(
             sheet_row([a.agent_id, a.name, *[_yuan(sums[c]) for c in comps], _yuan(a.total_fen)])
         )
-    ws.append(["合计" if zh else "total", "", *["" for _ in comps], _yuan(pay.total_fen)])
+    ws.append([w("payxlsx.total"), "", *["" for _ in comps], _yuan(pay.total_fen)])
     share = pay.share
     ws.append(
         [
-            "工资占净销售额" if zh else "payroll share of net sales",
+            w("payxlsx.share"),
             "",
             *["" for _ in comps],
             None if share is None else Decimal(share.numerator) / Decimal(share.denominator),
@@ -61,12 +66,9 @@ def workbook(pay: MonthPay, lang: str = "zh") -> Workbook:
         for cell in row:
             cell.number_format = _MONEY
     ws.cell(ws.max_row, ws.max_column).number_format = "0.00%"
-    lines = wb.create_sheet("明细" if zh else "lines")
-    lines.append(
-        ["客服", "姓名", "项目", "金额", "说明", "输入"]
-        if zh
-        else ["agent", "name", "component", "amount", "explanation", "inputs"]
-    )
+    lines = wb.create_sheet(w("payxlsx.sheet.lines"))
+    heads = ("agent", "name", "component", "amount", "explanation", "inputs")
+    lines.append([w(f"payxlsx.{h}") for h in heads])
     for a in pay.agents:
         for x in a.lines:
             lines.append(
@@ -74,9 +76,9 @@ def workbook(pay: MonthPay, lang: str = "zh") -> Workbook:
                     [
                         a.agent_id,
                         a.name,
-                        component_label(x.component, lang),
+                        w(f"pay.component.{x.component}"),
                         _yuan(x.amount_fen),
-                        x.explanation[lang],
+                        explain(x, lang),
                         json.dumps(x.inputs, ensure_ascii=False, sort_keys=True),
                     ]
                 )

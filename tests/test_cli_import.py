@@ -42,12 +42,12 @@ def test_import_a_fixture(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "ExportOrderList201707080100_masked.gbk.csv" in out.stdout
-    assert "imported · 新增" in out.stdout
+    assert "新增" in out.stdout
     with open_store(tmp_path / "k.duckdb") as s:
         assert s.count("orders") == 5
     again = kefu("import", export, "--db", "k.duckdb", cwd=tmp_path)
     assert again.returncode == 0
-    assert "skipped as duplicates · 重复" in again.stdout
+    assert "重复 (跳过)" in again.stdout
 
 
 def test_import_chat_and_report_drops(tmp_path: Path) -> None:
@@ -66,8 +66,8 @@ def test_a_bad_file_exits_1_and_the_good_one_still_imports(tmp_path: Path) -> No
     out = kefu("import", bad, good, "--db", "k.duckdb", cwd=tmp_path)
     assert out.returncode == 1
     assert "bad.csv is not UTF-8 or GBK text" in out.stderr
-    assert "nothing of it was imported" in out.stderr
-    assert "1 of 2 files could not be read" in out.stderr
+    assert "该文件没有导入任何内容" in out.stderr
+    assert "1/2 个文件无法读取" in out.stderr
     assert "orders.csv row 3, 订单付款时间: '2024-13-01 10:00:00' is not a date" in out.stdout
     with open_store(tmp_path / "k.duckdb") as s:
         assert s.count("orders") == 1
@@ -96,13 +96,13 @@ def test_many_quarantined_rows_are_summarised(tmp_path: Path) -> None:
     out = kefu("import", p, "--db", "k.duckdb", cwd=tmp_path)
     assert out.returncode == 0
     assert "orders.csv row 21," in out.stdout and "orders.csv row 22," not in out.stdout
-    assert "… and 5 more: kefu import --quarantine" in out.stdout
+    assert "… 还有 5 行: kefu import --quarantine" in out.stdout
 
 
 def test_usage_errors(tmp_path: Path) -> None:
     out = kefu("import", "--db", "k.duckdb", cwd=tmp_path)
-    assert out.returncode == 1 and "give the files to import" in out.stderr
+    assert out.returncode == 1 and "请给出要导入的文件" in out.stderr
     out = kefu("import", "x.csv", "--kind", "refunds", cwd=tmp_path)
-    assert out.returncode == 1 and "--kind must be one of" in out.stderr
+    assert out.returncode == 1 and "--kind 只能是" in out.stderr
     out = kefu("import", "--quarantine", "--db", "none.duckdb", cwd=tmp_path)
-    assert out.returncode == 1 and "no kefu database" in out.stderr
+    assert out.returncode == 1 and "没有 kefu 数据库" in out.stderr

@@ -129,6 +129,20 @@ def test_report_html_and_xlsx(db: Path, tmp_path: Path) -> None:
     ],
 )
 def test_errors_are_one_clear_sentence(db: Path, args: list[str], message: str) -> None:
+    code, out = kefu(*args, "--lang", "en", "--db", str(db))
+    assert code == 1
+    assert message in out.replace("\n", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["diagnose", "--month", "2024-9"], "--month 应形如 2024-09"),
+        (["diagnose", "--month", "2024-08"], "店铺 店 在 2024-08 没有售前询单"),
+        (["diagnose", "--month", "2024-09", "--shop", "别家"], "店铺 “别家” 在"),
+    ],
+)
+def test_errors_are_chinese_by_default(db: Path, args: list[str], message: str) -> None:
     code, out = kefu(*args, "--db", str(db))
     assert code == 1
     assert message in out.replace("\n", "")
@@ -136,7 +150,7 @@ def test_errors_are_one_clear_sentence(db: Path, args: list[str], message: str) 
 
 def test_a_missing_database_is_named(tmp_path: Path) -> None:
     code, out = kefu("diagnose", "--month", "2024-09", "--db", str(tmp_path / "none.duckdb"))
-    assert code == 1 and "no kefu database" in out
+    assert code == 1 and "没有 kefu 数据库" in out
 
 
 def test_every_option_is_documented() -> None:

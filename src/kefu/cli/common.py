@@ -6,6 +6,8 @@ import sys
 from typing import Annotated, Any, NoReturn
 
 import typer
+import typer.core
+import typer.rich_utils
 from rich.console import Console
 
 from kefu import i18n
@@ -24,6 +26,44 @@ HELP_LANG = i18n.lang_from_env()
 def h(key: str, **values: Any) -> str:
     """A help text from the catalogue, in the environment's language."""
     return i18n.t(key, HELP_LANG, **values)
+
+
+_HINTS = {"str": "cli.metavar.text", "int": "cli.metavar.number", "path": "cli.metavar.path"}
+
+
+def _value_hint(param: Any, ctx: Any) -> str | None:
+    """What an option takes, in words: nothing for a flag, never a `<bool>`-style type name."""
+    if param.metavar is not None:
+        return str(param.metavar)
+    if getattr(param, "is_flag", False):
+        return None
+    shown = str(param.display_type(ctx)).strip("<>")
+    many = "list[" in shown or param.nargs != 1
+    base = shown.removeprefix("list[").removesuffix("]").lower()
+    text = h(_HINTS[base]) if base in _HINTS else base.upper()
+    return text + ("…" if many else "")
+
+
+# Typer's help shows each option's Python type as `<str>`, `<bool>`: people read words instead.
+typer.core.TyperOption.display_type_rich = _value_hint  # type: ignore[method-assign,assignment]
+typer.core.TyperArgument.display_type_rich = _value_hint  # type: ignore[method-assign,assignment]
+typer.rich_utils.ARGUMENTS_PANEL_TITLE = h("cli.panel.arguments")
+typer.rich_utils.OPTIONS_PANEL_TITLE = h("cli.panel.options")
+typer.rich_utils.COMMANDS_PANEL_TITLE = h("cli.panel.commands")
+typer.rich_utils.DEFAULT_STRING = h("cli.help.default", value="{}")
+typer.rich_utils.REQUIRED_LONG_STRING = h("cli.help.required")
+_help_option = typer.core.TyperCommand.get_help_option
+
+
+def _help_option_in_words(self: Any, ctx: Any) -> Any:
+    option = _help_option(self, ctx)
+    if option is not None:
+        option.help = h("cli.help_option")
+    return option
+
+
+typer.core.TyperCommand.get_help_option = _help_option_in_words  # type: ignore[method-assign]
+typer.core.TyperGroup.get_help_option = _help_option_in_words  # type: ignore[method-assign]
 
 
 DbOption = Annotated[str | None, typer.Option("--db", help=h("cli.opt.db"), show_default=False)]

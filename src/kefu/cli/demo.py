@@ -9,20 +9,18 @@ from typing import Annotated
 
 import typer
 
-from kefu.cli.common import LangOption, check_lang, console, fail
+from kefu.cli.common import LangOption, check_lang, console, fail, h
 from kefu.i18n import t
 from kefu.output import OutputError
 
 
 def demo(
-    workspace: Annotated[
-        Path, typer.Option("--workspace", help="folder to build the demo shop in")
-    ] = Path("demo-workspace"),
-    seed: Annotated[int, typer.Option("--seed", help="random seed of the demo shop")] = 7,
-    lang: LangOption = "zh",
+    workspace: Annotated[Path, typer.Option("--workspace", help=h("cli.opt.workspace"))] = Path(
+        "demo-workspace"
+    ),
+    seed: Annotated[int, typer.Option("--seed", help=h("cli.opt.seed"))] = 7,
+    lang: LangOption = None,
 ) -> None:
-    """Build a realistic demo shop, import its files, print the latest month's KPIs, write xlsx
-    and the HTML diagnosis report of the last complete month."""
     from kefu.demo.generate import generate_demo_shop
     from kefu.diagnosis import diagnose, from_shop_settings
     from kefu.metrics.engine import StoreKpis
@@ -31,8 +29,7 @@ def demo(
     from kefu.store import open_store
     from kefu.store.ingest import import_files
 
-    check_lang(lang)
-    zh = lang != "en"
+    lang = check_lang(lang)
     if workspace.exists():
         if not _is_demo_workspace(workspace):  # never delete a folder kefu did not make
             fail(t("output.demo_not_workspace", lang, folder=str(workspace)))
@@ -40,20 +37,25 @@ def demo(
     files_dir = workspace / "files"
     shop = generate_demo_shop(files_dir, seed=seed)
     db = workspace / "kefu.duckdb"
-    console.print(
-        f"[bold]{'演示店铺' if zh else 'demo shop'}[/] {shop.shop_id}: {len(shop.files)} "
-        f"{'个文件' if zh else 'files'} → {files_dir}"
-    )
+    line = t("cli.demo.shop", lang, shop=shop.shop_id, n=len(shop.files), folder=files_dir)
+    console.print(line, highlight=False)
     with open_store(db) as store:
         reports = import_files(store, shop.files)
         for r in reports:
             if not r.ok:
                 fail(f"{r.file}: {r.error}")
-            console.print(
-                f"  {r.file}: {r.kind}/{r.format}, {r.rows_read} {'行' if zh else 'rows'}, "
-                f"{r.imported} {'导入' if zh else 'imported'}, {r.quarantined} "
-                f"{'隔离' if zh else 'quarantined'}, {r.dropped_total} {'丢弃' if zh else 'dropped'}"
+            line = t(
+                "cli.demo.file",
+                lang,
+                file=r.file,
+                kind=r.kind,
+                format=r.format,
+                rows=r.rows_read,
+                imported=r.imported,
+                quarantined=r.quarantined,
+                dropped=r.dropped_total,
             )
+            console.print(line, highlight=False)
         month = shop.months[-1]
         sm = StoreKpis(store).shop_months(shop.shop_id, [month])[month]
         kpi_table.print_to(console, sm, lang)
@@ -66,11 +68,11 @@ def demo(
             html = write_html(d, workspace / f"report-{judged}.html", lang)
         except OutputError as e:
             fail(e.message(lang))
-    console.print(f"{'已写入' if zh else 'wrote'} {xlsx}, {html}")
-    console.print("接下来可以试试:" if zh else "next, try:")
+    console.print(t("cli.demo.wrote", lang, xlsx=xlsx, html=html), highlight=False)
+    console.print(t("cli.demo.next", lang))
     for cmd in (
         f"kefu kpi --db {db} --month {month} --format json",
-        f"kefu explain order <{'订单编号' if zh else 'order id'}> --db {db}",
+        f"kefu explain order <{t('cli.demo.order_id', lang)}> --db {db}",
         f"kefu diagnose --db {db} --month {month}",
         f"kefu pay --db {db} --month {month} --plan seed",
     ):
@@ -92,4 +94,4 @@ def _is_demo_workspace(folder: Path) -> bool:
 
 def register(app: typer.Typer) -> None:
     """Add demo to the kefu app."""
-    app.command("demo")(demo)
+    app.command("demo", help=h("cli.demo.help"))(demo)

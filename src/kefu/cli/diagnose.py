@@ -13,13 +13,17 @@ from kefu.cli.common import (
     LangOption,
     MonthOption,
     ShopOption,
+    check_choice,
     check_lang,
     check_month,
     console,
     fail,
+    h,
     open_db,
     resolve_shop,
+    say,
 )
+from kefu.i18n import t
 
 if TYPE_CHECKING:
     from kefu.diagnosis import ShopDiagnosis
@@ -27,7 +31,7 @@ if TYPE_CHECKING:
     from kefu.report.content import Section
 
 FORMATS = ("table", "json")
-EngineOption = Annotated[str, typer.Option("--engine", help="duckdb (default) or spark")]
+EngineOption = Annotated[str, typer.Option("--engine", help=h("cli.opt.engine"))]
 
 
 def _diagnosis(
@@ -40,36 +44,32 @@ def _diagnosis(
     try:  # the metrics engine is imported late so that this module loads without it
         from kefu.metrics.reported import ChosenKpis
     except ImportError as e:  # pragma: no cover - only while the engine is missing
-        fail(f"the metrics engine is not available: {e}")
+        say("cli.err.engine_missing", error=e)
     check_month(month)
-    if engine not in ("duckdb", "spark"):
-        fail(f"--engine must be duckdb or spark, not '{engine}'")
+    check_choice("--engine", engine, ("duckdb", "spark"))
     store = open_db(db, must_exist=True)
     shop_id = resolve_shop(store, shop)
     try:
         settings = from_shop_settings(store.settings(shop_id))
     except SettingError as e:
-        fail(f"{e} (change it with: kefu settings NAME VALUE --shop {shop_id})")
+        say("cli.err.bad_setting", error=e, shop=shop_id)
     source = ChosenKpis(store, engine=engine)
     d = diagnose(source, shop_id, month, settings)
     if d.summary.inquiring_buyers == 0:
-        fail(f"no pre-sale inquiry in shop {shop_id} in {month}: nothing to judge")
+        say("cli.err.no_inquiry", shop=shop_id, month=month)
     return d, source.reported_month(shop_id, month)
 
 
 def diagnose_cmd(
     month: MonthOption,
     shop: ShopOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
-    lang: LangOption = "zh",
+    fmt: Annotated[str, typer.Option("--format", help=h("cli.opt.diagnose_format"))] = "table",
+    lang: LangOption = None,
     engine: EngineOption = "duckdb",
     db: DbOption = None,
 ) -> None:
-    """Each presale agent's quadrant with its evidence, the causes of low conversion,
-    screening reviews, the team rule, question 1 pairs and question 2 classes."""
-    check_lang(lang)
-    if fmt not in FORMATS:
-        fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
+    lang = check_lang(lang)
+    check_choice("--format", fmt, FORMATS)
     d, reported = _diagnosis(month, shop, db, engine)
     if fmt == "json":
         payload = d.to_json(lang)
@@ -93,24 +93,20 @@ def diagnose_cmd(
 
 def report_cmd(
     month: MonthOption,
-    output: Annotated[
-        Path, typer.Option("--output", help="report.html (one self-contained file) or report.xlsx")
-    ],
+    output: Annotated[Path, typer.Option("--output", help=h("cli.opt.report_output"))],
     shop: ShopOption = None,
-    lang: LangOption = "zh",
+    lang: LangOption = None,
     engine: EngineOption = "duckdb",
     db: DbOption = None,
 ) -> None:
-    """The diagnosis as a report: one HTML file that opens offline, or an xlsx workbook."""
-    from kefu.i18n import t
     from kefu.inert import shown
     from kefu.output import OutputError, check_target
     from kefu.report import FORMATS as REPORT_FORMATS
     from kefu.report import write_report
 
-    check_lang(lang)
+    lang = check_lang(lang)
     if output.suffix.lower() not in REPORT_FORMATS:
-        fail(f"--output must end in .html or .xlsx, not '{output.name}'")
+        say("cli.err.report_suffix", name=output.name)
     try:  # the store, a folder or a missing folder is refused before any work
         check_target(output)
     except OutputError as e:
@@ -145,5 +141,5 @@ def _report_sections(
 
 def register(app: typer.Typer) -> None:
     """Add diagnose and report to the kefu app."""
-    app.command("diagnose")(diagnose_cmd)
-    app.command("report")(report_cmd)
+    app.command("diagnose", help=h("cli.diagnose.help"))(diagnose_cmd)
+    app.command("report", help=h("cli.report.help"))(report_cmd)

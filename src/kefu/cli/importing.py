@@ -10,56 +10,42 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kefu.cli.common import DbOption, check_month, console, err_console, fail, open_db
+from kefu.cli.common import (
+    DbOption,
+    check_choice,
+    check_month,
+    console,
+    current_lang,
+    err_console,
+    fail,
+    h,
+    open_db,
+    say,
+)
+from kefu.i18n import t
 from kefu.inert import shown
 from kefu.io import KINDS, quarantine_line
 from kefu.store import Store
 from kefu.store.ingest import ImportReport, import_files
 
 SHOWN_QUARANTINE = 20
+lang = current_lang  # import has no --lang: it speaks the environment's language
 PROGRESS_BYTES = 5 * 1024 * 1024  # show a progress bar above this much input…
 PROGRESS_FILES = 5  # …or for more files than this
 
-KindOption = Annotated[
-    str | None,
-    typer.Option(
-        "--kind", help="agents | messages | orders | reviews (default: detected from the file)"
-    ),
-]
+KindOption = Annotated[str | None, typer.Option("--kind", help=h("cli.opt.kind"))]
 # common.ShopOption's help speaks of choosing among shops in the database; here it names one
-ImportShopOption = Annotated[
-    str | None,
-    typer.Option(
-        "--shop",
-        help="the shop of files that do not name it (e.g. the Tianchi report, detail lists)",
-    ),
-]
-QuarantineOption = Annotated[
-    bool, typer.Option("--quarantine", help="list the rows earlier imports set aside, and why")
-]
-MonthImportOption = Annotated[
-    str | None,
-    typer.Option(
-        "--month", help="YYYY-MM: the period of an agent report that does not say (docs/reports.md)"
-    ),
-]
-DayImportOption = Annotated[
-    str | None,
-    typer.Option("--day", help="YYYY-MM-DD: the day of a daily agent report that does not say"),
-]
-FilesArgument = Annotated[
-    list[Path] | None,
-    typer.Argument(
-        help="export files: Taobao/Tmall order CSV/xlsx, 千牛 chat text, canonical CSV/Parquet,"
-        " platform agent reports (赤兔, 生意参谋, 飞鸽, 拼多多, 京东)"
-    ),
-]
+ImportShopOption = Annotated[str | None, typer.Option("--shop", help=h("cli.opt.import_shop"))]
+QuarantineOption = Annotated[bool, typer.Option("--quarantine", help=h("cli.opt.quarantine"))]
+MonthImportOption = Annotated[str | None, typer.Option("--month", help=h("cli.opt.import_month"))]
+DayImportOption = Annotated[str | None, typer.Option("--day", help=h("cli.opt.import_day"))]
+FilesArgument = Annotated[list[Path] | None, typer.Argument(help=h("cli.arg.files"))]
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the kefu app."""
 
-    @app.command("import")
+    @app.command("import", help=h("cli.import.help"))
     def import_command(
         files: FilesArgument = None,
         db: DbOption = None,
@@ -69,19 +55,15 @@ def register(app: typer.Typer) -> None:
         month: MonthImportOption = None,
         day: DayImportOption = None,
     ) -> None:
-        """Import export files into the kefu database (each file whole or not at all; safe to repeat).
-
-        Exit status 0 when every file was read (even with quarantined rows); 1 when a file could not be read at all (nothing of it is imported; the other files are). See docs/importers.md.
-        """
         if quarantine:
             if files:
-                fail("--quarantine lists earlier imports' rejected rows: give it without files")
+                say("cli.err.quarantine_with_files")
             show_quarantine(db)
             return
         if not files:
-            fail("give the files to import: kefu import FILE… (see docs/importers.md)")
-        if kind is not None and kind not in KINDS:
-            fail(f"--kind must be one of {', '.join(KINDS)}, not '{kind}'")
+            say("cli.err.no_files")
+        if kind is not None:
+            check_choice("--kind", kind, tuple(KINDS))
         period = _period(month, day)
         store = open_db(db)
         try:
@@ -93,11 +75,8 @@ def register(app: typer.Typer) -> None:
         failed = [r for r in reports if not r.ok]
         if failed:
             if len(reports) > 1:
-                err_console.print(
-                    f"[bold red]kefu:[/] {len(failed)} of {len(reports)} files could not be read; "
-                    "the others were imported",
-                    highlight=False,
-                )
+                some = t("cli.import.some_failed", lang(), failed=len(failed), total=len(reports))
+                err_console.print(f"[bold red]kefu:[/] {some}", highlight=False)
             raise typer.Exit(1)
 
 
@@ -139,10 +118,11 @@ def _run(
         console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task("importing", total=max(2 * size, 1))
+        task = bar.add_task(t("cli.import.progress", lang()), total=max(2 * size, 1))
 
         def advance(name: str, done: int, total: int) -> None:
-            bar.update(task, description=f"importing {name}", completed=done, total=max(total, 1))
+            what = t("cli.import.progress_file", lang(), name=name)
+            bar.update(task, description=what, completed=done, total=max(total, 1))
 
         return import_files(store, files, kind=kind, shop=shop, progress=advance, period=period)
 
@@ -150,10 +130,8 @@ def _run(
 def print_report(report: ImportReport) -> None:
     """One file's outcome: its counts, then its quarantined rows, warnings and notes."""
     if not report.ok:
-        err_console.print(
-            shown("kefu: ", style="bold red")
-            + shown(f"{report.error} — nothing of it was imported")
-        )
+        what = t("cli.import.not_imported", lang(), error=report.error)
+        err_console.print(shown("kefu: ", style="bold red") + shown(what))
         return
     encoding = f", {report.encoding}" if report.encoding else ""
     heading = shown(report.file, style="bold") + shown(
@@ -163,12 +141,15 @@ def print_report(report: ImportReport) -> None:
     table = Table(show_header=False)
     table.add_column("what")
     table.add_column("rows", justify="right")
-    table.add_row("rows read · 读取", str(report.rows_read))
-    table.add_row("imported · 新增", str(report.imported))
-    table.add_row("updated · 更新", str(report.updated))
-    table.add_row("skipped as duplicates · 重复", str(report.duplicates))
-    table.add_row("quarantined · 隔离", str(report.quarantined))
-    table.add_row("dropped · 丢弃", str(report.dropped_total))
+    for key, n in (
+        ("rows_read", report.rows_read),
+        ("imported", report.imported),
+        ("updated", report.updated),
+        ("duplicates", report.duplicates),
+        ("quarantined", report.quarantined),
+        ("dropped", report.dropped_total),
+    ):
+        table.add_row(t(f"cli.import.{key}", lang()), str(n))
     for what, n in report.dropped.items():
         table.add_row(shown(f"  {what}"), str(n))
     console.print(table)
@@ -176,11 +157,12 @@ def print_report(report: ImportReport) -> None:
         console.print(shown(quarantine_line(q)), soft_wrap=True)
     if len(report.quarantine) > SHOWN_QUARANTINE:
         more = len(report.quarantine) - SHOWN_QUARANTINE
-        console.print(shown(f"… and {more} more: kefu import --quarantine"), soft_wrap=True)
+        console.print(shown(t("cli.import.more", lang(), n=more)), soft_wrap=True)
+    warning, note_word = t("cli.warning", lang()), t("cli.note", lang())
     for w in report.warnings:
-        console.print(shown("warning: ", style="yellow") + shown(w), soft_wrap=True)
+        console.print(shown(f"{warning}: ", style="yellow") + shown(w), soft_wrap=True)
     for note in report.notes:
-        console.print(shown("note: ", style="cyan") + shown(note), soft_wrap=True)
+        console.print(shown(f"{note_word}: ", style="cyan") + shown(note), soft_wrap=True)
 
 
 def show_quarantine(db: str | None) -> None:
@@ -191,11 +173,12 @@ def show_quarantine(db: str | None) -> None:
     finally:
         store.close()
     if not rows:
-        console.print("no quarantined rows")
+        console.print(t("cli.import.no_quarantine", lang()))
         return
-    table = Table(title=f"{len(rows)} quarantined rows · 隔离行", title_justify="left")
-    for name in ("file", "row", "column", "value", "reason"):
-        table.add_column(name, overflow="fold")
+    title = t("cli.import.quarantine_title", lang(), n=len(rows))
+    table = Table(title=title, title_justify="left")
+    for name in ("file", "row", "column", "cell", "reason"):
+        table.add_column(t(f"cli.col.{name}", lang()), overflow="fold")
     for r in rows:
         table.add_row(
             shown(r["file"]),

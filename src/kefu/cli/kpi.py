@@ -15,12 +15,15 @@ from kefu.cli.common import (
     LangOption,
     MonthOption,
     ShopOption,
+    check_choice,
     check_lang,
     check_month,
     console,
     fail,
+    h,
     open_db,
     resolve_shop,
+    say,
 )
 from kefu.i18n import t
 from kefu.inert import shown, visible
@@ -38,47 +41,39 @@ def _json_default(o: Any) -> Any:
 def kpi(
     month: MonthOption,
     shop: ShopOption = None,
-    agent: Annotated[
-        str | None, typer.Option("--agent", help="only this agent (sub-account)")
-    ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table | json | csv | xlsx")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", help="write to this file")] = None,
-    raw: Annotated[
-        bool,
-        typer.Option("--raw", help="csv for scripts: field keys, money in fen, no byte-order mark"),
-    ] = False,
-    lang: LangOption = "zh",
-    engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark")] = "duckdb",
+    agent: Annotated[str | None, typer.Option("--agent", help=h("cli.opt.kpi_agent"))] = None,
+    fmt: Annotated[str, typer.Option("--format", help=h("cli.opt.kpi_format"))] = "table",
+    output: Annotated[Path | None, typer.Option("--output", help=h("cli.opt.output"))] = None,
+    raw: Annotated[bool, typer.Option("--raw", help=h("cli.opt.raw"))] = False,
+    lang: LangOption = None,
+    engine: Annotated[str, typer.Option("--engine", help=h("cli.opt.engine"))] = "duckdb",
     db: DbOption = None,
 ) -> None:
-    """Each agent's KPIs for a month (metrics.md §3), with the team row and silent sales."""
     from kefu.metrics.reported import ChosenKpis
     from kefu.report import kpi_table
 
+    lang = check_lang(lang)
     check_month(month)
-    check_lang(lang)
-    if fmt not in FORMATS:
-        fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
+    check_choice("--format", fmt, FORMATS)
     if fmt == "xlsx" and output is None:
-        fail(t("output.needs_output", lang, fmt="xlsx", example="kpi.xlsx"))
+        say("output.needs_output", fmt="xlsx", example="kpi.xlsx")
     if output is not None:
         try:  # refuse a bad target before any work: the store, a folder, a missing folder
             check_target(output)
         except OutputError as e:
             fail(e.message(lang))
-    if engine not in ("duckdb", "spark"):
-        fail(f"--engine must be duckdb or spark, not '{engine}'")
+    check_choice("--engine", engine, ("duckdb", "spark"))
     store = open_db(db, must_exist=True)
     shop_id = resolve_shop(store, shop)
     if engine == "spark":
         import importlib.util
 
         if importlib.util.find_spec("pyspark") is None:
-            fail("the Spark engine needs pyspark and Java 17: pip install 'kefu[spark]'")
+            say("cli.err.no_spark")
     sm = ChosenKpis(store, engine=engine).shop_months(shop_id, [month])[month]
     if agent is not None:
         if sm.agent(agent) is None:
-            fail(f"agent '{agent}' has no row in {shop_id} {month}")
+            say("cli.err.agent_no_row", agent=agent, shop=shop_id, month=month)
         from dataclasses import replace
 
         sm = replace(sm, agents=[a for a in sm.agents if a.agent_id == agent])
@@ -110,22 +105,21 @@ def kpi(
 
 
 def explain_order_cmd(
-    order_id: Annotated[str, typer.Argument(help="the order number (订单编号)")],
+    order_id: Annotated[str, typer.Argument(help=h("cli.arg.order_id"))],
     shop: ShopOption = None,
-    lang: LangOption = "zh",
-    as_json: Annotated[bool, typer.Option("--json", help="print the facts as JSON")] = False,
+    lang: LangOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help=h("cli.opt.json"))] = False,
     db: DbOption = None,
 ) -> None:
-    """Which inquiry and agent an order was credited to, and why — or why it is silent."""
     from kefu.metrics.explain import OrderNotFound, explain_order
 
-    check_lang(lang)
+    lang = check_lang(lang)
     store = open_db(db, must_exist=True)
     shop_id = resolve_shop(store, shop)
     try:
         ex = explain_order(store, shop_id, order_id)
-    except OrderNotFound as e:
-        fail(str(e))
+    except OrderNotFound:
+        say("cli.err.order_not_found", order=order_id, shop=shop_id)
     if as_json:
         payload = {
             "shop_id": ex.shop_id,
@@ -140,17 +134,13 @@ def explain_order_cmd(
 
 
 def settings_cmd(
-    name: Annotated[
-        str | None,
-        typer.Argument(help="setting to show or change; `preset` NAME applies a platform's rules"),
-    ] = None,
-    value: Annotated[str | None, typer.Argument(help="new value")] = None,
-    unset: Annotated[bool, typer.Option("--unset", help="back to the default")] = False,
+    name: Annotated[str | None, typer.Argument(help=h("cli.arg.setting"))] = None,
+    value: Annotated[str | None, typer.Argument(help=h("cli.arg.value"))] = None,
+    unset: Annotated[bool, typer.Option("--unset", help=h("cli.opt.unset"))] = False,
     shop: ShopOption = None,
-    lang: LangOption = "zh",
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Show or change the shop's settings: metrics.md §4 and diagnosis.* thresholds."""
     from rich.table import Table
 
     from kefu.diagnosis import settings as diagnosis_settings
@@ -159,41 +149,40 @@ def settings_cmd(
     # every area's registry: metric settings bare, diagnosis ones as `diagnosis.NAME`
     areas: list[tuple[str, Any]] = [("", metric_settings), ("diagnosis.", diagnosis_settings)]
     known = {prefix + s.name: (prefix, module) for prefix, module in areas for s in module.REGISTRY}
-    check_lang(lang)
+    lang = check_lang(lang)
     store = open_db(db, must_exist=True)
     shop_id = resolve_shop(store, shop)
     if name == "preset":  # kefu settings preset NAME: a platform's rules (docs/reports.md)
         _apply_preset(store, shop_id, value, lang)
         return
     if name is not None and name not in known:
-        fail(f"unknown setting '{name}'; known: {', '.join(known)}")
+        say("cli.err.unknown_setting", name=name, known=", ".join(known))
     if name is not None and (value is not None or unset):
         if unset:
             store.set_setting(shop_id, name, None)
-            console.print(shown(f"{name}: back to default"))
+            console.print(shown(t("cli.settings.unset", lang, name=name)), highlight=False)
             return
         prefix, module = known[name]
         try:
             module.parse_value(name.removeprefix(prefix), value)
         except ValueError as e:
-            fail(f"{name}: {e}")
+            say("cli.err.setting_value", name=name, error=e)
         store.set_setting(shop_id, name, value)
-        console.print(shown(f"{name} = {value}"))
+        console.print(shown(t("cli.settings.set", lang, name=name, value=value)), highlight=False)
         return
     current = store.settings(shop_id)
-    t = Table(title=f"{shop_id} settings")
-    t.add_column("name")
-    t.add_column("value")
-    t.add_column("default")
-    t.add_column("help")
+    table = Table(title=t("cli.settings.title", lang, shop=shop_id))
+    for col in ("setting", "value", "default", "help"):
+        table.add_column(t(f"cli.col.{col}", lang))
+    unset_marker = t("cli.settings.default_marker", lang)
     for prefix, module in areas:
         for s in module.REGISTRY:
             key = prefix + s.name
             if name is None or key == name:
                 d = ",".join(s.default) if isinstance(s.default, tuple) else s.default
                 help_text = s.help(lang)
-                t.add_row(key, shown(current.get(key, "(default)")), shown(str(d)), help_text)
-    console.print(t)
+                table.add_row(key, shown(current.get(key, unset_marker)), shown(str(d)), help_text)
+    console.print(table)
 
 
 def _apply_preset(store: Any, shop_id: str, preset: str | None, lang: str) -> None:
@@ -221,10 +210,8 @@ def _apply_preset(store: Any, shop_id: str, preset: str | None, lang: str) -> No
 
 def register(app: typer.Typer) -> None:
     """Add kpi, explain and settings to the kefu app."""
-    app.command("kpi")(kpi)
-    explain = typer.Typer(
-        help="Explain a figure: why an order was credited or silent.", no_args_is_help=True
-    )
-    explain.command("order")(explain_order_cmd)
+    app.command("kpi", help=h("cli.kpi.help"))(kpi)
+    explain = typer.Typer(help=h("cli.explain.help"), no_args_is_help=True)
+    explain.command("order", help=h("cli.explain.order_help"))(explain_order_cmd)
     app.add_typer(explain, name="explain")
-    app.command("settings")(settings_cmd)
+    app.command("settings", help=h("cli.settings.help"))(settings_cmd)

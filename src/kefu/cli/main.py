@@ -6,10 +6,11 @@ import typer
 
 from kefu import __version__
 from kefu.cli import demo, diagnose, importing, kpi, pay, reconcile
+from kefu.cli.common import h, reset_lang
 
 app = typer.Typer(
     name="kefu",
-    help="kefu 客服绩效: how good each customer-service agent is, why, what to do, and what to pay.",
+    help=h("cli.app.help"),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -18,16 +19,16 @@ app = typer.Typer(
 
 @app.callback()
 def _root() -> None:
-    """kefu 客服绩效."""
+    # each command starts in the environment's language, until its --lang is checked
+    reset_lang()
 
 
 for module in (importing, kpi, diagnose, pay, reconcile, demo):
     module.register(app)
 
 
-@app.command("version")
+@app.command("version", help=h("cli.version.help"))
 def version() -> None:
-    """Print kefu's version."""
     typer.echo(__version__)
 
 

@@ -133,6 +133,10 @@ def pair_text(p: Pair, lang: str) -> str:
         iw=w.inquiring_buyers,
         as_=money(s.avg_spend),
         aw=money(w.avg_spend),
+        ps=s.paying_buyers,
+        pw=w.paying_buyers,
+        ss=money(s.sales_fen),
+        sw=money(w.sales_fen),
     )
     text += i18n.t(
         "pair.more" if p.weak_handles_more else "pair.not_more",

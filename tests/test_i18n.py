@@ -98,11 +98,8 @@ def chinese_literals() -> list[str]:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             if tok.type not in (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", -1)):
                 continue
-            if tok.start[0] in docs or not CJK.search(tok.string):
+            if tok.start[0] in docs or not CJK.search(_strip(tok.string, rel)):
                 continue
-            if any(rel == f and lit in tok.string for f, lit in DATA_LITERALS):
-                if not CJK.search(_strip(tok.string, rel)):
-                    continue
             found.append(f"{rel}:{tok.start[0]}: {tok.string[:60]}")
     return found
 

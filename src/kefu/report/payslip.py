@@ -142,16 +142,14 @@ def _rank(line: Line, lang: str | None) -> str:
     if line.status == "paid":
         others = len(x["leaders"]) - 1
         tie = i18n.t("pay.rank.tie", lang, n=others) if others > 0 else ""
+        amount = money(x["amount_fen"])
         return i18n.t(
-            "pay.rank.won", lang, metric=label(m, lang), value=value, tie=tie,
-            amount=money(x["amount_fen"]),
-        )  # fmt: skip
+            "pay.rank.won", lang, metric=label(m, lang), value=value, tie=tie, amount=amount
+        )
     if best is None or best <= 0:
         return i18n.t("pay.rank.nobody", lang, metric=label(m, lang))
-    return i18n.t(
-        "pay.rank.lost", lang, metric=label(m, lang), value=value,
-        best=show(m, best, lang, line.counted.get("highest")),
-    )  # fmt: skip
+    highest = show(m, best, lang, line.counted.get("highest"))
+    return i18n.t("pay.rank.lost", lang, metric=label(m, lang), value=value, best=highest)
 
 
 def _commission_base(info: Mapping[str, Any], lang: str | None) -> str:
@@ -209,12 +207,11 @@ def _commission(line: Line, lang: str | None) -> str:
         lang,
     )
     result = x["result"]
-    n = next((g.get("inquiring_buyers") for g in x["gates"]), None)
-    head = i18n.t(
-        f"pay.commission.{result}", lang, gates=gates_text, n=n, min=x["min_inquiries"]
-    ) if result == "insufficient_data" else i18n.t(
-        f"pay.commission.{result}", lang, gates=gates_text
-    )  # fmt: skip
+    values: dict[str, Any] = {"gates": gates_text}
+    if result == "insufficient_data":
+        values["n"] = next((g.get("inquiring_buyers") for g in x["gates"]), None)
+        values["min"] = x["min_inquiries"]
+    head = i18n.t(f"pay.commission.{result}", lang, **values)
     if line.status != "paid":
         calc = i18n.t("pay.commission.would", lang, amount=money(would), calc=calc)
     return _join([head, calc], lang)

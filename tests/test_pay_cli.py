@@ -127,7 +127,9 @@ def test_payroll_run_approve_diff_list_and_clawback(db: str) -> None:
     code, _, err = run("payroll", "run", "--month", "2024-05", "--db", db)
     assert code == 1 and "已有审批过的第 1 次核算" in err
     code, _, err = run("payroll", "approve", "1", "--db", db)
-    assert code == 1 and "approved" in err
+    assert code == 1 and "第 1 次核算已于" in err and "审批" in err
+    code, _, err = run("payroll", "approve", "1", "--lang", "en", "--db", db)
+    assert code == 1 and "run 1 was approved on" in err
     # a refund arrives for May
     DATA["2024-05"] = good_month("2024-05", refund_a=100000)
     code, out, _ = run("payroll", "diff", "1", "--lang", "en", "--db", db)

@@ -44,7 +44,7 @@ def test_numbers_stay_numbers(tmp_path: Path) -> None:
     header = next(r for r in ws.iter_rows(values_only=True) if r[0] == "客服")
     row = next(r for r in ws.iter_rows() if r[0].value == "甲")
     conv = row[header.index("转化率")]
-    spend = row[header.index("客单价(元)")]
+    spend = row[header.index("客单价(元, 退款前)")]
     assert isinstance(conv.value, float) and conv.number_format == "0.0%"
     assert abs(conv.value - 148 / 330) < 1e-12
     assert spend.value == 300.0 and spend.number_format == "#,##0.00"

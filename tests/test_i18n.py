@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import re
+import subprocess
 import sys
 import tokenize
 from pathlib import Path
@@ -137,3 +139,40 @@ def test_every_key_reads_in_both_languages_with_its_placeholders() -> None:
             text = i18n.t(key, lang, **values)
             assert text != key
             assert all(f"<{n}>" in text for n in names), (lang, key)
+
+
+HELP_SCRIPT = """
+import typer.main
+from typer.testing import CliRunner
+from kefu.cli.main import app
+
+def walk(cmd, path):
+    yield path
+    for name, sub in getattr(cmd, "commands", {}).items():
+        yield from walk(sub, [*path, name])
+
+runner = CliRunner()
+for path in walk(typer.main.get_command(app), []):
+    print(runner.invoke(app, [*path, "--help"], terminal_width=200).output)
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("zh", ["显示此帮助并退出", "月份, 形如 2024-09", "选项"]), ("en", ["month, as 2024-09"])],
+)
+def test_help_speaks_the_environments_language_without_spec_references(
+    lang: str, words: list[str]
+) -> None:
+    """Help is fixed at import, in KEFU_LANG's language; it never cites the spec or shows a
+    Python type name as a placeholder."""
+    env = {**os.environ, "KEFU_LANG": lang}
+    out = subprocess.run(
+        [sys.executable, "-c", HELP_SCRIPT], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    for word in words:
+        assert word in text
+    for bad in ("§", "metrics.md", "<bool>", "<str>", "<int>", "<path>"):
+        assert bad not in text, bad

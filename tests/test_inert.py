@@ -27,11 +27,11 @@ from kefu.diagnosis import diagnose_months
 from kefu.inert import FORMULA_START, csv_cell, sheet_text, visible
 from kefu.metrics.table import ShopMonth
 from kefu.pay.compute import pay_month
-from kefu.pay.payslip import payslip_html
 from kefu.pay.plan import load_plan
 from kefu.report import kpi_table
 from kefu.report.html import render_html
 from kefu.report.pay_xlsx import write_xlsx as write_pay_xlsx
+from kefu.report.payslip import payslip_html
 from kefu.report.terminal import print_report
 from kefu.report.xlsx import write_xlsx as write_report_xlsx
 from test_diagnosis_shops import SHOP, story
@@ -272,7 +272,7 @@ def hostile_pay(name: str):  # type: ignore[no-untyped-def]
 
 
 CLEAN_SLIP = shape(
-    payslip_html(hostile_pay("甲"), hostile_pay("甲").agents[0], "zh", "seed", "试算")
+    payslip_html(hostile_pay("甲"), hostile_pay("甲").agents[0], "zh", "seed", "trial", "试算")
 )
 
 
@@ -280,7 +280,7 @@ CLEAN_SLIP = shape(
 @given(NAMES)
 def test_payslip_html(name: str) -> None:
     pay = hostile_pay(name)
-    page = shape(payslip_html(pay, pay.agents[0], "zh", "seed", "试算"))
+    page = shape(payslip_html(pay, pay.agents[0], "zh", "seed", "trial", "试算"))
     assert [t for t, _ in page.tags] == [t for t, _ in CLEAN_SLIP.tags]
     assert {a for _, a in page.tags} == {a for _, a in CLEAN_SLIP.tags}
     assert page.scripts == []

@@ -188,7 +188,7 @@ def test_the_old_out_option_still_works(db: Path, tmp_path: Path) -> None:
         "pay", "--month", MONTH, "--format", "xlsx", "--out", str(out), "--db", str(db)
     )
     assert code == 0, err
-    assert load_workbook(out).sheetnames == ["工资", "明细"]
+    assert load_workbook(out).sheetnames == ["工资(试算)", "明细"]
 
 
 def test_payslip_output_file(db: Path, tmp_path: Path) -> None:

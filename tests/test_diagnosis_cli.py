@@ -124,7 +124,7 @@ def test_report_html_and_xlsx(db: Path, tmp_path: Path) -> None:
         ),
         (
             ["report", "--month", "2024-09", "--output", "/no/such/dir/r.html"],
-            "文件夹 /no/such/dir 不存在",
+            "the folder /no/such/dir does not exist",
         ),
     ],
 )
@@ -140,6 +140,10 @@ def test_errors_are_one_clear_sentence(db: Path, args: list[str], message: str) 
         (["diagnose", "--month", "2024-9"], "--month 应形如 2024-09"),
         (["diagnose", "--month", "2024-08"], "店铺 店 在 2024-08 没有售前询单"),
         (["diagnose", "--month", "2024-09", "--shop", "别家"], "店铺 “别家” 在"),
+        (
+            ["report", "--month", "2024-09", "--output", "/no/such/dir/r.html"],
+            "文件夹 /no/such/dir 不存在",
+        ),
     ],
 )
 def test_errors_are_chinese_by_default(db: Path, args: list[str], message: str) -> None:

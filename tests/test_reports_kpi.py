@@ -180,8 +180,13 @@ def test_kpi_diagnose_and_pay_from_sycm_alone(tmp_path: Path) -> None:
     assert code == 0, out
     # the seed plan's gates are judged from the report's figures alone …
     assert "✓ gate: net sales 40,000.00 ≥ threshold 30,000.00: pass" in out
-    assert "✓ gate: inquiry conversion 55.00% ≥ team 49.14% (= 57/116): pass" in out
-    assert "✓ gate: spend per buyer 257.81" in out
+    assert (
+        "✓ gate: inquiry conversion 55.00% (165 of 300 buyers) ≥ team 49.14% (285 of 580 buyers): pass"
+        in out
+    )
+    assert (
+        "✓ gate: spend per buyer (before refunds) 257.81 yuan (4,125,000 fen / 165 buyers)" in out
+    )
     assert "bad-review rate n/a ≤ team n/a: pass (not given by the report: as the plan says" in out
     # … the rank bonus goes to the highest net sales; the commission needs the new/returning split
     assert "net sales 40,000.00 is the highest: +100.00" in out

@@ -14,10 +14,12 @@ from kefu.cli.common import (
     LangOption,
     MonthOption,
     ShopOption,
+    check_choice,
     check_lang,
     check_month,
     console,
     fail,
+    h,
     open_db,
     resolve_shop,
 )
@@ -26,31 +28,25 @@ from kefu.inert import shown
 FORMATS = ("table", "json")
 ToleranceOption = Annotated[
     str,
-    typer.Option(
-        "--tolerance",
-        help="agreement: rates within this absolute difference, other figures within this"
-        " share of the report's value (default 0.01)",
-    ),
+    typer.Option("--tolerance", help=h("cli.opt.tolerance")),
 ]
 
 
 def reconcile_cmd(
     month: MonthOption,
     shop: ShopOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help=h("cli.opt.diagnose_format"))] = "table",
     tolerance: ToleranceOption = "0.01",
-    lang: LangOption = "zh",
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """kefu's figures beside the platform report's for each agent: difference and likely cause."""
     from kefu import i18n
     from kefu.metrics.reconcile import reconcile
     from kefu.report import reconcile as words
 
+    lang = check_lang(lang)
     check_month(month)
-    check_lang(lang)
-    if fmt not in FORMATS:
-        fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
+    check_choice("--format", fmt, FORMATS)
     try:
         tol = Fraction(tolerance)
     except (ValueError, ZeroDivisionError):
@@ -81,4 +77,4 @@ def reconcile_cmd(
 
 def register(app: typer.Typer) -> None:
     """Add reconcile to the kefu app."""
-    app.command("reconcile")(reconcile_cmd)
+    app.command("reconcile", help=h("cli.reconcile.help"))(reconcile_cmd)

@@ -341,9 +341,9 @@ RULE_KEYS = {
 def field_label(name: str, lang: str) -> str:
     """A field's name for people: kefu's own label, else the report field's from the catalogue."""
     from kefu import i18n
-    from kefu.metrics.labels import LABELS, label
+    from kefu.metrics.labels import label
 
-    if name in LABELS:
+    if i18n.has(f"kpi.field.{name}"):
         return label(name, lang)
     key = f"reports.field.{name}"
     return i18n.t(key, lang) if i18n.has(key) else name

@@ -1,0 +1,116 @@
+"""KPI months computed once: a cache in the store, keyed by what the figures depend on.
+
+A shop-month's KPIs depend on the records imported and on the shop's settings (and on the
+kefu that computed them). The key is a hash of those: the import log (every import adds a
+row), the shop's settings and kefu's version. Pages and the API read through `CachedKpis`; a
+month is recomputed by the engine only when its key changed. The cached body is plain JSON
+written and read by the two functions below (never pickle: nothing in the store runs code).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+from kefu import __version__
+from kefu.metrics.table import Activity, AgentMonth, KpiSource, ShopMonth
+from kefu.store.database import Store
+
+DDL = """CREATE TABLE IF NOT EXISTS kpi_cache (
+    shop_id VARCHAR NOT NULL,
+    month VARCHAR NOT NULL,
+    inputs_key VARCHAR NOT NULL,
+    body VARCHAR NOT NULL,
+    computed_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (shop_id, month)
+)"""
+
+
+def inputs_key(store: Store, shop_id: str) -> str:
+    """What every month of the shop depends on, as one hash."""
+    imports = store.con.execute(
+        "SELECT count(*), coalesce(max(import_id), 0) FROM import_log"
+    ).fetchone()
+    settings = sorted(store.settings(shop_id).items())
+    text = json.dumps({"kefu": __version__, "imports": list(imports or ()), "settings": settings})
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def dump_month(sm: ShopMonth) -> str:
+    body = asdict(sm)
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, default=_default)
+
+
+def load_month(text: str) -> ShopMonth:
+    d = json.loads(text)
+    agents = [
+        AgentMonth(
+            shop_id=a["shop_id"],
+            month=a["month"],
+            agent_id=a["agent_id"],
+            name=a["name"],
+            role=a["role"],
+            team=a["team"],
+            hired_on=_date(a["hired_on"]),
+            left_on=_date(a["left_on"]),
+            known=a["known"],
+            parts={k: int(v) for k, v in a["parts"].items()},
+            activity=None
+            if a["activity"] is None
+            else Activity(
+                **{**a["activity"], "hour_sessions": tuple(a["activity"]["hour_sessions"])}
+            ),
+        )
+        for a in d.pop("agents")
+    ]
+    return ShopMonth(agents=agents, **d)
+
+
+def _date(v: str | None) -> date | None:
+    return None if v is None else date.fromisoformat(v)
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, datetime | date):
+        return o.isoformat()
+    raise TypeError(type(o).__name__)
+
+
+class CachedKpis:
+    """A KpiSource that reads the cache and asks `inner` only for months whose key changed."""
+
+    def __init__(self, store: Store, inner: KpiSource) -> None:
+        self.store = store
+        self.inner = inner
+        store.con.execute(DDL)
+        self.computed: list[tuple[str, str]] = []  # (shop, month) computed, for tests and logs
+
+    def shop_months(self, shop_id: str, months: list[str]) -> dict[str, ShopMonth]:
+        key = inputs_key(self.store, shop_id)
+        found: dict[str, ShopMonth] = {}
+        rows = self.store.con.execute(
+            "SELECT month, body FROM kpi_cache WHERE shop_id = ? AND inputs_key = ? "
+            "AND list_contains(?, month)",
+            [shop_id, key, months],
+        ).fetchall()
+        for month, body in rows:
+            found[month] = load_month(body)
+        missing = [m for m in months if m not in found]
+        if missing:
+            fresh = self.inner.shop_months(shop_id, missing)
+            self._put(shop_id, key, fresh.values())
+            self.computed.extend((shop_id, m) for m in fresh)
+            found.update(fresh)
+        return {m: found[m] for m in months if m in found}
+
+    def _put(self, shop_id: str, key: str, months: Sequence[ShopMonth] | Any) -> None:
+        now = datetime.now()
+        for sm in months:
+            self.store.con.execute(
+                "INSERT OR REPLACE INTO kpi_cache VALUES (?, ?, ?, ?, ?)",
+                [shop_id, sm.month, key, dump_month(sm), now],
+            )

@@ -1,0 +1,372 @@
+"""People who use kefu (owner, manager, agent), their sessions, API tokens and the audit log.
+
+Passwords are kept only as Argon2id hashes; session and API tokens only as SHA-256 hashes of
+random tokens (a stolen copy of the store holds no usable credential). What each role may see
+is decided in `kefu.web.access`; this module only records who is who.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from kefu.store.database import Store
+
+ROLES = ("owner", "manager", "agent")
+
+DDL = [
+    """CREATE TABLE IF NOT EXISTS users (
+        user_id INTEGER NOT NULL PRIMARY KEY,
+        name VARCHAR NOT NULL UNIQUE,
+        role VARCHAR NOT NULL,
+        password_hash VARCHAR NOT NULL,
+        disabled BOOLEAN NOT NULL DEFAULT false,
+        lang VARCHAR NOT NULL DEFAULT 'zh',
+        created_at TIMESTAMP NOT NULL
+    )""",
+    # the shops a manager (or agent) works in; an owner sees every shop
+    """CREATE TABLE IF NOT EXISTS user_shops (
+        user_id INTEGER NOT NULL, shop_id VARCHAR NOT NULL, PRIMARY KEY (user_id, shop_id))""",
+    # the sub-accounts (seats) an agent is; possibly several, across shops
+    """CREATE TABLE IF NOT EXISTS user_agents (
+        user_id INTEGER NOT NULL, shop_id VARCHAR NOT NULL, agent_id VARCHAR NOT NULL,
+        PRIMARY KEY (user_id, shop_id, agent_id))""",
+    """CREATE TABLE IF NOT EXISTS web_sessions (
+        token_sha256 VARCHAR NOT NULL PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        csrf VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        expires_at TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP
+    )""",
+    """CREATE TABLE IF NOT EXISTS api_tokens (
+        token_sha256 VARCHAR NOT NULL PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        label VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP
+    )""",
+    # who drafted and who approved each payroll run (the four-eyes rule of the workplace)
+    """CREATE TABLE IF NOT EXISTS payroll_signoff (
+        run_id INTEGER NOT NULL PRIMARY KEY, drafted_by VARCHAR, approved_by VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS login_attempts (
+        name VARCHAR NOT NULL, address VARCHAR NOT NULL, attempted_at TIMESTAMP NOT NULL, ok BOOLEAN NOT NULL)""",
+    # every write and every refused access: who, when, what
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        logged_at TIMESTAMP NOT NULL,
+        actor VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        object VARCHAR,
+        outcome VARCHAR NOT NULL,
+        details VARCHAR
+    )""",
+]
+
+
+class PeopleError(ValueError):
+    """A user operation that cannot be done (unknown user, bad role, name taken …)."""
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: int
+    name: str
+    role: str
+    disabled: bool
+    lang: str
+    shops: frozenset[str] = field(default_factory=frozenset)
+    seats: frozenset[tuple[str, str]] = field(default_factory=frozenset)  # (shop_id, agent_id)
+
+    def agents_in(self, shop_id: str) -> set[str]:
+        return {a for s, a in self.seats if s == shop_id}
+
+
+def sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _hasher() -> Any:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()  # Argon2id with the library's current parameters
+
+
+def hash_password(password: str) -> str:
+    return str(_hasher().hash(password))
+
+
+def verify_password(stored: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return bool(_hasher().verify(stored, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A hash to verify against when the name is unknown, so that a wrong name costs as long as a
+# wrong password (no user enumeration by timing).
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY:
+        _DUMMY.append(hash_password(secrets.token_hex(16)))
+    return _DUMMY[0]
+
+
+class People:
+    """The users of one store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.con = store.con
+        for stmt in DDL:
+            self.con.execute(stmt)
+
+    # -- users ------------------------------------------------------------------------------
+    def add(
+        self,
+        name: str,
+        role: str,
+        password: str,
+        *,
+        shops: Sequence[str] = (),
+        seats: Sequence[tuple[str, str]] = (),
+        lang: str = "zh",
+        now: datetime | None = None,
+    ) -> User:
+        name = name.strip()
+        if not name or any(ord(c) < 32 for c in name):
+            raise PeopleError("user.name_invalid")
+        if role not in ROLES:
+            raise PeopleError("user.role_invalid")
+        if len(password) < 8:
+            raise PeopleError("user.password_short")
+        if role == "agent" and not seats:
+            raise PeopleError("user.agent_needs_seat")
+        if self.find(name) is not None:
+            raise PeopleError("user.name_taken")
+        with self.store.transaction():
+            row = self.con.execute("SELECT coalesce(max(user_id), 0) + 1 FROM users").fetchone()
+            user_id = int(row[0]) if row else 1
+            self.con.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?, false, ?, ?)",
+                [user_id, name, role, hash_password(password), lang, now or datetime.now()],
+            )
+            for shop in sorted({*shops, *(s for s, _ in seats)}):
+                self.con.execute("INSERT INTO user_shops VALUES (?, ?)", [user_id, shop])
+            for shop, agent in sorted(set(seats)):
+                self.con.execute("INSERT INTO user_agents VALUES (?, ?, ?)", [user_id, shop, agent])
+        user = self.get(user_id)
+        assert user is not None
+        return user
+
+    def get(self, user_id: int) -> User | None:
+        row = self.con.execute(
+            "SELECT user_id, name, role, disabled, lang FROM users WHERE user_id = ?", [user_id]
+        ).fetchone()
+        if row is None:
+            return None
+        shops = {
+            r[0]
+            for r in self.con.execute(
+                "SELECT shop_id FROM user_shops WHERE user_id = ?", [user_id]
+            ).fetchall()
+        }
+        seats = {
+            (r[0], r[1])
+            for r in self.con.execute(
+                "SELECT shop_id, agent_id FROM user_agents WHERE user_id = ?", [user_id]
+            ).fetchall()
+        }
+        return User(
+            int(row[0]), row[1], row[2], bool(row[3]), row[4], frozenset(shops), frozenset(seats)
+        )
+
+    def find(self, name: str) -> User | None:
+        row = self.con.execute(
+            "SELECT user_id FROM users WHERE name = ?", [name.strip()]
+        ).fetchone()
+        return None if row is None else self.get(int(row[0]))
+
+    def all(self) -> list[User]:
+        ids = [
+            int(r[0])
+            for r in self.con.execute("SELECT user_id FROM users ORDER BY user_id").fetchall()
+        ]
+        return [u for i in ids if (u := self.get(i)) is not None]
+
+    def has_owner(self) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM users WHERE role = 'owner' AND NOT disabled"
+        ).fetchone()
+        return bool(row and row[0])
+
+    def set_password(self, name: str, password: str) -> None:
+        user = self._existing(name)
+        if len(password) < 8:
+            raise PeopleError("user.password_short")
+        with self.store.transaction():
+            self.con.execute(
+                "UPDATE users SET password_hash = ? WHERE user_id = ?",
+                [hash_password(password), user.user_id],
+            )
+            self._revoke_all(user.user_id)
+
+    def set_disabled(self, name: str, disabled: bool = True) -> None:
+        user = self._existing(name)
+        with self.store.transaction():
+            self.con.execute(
+                "UPDATE users SET disabled = ? WHERE user_id = ?", [disabled, user.user_id]
+            )
+            if disabled:
+                self._revoke_all(user.user_id)
+
+    def set_lang(self, user_id: int, lang: str) -> None:
+        self.con.execute("UPDATE users SET lang = ? WHERE user_id = ?", [lang, user_id])
+
+    def _existing(self, name: str) -> User:
+        user = self.find(name)
+        if user is None:
+            raise PeopleError("user.unknown")
+        return user
+
+    def _revoke_all(self, user_id: int) -> None:
+        now = datetime.now()
+        self.con.execute(
+            "UPDATE web_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            [now, user_id],
+        )
+        self.con.execute(
+            "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            [now, user_id],
+        )
+
+    # -- logging in -------------------------------------------------------------------------
+    def check_password(self, name: str, password: str) -> User | None:
+        row = self.con.execute(
+            "SELECT user_id, password_hash, disabled FROM users WHERE name = ?", [name.strip()]
+        ).fetchone()
+        if row is None:
+            verify_password(_dummy_hash(), password)
+            return None
+        if not verify_password(row[1], password) or row[2]:
+            return None
+        return self.get(int(row[0]))
+
+    def record_attempt(self, name: str, address: str, ok: bool, now: datetime) -> None:
+        self.con.execute(
+            "INSERT INTO login_attempts VALUES (?, ?, ?, ?)", [name.strip(), address, now, ok]
+        )
+
+    def recent_failures(self, name: str, address: str, since: datetime) -> tuple[int, int]:
+        """Failed logins since `since`: (for this account, from this address)."""
+        row = self.con.execute(
+            "SELECT count(*) FILTER (WHERE name = ?), count(*) FILTER (WHERE address = ?) "
+            "FROM login_attempts WHERE NOT ok AND attempted_at >= ?",
+            [name.strip(), address, since],
+        ).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    # -- sessions and tokens ----------------------------------------------------------------
+    def open_session(self, user: User, now: datetime, lifetime: timedelta) -> tuple[str, str]:
+        """A new session: (token for the cookie, CSRF token). Only the token's hash is kept."""
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        self.con.execute(
+            "INSERT INTO web_sessions VALUES (?, ?, ?, ?, ?, NULL)",
+            [sha256(token), user.user_id, csrf, now, now + lifetime],
+        )
+        return token, csrf
+
+    def session(self, token: str, now: datetime) -> tuple[User, str] | None:
+        row = self.con.execute(
+            "SELECT user_id, csrf FROM web_sessions WHERE token_sha256 = ? "
+            "AND revoked_at IS NULL AND expires_at > ?",
+            [sha256(token), now],
+        ).fetchone()
+        if row is None:
+            return None
+        user = self.get(int(row[0]))
+        if user is None or user.disabled:
+            return None
+        return user, row[1]
+
+    def close_session(self, token: str, now: datetime) -> None:
+        self.con.execute(
+            "UPDATE web_sessions SET revoked_at = ? WHERE token_sha256 = ?", [now, sha256(token)]
+        )
+
+    def new_api_token(self, name: str, label: str, now: datetime) -> str:
+        user = self._existing(name)
+        token = "kefu_" + secrets.token_urlsafe(32)
+        self.con.execute(
+            "INSERT INTO api_tokens VALUES (?, ?, ?, ?, NULL)",
+            [sha256(token), user.user_id, label, now],
+        )
+        return token
+
+    def api_user(self, token: str) -> User | None:
+        row = self.con.execute(
+            "SELECT user_id FROM api_tokens WHERE token_sha256 = ? AND revoked_at IS NULL",
+            [sha256(token)],
+        ).fetchone()
+        if row is None:
+            return None
+        user = self.get(int(row[0]))
+        return None if user is None or user.disabled else user
+
+    # -- payroll sign-off -------------------------------------------------------------------
+    def record_draft(self, run_id: int, by: str) -> None:
+        self.con.execute("INSERT OR REPLACE INTO payroll_signoff VALUES (?, ?, NULL)", [run_id, by])
+
+    def record_approval(self, run_id: int, by: str) -> None:
+        self.con.execute(
+            "INSERT INTO payroll_signoff VALUES (?, NULL, ?) "
+            "ON CONFLICT (run_id) DO UPDATE SET approved_by = EXCLUDED.approved_by",
+            [run_id, by],
+        )
+
+    def signoff(self, run_id: int) -> dict[str, str | None]:
+        row = self.con.execute(
+            "SELECT drafted_by, approved_by FROM payroll_signoff WHERE run_id = ?", [run_id]
+        ).fetchone()
+        return {"drafted_by": row[0] if row else None, "approved_by": row[1] if row else None}
+
+    # -- audit ------------------------------------------------------------------------------
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        obj: str | None,
+        outcome: str,
+        details: dict[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        self.con.execute(
+            "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                now or datetime.now(),
+                actor,
+                action,
+                obj,
+                outcome,
+                None
+                if details is None
+                else json.dumps(details, ensure_ascii=False, sort_keys=True),
+            ],
+        )
+
+    def audit_entries(self, limit: int = 200) -> list[dict[str, Any]]:
+        cur = self.con.execute(
+            "SELECT logged_at, actor, action, object, outcome, details FROM audit_log "
+            "ORDER BY logged_at DESC LIMIT ?",
+            [limit],
+        )
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -1,0 +1,1 @@
+"""The web workplace (`kefu serve`): pages and the JSON API over the store."""

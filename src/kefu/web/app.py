@@ -1,0 +1,274 @@
+"""The web workplace: `kefu serve` — pages and the JSON API over one store, one engine.
+
+Every route is declared with `route(...)`, naming the action it performs and how to find
+the resource it touches; the wrapper asks `kefu.web.access.allowed` before the handler runs
+and writes refusals and every write to the audit log. Pages are server-rendered Jinja2
+(autoescaped), styles and scripts ship in the package and are served from /static, and every
+response carries a Content-Security-Policy without 'unsafe-inline'.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import threading
+from base64 import b64encode
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.staticfiles import StaticFiles
+
+from kefu import __version__
+from kefu.i18n import LANGS, t
+from kefu.metrics.table import ShopMonth
+from kefu.store.database import Store, open_store
+from kefu.store.people import People, User
+from kefu.web.access import Resource, allowed
+
+SESSION_COOKIE = "kefu_session"
+SESSION_LIFETIME = timedelta(hours=12)
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_ACCOUNT = 5  # failed logins per account in the window before it is refused
+THROTTLE_ADDRESS = 20  # failed logins per address in the window
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+class Denied(Exception):
+    """Refused: 403 for a resource one may know exists, 404 where even that is private."""
+
+    def __init__(self, status: int = 403) -> None:
+        self.status = status
+
+
+@dataclass
+class Ctx:
+    """One request: who asks, in which language, with the store (used under the app's lock)."""
+
+    request: Request
+    user: User | None
+    lang: str
+    csrf: str | None
+    store: Store
+    people: People
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    path: str
+    action: str
+    api: bool
+
+
+class Workplace:
+    """The app's state: the store it serves, its lock, and the rule of every route."""
+
+    def __init__(self, db: str | Path, *, secure_cookies: bool = False) -> None:
+        self.store = open_store(db)
+        self.people = People(self.store)
+        self.lock = threading.RLock()
+        self.secure_cookies = secure_cookies
+        self.rules: list[Rule] = []
+        self.env = Environment(
+            loader=PackageLoader("kefu.web", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+        )
+        from kefu.metrics.cache import CachedKpis
+        from kefu.metrics.engine import StoreKpis
+
+        self.kpis = CachedKpis(self.store, StoreKpis(self.store))
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- identity ---------------------------------------------------------------------------
+    def context(self, request: Request) -> Ctx:
+        now = datetime.now()
+        user: User | None = None
+        csrf: str | None = None
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            user = self.people.api_user(auth[7:].strip())
+        else:
+            token = request.cookies.get(SESSION_COOKIE)
+            if token:
+                found = self.people.session(token, now)
+                if found is not None:
+                    user, csrf = found
+        lang = request.query_params.get("lang") or (user.lang if user else None) or "zh"
+        if lang not in LANGS:
+            lang = "zh"
+        return Ctx(request, user, lang, csrf, self.store, self.people)
+
+    def page(self, ctx: Ctx, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        lang = ctx.lang
+
+        def tr(key: str, **kw: Any) -> str:
+            return t(key, lang, **kw)
+
+        from kefu.metrics.fields import JSON_ORDER
+        from kefu.metrics.labels import label, yuan
+        from kefu.report.kpi_table import show
+
+        html = self.env.get_template(template).render(
+            t=tr,
+            user=ctx.user,
+            lang=lang,
+            csrf=ctx.csrf,
+            version=__version__,
+            fields=[f for f in JSON_ORDER if f not in ("agent_id", "name", "role")],
+            label=lambda f: label(f, lang),
+            show=show,
+            yuan=yuan,
+            **values,
+        )
+        return HTMLResponse(html, status_code=status)
+
+
+def create_app(db: str | Path, *, secure_cookies: bool = False) -> FastAPI:
+    wp = Workplace(db, secure_cookies=secure_cookies)
+    app = FastAPI(title="kefu", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.workplace = wp
+    static = resources.files("kefu.web") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    def route(
+        method: str,
+        path: str,
+        action: str,
+        resource: Callable[[Ctx, dict[str, Any]], Resource] | None = None,
+        *,
+        api: bool = False,
+        public: bool = False,
+    ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+        """Declare a route: the action it performs and the resource it touches."""
+
+        def wrap(handler: Callable[..., Response]) -> Callable[..., Response]:
+            wp.rules.append(Rule(method, path, action, api))
+
+            def guarded(request: Request, form: dict[str, Any], params: dict[str, Any]) -> Response:
+                with wp.lock:
+                    ctx = wp.context(request)
+                    if not public:
+                        if ctx.user is None:
+                            if api:
+                                return JSONResponse({"error": t("web.login_needed", ctx.lang)}, 401)
+                            return RedirectResponse("/login", 303)
+                        if method == "POST" and not api and not _csrf_ok(ctx, form):
+                            wp.people.audit(ctx.user.name, action, request.url.path, "csrf_refused")
+                            return _refuse(wp, ctx, 403, api)
+                        try:
+                            res = resource(ctx, params) if resource else Resource()
+                        except Denied as d:
+                            wp.people.audit(ctx.user.name, action, request.url.path, "refused")
+                            return _refuse(wp, ctx, d.status, api)
+                        if not allowed(ctx.user, action, res):
+                            wp.people.audit(ctx.user.name, action, request.url.path, "refused")
+                            return _refuse(wp, ctx, 403, api)
+                    try:
+                        if method == "POST":
+                            return handler(ctx, form, **params)
+                        return handler(ctx, **params)
+                    except Denied as d:
+                        name = ctx.user.name if ctx.user else "-"
+                        wp.people.audit(name, action, request.url.path, "refused")
+                        return _refuse(wp, ctx, d.status, api)
+
+            async def endpoint(request: Request, **params: Any) -> Response:
+                form: dict[str, Any] = {}
+                if method == "POST":
+                    data = await request.form(max_files=0, max_fields=100)
+                    form = {k: v for k, v in data.items() if isinstance(v, str)}
+                return await run_in_threadpool(guarded, request, form, params)
+
+            endpoint.__signature__ = _signature(path, method)  # type: ignore[attr-defined]
+            app.add_api_route(path, endpoint, methods=[method])
+            return handler
+
+        return wrap
+
+    from kefu.web import pages
+
+    pages.register(wp, route)
+    return app
+
+
+def _csrf_ok(ctx: Ctx, form: dict[str, Any]) -> bool:
+    sent = form.get("csrf") or ctx.request.headers.get("x-csrf-token")
+    return bool(ctx.csrf and sent and secrets.compare_digest(str(sent), ctx.csrf))
+
+
+def _refuse(wp: Workplace, ctx: Ctx, status: int, api: bool) -> Response:
+    key = "web.not_found" if status == 404 else "web.forbidden"
+    if api:
+        return JSONResponse({"error": t(key, ctx.lang)}, status)
+    return wp.page(ctx, "message.html", status=status, message=t(key, ctx.lang))
+
+
+def _signature(path: str, method: str) -> Any:
+    """The endpoint's signature for FastAPI: the request, the path's parameters, a form body."""
+    import inspect
+
+    params = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)
+    ]
+    for name in re.findall(r"{(\w+)}", path):
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str))
+    return inspect.Signature(params)
+
+
+def script_hashes(html: str) -> str:
+    """CSP sources for the inline scripts of a self-contained report (by hash, never inline)."""
+    found = re.findall(r"<script(?:\s[^>]*)?>(.*?)</script>", html, flags=re.S)
+    return " ".join(
+        f"'sha256-{b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in found
+    )
+
+
+def kpi_json_for(user: User, sm: ShopMonth) -> dict[str, Any]:
+    """The `kefu kpi --format json` object as `user` may see it.
+
+    The same object the CLI prints; for an agent, the `agents` list keeps only their own
+    seats, while the team row, computed before filtering, stays the whole team's pooled figures.
+    """
+    body = sm.to_json()
+    if user.role == "agent":
+        mine = user.agents_in(sm.shop_id)
+        body["agents"] = [a for a in body["agents"] if a["agent_id"] in mine]
+    return body
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=_default)
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, datetime):
+        return o.isoformat(sep=" ")
+    if hasattr(o, "isoformat"):
+        return o.isoformat()
+    raise TypeError(type(o).__name__)

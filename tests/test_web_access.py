@@ -1,0 +1,208 @@
+"""Every route of the workplace × every role → the expected answer, generated from the routes.
+
+A route whose action has no row in EXPECTED fails the suite: a new page cannot ship without a
+rule. The expectations are written here by hand, independently of kefu.web.access.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient
+
+from kefu.web.app import create_app
+from webshop import PASSWORDS, WebShop, build
+
+ROLES = ("anonymous", "boss", "lead", "stranger", "mei", "lin")
+
+# action → the people who may do it (mei is agent A, whose seat the URLs name; lin is agent B)
+EXPECTED: dict[str, set[str]] = {
+    "home": {"boss", "lead", "stranger", "mei", "lin"},
+    "shop.team": {"boss", "lead", "mei", "lin"},
+    "shop.agents": {"boss", "lead"},
+    "agent.view": {"boss", "lead", "mei"},
+    "order.explain": {"boss", "lead", "mei"},
+    "payslip.view": {"boss", "lead", "mei"},
+    "pay.view": {"boss", "lead"},
+    "pay.draft": {"boss", "lead"},
+    "pay.approve": {"boss"},  # lead drafted the run: the drafter never approves it
+    "question.raise": {"mei"},
+    "question.view": {"boss", "lead", "mei"},
+    "question.answer": {"boss", "lead"},
+    "users.manage": {"boss"},
+}
+PUBLIC = {("GET", "/login"), ("POST", "/login")}
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> WebShop:
+    return build(tmp_path_factory.mktemp("web"))
+
+
+def _login(client: TestClient, name: str) -> str:
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token
+    r = client.post(
+        "/login",
+        data={"name": name, "password": PASSWORDS[name], "csrf": token.group(1)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    home = client.get("/")
+    found = re.search(r'name="csrf" value="([^"]+)"', home.text)
+    assert found
+    return found.group(1)
+
+
+def _url(path: str, shop: WebShop, action: str) -> str:
+    month = shop.draft_month if action in ("pay.draft", "pay.approve") else shop.month
+    values = {
+        "shop": shop.shop,
+        "month": month,
+        "agent": shop.agent_a,
+        "run": str(shop.draft_run),
+        "order": shop.order_a,
+        "qid": str(shop.question_a),
+    }
+    return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
+
+
+def _form(action: str) -> dict[str, str]:
+    return {
+        "pay.draft": {"plan": "seed"},
+        "question.raise": {"text": "为什么？", "about": "提成"},
+        "question.answer": {"text": "已核对。", "outcome": "answered"},
+        "users.manage": {"name": "新人", "role": "manager", "password": "new-password"},
+    }.get(action, {})
+
+
+@pytest.fixture(scope="module")
+def rules(shop: WebShop, tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
+    app = create_app(shop.db)
+    found = list(app.state.workplace.rules)
+    app.state.workplace.close()
+    return found
+
+
+def test_every_route_has_a_rule(rules: list[Any]) -> None:
+    missing = [(r.method, r.path, r.action) for r in rules if r.action not in EXPECTED]
+    assert missing == []
+    assert {r.action for r in rules} >= set(EXPECTED) - {"home"}
+
+
+def _cases() -> Iterator[tuple[str, str]]:
+    yield from ((role, "") for role in ROLES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_by_role(shop: WebShop, rules: list[Any], role: str, tmp_path: Path) -> None:
+    """Each role against every route, on its own copy of the store (writes change nothing else)."""
+    db = tmp_path / "kefu.duckdb"
+    shutil.copy(shop.db, db)
+    app = create_app(db)
+    wrong: list[str] = []
+    try:
+        with TestClient(app) as client:
+            csrf = _login(client, role) if role != "anonymous" else ""
+            for rule in rules:
+                if (rule.method, rule.path) in PUBLIC or rule.path == "/logout":
+                    continue
+                url = _url(rule.path, shop, rule.action)
+                headers = (
+                    {"Authorization": "Bearer nothing"} if rule.api and role == "anonymous" else {}
+                )
+                if rule.method == "GET":
+                    r = client.get(url, follow_redirects=False, headers=headers)
+                else:
+                    r = client.post(
+                        url, data={**_form(rule.action), "csrf": csrf}, follow_redirects=False
+                    )
+                may = role in EXPECTED[rule.action]
+                if role == "anonymous":
+                    ok = r.status_code == (401 if rule.api else 303)
+                elif may:
+                    ok = r.status_code in (200, 303)
+                else:
+                    ok = r.status_code in (403, 404)
+                if not ok:
+                    wrong.append(f"{role} {rule.method} {url} ({rule.action}) → {r.status_code}")
+    finally:
+        app.state.workplace.close()
+    assert wrong == []
+
+
+def test_refusals_are_audited(shop: WebShop, tmp_path: Path) -> None:
+    db = tmp_path / "kefu.duckdb"
+    shutil.copy(shop.db, db)
+    app = create_app(db)
+    try:
+        with TestClient(app) as client:
+            _login(client, "lin")
+            r = client.get(f"/shops/{shop.shop}/agents/{shop.agent_a}/payslips/{shop.month}")
+            assert r.status_code == 403
+            entries = app.state.workplace.people.audit_entries()
+            assert any(e["actor"] == "lin" and e["outcome"] == "refused" for e in entries)
+    finally:
+        app.state.workplace.close()
+
+
+def test_post_without_csrf_is_refused(shop: WebShop, tmp_path: Path) -> None:
+    db = tmp_path / "kefu.duckdb"
+    shutil.copy(shop.db, db)
+    app = create_app(db)
+    try:
+        with TestClient(app) as client:
+            _login(client, "boss")
+            url = f"/shops/{shop.shop}/runs/{shop.draft_run}/approve"
+            assert client.post(url, data={}, follow_redirects=False).status_code == 403
+            assert (
+                client.post(url, data={"csrf": "forged"}, follow_redirects=False).status_code == 403
+            )
+    finally:
+        app.state.workplace.close()
+
+
+def test_agent_api_shows_only_their_row_and_the_whole_team(shop: WebShop, tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    db = tmp_path / "kefu.duckdb"
+    shutil.copy(shop.db, db)
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kefu.cli.main",
+            "kpi",
+            "--db",
+            str(db),
+            "--month",
+            shop.month,
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    full = json.loads(cli.stdout)
+    app = create_app(db)
+    try:
+        with TestClient(app) as client:
+            _login(client, "mei")
+            body = client.get(f"/api/v1/shops/{shop.shop}/kpi/{shop.month}").json()
+    finally:
+        app.state.workplace.close()
+    assert [a["agent_id"] for a in body["agents"]] == [shop.agent_a]
+    assert body["team"] == full["team"]
+    assert body["agents"][0] == next(a for a in full["agents"] if a["agent_id"] == shop.agent_a)
+    assert list(body) == list(full)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -83,10 +84,14 @@ def _default(o: Any) -> Any:
 class CachedKpis:
     """A KpiSource that reads the cache and asks `inner` only for months whose key changed."""
 
-    def __init__(self, store: Store, inner: KpiSource) -> None:
+    def __init__(
+        self, store: Store, inner: KpiSource | None, lock: AbstractContextManager[Any] | None = None
+    ) -> None:
         self.store = store
         self.inner = inner
-        store.con.execute(DDL)
+        self.lock = lock or nullcontext()
+        if inner is None:
+            store.con.execute(DDL)
         self.computed: list[tuple[str, str]] = []  # (shop, month) computed, for tests and logs
 
     def shop_months(self, shop_id: str, months: list[str]) -> dict[str, ShopMonth]:
@@ -101,8 +106,10 @@ class CachedKpis:
             found[month] = load_month(body)
         missing = [m for m in months if m not in found]
         if missing:
+            assert self.inner is not None, "a cache without an engine only reads"
             fresh = self.inner.shop_months(shop_id, missing)
-            self._put(shop_id, key, fresh.values())
+            with self.lock:  # one writer at a time: two requests may fill the same month
+                self._put(shop_id, key, fresh.values())
             self.computed.extend((shop_id, m) for m in fresh)
             found.update(fresh)
         return {m: found[m] for m in months if m in found}

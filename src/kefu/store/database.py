@@ -64,6 +64,17 @@ class Store:
             self._registered = False
             forget_open(self.path)
 
+    def cursor(self) -> Store:
+        """Another connection to the same open database, for another thread (kefu serve).
+
+        DuckDB connections are not shared between threads; a cursor sees every committed
+        write and can read while another cursor writes.
+        """
+        other = Store.__new__(Store)
+        other.path = self.path
+        other.con = self.con.cursor()
+        return other
+
     def __enter__(self) -> Store:
         return self
 

@@ -123,11 +123,12 @@ def _dummy_hash() -> str:
 class People:
     """The users of one store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, create: bool = True) -> None:
         self.store = store
         self.con = store.con
-        for stmt in DDL:
-            self.con.execute(stmt)
+        if create:
+            for stmt in DDL:
+                self.con.execute(stmt)
 
     # -- users ------------------------------------------------------------------------------
     def add(

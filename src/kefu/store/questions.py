@@ -35,11 +35,12 @@ DDL = [
 
 
 class Questions:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, create: bool = True) -> None:
         self.store = store
         self.con = store.con
-        for stmt in DDL:
-            self.con.execute(stmt)
+        if create:
+            for stmt in DDL:
+                self.con.execute(stmt)
 
     def ask(
         self, shop_id: str, agent_id: str, month: str | None, about: str, by: str, text: str

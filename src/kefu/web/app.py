@@ -30,9 +30,11 @@ from starlette.staticfiles import StaticFiles
 
 from kefu import __version__
 from kefu.i18n import LANGS, t
+from kefu.metrics.cache import CachedKpis
 from kefu.metrics.table import ShopMonth
 from kefu.store.database import Store, open_store
 from kefu.store.people import People, User
+from kefu.store.questions import Questions
 from kefu.web.access import Resource, allowed
 
 SESSION_COOKIE = "kefu_session"
@@ -56,7 +58,11 @@ class Denied(Exception):
 
 @dataclass
 class Ctx:
-    """One request: who asks, in which language, with the store (used under the app's lock)."""
+    """One request: who asks, in which language, and its own connection to the store.
+
+    Reads go through a cursor of their own and never wait for a write; writes (POST) run one
+    at a time under the workplace's lock.
+    """
 
     request: Request
     user: User | None
@@ -64,6 +70,8 @@ class Ctx:
     csrf: str | None
     store: Store
     people: People
+    questions: Questions
+    kpis: CachedKpis
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,8 @@ class Workplace:
 
     def __init__(self, db: str | Path, *, secure_cookies: bool = False) -> None:
         self.store = open_store(db)
-        self.people = People(self.store)
+        People(self.store)  # creates the workplace's tables once
+        Questions(self.store)
         self.lock = threading.RLock()
         self.secure_cookies = secure_cookies
         self.rules: list[Rule] = []
@@ -87,32 +96,33 @@ class Workplace:
             loader=PackageLoader("kefu.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
         )
-        from kefu.metrics.cache import CachedKpis
-        from kefu.metrics.engine import StoreKpis
-
-        self.kpis = CachedKpis(self.store, StoreKpis(self.store))
+        CachedKpis(self.store, None, self.lock)  # creates the cache table
 
     def close(self) -> None:
         self.store.close()
 
     # -- identity ---------------------------------------------------------------------------
-    def context(self, request: Request) -> Ctx:
+    def context(self, request: Request, store: Store) -> Ctx:
+        from kefu.metrics.engine import StoreKpis
+
         now = datetime.now()
+        people = People(store, create=False)
         user: User | None = None
         csrf: str | None = None
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
-            user = self.people.api_user(auth[7:].strip())
+            user = people.api_user(auth[7:].strip())
         else:
             token = request.cookies.get(SESSION_COOKIE)
             if token:
-                found = self.people.session(token, now)
+                found = people.session(token, now)
                 if found is not None:
                     user, csrf = found
         lang = request.query_params.get("lang") or (user.lang if user else None) or "zh"
         if lang not in LANGS:
             lang = "zh"
-        return Ctx(request, user, lang, csrf, self.store, self.people)
+        kpis = CachedKpis(store, StoreKpis(store), self.lock)
+        return Ctx(request, user, lang, csrf, store, people, Questions(store, create=False), kpis)
 
     def page(self, ctx: Ctx, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         lang = ctx.lang
@@ -171,32 +181,43 @@ def create_app(db: str | Path, *, secure_cookies: bool = False) -> FastAPI:
             wp.rules.append(Rule(method, path, action, api))
 
             def guarded(request: Request, form: dict[str, Any], params: dict[str, Any]) -> Response:
-                with wp.lock:
-                    ctx = wp.context(request)
-                    if not public:
-                        if ctx.user is None:
-                            if api:
-                                return JSONResponse({"error": t("web.login_needed", ctx.lang)}, 401)
-                            return RedirectResponse("/login", 303)
-                        if method == "POST" and not api and not _csrf_ok(ctx, form):
-                            wp.people.audit(ctx.user.name, action, request.url.path, "csrf_refused")
-                            return _refuse(wp, ctx, 403, api)
-                        try:
-                            res = resource(ctx, params) if resource else Resource()
-                        except Denied as d:
-                            wp.people.audit(ctx.user.name, action, request.url.path, "refused")
-                            return _refuse(wp, ctx, d.status, api)
-                        if not allowed(ctx.user, action, res):
-                            wp.people.audit(ctx.user.name, action, request.url.path, "refused")
-                            return _refuse(wp, ctx, 403, api)
+                if method == "POST":
+                    with wp.lock:
+                        return checked(request, form, params, wp.store)
+                store = wp.store.cursor()
+                try:
+                    return checked(request, form, params, store)
+                finally:
+                    store.close()
+
+            def checked(
+                request: Request, form: dict[str, Any], params: dict[str, Any], store: Store
+            ) -> Response:
+                ctx = wp.context(request, store)
+                if not public:
+                    if ctx.user is None:
+                        if api:
+                            return JSONResponse({"error": t("web.login_needed", ctx.lang)}, 401)
+                        return RedirectResponse("/login", 303)
+                    if method == "POST" and not api and not _csrf_ok(ctx, form):
+                        ctx.people.audit(ctx.user.name, action, request.url.path, "csrf_refused")
+                        return _refuse(wp, ctx, 403, api)
                     try:
-                        if method == "POST":
-                            return handler(ctx, form, **params)
-                        return handler(ctx, **params)
+                        res = resource(ctx, params) if resource else Resource()
                     except Denied as d:
-                        name = ctx.user.name if ctx.user else "-"
-                        wp.people.audit(name, action, request.url.path, "refused")
+                        ctx.people.audit(ctx.user.name, action, request.url.path, "refused")
                         return _refuse(wp, ctx, d.status, api)
+                    if not allowed(ctx.user, action, res):
+                        ctx.people.audit(ctx.user.name, action, request.url.path, "refused")
+                        return _refuse(wp, ctx, 403, api)
+                try:
+                    if method == "POST":
+                        return handler(ctx, form, **params)
+                    return handler(ctx, **params)
+                except Denied as d:
+                    name = ctx.user.name if ctx.user else "-"
+                    ctx.people.audit(name, action, request.url.path, "refused")
+                    return _refuse(wp, ctx, d.status, api)
 
             async def endpoint(request: Request, **params: Any) -> Response:
                 form: dict[str, Any] = {}

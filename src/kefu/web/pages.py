@@ -53,16 +53,14 @@ def _seat(ctx: Ctx, p: dict[str, Any]) -> Resource:
 
 
 def register(wp: Workplace, route: Route) -> None:
-    questions = Questions(wp.store)
-
     def json_response(value: Any, status: int = 200) -> Response:
         return Response(dumps(value), status_code=status, media_type="application/json")
 
     def month_of(ctx: Ctx, shop: str, month: str) -> ShopMonth:
-        return wp.kpis.shop_months(shop, [month])[month]
+        return ctx.kpis.shop_months(shop, [month])[month]
 
-    def runs_of(shop: str, month: str) -> list[RunRecord]:
-        return [r for r in PayrollRuns(wp.store).all(shop) if r.month == month]
+    def runs_of(ctx: Ctx, shop: str, month: str) -> list[RunRecord]:
+        return [r for r in PayrollRuns(ctx.store).all(shop) if r.month == month]
 
     # -- signing in and out -----------------------------------------------------------------
     @route("GET", "/login", "home", public=True)
@@ -81,22 +79,22 @@ def register(wp: Workplace, route: Route) -> None:
         sent, kept = form.get("csrf", ""), ctx.request.cookies.get(LOGIN_CSRF_COOKIE, "")
         address = ctx.request.client.host if ctx.request.client else "-"
         if not sent or not kept or not secrets.compare_digest(sent, kept):
-            wp.people.audit(name or "-", "login", None, "csrf_refused")
+            ctx.people.audit(name or "-", "login", None, "csrf_refused")
             return wp.page(ctx, "message.html", 403, message=t("web.forbidden", ctx.lang))
-        by_account, by_address = wp.people.recent_failures(name, address, now - THROTTLE_WINDOW)
+        by_account, by_address = ctx.people.recent_failures(name, address, now - THROTTLE_WINDOW)
         if by_account >= THROTTLE_ACCOUNT or by_address >= THROTTLE_ADDRESS:
-            wp.people.audit(name, "login", None, "throttled", {"address": address})
+            ctx.people.audit(name, "login", None, "throttled", {"address": address})
             msg = t("web.throttled", ctx.lang, minutes=int(THROTTLE_WINDOW.total_seconds() // 60))
             return wp.page(ctx, "login.html", 429, login_csrf=kept, error=msg)
-        user = wp.people.check_password(name, password)
-        wp.people.record_attempt(name, address, user is not None, now)
+        user = ctx.people.check_password(name, password)
+        ctx.people.record_attempt(name, address, user is not None, now)
         if user is None:
-            wp.people.audit(name, "login", None, "failed", {"address": address})
+            ctx.people.audit(name, "login", None, "failed", {"address": address})
             return wp.page(
                 ctx, "login.html", 401, login_csrf=kept, error=t("web.login_failed", ctx.lang)
             )
-        token, _ = wp.people.open_session(user, now, SESSION_LIFETIME)
-        wp.people.audit(user.name, "login", None, "ok", {"address": address})
+        token, _ = ctx.people.open_session(user, now, SESSION_LIFETIME)
+        ctx.people.audit(user.name, "login", None, "ok", {"address": address})
         resp = RedirectResponse("/", 303)
         resp.set_cookie(
             SESSION_COOKIE,
@@ -113,9 +111,9 @@ def register(wp: Workplace, route: Route) -> None:
     def logout(ctx: Ctx, form: dict[str, Any]) -> Response:
         token = ctx.request.cookies.get(SESSION_COOKIE)
         if token:
-            wp.people.close_session(token, datetime.now())
+            ctx.people.close_session(token, datetime.now())
         assert ctx.user is not None
-        wp.people.audit(ctx.user.name, "logout", None, "ok")
+        ctx.people.audit(ctx.user.name, "logout", None, "ok")
         resp = RedirectResponse("/login", 303)
         resp.delete_cookie(SESSION_COOKIE)
         return resp
@@ -137,7 +135,7 @@ def register(wp: Workplace, route: Route) -> None:
             latest=latest,
             seats=sorted(user.seats),
             manages={s: allowed(user, "shop.agents", Resource(shop_id=s)) for s in shops},
-            questions=_visible_questions(questions, user),
+            questions=_visible_questions(ctx.questions, user),
         )
 
     # -- a shop's month ---------------------------------------------------------------------
@@ -162,7 +160,7 @@ def register(wp: Workplace, route: Route) -> None:
         from kefu.diagnosis import diagnose, from_shop_settings
         from kefu.report.html import render_html
 
-        d = diagnose(wp.kpis, shop, month, from_shop_settings(ctx.store.settings(shop)))
+        d = diagnose(ctx.kpis, shop, month, from_shop_settings(ctx.store.settings(shop)))
         html = render_html(d, ctx.lang)
         csp = (
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -177,13 +175,13 @@ def register(wp: Workplace, route: Route) -> None:
         rows = []
         if last:
             months = [shift_month(last, -k) for k in range(11, -1, -1)]
-            for m, sm in wp.kpis.shop_months(shop, months).items():
+            for m, sm in ctx.kpis.shop_months(shop, months).items():
                 a = sm.agent(agent)
                 if a is not None:
                     rows.append((m, a.to_json()))
         if not rows:
             raise Denied(404)
-        runs = [r for r in PayrollRuns(wp.store).approved(shop)]
+        runs = [r for r in PayrollRuns(ctx.store).approved(shop)]
         paid = sorted({r.month for r in runs if _has_agent(r, agent)}, reverse=True)
         return wp.page(
             ctx,
@@ -193,12 +191,12 @@ def register(wp: Workplace, route: Route) -> None:
             name=rows[-1][1]["name"],
             rows=rows,
             payslips=paid,
-            questions=questions.for_seat(shop, agent),
+            questions=ctx.questions.for_seat(shop, agent),
         )
 
     @route("GET", "/shops/{shop}/agents/{agent}/payslips/{month}", "payslip.view", _seat)
     def payslip_page(ctx: Ctx, shop: str, agent: str, month: str) -> Response:
-        record = PayrollRuns(wp.store).approved_for(shop, month)
+        record = PayrollRuns(ctx.store).approved_for(shop, month)
         if record is None or not _has_agent(record, agent):
             raise Denied(404)
         from kefu.pay.compute import MonthPay
@@ -219,14 +217,14 @@ def register(wp: Workplace, route: Route) -> None:
             month=month,
             text=text,
             total=who.total_fen,
-            questions=questions.for_seat(shop, agent, month),
+            questions=ctx.questions.for_seat(shop, agent, month),
         )
 
     # -- pay --------------------------------------------------------------------------------
     @route("GET", "/shops/{shop}/pay/{month}", "pay.view", _shop)
     def pay_page(ctx: Ctx, shop: str, month: str) -> Response:
-        runs = runs_of(shop, month)
-        signoff = {r.run_id: wp.people.signoff(r.run_id) for r in runs}
+        runs = runs_of(ctx, shop, month)
+        signoff = {r.run_id: ctx.people.signoff(r.run_id) for r in runs}
         return wp.page(ctx, "pay.html", shop=shop, month=month, runs=runs, signoff=signoff)
 
     @route("POST", "/shops/{shop}/pay/{month}/draft", "pay.draft", _shop)
@@ -235,7 +233,7 @@ def register(wp: Workplace, route: Route) -> None:
         from kefu.pay.runs import prepare, store_run
 
         assert ctx.user is not None
-        runs = PayrollRuns(wp.store)
+        runs = PayrollRuns(ctx.store)
         if runs.approved_for(shop, month) is not None:
             return wp.page(ctx, "message.html", 409, message=t("web.run_exists", ctx.lang))
         plan_name = form.get("plan") or "seed"
@@ -243,12 +241,12 @@ def register(wp: Workplace, route: Route) -> None:
             return wp.page(ctx, "message.html", 400, message=t("web.plan_unknown", ctx.lang))
         try:
             plan = load_plan(plan_name)
-            prepared = prepare(plan, shop, month, wp.kpis, runs.all(shop), datetime.now().date())
+            prepared = prepare(plan, shop, month, ctx.kpis, runs.all(shop), datetime.now().date())
         except PlanError as e:
             return wp.page(ctx, "message.html", 400, message=str(e))
         record = store_run(runs, prepared, datetime.now())
-        wp.people.record_draft(record.run_id, ctx.user.name)
-        wp.people.audit(
+        ctx.people.record_draft(record.run_id, ctx.user.name)
+        ctx.people.audit(
             ctx.user.name,
             "pay.draft",
             f"run {record.run_id}",
@@ -261,22 +259,22 @@ def register(wp: Workplace, route: Route) -> None:
         r = _shop(ctx, p)
         if not p["run"].isdigit():
             raise Denied(404)
-        record = PayrollRuns(wp.store).get(int(p["run"]))
+        record = PayrollRuns(ctx.store).get(int(p["run"]))
         if record is None or record.shop_id != r.shop_id:
             raise Denied(404)
         allow_self = ctx.store.settings(r.shop_id).get("pay.self_approval") == "true"
         return Resource(
             shop_id=r.shop_id,
-            drafted_by=wp.people.signoff(record.run_id).get("drafted_by"),
+            drafted_by=ctx.people.signoff(record.run_id).get("drafted_by"),
             self_approval=allow_self,
         )
 
     @route("POST", "/shops/{shop}/runs/{run}/approve", "pay.approve", _run)
     def pay_approve(ctx: Ctx, form: dict[str, Any], shop: str, run: str) -> Response:
         assert ctx.user is not None
-        record = PayrollRuns(wp.store).approve(int(run), datetime.now())
-        wp.people.record_approval(record.run_id, ctx.user.name)
-        wp.people.audit(ctx.user.name, "pay.approve", f"run {run}", "ok", {"shop": shop})
+        record = PayrollRuns(ctx.store).approve(int(run), datetime.now())
+        ctx.people.record_approval(record.run_id, ctx.user.name)
+        ctx.people.audit(ctx.user.name, "pay.approve", f"run {run}", "ok", {"shop": shop})
         return RedirectResponse(f"/shops/{shop}/pay/{record.month}", 303)
 
     # -- questions (申诉) --------------------------------------------------------------------
@@ -288,12 +286,12 @@ def register(wp: Workplace, route: Route) -> None:
         month = form.get("month") or None
         if not text or len(text) > 4000 or (month and not MONTH.fullmatch(month)):
             return wp.page(ctx, "message.html", 400, message=t("web.question_invalid", ctx.lang))
-        qid = questions.ask(shop, agent, month, about, ctx.user.name, text)
-        wp.people.audit(ctx.user.name, "question.raise", f"question {qid}", "ok")
+        qid = ctx.questions.ask(shop, agent, month, about, ctx.user.name, text)
+        ctx.people.audit(ctx.user.name, "question.raise", f"question {qid}", "ok")
         return RedirectResponse(f"/questions/{qid}", 303)
 
     def _question(ctx: Ctx, p: dict[str, Any]) -> Resource:
-        q = questions.get(p["qid"]) if p["qid"].isdigit() else None
+        q = ctx.questions.get(p["qid"]) if p["qid"].isdigit() else None
         if q is None:
             raise Denied(404)
         return Resource(shop_id=q["shop_id"], agent_id=q["agent_id"])
@@ -301,7 +299,7 @@ def register(wp: Workplace, route: Route) -> None:
     @route("GET", "/questions/{qid}", "question.view", _question)
     def question_page(ctx: Ctx, qid: str) -> Response:
         assert ctx.user is not None
-        q = questions.get(qid)
+        q = ctx.questions.get(qid)
         assert q is not None
         can_answer = allowed(ctx.user, "question.answer", Resource(shop_id=q["shop_id"]))
         return wp.page(ctx, "question.html", q=q, can_answer=can_answer)
@@ -313,15 +311,19 @@ def register(wp: Workplace, route: Route) -> None:
         outcome = form.get("outcome") or "answered"
         if not text or len(text) > 4000 or outcome not in ("answered", "corrected", "declined"):
             return wp.page(ctx, "message.html", 400, message=t("web.question_invalid", ctx.lang))
-        questions.answer(qid, ctx.user.name, text, outcome)
-        wp.people.audit(ctx.user.name, "question.answer", f"question {qid}", outcome)
+        ctx.questions.answer(qid, ctx.user.name, text, outcome)
+        ctx.people.audit(ctx.user.name, "question.answer", f"question {qid}", outcome)
         return RedirectResponse(f"/questions/{qid}", 303)
 
     # -- users ------------------------------------------------------------------------------
     @route("GET", "/users", "users.manage")
     def users_page(ctx: Ctx) -> Response:
         return wp.page(
-            ctx, "users.html", users=wp.people.all(), error=None, audit=wp.people.audit_entries(50)
+            ctx,
+            "users.html",
+            users=ctx.people.all(),
+            error=None,
+            audit=ctx.people.audit_entries(50),
         )
 
     @route("POST", "/users", "users.manage")
@@ -334,7 +336,7 @@ def register(wp: Workplace, route: Route) -> None:
                 seats.append((shop, agent))
         shops = [s.strip() for s in (form.get("shops") or "").split(",") if s.strip()]
         try:
-            user = wp.people.add(
+            user = ctx.people.add(
                 form.get("name", ""),
                 form.get("role", ""),
                 form.get("password", ""),
@@ -346,11 +348,11 @@ def register(wp: Workplace, route: Route) -> None:
                 ctx,
                 "users.html",
                 400,
-                users=wp.people.all(),
+                users=ctx.people.all(),
                 error=t(f"web.{e}", ctx.lang),
-                audit=wp.people.audit_entries(50),
+                audit=ctx.people.audit_entries(50),
             )
-        wp.people.audit(
+        ctx.people.audit(
             ctx.user.name,
             "users.add",
             user.name,
@@ -390,12 +392,12 @@ def register(wp: Workplace, route: Route) -> None:
     def api_diagnosis(ctx: Ctx, shop: str, month: str) -> Response:
         from kefu.diagnosis import diagnose, from_shop_settings
 
-        d = diagnose(wp.kpis, shop, month, from_shop_settings(ctx.store.settings(shop)))
+        d = diagnose(ctx.kpis, shop, month, from_shop_settings(ctx.store.settings(shop)))
         return json_response(d.to_json(ctx.lang))
 
     @route("GET", "/api/v1/shops/{shop}/pay/{month}", "pay.view", _shop, api=True)
     def api_pay(ctx: Ctx, shop: str, month: str) -> Response:
-        record = PayrollRuns(wp.store).approved_for(shop, month)
+        record = PayrollRuns(ctx.store).approved_for(shop, month)
         if record is None:
             return JSONResponse({"error": t("web.no_approved_run", ctx.lang)}, 404)
         from kefu.pay.compute import MonthPay
@@ -410,7 +412,7 @@ def register(wp: Workplace, route: Route) -> None:
         api=True,
     )
     def api_payslip(ctx: Ctx, shop: str, agent: str, month: str) -> Response:
-        record = PayrollRuns(wp.store).approved_for(shop, month)
+        record = PayrollRuns(ctx.store).approved_for(shop, month)
         if record is None or not _has_agent(record, agent):
             raise Denied(404)
         from kefu.pay.compute import MonthPay

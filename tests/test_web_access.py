@@ -31,6 +31,7 @@ EXPECTED: dict[str, set[str]] = {
     "agent.view": {"boss", "lead", "mei"},
     "order.explain": {"boss", "lead", "mei"},
     "payslip.view": {"boss", "lead", "mei"},
+    "import": {"boss", "lead"},
     "pay.view": {"boss", "lead"},
     "pay.draft": {"boss", "lead"},
     "pay.approve": {"boss"},  # lead drafted the run: the drafter never approves it
@@ -122,6 +123,16 @@ def test_route_by_role(shop: WebShop, rules: list[Any], role: str, tmp_path: Pat
                 )
                 if rule.method == "GET":
                     r = client.get(url, follow_redirects=False, headers=headers)
+                elif rule.action == "import":
+                    agents = (
+                        f"shop_id,agent_id,name,role\n{shop.shop},{shop.agent_a},小美,presale\n"
+                    )
+                    r = client.post(
+                        url,
+                        data={"csrf": csrf},
+                        files={"files": ("agents.csv", agents.encode(), "text/csv")},
+                        follow_redirects=False,
+                    )
                 else:
                     r = client.post(
                         url, data={**_form(rule.action), "csrf": csrf}, follow_redirects=False

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from kefu.demo.generate import generate_demo_shop
+from kefu.metrics.cache import CachedKpis
 from kefu.metrics.engine import StoreKpis
 from kefu.pay.plan import load_plan
 from kefu.pay.runs import prepare, store_run
@@ -73,6 +74,8 @@ def build(folder: Path) -> WebShop:
         people.record_draft(draft.run_id, "lead")
         order_a = _order_credited_to(store, sid, a, month)
         qid = Questions(store).ask(sid, a, month, "提成", "mei", "我的提成是不是少算了？")
+        CachedKpis(store, None)
+        CachedKpis(store, source).shop_months(sid, list(shop.months))
     return WebShop(db, sid, month, draft_month, a, b, draft.run_id, order_a, qid)
 
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import secrets
+import tempfile
 import threading
 from base64 import b64encode
 from collections.abc import Callable
@@ -47,6 +48,8 @@ CSP = (
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+MAX_UPLOAD = 200 * 2**20  # bytes in one upload request (several files)
+MAX_FILES = 20
 
 
 class Denied(Exception):
@@ -85,7 +88,10 @@ class Rule:
 class Workplace:
     """The app's state: the store it serves, its lock, and the rule of every route."""
 
-    def __init__(self, db: str | Path, *, secure_cookies: bool = False) -> None:
+    def __init__(
+        self, db: str | Path, *, secure_cookies: bool = False, max_upload: int = MAX_UPLOAD
+    ) -> None:
+        self.max_upload = max_upload
         self.store = open_store(db)
         People(self.store)  # creates the workplace's tables once
         Questions(self.store)
@@ -149,8 +155,10 @@ class Workplace:
         return HTMLResponse(html, status_code=status)
 
 
-def create_app(db: str | Path, *, secure_cookies: bool = False) -> FastAPI:
-    wp = Workplace(db, secure_cookies=secure_cookies)
+def create_app(
+    db: str | Path, *, secure_cookies: bool = False, max_upload: int = MAX_UPLOAD
+) -> FastAPI:
+    wp = Workplace(db, secure_cookies=secure_cookies, max_upload=max_upload)
     app = FastAPI(title="kefu", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.workplace = wp
     static = resources.files("kefu.web") / "static"
@@ -174,6 +182,7 @@ def create_app(db: str | Path, *, secure_cookies: bool = False) -> FastAPI:
         *,
         api: bool = False,
         public: bool = False,
+        upload: bool = False,
     ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
         """Declare a route: the action it performs and the resource it touches."""
 
@@ -221,10 +230,25 @@ def create_app(db: str | Path, *, secure_cookies: bool = False) -> FastAPI:
 
             async def endpoint(request: Request, **params: Any) -> Response:
                 form: dict[str, Any] = {}
-                if method == "POST":
+                if method != "POST":
+                    return await run_in_threadpool(guarded, request, form, params)
+                if not upload:
                     data = await request.form(max_files=0, max_fields=100)
                     form = {k: v for k, v in data.items() if isinstance(v, str)}
-                return await run_in_threadpool(guarded, request, form, params)
+                    return await run_in_threadpool(guarded, request, form, params)
+                length = request.headers.get("content-length")
+                if length is None or not length.isdigit() or int(length) > wp.max_upload:
+                    mb = wp.max_upload // 2**20
+                    return JSONResponse({"error": t("web.upload_too_large", "zh", mb=mb)}, 413)
+                with tempfile.TemporaryDirectory(prefix="kefu-upload-") as folder:
+                    async with request.form(max_files=MAX_FILES, max_fields=10) as data:
+                        form = {k: v for k, v in data.items() if isinstance(v, str)}
+                        form["_files"] = [
+                            await _save_upload(v, Path(folder))
+                            for _, v in data.multi_items()
+                            if not isinstance(v, str)
+                        ]
+                    return await run_in_threadpool(guarded, request, form, params)
 
             endpoint.__signature__ = _signature(path, method)  # type: ignore[attr-defined]
             app.add_api_route(path, endpoint, methods=[method])
@@ -236,6 +260,23 @@ def create_app(db: str | Path, *, secure_cookies: bool = False) -> FastAPI:
 
     pages.register(wp, route)
     return app
+
+
+async def _save_upload(upload: Any, folder: Path) -> Path:
+    """An uploaded file streamed to disk under a safe name (its own base name, no path)."""
+    raw = Path(str(upload.filename or "upload").replace("\\", "/")).name
+    name = "".join(c for c in raw if c.isprintable() and c not in '<>:"|?*') or "upload"
+    if name in (".", ".."):
+        name = "upload"
+    target = folder / name
+    n = 1
+    while target.exists():
+        target = folder / f"{n}-{name}"
+        n += 1
+    with target.open("wb") as out:
+        while chunk := await upload.read(1 << 20):
+            out.write(chunk)
+    return target
 
 
 def _csrf_ok(ctx: Ctx, form: dict[str, Any]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -218,6 +219,69 @@ def register(wp: Workplace, route: Route) -> None:
             text=text,
             total=who.total_fen,
             questions=ctx.questions.for_seat(shop, agent, month),
+        )
+
+    # -- importing --------------------------------------------------------------------------
+    def import_page(ctx: Ctx, shop: str, reports: list[Any] | None, status: int = 200) -> Response:
+        history = [e for e in ctx.store.imports() if e.get("shop_id") in (shop, None)][-50:][::-1]
+        ids = {e["import_id"] for e in history}
+        quarantine = [q for q in ctx.store.quarantined() if q["import_id"] in ids][:200]
+        return wp.page(
+            ctx,
+            "import.html",
+            status,
+            shop=shop,
+            reports=reports,
+            history=history,
+            quarantine=quarantine,
+        )
+
+    @route("GET", "/shops/{shop}/import", "import", _shop)
+    def import_form(ctx: Ctx, shop: str) -> Response:
+        return import_page(ctx, shop, None)
+
+    @route("POST", "/shops/{shop}/import", "import", _shop, upload=True)
+    def import_upload(ctx: Ctx, form: dict[str, Any], shop: str) -> Response:
+        from kefu.store.ingest import import_files
+
+        assert ctx.user is not None
+        files: list[Path] = form.get("_files", [])
+        if not files:
+            return wp.page(ctx, "message.html", 400, message=t("web.no_files", ctx.lang))
+        if ctx.user.role != "owner":
+            foreign = _foreign_shops(files, shop, ctx.user.shops)
+            if foreign:
+                ctx.people.audit(ctx.user.name, "import", shop, "refused", {"shops": foreign})
+                msg = t("web.import_other_shop", ctx.lang, shops="、".join(foreign))
+                return wp.page(ctx, "message.html", 403, message=msg)
+        reports = import_files(ctx.store, files, shop=shop)
+        ctx.people.audit(
+            ctx.user.name,
+            "import",
+            shop,
+            "ok",
+            {"files": [r.file for r in reports], "errors": [r.error for r in reports if r.error]},
+        )
+        return import_page(ctx, shop, reports)
+
+    @route("GET", "/shops/{shop}/import/quarantine.csv", "import", _shop)
+    def quarantine_csv(ctx: Ctx, shop: str) -> Response:
+        import csv
+        import io
+
+        ids = {e["import_id"] for e in ctx.store.imports() if e.get("shop_id") in (shop, None)}
+        out = io.StringIO()
+        writer = csv.writer(out)
+        heads = ("web.file", "web.row", "web.column", "web.value", "web.reason")
+        writer.writerow([t(h, ctx.lang) for h in heads])
+        for q in ctx.store.quarantined():
+            if q["import_id"] in ids:
+                cells = (q["file"], q["row_no"], q["column_name"], q["value"], q["reason"])
+                writer.writerow([_inert(c) for c in cells])
+        return Response(
+            "\ufeff" + out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="quarantine.csv"'},
         )
 
     # -- pay --------------------------------------------------------------------------------
@@ -434,3 +498,25 @@ def _visible_questions(questions: Questions, user: Any) -> list[dict[str, Any]]:
     if user.role == "manager":
         return questions.for_shops(sorted(user.shops))
     return [q for shop, agent in sorted(user.seats) for q in questions.for_seat(shop, agent)]
+
+
+def _foreign_shops(files: list[Path], shop: str, mine: frozenset[str]) -> list[str]:
+    """Shops other than the user's that the files would write to (read before importing)."""
+    from kefu.io.reader import read_file
+    from kefu.io.records import ImportFileError
+
+    found: set[str] = set()
+    for path in files:
+        try:
+            pf = read_file(path, shop=shop)
+        except ImportFileError:
+            continue  # the import itself will report it, and it writes nothing
+        if "shop_id" in pf.table.column_names:
+            found |= {s for s in pf.table.column("shop_id").to_pylist() if s}
+    return sorted(found - set(mine))
+
+
+def _inert(value: object) -> str:
+    """A CSV cell that a spreadsheet shows as text, never runs (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -48,6 +48,17 @@ def _shop(ctx: Ctx, p: dict[str, Any]) -> Resource:
     return Resource(shop_id=shop)
 
 
+def _shop_to_fill(ctx: Ctx, p: dict[str, Any]) -> Resource:
+    """A shop that may have no data yet: one the user is assigned to (or any, for an owner)."""
+    shop = p["shop"]
+    user = ctx.user
+    if shop in ctx.store.shops() or (
+        user is not None and (user.role == "owner" or shop in user.shops)
+    ):
+        return Resource(shop_id=shop)
+    raise Denied(404)
+
+
 def _seat(ctx: Ctx, p: dict[str, Any]) -> Resource:
     r = _shop(ctx, p)
     return Resource(shop_id=r.shop_id, agent_id=p["agent"])
@@ -124,7 +135,8 @@ def register(wp: Workplace, route: Route) -> None:
     def home(ctx: Ctx) -> Response:
         user = ctx.user
         assert user is not None
-        shops = [s for s in ctx.store.shops() if allowed(user, "shop.team", Resource(shop_id=s))]
+        known = set(ctx.store.shops()) | set(user.shops) | {s for s, _ in user.seats}
+        shops = sorted(s for s in known if allowed(user, "shop.team", Resource(shop_id=s)))
         latest = {}
         for s in shops:
             end = ctx.store.data_end(s)
@@ -236,11 +248,11 @@ def register(wp: Workplace, route: Route) -> None:
             quarantine=quarantine,
         )
 
-    @route("GET", "/shops/{shop}/import", "import", _shop)
+    @route("GET", "/shops/{shop}/import", "import", _shop_to_fill)
     def import_form(ctx: Ctx, shop: str) -> Response:
         return import_page(ctx, shop, None)
 
-    @route("POST", "/shops/{shop}/import", "import", _shop, upload=True)
+    @route("POST", "/shops/{shop}/import", "import", _shop_to_fill, upload=True)
     def import_upload(ctx: Ctx, form: dict[str, Any], shop: str) -> Response:
         from kefu.store.ingest import import_files
 

@@ -12,6 +12,7 @@ import typer
 from kefu.cli.common import LangOption, check_lang, console, fail, h
 from kefu.i18n import t
 from kefu.output import OutputError
+from kefu.store import Store
 
 
 def demo(
@@ -68,6 +69,7 @@ def demo(
             html = write_html(d, workspace / f"report-{judged}.html", lang)
         except OutputError as e:
             fail(e.message(lang))
+        users = _demo_users(store, shop.shop_id)
     console.print(t("cli.demo.wrote", lang, xlsx=xlsx, html=html), highlight=False)
     console.print(t("cli.demo.next", lang))
     for cmd in (
@@ -77,6 +79,44 @@ def demo(
         f"kefu pay --db {db} --month {month} --plan seed",
     ):
         console.print(f"  {cmd}", highlight=False)
+    console.print(t("cli.demo.serve", lang, db=db), highlight=False)
+    for name, role, password in users:
+        console.print(
+            t(
+                "cli.demo.user",
+                lang,
+                name=name,
+                role=t(f"web.role.{role}", lang),
+                password=password,
+            ),
+            highlight=False,
+        )
+
+
+# The demo store's people for `kefu serve` (demo passwords, printed; never use them elsewhere).
+DEMO_USERS = (
+    ("boss", "owner", "demo-boss", ()),
+    ("lead", "manager", "demo-lead", ()),
+    ("mei", "agent", "demo-mei", ("小美",)),
+    ("lin", "agent", "demo-lin", ("小林",)),
+)
+
+
+def _demo_users(store: Store, shop_id: str) -> list[tuple[str, str, str]]:
+    from kefu.store.people import People
+
+    people = People(store)
+    made = []
+    for name, role, password, seats in DEMO_USERS:
+        people.add(
+            name,
+            role,
+            password,
+            shops=[shop_id] if role == "manager" else [],
+            seats=[(shop_id, f"{shop_id}:{s}") for s in seats],
+        )
+        made.append((name, role, password))
+    return made
 
 
 # What a demo workspace holds: a folder with anything else in it is not one.

@@ -26,9 +26,11 @@ from typing import Any
 
 import pytest
 
+from conftest import FIXTURES
 from kefu.demo.generate import generate_demo_shop
 
 CHROMIUM = Path("/usr/bin/chromium")
+REAL_SHOP = "勤驿达海外生活"  # the shop the real Taobao export sample names
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "web"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
@@ -169,7 +171,7 @@ def test_the_workplace_story(world: dict[str, Any]) -> None:
     owner = _login(_person(world), base, "boss", "boss-password")
     owner.goto(base + "/users")
     for name, role, shops, seats, password in [
-        ("lead", "manager", sid, "", "lead-password"),
+        ("lead", "manager", f"{sid},{REAL_SHOP}", "", "lead-password"),
         ("mei", "agent", "", f"{sid}:{a}", "mei-password"),
         ("lin", "agent", "", f"{sid}:{b}", "lin-password"),
         ("<script>alert(1)</script>", "manager", "别家店", "", "script-password"),
@@ -196,6 +198,18 @@ def test_the_workplace_story(world: dict[str, Any]) -> None:
     assert lead.locator("#report td.error").all_inner_texts() == [""] * report_rows
     _shot(lead, "import-done-zh")
 
+    # the real Taobao export pair (GBK, ="…" order ids) into the shop it names
+    real = sorted((FIXTURES / "taobao-order-export").glob("*.gbk.csv"))
+    if real:
+        lead.goto(base + f"/shops/{REAL_SHOP}/import")
+        lead.set_input_files("#files", [str(f) for f in real])
+        lead.click("#upload button[type=submit]")
+        lead.wait_for_selector("#report", timeout=300_000)
+        assert lead.locator("#report td.error").all_inner_texts() == ["", ""]
+        assert "5" in lead.locator("#report tbody tr").first.inner_text()
+    elif os.environ.get("CI") == "true":
+        raise AssertionError(f"the real export samples are missing from {FIXTURES}")
+
     # -- the shop-month page equals `kefu kpi --format json` -------------------------------
     month = shop.months[-3]
     lead.goto(base + f"/shops/{sid}/months/{month}")
@@ -206,7 +220,9 @@ def test_the_workplace_story(world: dict[str, Any]) -> None:
         for r in lead.locator("#kpi tbody tr").all()
     }
     world["server"].stop()
-    cli = _kefu("kpi", "--db", str(world["db"]), "--month", month, "--format", "json")
+    cli = _kefu(
+        "kpi", "--db", str(world["db"]), "--shop", sid, "--month", month, "--format", "json"
+    )
     assert cli.returncode == 0, cli.stderr
     world["server"].start()
     expected = json.loads(cli.stdout)

@@ -32,6 +32,7 @@ EXPECTED: dict[str, set[str]] = {
     "order.explain": {"boss", "lead", "mei"},
     "payslip.view": {"boss", "lead", "mei"},
     "import": {"boss", "lead"},
+    "settings.edit": {"boss", "lead"},
     "pay.view": {"boss", "lead"},
     "pay.draft": {"boss", "lead"},
     "pay.approve": {"boss"},  # lead drafted the run: the drafter never approves it
@@ -83,6 +84,7 @@ def _form(action: str) -> dict[str, str]:
         "question.raise": {"text": "为什么？", "about": "提成"},
         "question.answer": {"text": "已核对。", "outcome": "answered"},
         "users.manage": {"name": "新人", "role": "manager", "password": "new-password"},
+        "settings.edit": {"name": "diagnosis.min_inquiries", "value": "30"},
     }.get(action, {})
 
 

@@ -231,6 +231,15 @@ def test_the_workplace_story(world: dict[str, Any]) -> None:
         assert page_rows[row["agent_id"]] == f"{row['paying_buyers']:,}"
     assert page_rows["team"] == f"{expected['team']['paying_buyers']:,}"
 
+    # -- settings: the same registry and validation as `kefu settings` ----------------------
+    lead.goto(base + f"/shops/{sid}/settings")
+    row = "tr[data-setting='attribution_days']"
+    lead.fill(f"{row} input[name=value]", "99")
+    lead.click(f"{row} button")
+    assert lead.locator("p.error").count() == 1
+    lead.goto(base + f"/shops/{sid}/settings")
+    assert lead.input_value(f"{row} input[name=value]") == ""
+
     # -- pay: the manager drafts, cannot approve; the owner approves -----------------------
     lead = _login(_person(world), base, "lead", "lead-password")
     lead.goto(base + f"/shops/{sid}/pay/{month}")
@@ -292,6 +301,7 @@ def test_the_workplace_story(world: dict[str, Any]) -> None:
         (f"/shops/{sid}/agents/{a}", "agent"),
         (f"/shops/{sid}/pay/{month}", "pay"),
         (f"/shops/{sid}/import", "import"),
+        (f"/shops/{sid}/settings", "settings"),
         ("/users", "users"),
         ("/", "home"),
     ]:

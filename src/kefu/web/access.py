@@ -21,6 +21,7 @@ ACTIONS: dict[str, str] = {
     "order.explain": "why an order was credited to an agent, or silent",
     "payslip.view": "one agent's payslip from an approved payroll run",
     "import": "import a shop's export files, see the import history and quarantine",
+    "settings.edit": "see and change the shop's metric options and diagnosis thresholds",
     "pay.view": "the shop's pay: plans, what-ifs, payroll runs and their diffs",
     "pay.draft": "draft a payroll run",
     "pay.approve": "approve a drafted payroll run",
@@ -56,7 +57,14 @@ def allowed(user: User | None, action: str, resource: Resource | None = None) ->
     own_seat = (
         user.role == "agent" and r.agent_id is not None and (r.shop_id, r.agent_id) in user.seats
     )
-    if action in ("shop.agents", "import", "pay.view", "pay.draft", "question.answer"):
+    if action in (
+        "shop.agents",
+        "import",
+        "settings.edit",
+        "pay.view",
+        "pay.draft",
+        "question.answer",
+    ):
         return manages
     if action == "pay.approve":
         if user.role != "owner":

@@ -296,6 +296,61 @@ def register(wp: Workplace, route: Route) -> None:
             headers={"Content-Disposition": 'attachment; filename="quarantine.csv"'},
         )
 
+    # -- settings ---------------------------------------------------------------------------
+    def settings_page(ctx: Ctx, shop: str, error: str | None, status: int = 200) -> Response:
+        current = ctx.store.settings(shop)
+        rows = []
+        for prefix, module in _setting_areas():
+            for st in module.REGISTRY:
+                key = prefix + st.name
+                default = ",".join(st.default) if isinstance(st.default, tuple) else st.default
+                rows.append(
+                    {
+                        "key": key,
+                        "value": current.get(key),
+                        "default": str(default),
+                        "help": st.help_en if ctx.lang == "en" else st.help_zh,
+                    }
+                )
+        return wp.page(ctx, "settings.html", status, shop=shop, rows=rows, error=error)
+
+    @route("GET", "/shops/{shop}/settings", "settings.edit", _shop)
+    def settings_form(ctx: Ctx, shop: str) -> Response:
+        return settings_page(ctx, shop, None)
+
+    @route("POST", "/shops/{shop}/settings", "settings.edit", _shop)
+    def settings_change(ctx: Ctx, form: dict[str, Any], shop: str) -> Response:
+        assert ctx.user is not None
+        name = form.get("name", "")
+        value = (form.get("value") or "").strip()
+        known = {
+            prefix + st.name: (prefix, module)
+            for prefix, module in _setting_areas()
+            for st in module.REGISTRY
+        }
+        if name not in known:
+            return settings_page(ctx, shop, t("web.setting_unknown", ctx.lang), 400)
+        before = ctx.store.settings(shop).get(name)
+        if form.get("unset") or value == "":
+            ctx.store.set_setting(shop, name, None)
+            after = None
+        else:
+            prefix, module = known[name]
+            try:
+                module.parse_value(name.removeprefix(prefix), value)
+            except ValueError as e:
+                return settings_page(ctx, shop, f"{name}: {e}", 400)
+            ctx.store.set_setting(shop, name, value)
+            after = value
+        ctx.people.audit(
+            ctx.user.name,
+            "settings.edit",
+            f"{shop} {name}",
+            "ok",
+            {"before": before, "after": after},
+        )
+        return RedirectResponse(f"/shops/{shop}/settings", 303)
+
     # -- pay --------------------------------------------------------------------------------
     @route("GET", "/shops/{shop}/pay/{month}", "pay.view", _shop)
     def pay_page(ctx: Ctx, shop: str, month: str) -> Response:
@@ -532,3 +587,11 @@ def _inert(value: object) -> str:
     """A CSV cell that a spreadsheet shows as text, never runs (OWASP CSV injection)."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _setting_areas() -> list[tuple[str, Any]]:
+    """Every settings registry: metric settings bare, diagnosis ones as `diagnosis.NAME`."""
+    from kefu.diagnosis import settings as diagnosis_settings
+    from kefu.metrics import settings as metric_settings
+
+    return [("", metric_settings), ("diagnosis.", diagnosis_settings)]

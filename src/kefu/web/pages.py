@@ -281,6 +281,8 @@ def register(wp: Workplace, route: Route) -> None:
         import csv
         import io
 
+        from kefu.inert import csv_cell
+
         ids = {e["import_id"] for e in ctx.store.imports() if e.get("shop_id") in (shop, None)}
         out = io.StringIO()
         writer = csv.writer(out)
@@ -289,7 +291,7 @@ def register(wp: Workplace, route: Route) -> None:
         for q in ctx.store.quarantined():
             if q["import_id"] in ids:
                 cells = (q["file"], q["row_no"], q["column_name"], q["value"], q["reason"])
-                writer.writerow([_inert(c) for c in cells])
+                writer.writerow([csv_cell(c) for c in cells])
         return Response(
             "\ufeff" + out.getvalue(),
             media_type="text/csv; charset=utf-8",
@@ -581,12 +583,6 @@ def _foreign_shops(files: list[Path], shop: str, mine: frozenset[str]) -> list[s
         if "shop_id" in pf.table.column_names:
             found |= {s for s in pf.table.column("shop_id").to_pylist() if s}
     return sorted(found - set(mine))
-
-
-def _inert(value: object) -> str:
-    """A CSV cell that a spreadsheet shows as text, never runs (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _setting_areas() -> list[tuple[str, Any]]:

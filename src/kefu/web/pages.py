@@ -36,6 +36,7 @@ from kefu.web.app import (
 )
 
 LOGIN_CSRF_COOKIE = "kefu_login_csrf"
+PLANS = ("seed", "growth", "midyear")  # the plans shipped with kefu, offered on the pay page
 Route = Callable[..., Callable[[Callable[..., Response]], Callable[..., Response]]]
 
 
@@ -196,6 +197,7 @@ def register(wp: Workplace, route: Route) -> None:
             raise Denied(404)
         runs = [r for r in PayrollRuns(ctx.store).approved(shop)]
         paid = sorted({r.month for r in runs if _has_agent(r, agent)}, reverse=True)
+        judged = _judgement(ctx, shop, agent, shift_month(last, -1)) if last else None
         return wp.page(
             ctx,
             "agent.html",
@@ -205,6 +207,7 @@ def register(wp: Workplace, route: Route) -> None:
             rows=rows,
             payslips=paid,
             questions=ctx.questions.for_seat(shop, agent),
+            judged=judged,
         )
 
     @route("GET", "/shops/{shop}/agents/{agent}/payslips/{month}", "payslip.view", _seat)
@@ -230,7 +233,8 @@ def register(wp: Workplace, route: Route) -> None:
             month=month,
             text=text,
             total=who.total_fen,
-            questions=ctx.questions.for_seat(shop, agent, month),
+            questions=ctx.questions.for_seat(shop, agent, month)
+            + ctx.questions.for_seat(shop, agent, shift_month(month, -1)),
         )
 
     # -- importing --------------------------------------------------------------------------
@@ -356,9 +360,50 @@ def register(wp: Workplace, route: Route) -> None:
     # -- pay --------------------------------------------------------------------------------
     @route("GET", "/shops/{shop}/pay/{month}", "pay.view", _shop)
     def pay_page(ctx: Ctx, shop: str, month: str) -> Response:
+        from kefu.pay.compare import compare
+        from kefu.pay.plan import PlanError, load_plan
+        from kefu.pay.runs import diff
+
         runs = runs_of(ctx, shop, month)
         signoff = {r.run_id: ctx.people.signoff(r.run_id) for r in runs}
-        return wp.page(ctx, "pay.html", shop=shop, month=month, runs=runs, signoff=signoff)
+        approved = next((r for r in runs if r.approved), None)
+        changes = None
+        if approved is not None:
+            _, changes = diff(approved, ctx.kpis, PayrollRuns(ctx.store).all(shop))
+        try:
+            whatif = compare([load_plan(p) for p in PLANS], shop, month, month, ctx.kpis)
+        except PlanError:
+            whatif = None
+        return wp.page(
+            ctx,
+            "pay.html",
+            shop=shop,
+            month=month,
+            runs=runs,
+            signoff=signoff,
+            approved=approved,
+            changes=changes,
+            whatif=whatif,
+            plans=PLANS,
+        )
+
+    @route("GET", "/shops/{shop}/pay/{month}/pay.xlsx", "pay.view", _shop)
+    def pay_xlsx(ctx: Ctx, shop: str, month: str) -> Response:
+        import io
+
+        from kefu.pay.compute import MonthPay
+        from kefu.report.pay_xlsx import workbook
+
+        record = PayrollRuns(ctx.store).approved_for(shop, month)
+        if record is None:
+            raise Denied(404)
+        buffer = io.BytesIO()
+        workbook(MonthPay.from_record(record.results), ctx.lang).save(buffer)
+        return Response(
+            buffer.getvalue(),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="pay-{month}.xlsx"'},
+        )
 
     @route("POST", "/shops/{shop}/pay/{month}/draft", "pay.draft", _shop)
     def pay_draft(ctx: Ctx, form: dict[str, Any], shop: str, month: str) -> Response:
@@ -370,7 +415,7 @@ def register(wp: Workplace, route: Route) -> None:
         if runs.approved_for(shop, month) is not None:
             return wp.page(ctx, "message.html", 409, message=t("web.run_exists", ctx.lang))
         plan_name = form.get("plan") or "seed"
-        if plan_name not in ("seed", "growth", "midyear"):
+        if plan_name not in PLANS:
             return wp.page(ctx, "message.html", 400, message=t("web.plan_unknown", ctx.lang))
         try:
             plan = load_plan(plan_name)
@@ -591,3 +636,19 @@ def _setting_areas() -> list[tuple[str, Any]]:
     from kefu.metrics import settings as metric_settings
 
     return [("", metric_settings), ("diagnosis.", diagnosis_settings)]
+
+
+def _judgement(ctx: Ctx, shop: str, agent: str, month: str) -> dict[str, Any] | None:
+    """The diagnosis of one agent's month, as `kefu diagnose --format json` words it."""
+    from kefu.diagnosis import diagnose, from_shop_settings
+
+    d = diagnose(ctx.kpis, shop, month, from_shop_settings(ctx.store.settings(shop))).to_json(
+        ctx.lang
+    )
+    verdict = next((v for v in d["verdicts"] if v["agent_id"] == agent), None)
+    if verdict is None:
+        return None
+    mine = [
+        x for key in ("causes", "flags", "stability") for x in d[key] if x.get("agent_id") == agent
+    ]
+    return {"month": month, "verdict": verdict, "texts": [x["text"] for x in mine if x.get("text")]}

@@ -73,6 +73,7 @@ class Store:
         other = Store.__new__(Store)
         other.path = self.path
         other.con = self.con.cursor()
+        other._registered = False  # the opening Store holds the registration
         return other
 
     def __enter__(self) -> Store:

@@ -109,7 +109,7 @@ class Workplace:
 
     # -- identity ---------------------------------------------------------------------------
     def context(self, request: Request, store: Store) -> Ctx:
-        from kefu.metrics.engine import StoreKpis
+        from kefu.metrics.reported import ChosenKpis
 
         now = datetime.now()
         people = People(store, create=False)
@@ -127,7 +127,7 @@ class Workplace:
         lang = request.query_params.get("lang") or (user.lang if user else None) or "zh"
         if lang not in LANGS:
             lang = "zh"
-        kpis = CachedKpis(store, StoreKpis(store), self.lock)
+        kpis = CachedKpis(store, ChosenKpis(store), self.lock)
         return Ctx(request, user, lang, csrf, store, people, Questions(store, create=False), kpis)
 
     def page(self, ctx: Ctx, template: str, status: int = 200, **values: Any) -> HTMLResponse:

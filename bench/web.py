@@ -76,10 +76,14 @@ class Client:
     def upload(self, path: str, file: Path) -> tuple[int, str]:
         boundary = uuid.uuid4().hex
         data = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{self.csrf}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{file.name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode() + file.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{self.csrf}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{file.name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + file.read_bytes()
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         req = urllib.request.Request(
             self.base + urllib.parse.quote(path),
             data=data,
@@ -115,12 +119,17 @@ def run(size: str, out: Path) -> dict[str, Any]:
     month = f"{end.year - (end.month == 1)}-{(end.month - 2) % 12 + 1:02d}"  # last full month
     subprocess.run(
         [*KEFU, "users", "add", "boss", "--role", "owner", "--password-stdin", "--db", str(db)],
-        input="bench-password\n", text=True, check=True, capture_output=True,
+        input="bench-password\n",
+        text=True,
+        check=True,
+        capture_output=True,
     )
     t0 = time.perf_counter()
     cli = subprocess.run(
         [*KEFU, "kpi", "--db", str(db), "--month", month, "--format", "json"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     cli_s = time.perf_counter() - t0
     expected = json.loads(cli.stdout)
@@ -129,7 +138,8 @@ def run(size: str, out: Path) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [*KEFU, "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 120

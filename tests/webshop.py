@@ -12,6 +12,7 @@ from kefu.metrics.cache import CachedKpis
 from kefu.metrics.engine import StoreKpis
 from kefu.pay.plan import load_plan
 from kefu.pay.runs import prepare, store_run
+from kefu.report.payslip import explain_both
 from kefu.store import open_store
 from kefu.store.ingest import import_files
 from kefu.store.payroll import PayrollRuns
@@ -61,7 +62,10 @@ def build(folder: Path) -> WebShop:
         plan = load_plan("seed")
         today = date(2027, 3, 1)
         approved = store_run(
-            runs, prepare(plan, sid, month, source, runs.all(sid), today), datetime(2027, 1, 5)
+            runs,
+            prepare(plan, sid, month, source, runs.all(sid), today),
+            datetime(2027, 1, 5),
+            explain_both,
         )
         people.record_draft(approved.run_id, "lead")
         runs.approve(approved.run_id, datetime(2027, 1, 6))

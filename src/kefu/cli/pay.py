@@ -270,8 +270,7 @@ def payslip(
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    from kefu.pay.plan import parse_plan
-    from kefu.report.payslip import State, payslip_html, payslip_text, source_text
+    from kefu.report.payslip import State, from_run, payslip_html, payslip_text, source_text
 
     lang = check_lang(lang)
     check_month(month)
@@ -298,19 +297,14 @@ def payslip(
                     shop=shop_id,
                     month=month,
                 )
-            result = MonthPay.from_record(record.results)
-            the_plan = parse_plan(record.plan_text, record.plan_source)
-            state = "approved" if record.approved else "pending"
-            source = source_text(state, lang, record.run_id, f"{record.created_at:%Y-%m-%d %H:%M}")
-            stored = {
-                x.seq: {"zh": x.explanation_zh, "en": x.explanation_en}
-                for x in runs.lines(record.run_id)
-                if x.agent_id == agent
-            }
+            result, plan_label, state, source, stored = from_run(
+                record, runs.lines(record.run_id), agent, lang
+            )
         else:
             the_plan = _plan(plan or "seed")
             result, warnings = _compute(store, the_plan, shop_id, month)
             _warn(warnings, lang)
+            plan_label = the_plan.label(lang)
             state = "trial"
             source = source_text(state, lang)
     who = result.agent(agent)
@@ -318,7 +312,7 @@ def payslip(
         paid = ", ".join(a.agent_id for a in result.agents) or i18n.t("pay.none", lang)
         say("cli.err.not_paid", agent=agent, month=month, paid=paid)
     render = payslip_html if fmt == "html" else payslip_text
-    slip = render(result, who, lang, the_plan.label(lang), state, source, stored)
+    slip = render(result, who, lang, plan_label, state, source, stored)
     if output is not None:
         try:
             write_text(output, slip)

@@ -8,21 +8,19 @@ from typing import Annotated
 
 import typer
 
-from kefu.cli.common import DbOption, console, fail, open_db
+from kefu.cli.common import DbOption, console, fail, h, open_db
 from kefu.i18n import t
 from kefu.store import Store
 
-users_app = typer.Typer(help=t("cli.users.help"), no_args_is_help=True)
+users_app = typer.Typer(help=h("cli.users.help"), no_args_is_help=True)
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def serve(
-    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8000,
-    https: Annotated[
-        bool, typer.Option("--https", help="served behind HTTPS: cookies are marked Secure")
-    ] = False,
+    host: Annotated[str, typer.Option("--host", help=h("cli.opt.serve_host"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help=h("cli.opt.serve_port"))] = 8000,
+    https: Annotated[bool, typer.Option("--https", help=h("cli.opt.serve_https"))] = False,
     db: DbOption = None,
 ) -> None:
     """Serve kefu in a browser: managers and agents each see only what is theirs."""
@@ -50,19 +48,17 @@ def _password(from_stdin: bool) -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-@users_app.command("add")
+@users_app.command("add", help=h("cli.users.add_help"))
 def users_add(
-    name: Annotated[str, typer.Argument(help="the person's sign-in name")],
-    role: Annotated[str, typer.Option("--role", help="owner | manager | agent")],
-    shop: Annotated[
-        list[str] | None, typer.Option("--shop", help="a shop this user works in (repeatable)")
-    ] = None,
+    name: Annotated[str, typer.Argument(help=h("cli.arg.user_name"))],
+    role: Annotated[str, typer.Option("--role", help=h("cli.opt.user_role"))],
+    shop: Annotated[list[str] | None, typer.Option("--shop", help=h("cli.opt.user_shop"))] = None,
     agent: Annotated[
         list[str] | None,
-        typer.Option("--agent", help="a sub-account this agent is: SHOP:ID, or ID with one --shop"),
+        typer.Option("--agent", help=h("cli.opt.user_agent")),
     ] = None,
     password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="read the password from standard input")
+        bool, typer.Option("--password-stdin", help=h("cli.opt.password_stdin"))
     ] = False,
     db: DbOption = None,
 ) -> None:
@@ -84,7 +80,7 @@ def users_add(
     console.print(t("cli.users.added", None, name=user.name, role=user.role), highlight=False)
 
 
-@users_app.command("list")
+@users_app.command("list", help=h("cli.users.list_help"))
 def users_list(db: DbOption = None) -> None:
     """List the users: name, role, shops, sub-accounts."""
     from rich.table import Table
@@ -107,11 +103,11 @@ def users_list(db: DbOption = None) -> None:
     console.print(table)
 
 
-@users_app.command("set-password")
+@users_app.command("set-password", help=h("cli.users.set_password_help"))
 def users_set_password(
-    name: Annotated[str, typer.Argument(help="the user")],
+    name: Annotated[str, typer.Argument(help=h("cli.arg.user"))],
     password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="read the password from standard input")
+        bool, typer.Option("--password-stdin", help=h("cli.opt.password_stdin"))
     ] = False,
     db: DbOption = None,
 ) -> None:
@@ -129,9 +125,9 @@ def users_set_password(
     console.print(t("cli.users.password_set", None, name=name), highlight=False)
 
 
-@users_app.command("disable")
+@users_app.command("disable", help=h("cli.users.disable_help"))
 def users_disable(
-    name: Annotated[str, typer.Argument(help="the user")],
+    name: Annotated[str, typer.Argument(help=h("cli.arg.user"))],
     db: DbOption = None,
 ) -> None:
     """Disable a user; their sessions and API tokens are revoked."""
@@ -147,10 +143,10 @@ def users_disable(
     console.print(t("cli.users.disabled", None, name=name), highlight=False)
 
 
-@users_app.command("token")
+@users_app.command("token", help=h("cli.users.token_help"))
 def users_token(
-    name: Annotated[str, typer.Argument(help="the user the token acts as")],
-    label: Annotated[str, typer.Option("--label", help="what the token is for")] = "api",
+    name: Annotated[str, typer.Argument(help=h("cli.arg.token_user"))],
+    label: Annotated[str, typer.Option("--label", help=h("cli.opt.token_label"))] = "api",
     db: DbOption = None,
 ) -> None:
     """Make an API token for scripts (/api/v1/…, header `Authorization: Bearer TOKEN`)."""
@@ -193,5 +189,5 @@ def _os_user() -> str:
 
 def register(app: typer.Typer) -> None:
     """Add serve and users to the kefu app."""
-    app.command("serve", help=t("cli.serve.help"))(serve)
+    app.command("serve", help=h("cli.serve.help"))(serve)
     app.add_typer(users_app, name="users")

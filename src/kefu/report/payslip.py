@@ -21,6 +21,7 @@ from kefu.metrics.labels import label
 from kefu.pay.components import Line
 from kefu.pay.compute import AgentPay, MonthPay
 from kefu.pay.text import Text, money, parse_exact, percent, rate_text, two_decimals
+from kefu.store.payroll import RunLine, RunRecord
 
 State = Literal["trial", "pending", "approved"]  # what a payslip shows: see module docstring
 OP_SIGN = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
@@ -383,6 +384,28 @@ def source_text(state: State, lang: str | None, run_id: int | None = None, at: s
     if state == "trial":
         return i18n.t("payslip.source.trial", lang)
     return i18n.t(f"payslip.source.{state}", lang, run=run_id, at=at)
+
+
+def from_run(
+    record: RunRecord, run_lines: Sequence[RunLine], agent_id: str, lang: str
+) -> tuple[MonthPay, str, State, str, dict[int, Text]]:
+    """What a stored payroll run's payslip shows: (pay, plan label, state, source, the
+    sentences the run stored for the agent's lines) — for `kefu payslip` and the workplace."""
+    from kefu.pay.plan import parse_plan
+
+    state: State = "approved" if record.approved else "pending"
+    stored: dict[int, Text] = {
+        x.seq: {"zh": x.explanation_zh, "en": x.explanation_en}
+        for x in run_lines
+        if x.agent_id == agent_id
+    }
+    return (
+        MonthPay.from_record(record.results),
+        parse_plan(record.plan_text, record.plan_source).label(lang),
+        state,
+        source_text(state, lang, record.run_id, f"{record.created_at:%Y-%m-%d %H:%M}"),
+        stored,
+    )
 
 
 def _details(line: Line, lang: str | None) -> list[str]:

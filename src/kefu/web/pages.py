@@ -215,16 +215,16 @@ def register(wp: Workplace, route: Route) -> None:
         record = PayrollRuns(ctx.store).approved_for(shop, month)
         if record is None or not _has_agent(record, agent):
             raise Denied(404)
-        from kefu.pay.compute import MonthPay
-        from kefu.pay.payslip import payslip_text
+        from kefu.report.payslip import from_run, payslip_text
 
-        pay = MonthPay.from_record(record.results)
+        runs = PayrollRuns(ctx.store)
+        pay, plan_label, state, source, stored = from_run(
+            record, runs.lines(record.run_id), agent, ctx.lang
+        )
         who = pay.agent(agent)
         if who is None:
             raise Denied(404)
-        label = f"{record.plan_name} {record.plan_version}"
-        source = t("web.payslip_source", ctx.lang, run=record.run_id)
-        text = payslip_text(pay, who, ctx.lang, label, source)
+        text = payslip_text(pay, who, ctx.lang, plan_label, state, source, stored)
         return wp.page(
             ctx,
             "payslip.html",
@@ -315,7 +315,7 @@ def register(wp: Workplace, route: Route) -> None:
                         "key": key,
                         "value": current.get(key),
                         "default": str(default),
-                        "help": st.help_en if ctx.lang == "en" else st.help_zh,
+                        "help": st.help(ctx.lang),
                     }
                 )
         return wp.page(ctx, "settings.html", status, shop=shop, rows=rows, error=error)
@@ -409,6 +409,7 @@ def register(wp: Workplace, route: Route) -> None:
     def pay_draft(ctx: Ctx, form: dict[str, Any], shop: str, month: str) -> Response:
         from kefu.pay.plan import PlanError, load_plan
         from kefu.pay.runs import prepare, store_run
+        from kefu.report.payslip import explain_both
 
         assert ctx.user is not None
         runs = PayrollRuns(ctx.store)
@@ -422,7 +423,7 @@ def register(wp: Workplace, route: Route) -> None:
             prepared = prepare(plan, shop, month, ctx.kpis, runs.all(shop), datetime.now().date())
         except PlanError as e:
             return wp.page(ctx, "message.html", 400, message=str(e))
-        record = store_run(runs, prepared, datetime.now())
+        record = store_run(runs, prepared, datetime.now(), explain_both)
         ctx.people.record_draft(record.run_id, ctx.user.name)
         ctx.people.audit(
             ctx.user.name,
@@ -579,8 +580,9 @@ def register(wp: Workplace, route: Route) -> None:
         if record is None:
             return JSONResponse({"error": t("web.no_approved_run", ctx.lang)}, 404)
         from kefu.pay.compute import MonthPay
+        from kefu.report.payslip import pay_json
 
-        return json_response(MonthPay.from_record(record.results).to_json(ctx.lang))
+        return json_response(pay_json(MonthPay.from_record(record.results), ctx.lang))
 
     @route(
         "GET",
@@ -594,11 +596,13 @@ def register(wp: Workplace, route: Route) -> None:
         if record is None or not _has_agent(record, agent):
             raise Denied(404)
         from kefu.pay.compute import MonthPay
+        from kefu.report.payslip import pay_json
 
-        who = MonthPay.from_record(record.results).agent(agent)
+        body = pay_json(MonthPay.from_record(record.results), ctx.lang)
+        who = next((a for a in body["agents"] if a["agent_id"] == agent), None)
         if who is None:
             raise Denied(404)
-        return json_response(who.to_json(ctx.lang))
+        return json_response(who)
 
 
 def _has_agent(record: RunRecord, agent: str) -> bool:

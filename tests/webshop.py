@@ -74,6 +74,7 @@ def build(folder: Path) -> WebShop:
             runs,
             prepare(plan, sid, draft_month, source, runs.all(sid), today),
             datetime(2027, 2, 5),
+            explain_both,
         )
         people.record_draft(draft.run_id, "lead")
         order_a = _order_credited_to(store, sid, a, month)

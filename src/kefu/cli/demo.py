@@ -93,27 +93,38 @@ def demo(
         )
 
 
-# The demo store's people for `kefu serve` (demo passwords, printed; never use them elsewhere).
+# The demo store's people for `kefu serve` (demo passwords, printed; never use them elsewhere):
+# an owner, a manager, and two agents on the shop's first two pre-sale sub-accounts.
 DEMO_USERS = (
-    ("boss", "owner", "demo-boss", ()),
-    ("lead", "manager", "demo-lead", ()),
-    ("mei", "agent", "demo-mei", ("小美",)),
-    ("lin", "agent", "demo-lin", ("小林",)),
+    ("boss", "owner", "demo-boss"),
+    ("lead", "manager", "demo-lead"),
+    ("agent1", "agent", "demo-agent1"),
+    ("agent2", "agent", "demo-agent2"),
 )
 
 
 def _demo_users(store: Store, shop_id: str) -> list[tuple[str, str, str]]:
     from kefu.store.people import People
 
+    seats = [
+        r[0]
+        for r in store.con.execute(
+            "SELECT agent_id FROM agents WHERE shop_id = ? AND role = 'presale' "
+            "ORDER BY agent_id LIMIT 2",
+            [shop_id],
+        ).fetchall()
+    ]
     people = People(store)
     made = []
-    for name, role, password, seats in DEMO_USERS:
+    agents = iter(seats)
+    for name, role, password in DEMO_USERS:
+        seat = [(shop_id, next(agents))] if role == "agent" else []
         people.add(
             name,
             role,
             password,
             shops=[shop_id] if role == "manager" else [],
-            seats=[(shop_id, f"{shop_id}:{s}") for s in seats],
+            seats=seat,
         )
         made.append((name, role, password))
     return made

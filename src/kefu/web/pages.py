@@ -268,7 +268,7 @@ def register(wp: Workplace, route: Route) -> None:
             foreign = _foreign_shops(files, shop, ctx.user.shops)
             if foreign:
                 ctx.people.audit(ctx.user.name, "import", shop, "refused", {"shops": foreign})
-                msg = t("web.import_other_shop", ctx.lang, shops="、".join(foreign))
+                msg = t("web.import_other_shop", ctx.lang, shops=", ".join(foreign))
                 return wp.page(ctx, "message.html", 403, message=msg)
         reports = import_files(ctx.store, files, shop=shop)
         ctx.people.audit(

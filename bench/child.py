@@ -6,15 +6,23 @@ Prints one line `RESULT {json}` with the step's wall time and the process's peak
 memory (VmHWM of /proc/self/status: this process's own high-water mark, interpreter and
 imports included). Steps:
 
-- import:  kefu's import path (kefu.store.ingest.import_files) of the generated Parquet
-           files into a fresh store, in one call, as `kefu import DIR/*.parquet` does;
-- kpi:     StoreKpis(store).shop_months(shop, [month]) on that store;
-- floor:   DuckDB's bare scan-and-sort of the store's messages into a temp table, on a
-           connection with the same settings as the KPI step;
-- pandas:  the independent pandas reference (reference/kefu_reference.py) on the Parquet
-           files: load with pandas, then compute(); only compute() is the timed figure;
-- profile: the KPI step with every statement on the store's connection timed (each
-           CREATE TEMP TABLE of a kefu.metrics.steps step, the rest grouped).
+- import:     kefu's import path (kefu.store.ingest.import_files) of the generated Parquet
+              files into a fresh store, in one call, as `kefu import DIR/*.parquet` does;
+- bulk:       the import's floor: DuckDB's own bulk insert of the same files into the same
+              tables (kefu's DDL, keys included) of a fresh file, `INSERT INTO t SELECT …
+              FROM read_parquet(…)` per file, then CHECKPOINT;
+- kpi:        StoreKpis(store).shop_months(shop, months) on that store (`months`: the
+              latest full month, or all twelve in one call);
+- floor:      DuckDB's bare scan-and-sort into a temp table, on a connection with the same
+              settings as the KPI step, of the messages the month step reads (`scope`
+              "window": month ± attribution_days + 2 days, kefu's message_window) or of
+              every message (`scope` "all", the floor of the twelve months);
+- pandas:     the independent pandas reference (reference/kefu_reference.py): load the
+              Parquet files with pandas, then compute(); only compute() is timed. `scope`
+              "window": the messages of the month's window (the rows the engine reads) and
+              every order; "all": every message and order;
+- profile:    the KPI step with every statement on the store's connection timed (each
+              CREATE TEMP TABLE of a kefu.metrics.steps step, the rest grouped).
 """
 
 from __future__ import annotations
@@ -159,19 +167,24 @@ def step_kpi(args: dict[str, Any]) -> dict[str, Any]:
 
     store = open_store(args["db"])
     settings = _configure(store.con, {"temp_directory": args.get("temp_directory")})
+    months = args.get("months") or [args["month"]]
     t0, c0 = time.perf_counter(), time.process_time()
-    out = StoreKpis(store).shop_months(args["shop"], [args["month"]])
+    out = StoreKpis(store).shop_months(args["shop"], months)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    (read,) = store.con.execute("SELECT count(*) FROM msg").fetchone() or (0,)
     settings = _configure(store.con, {})
     spilled = _temp_bytes(args.get("temp_directory"))
-    digest = _team_digest(out[args["month"]])
+    digests = {m: _team_digest(out[m]) for m in months}
     store.close()
     return {
         "wall_s": wall,
         "cpu_s": cpu,
         "peak_rss": peak_rss_bytes(),
         "settings": settings,
-        "digest": digest,
+        "months": months,
+        "messages_read": read,
+        "digest": digests.get(args["month"]),
+        "digests": digests,
         "temp_dir_bytes_after": spilled,
     }
 
@@ -188,10 +201,15 @@ def step_floor(args: dict[str, Any]) -> dict[str, Any]:
     store = open_store(args["db"])
     con = store.con
     settings = _configure(con, args)
-    n = con.execute("SELECT count(*) FROM messages").fetchone()
+    where = "TRUE"
+    if args.get("scope") == "window":
+        lo, hi = month_window(store, args["shop"], args["month"])
+        where = f"sent_at >= {lo} AND sent_at < {hi}"
+    n = con.execute(f"SELECT count(*) FROM messages WHERE {where}").fetchone()
     t0, c0 = time.perf_counter(), time.process_time()
     con.execute(
-        "CREATE TEMP TABLE s AS SELECT * FROM messages ORDER BY shop_id, buyer_id, agent_id, sent_at"
+        f"CREATE TEMP TABLE s AS SELECT * FROM messages WHERE {where} "
+        "ORDER BY shop_id, buyer_id, agent_id, sent_at"
     )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     store.close()
@@ -200,7 +218,62 @@ def step_floor(args: dict[str, Any]) -> dict[str, Any]:
         "cpu_s": cpu,
         "peak_rss": peak_rss_bytes(),
         "settings": settings,
+        "scope": args.get("scope", "all"),
+        "where": where,
         "rows": n[0] if n else 0,
+    }
+
+
+def month_window(store: Any, shop: str, month: str) -> tuple[str, str]:
+    """The messages the engine reads for `month` (its first window), as SQL timestamps."""
+    from kefu.metrics.engine import StoreKpis, _ts, message_window
+    from kefu.store.database import sql_text
+
+    store.con.execute(
+        "CREATE OR REPLACE TEMP VIEW in_orders_all AS SELECT * FROM orders "
+        f"WHERE shop_id = {sql_text(shop)}"
+    )
+    settings = {shop: StoreKpis(store).settings(shop)}
+    lo, hi = message_window(store.con, settings, [month])
+    return _ts(lo), _ts(hi)
+
+
+def step_bulk(args: dict[str, Any]) -> dict[str, Any]:
+    """DuckDB's own bulk insert of the same files into the same tables: the import's floor."""
+    import duckdb
+
+    from kefu.store.schema import COLUMNS, DDL
+
+    db = Path(str(args["db"]).replace(".duckdb", ".bulk.duckdb"))
+    for p in (db, Path(str(db) + ".wal")):
+        p.unlink(missing_ok=True)
+    paths = _ordered_files(Path(args["data"]))
+    t0, c0 = time.perf_counter(), time.process_time()
+    con = duckdb.connect(str(db))
+    if args.get("memory_limit"):
+        con.execute(f"SET memory_limit = '{args['memory_limit']}'")
+    for stmt in DDL:
+        con.execute(stmt)
+    for path in paths:
+        kind = path.name.split("-")[0].split(".")[0]
+        src = f"read_parquet('{path}')"
+        have = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+        cols = [c for c in COLUMNS[kind] if c in have]
+        con.execute(f"INSERT INTO {kind} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {src}")
+    con.execute("CHECKPOINT")
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COLUMNS}  # type: ignore[index]
+    con.close()
+    size = db.stat().st_size
+    for p in (db, Path(str(db) + ".wal")):
+        p.unlink(missing_ok=True)
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "peak_rss": peak_rss_bytes(),
+        "rows": rows,
+        "files": len(paths),
+        "db_bytes": size,
     }
 
 
@@ -211,31 +284,50 @@ def step_pandas(args: dict[str, Any]) -> dict[str, Any]:
     import kefu_reference  # type: ignore[import-not-found]
 
     files = gen.files_of(Path(args["data"]))
+    window = None
+    if args.get("scope") == "window":
+        from kefu.store import open_store
+
+        store = open_store(args["db"], read_only=True)
+        lo, hi = month_window(store, args["shop"], args["month"])
+        store.close()
+        window = (pd.Timestamp(lo.split("'")[1]), pd.Timestamp(hi.split("'")[1]))
     t0 = time.perf_counter()
     frames = {
         k: pd.concat([pd.read_parquet(p) for p in ps], ignore_index=True) for k, ps in files.items()
     }
+    if window:
+        sent = frames["messages"]["sent_at"]
+        frames["messages"] = frames["messages"][(sent >= window[0]) & (sent < window[1])]
+        frames["messages"] = frames["messages"].reset_index(drop=True)
     load = time.perf_counter() - t0
     t1, c1 = time.perf_counter(), time.process_time()
     result = kefu_reference.compute(
         frames["agents"], frames["messages"], frames["orders"], frames["reviews"]
     )
     wall, cpu = time.perf_counter() - t1, time.process_time() - c1
-    month = result.get((args["shop"], args["month"]), {})
-    team = month.get("team", {})
-    digest = {
-        "agents_listed": len(month.get("agents", {})),
-        "team": {k: int(team[k]) for k in kefu_reference.PART_FIELDS if k in team},
-        "silent_orders": month.get("silent_orders"),
-        "silent_sales_fen": month.get("silent_sales_fen"),
-        "unattributable_orders": month.get("unattributable_orders"),
-    }
+
+    def digest(m: str) -> dict[str, Any]:
+        month = result.get((args["shop"], m), {})
+        team = month.get("team", {})
+        return {
+            "agents_listed": len(month.get("agents", {})),
+            "team": {k: int(team[k]) for k in kefu_reference.PART_FIELDS if k in team},
+            "silent_orders": month.get("silent_orders"),
+            "silent_sales_fen": month.get("silent_sales_fen"),
+            "unattributable_orders": month.get("unattributable_orders"),
+        }
+
+    months = [args["month"]] if window else (args.get("months") or [args["month"]])
     return {
         "wall_s": wall,
         "cpu_s": cpu,
         "load_s": load,
         "peak_rss": peak_rss_bytes(),
-        "digest": digest,
+        "scope": args.get("scope", "all"),
+        "messages": len(frames["messages"]),
+        "digest": digest(args["month"]),
+        "digests": {m: digest(m) for m in months},
         "months_computed": len(result),
     }
 
@@ -291,7 +383,7 @@ def step_profile(args: dict[str, Any]) -> dict[str, Any]:
     timed = _TimedConnection(store.con)
     store.con = timed  # type: ignore[assignment]
     t0, c0 = time.perf_counter(), time.process_time()
-    StoreKpis(store).shop_months(args["shop"], [args["month"]])
+    StoreKpis(store).shop_months(args["shop"], args.get("months") or [args["month"]])
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     store.con = timed._con
     settings = _configure(store.con, {})
@@ -328,6 +420,7 @@ def step_profile(args: dict[str, Any]) -> dict[str, Any]:
 
 STEPS = {
     "import": step_import,
+    "bulk": step_bulk,
     "kpi": step_kpi,
     "floor": step_floor,
     "pandas": step_pandas,

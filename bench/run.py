@@ -1,19 +1,24 @@
 """kefu's benchmark: `make bench` (or `.venv/bin/python bench/run.py --sizes 1M,10M,50M`).
 
 For each size it generates a synthetic shop (bench/gen.py, cached in OUT/data/<size>/), then
-measures, each in a fresh process (bench/child.py) so that peak memory is the step's own:
+measures, each in a fresh process (bench/child.py) so that peak memory is the step's own,
+every step of kefu next to the floor of the same work (issue #14: like with like):
 
-  import  the Parquet files into a fresh store through kefu.store.ingest.import_files
-  kpi     StoreKpis(store).shop_months(shop, [latest full month])
-  floor   DuckDB's bare scan-and-sort of the same messages, same connection settings
-  pandas  the pandas reference computing the same month (1M and 10M only)
-  profile the KPI step again with every SQL statement timed: each kefu.metrics.steps
-          step's CREATE TEMP TABLE, the rest grouped (one run)
+  import      the Parquet files into a fresh store through kefu.store.ingest.import_files
+  bulk        its floor: DuckDB's own INSERT … SELECT FROM read_parquet of the same files
+  kpi         StoreKpis(store).shop_months(shop, [latest full month])
+  floor       its floor: scan-and-sort of the messages that month's step reads (its window)
+  pandas      the pandas reference on the same window of messages (1M and 10M only)
+  kpi_all     the twelve months in one call
+  floor_all   its floor: scan-and-sort of every message
+  pandas_all  the pandas reference on every message (1M and 10M only)
+  profile     the KPI step again with every SQL statement timed (one month; profile_all:
+              the twelve months), one run each
 
-Median of 3 runs at 1M and 10M, one run at 50M, where the import and the KPI step run
-with KEFU_MEMORY_LIMIT (and the KPI step with a DuckDB temp_directory) so that they
-spill. Results go to OUT/results.json (merged with earlier sizes), a table is printed,
-and the figures section of docs/performance.md (between its bench markers) is rewritten.
+Median of 3 runs at 1M and 10M, one run at 50M. Nothing sets a memory limit unless
+--memory-limit is given (then at 50M only, as KEFU_MEMORY_LIMIT). Results go to
+OUT/results.json (merged with earlier sizes), a table is printed, and the figures section
+of docs/performance.md (between its bench markers) is rewritten.
 """
 
 from __future__ import annotations
@@ -248,25 +253,28 @@ def bench_size(size: str, out: Path, opts: argparse.Namespace, save: Any) -> dic
     }
     common = {"shop": info["shop"], "month": info["month"], "db": str(db), "data": str(folder)}
     kpi_settings: dict[str, Any] = {}
-    if spill:
+    if spill and opts.memory_limit:
         kpi_settings = {
             "memory_limit": opts.memory_limit,
             "temp_directory": str(out / "tmp" / size),
         }
     res["kpi_settings"] = kpi_settings
     # KEFU_MEMORY_LIMIT caps the import too (open_store applies it): same limit at 50M
-    import_settings = {"memory_limit": opts.memory_limit} if spill else {}
+    import_settings = {"memory_limit": opts.memory_limit} if spill and opts.memory_limit else {}
     res["import_settings"] = import_settings
 
-    def one(step: str, i: int, n: int, extra: dict[str, Any]) -> dict[str, Any]:
-        log(f"{size} {step} run {i + 1}/{n} …")
+    def one(
+        step: str, i: int, n: int, extra: dict[str, Any], label: str | None = None
+    ) -> dict[str, Any]:
+        step_label = label or step
+        log(f"{size} {step_label} run {i + 1}/{n} …")
         r = run_child(step, {**common, **extra}, log_file)
         shown = (
             f"{r['wall_s']:.2f} s (cpu {r.get('cpu_s', 0):.2f} s), peak {r['peak_rss'] / 1e9:.2f} GB"
             if r.get("ok")
             else r["error"]
         )
-        log(f"{size} {step} run {i + 1}/{n}: {shown}")
+        log(f"{size} {step_label} run {i + 1}/{n}: {shown}")
         return r
 
     def measure(step: str, n: int, extra: dict[str, Any]) -> dict[str, Any]:
@@ -295,23 +303,35 @@ def bench_size(size: str, out: Path, opts: argparse.Namespace, save: Any) -> dic
         log(f"{size}: the import failed; no store to compute on")
         return res
     wanted = [x for x in opts.steps.split(",") if x]
-    timed = [x for x in ("kpi", "floor", "pandas") if x in wanted]
-    if size not in PANDAS_SIZES and "pandas" in timed:
-        timed.remove("pandas")
+    months = {"months": list(gen.MONTHS)}
+    # Like with like (issue #14): each timed step with the floor of the same work.
+    plan: dict[str, tuple[str, dict[str, Any]]] = {
+        "bulk": ("bulk", import_settings),
+        "kpi": ("kpi", kpi_settings),
+        "floor": ("floor", {**kpi_settings, "scope": "window"}),
+        "pandas": ("pandas", {"scope": "window"}),
+        "kpi_all": ("kpi", {**kpi_settings, **months}),
+        "floor_all": ("floor", {**kpi_settings, "scope": "all"}),
+        "pandas_all": ("pandas", {"scope": "all", **months}),
+    }
+    timed = [x for x in plan if x in wanted]
+    if size not in PANDAS_SIZES:
+        timed = [x for x in timed if not x.startswith("pandas")]
     # runs interleaved (kpi, floor, pandas, kpi, …) so that a busy spell of the machine
     # falls on every step alike
     collected: dict[str, list[dict[str, Any]]] = {x: [] for x in timed}
-    extras = {"kpi": kpi_settings, "floor": kpi_settings, "pandas": {}}
     for i in range(runs):
-        for step in timed:
-            if collected[step] and not collected[step][-1].get("ok"):
+        for name in timed:
+            if collected[name] and not collected[name][-1].get("ok"):
                 continue
-            collected[step].append(one(step, i, runs, extras[step]))
-            res[step] = summarise(collected[step])
+            step, extra = plan[name]
+            collected[name].append(one(step, i, runs, extra, label=name))
+            res[name] = summarise(collected[name])
             save(size, res)
-    if "profile" in wanted:
-        res["profile"] = summarise([one("profile", 0, 1, kpi_settings)])
-        save(size, res)
+    for name, extra in (("profile", {}), ("profile_all", months)):
+        if name in wanted:
+            res[name] = summarise([one("profile", 0, 1, {**kpi_settings, **extra}, label=name)])
+            save(size, res)
     return res
 
 
@@ -319,13 +339,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--sizes", default="1M,10M,50M", help="comma-separated: 1M,10M,50M (100k too)")
     ap.add_argument("--out", default=str(HERE / "out"), help="data, stores and results.json")
-    ap.add_argument("--quick", action="store_true", help="a 100k-message smoke run, one run each")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="one run of each step, docs untouched (100k unless --sizes is given)",
+    )
     ap.add_argument("--runs", type=int, default=3, help="runs a timed step at 1M and 10M (median)")
     ap.add_argument(
-        "--memory-limit", default="1.5GB", help="KEFU_MEMORY_LIMIT of the 50M import and KPI steps"
+        "--memory-limit",
+        default="",
+        help="KEFU_MEMORY_LIMIT of the 50M steps (default: none, DuckDB's own default)",
     )
     ap.add_argument(
-        "--steps", default="kpi,floor,pandas,profile", help="which steps after the import"
+        "--steps",
+        default="bulk,kpi,floor,pandas,kpi_all,floor_all,pandas_all,profile,profile_all",
+        help="which steps after the import",
     )
     ap.add_argument(
         "--reuse-store",
@@ -351,7 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     global WAIT_QUIET, RSS_GUARD
     WAIT_QUIET = opts.wait_quiet
     RSS_GUARD = int(opts.rss_guard * 1e9)
-    sizes = ["100k"] if opts.quick else [s.strip() for s in opts.sizes.split(",") if s.strip()]
+    sizes = [s.strip() for s in opts.sizes.split(",") if s.strip()]
+    if opts.quick and "--sizes" not in " ".join(argv if argv is not None else sys.argv[1:]):
+        sizes = ["100k"]
     unknown = [s for s in sizes if s not in gen.SIZES]
     if unknown:
         ap.error(f"unknown size(s) {unknown}; known: {', '.join(gen.SIZES)}")

@@ -171,7 +171,7 @@ def step_kpi(args: dict[str, Any]) -> dict[str, Any]:
     t0, c0 = time.perf_counter(), time.process_time()
     out = StoreKpis(store).shop_months(args["shop"], months)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    (read,) = store.con.execute("SELECT count(*) FROM msg").fetchone() or (0,)
+    (read,) = store.con.execute("SELECT sum(n) FROM msg").fetchone() or (0,)
     settings = _configure(store.con, {})
     spilled = _temp_bytes(args.get("temp_directory"))
     digests = {m: _team_digest(out[m]) for m in months}

@@ -130,7 +130,7 @@ def test_one_month_reads_only_the_days_around_it(tmp_path: Path) -> None:
             )
     store = shop.store(tmp_path / "dense.duckdb")
     StoreKpis(store).shop_months("密", ["2024-03"])
-    (read,) = store.con.execute("SELECT count(*) FROM msg").fetchone()
+    (read,) = store.con.execute("SELECT sum(n) FROM msg").fetchone()
     (near,) = store.con.execute(
         "SELECT count(*) FROM messages WHERE sent_at >= TIMESTAMP '2024-02-27 00:00:00' "
         "AND sent_at < TIMESTAMP '2024-04-04 00:00:00'"

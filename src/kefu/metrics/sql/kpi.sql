@@ -9,34 +9,52 @@
 -- paid_s), in_reviews, cfg (one row of settings per shop), ignored (shop_id, account),
 -- req_months (month, first_day, last_day).
 
+-- step: pairs
+-- Every buyer–agent pair of non-ignored accounts among the messages read, numbered: the
+-- steps that follow split, join and group on this one integer instead of three texts. The
+-- number is unique across shops (shop number × 2³², then the pair's rank in its shop) and
+-- the pair carries its shop's session gap and slow-answer threshold.
+SELECT m.shop_id, m.buyer_id, m.agent_id,
+       k.shop_no * 4294967296
+           + ROW_NUMBER() OVER (PARTITION BY m.shop_id ORDER BY m.buyer_id, m.agent_id) AS pair,
+       k.gap_s, k.slow_s
+FROM (SELECT DISTINCT shop_id, buyer_id, agent_id FROM in_messages) m
+JOIN (SELECT shop_id, gap_s, slow_s, ROW_NUMBER() OVER (ORDER BY shop_id) AS shop_no FROM cfg) k
+  ON k.shop_id = m.shop_id
+LEFT JOIN ignored ia ON ia.shop_id = m.shop_id AND ia.account = m.agent_id
+LEFT JOIN ignored ib ON ib.shop_id = m.shop_id AND ib.account = m.buyer_id
+WHERE ia.account IS NULL AND ib.account IS NULL
+
 -- step: msg
--- Messages of non-ignored accounts in session order (at equal times buyer, auto, agent, then
--- text), split into sessions where the gap to the previous message of the buyer–agent pair
--- exceeds session_gap_minutes. `agent_idx` numbers the pair's agent messages: the buyer
--- messages that share it form one turn (auto messages do not break it), and the agent
--- message numbered one higher, in the same session, answers it.
-SELECT g.shop_id, g.buyer_id, g.agent_id, g.sent_at, g.sent_s, g.sender, g.chars, g.seq,
+-- The pairs' messages in session order, split into sessions where the gap to the previous
+-- message of the pair exceeds session_gap_minutes. Messages of a pair sent in the same
+-- second by the same side (`kind`: 0 buyer, 1 auto, 2 agent; at equal times buyer, auto,
+-- then agent) are one row with their count `n`: nothing but their order by text told them
+-- apart, and of them only the first in text order can follow a pause, so the row keeps its
+-- `chars` (typing speed). `agent_idx` numbers the pair's agent rows: the buyer rows that
+-- share it form one turn (auto messages do not break it), and the agent row numbered one
+-- higher, in the same session, answers it.
+SELECT g.pair, g.sent_at, g.sent_s, g.kind, g.n, g.chars,
        CASE WHEN g.is_start = 1 THEN NULL ELSE g.gap_s END AS gap_in_session_s,
        SUM(g.is_start) OVER wp AS session_no,
-       SUM(CASE WHEN g.sender = 'agent' THEN 1 ELSE 0 END) OVER wp AS agent_idx
+       SUM(CASE WHEN g.kind = 2 THEN 1 ELSE 0 END) OVER wp AS agent_idx
 FROM (
-    SELECT m.shop_id, m.buyer_id, m.agent_id, m.sent_at, m.sent_s, m.sender, m.chars,
-           ROW_NUMBER() OVER w AS seq,
-           m.sent_s - LAG(m.sent_s) OVER w AS gap_s,
-           CASE WHEN LAG(m.sent_s) OVER w IS NULL OR m.sent_s - LAG(m.sent_s) OVER w > c.gap_s
+    SELECT x.pair, x.sent_at, x.sent_s, x.kind, x.n, x.chars,
+           x.sent_s - LAG(x.sent_s) OVER w AS gap_s,
+           CASE WHEN LAG(x.sent_s) OVER w IS NULL OR x.sent_s - LAG(x.sent_s) OVER w > x.gap_limit_s
                 THEN 1 ELSE 0 END AS is_start
-    FROM in_messages m
-    JOIN cfg c ON c.shop_id = m.shop_id
-    LEFT JOIN ignored ia ON ia.shop_id = m.shop_id AND ia.account = m.agent_id
-    LEFT JOIN ignored ib ON ib.shop_id = m.shop_id AND ib.account = m.buyer_id
-    WHERE ia.account IS NULL AND ib.account IS NULL
-    WINDOW w AS (
-        PARTITION BY m.shop_id, m.buyer_id, m.agent_id
-        ORDER BY m.sent_s, CASE m.sender WHEN 'buyer' THEN 0 WHEN 'auto' THEN 1 ELSE 2 END, m.text
-    )
+    FROM (
+        SELECT p.pair, p.gap_s AS gap_limit_s, m.sent_s,
+               CASE m.sender WHEN 'buyer' THEN 0 WHEN 'auto' THEN 1 ELSE 2 END AS kind,
+               MIN(m.sent_at) AS sent_at, COUNT(*) AS n, MIN_BY(m.chars, m.text) AS chars
+        FROM in_messages m
+        JOIN pairs p ON p.shop_id = m.shop_id AND p.buyer_id = m.buyer_id AND p.agent_id = m.agent_id
+        GROUP BY p.pair, p.gap_s, m.sent_s, CASE m.sender WHEN 'buyer' THEN 0 WHEN 'auto' THEN 1 ELSE 2 END
+    ) x
+    WINDOW w AS (PARTITION BY x.pair ORDER BY x.sent_s, x.kind)
 ) g
 WINDOW wp AS (
-    PARTITION BY g.shop_id, g.buyer_id, g.agent_id ORDER BY g.seq
+    PARTITION BY g.pair ORDER BY g.sent_s, g.kind
     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
 )
 
@@ -45,32 +63,34 @@ WINDOW wp AS (
 -- agent message follows a buyer message. Its first turn begins at the first buyer message,
 -- and the earliest answer answers it (a turn left unanswered has no agent message after it,
 -- so no later turn exists), which gives the first response time.
-SELECT t.shop_id, t.buyer_id, t.agent_id, t.session_no,
+SELECT t.pair, t.session_no,
        COUNT(*) AS answered_turns,
        SUM(a.sent_s - t.start_s) AS response_total_s,
-       SUM(CASE WHEN a.sent_s - t.start_s > c.slow_s THEN 1 ELSE 0 END) AS slow_turns,
+       SUM(CASE WHEN a.sent_s - t.start_s > p.slow_s THEN 1 ELSE 0 END) AS slow_turns,
        MIN(t.start_s) AS first_buyer_s,
        MIN(a.sent_s) AS first_answer_s
 FROM (
-    SELECT shop_id, buyer_id, agent_id, session_no, agent_idx, MIN(sent_s) AS start_s
+    SELECT pair, session_no, agent_idx, MIN(sent_s) AS start_s
     FROM msg
-    WHERE sender = 'buyer'
-    GROUP BY shop_id, buyer_id, agent_id, session_no, agent_idx
+    WHERE kind = 0
+    GROUP BY pair, session_no, agent_idx
 ) t
 JOIN msg a
-  ON a.shop_id = t.shop_id AND a.buyer_id = t.buyer_id AND a.agent_id = t.agent_id
- AND a.agent_idx = t.agent_idx + 1 AND a.session_no = t.session_no AND a.sender = 'agent'
-JOIN cfg c ON c.shop_id = t.shop_id
-GROUP BY t.shop_id, t.buyer_id, t.agent_id, t.session_no
+  ON a.pair = t.pair AND a.agent_idx = t.agent_idx + 1 AND a.session_no = t.session_no
+ AND a.kind = 2
+JOIN pairs p ON p.pair = t.pair
+GROUP BY t.pair, t.session_no
 
 -- step: sess
 -- Sessions with their month, reception, after-sale, off-hours and response figures.
 SELECT s.*,
        s.is_reception = 1 AND s.is_aftersale = 0 AS is_inquiry
 FROM (
-    SELECT b.*,
+    SELECT p.shop_id, p.buyer_id, p.agent_id, b.pair, b.session_no, b.start_at, b.start_s,
+           b.end_s, b.start_minute, b.has_buyer, b.buyer_messages, b.agent_messages,
+           b.typing_chars, b.typing_seconds,
            CASE WHEN t.answered_turns IS NULL THEN 0 ELSE 1 END AS is_reception,
-           CASE WHEN COALESCE(a.role, 'presale') = 'aftersale' OR lb.shop_id IS NOT NULL
+           CASE WHEN COALESCE(a.role, 'presale') = 'aftersale' OR lb.pair IS NOT NULL
                 THEN 1 ELSE 0 END AS is_aftersale,
            CASE WHEN c.off_start IS NULL THEN 0
                 WHEN c.off_start < c.off_end
@@ -85,51 +105,48 @@ FROM (
            COALESCE(t.response_total_s, 0) AS response_total_s,
            COALESCE(t.slow_turns, 0) AS slow_turns
     FROM (
-        SELECT m.shop_id, m.buyer_id, m.agent_id, m.session_no,
+        SELECT m.pair, m.session_no,
                MIN(m.sent_at) AS start_at,
                MIN(m.sent_s) AS start_s,
                MAX(m.sent_s) AS end_s,
                (MIN(m.sent_s) % 86400) // 60 AS start_minute,
-               MAX(CASE WHEN m.sender = 'buyer' THEN 1 ELSE 0 END) AS has_buyer,
-               SUM(CASE WHEN m.sender = 'buyer' THEN 1 ELSE 0 END) AS buyer_messages,
-               SUM(CASE WHEN m.sender = 'agent' THEN 1 ELSE 0 END) AS agent_messages,
-               SUM(CASE WHEN m.sender = 'agent' AND m.gap_in_session_s BETWEEN 2 AND 120
+               MAX(CASE WHEN m.kind = 0 THEN 1 ELSE 0 END) AS has_buyer,
+               SUM(CASE WHEN m.kind = 0 THEN m.n ELSE 0 END) AS buyer_messages,
+               SUM(CASE WHEN m.kind = 2 THEN m.n ELSE 0 END) AS agent_messages,
+               SUM(CASE WHEN m.kind = 2 AND m.gap_in_session_s BETWEEN 2 AND 120
                         THEN m.chars ELSE 0 END) AS typing_chars,
-               SUM(CASE WHEN m.sender = 'agent' AND m.gap_in_session_s BETWEEN 2 AND 120
+               SUM(CASE WHEN m.kind = 2 AND m.gap_in_session_s BETWEEN 2 AND 120
                         THEN m.gap_in_session_s ELSE 0 END) AS typing_seconds
         FROM msg m
-        GROUP BY m.shop_id, m.buyer_id, m.agent_id, m.session_no
+        GROUP BY m.pair, m.session_no
     ) b
-    JOIN cfg c ON c.shop_id = b.shop_id
-    LEFT JOIN in_agents a ON a.shop_id = b.shop_id AND a.agent_id = b.agent_id
-    LEFT JOIN turns t
-        ON t.shop_id = b.shop_id AND t.buyer_id = b.buyer_id AND t.agent_id = b.agent_id
-       AND t.session_no = b.session_no
+    JOIN pairs p ON p.pair = b.pair
+    JOIN cfg c ON c.shop_id = p.shop_id
+    LEFT JOIN in_agents a ON a.shop_id = p.shop_id AND a.agent_id = p.agent_id
+    LEFT JOIN turns t ON t.pair = b.pair AND t.session_no = b.session_no
     LEFT JOIN (
         -- sessions whose buyer paid an order in the shop within the lookback before they began
-        SELECT DISTINCT x.shop_id, x.buyer_id, x.agent_id, x.session_no
+        SELECT DISTINCT x.pair, x.session_no
         FROM (
-            SELECT m.shop_id, m.buyer_id, m.agent_id, m.session_no, MIN(m.sent_s) AS start_s
+            SELECT m.pair, m.session_no, MIN(m.sent_s) AS start_s
             FROM msg m
-            GROUP BY m.shop_id, m.buyer_id, m.agent_id, m.session_no
+            GROUP BY m.pair, m.session_no
         ) x
-        JOIN cfg c2 ON c2.shop_id = x.shop_id
-        JOIN in_orders o ON o.shop_id = x.shop_id AND o.buyer_id = x.buyer_id
+        JOIN pairs p2 ON p2.pair = x.pair
+        JOIN cfg c2 ON c2.shop_id = p2.shop_id
+        JOIN in_orders o ON o.shop_id = p2.shop_id AND o.buyer_id = p2.buyer_id
         WHERE o.paid_s >= x.start_s - c2.lookback_s AND o.paid_s < x.start_s
     ) lb
-        ON lb.shop_id = b.shop_id AND lb.buyer_id = b.buyer_id AND lb.agent_id = b.agent_id
-       AND lb.session_no = b.session_no
+        ON lb.pair = b.pair AND lb.session_no = b.session_no
 ) s
 
 -- step: contacts
 -- Agent messages of pre-sale inquiries: the contacts an order can be credited to.
-SELECT DISTINCT m.shop_id, m.buyer_id, m.agent_id, m.sent_s, s.session_no, s.start_s,
+SELECT DISTINCT s.shop_id, s.buyer_id, s.agent_id, m.sent_s, s.session_no, s.start_s,
        STRFTIME(s.start_at, '%Y-%m') AS month
 FROM msg m
-JOIN sess s
-  ON s.shop_id = m.shop_id AND s.buyer_id = m.buyer_id AND s.agent_id = m.agent_id
- AND s.session_no = m.session_no
-WHERE m.sender = 'agent' AND s.is_inquiry
+JOIN sess s ON s.pair = m.pair AND s.session_no = m.session_no
+WHERE m.kind = 2 AND s.is_inquiry
 
 -- step: agent_rank
 -- Agents ranked by id within the shop (code-point order): the tie-break of attribution.
@@ -333,10 +350,8 @@ SELECT s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m') AS month,
        COUNT(DISTINCT m.sent_s // 3600) AS active_hours,
        COUNT(DISTINCT m.sent_s // 86400) AS active_days
 FROM msg m
-JOIN sess s
-  ON s.shop_id = m.shop_id AND s.buyer_id = m.buyer_id AND s.agent_id = m.agent_id
- AND s.session_no = m.session_no
-WHERE m.sender = 'agent'
+JOIN sess s ON s.pair = m.pair AND s.session_no = m.session_no
+WHERE m.kind = 2
 GROUP BY s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m')
 
 -- step: agent_peak

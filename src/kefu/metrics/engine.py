@@ -98,11 +98,14 @@ def prepare_inputs(
     if ign:
         con.executemany("INSERT INTO ignored VALUES (?, ?)", ign)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE req_months (month VARCHAR, first_day DATE, last_day DATE)"
+        "CREATE OR REPLACE TEMP TABLE req_months"
+        " (month VARCHAR, first_day DATE, last_day DATE, first_s BIGINT, end_s BIGINT)"
     )
     if months:
+        bounds = [(m, *month_bounds(m)) for m in sorted(set(months))]
         con.executemany(
-            "INSERT INTO req_months VALUES (?, ?, ?)", [(m, *month_bounds(m)) for m in months]
+            "INSERT INTO req_months VALUES (?, ?, ?, ?, ?)",
+            [(m, a, b, _epoch(a), _epoch(b) + DAY) for m, a, b in bounds],
         )
 
 

@@ -7,16 +7,19 @@
 --
 -- Inputs (prepared by the runner): in_agents, in_messages (+ sent_s), in_orders (+ created_s,
 -- paid_s), in_reviews, cfg (one row of settings per shop), ignored (shop_id, account),
--- req_months (month, first_day, last_day).
+-- req_months (month, first_day, last_day, and first_s / end_s: epoch seconds of its first day
+-- and of the day after its last).
 
 -- step: pairs
 -- Every buyer–agent pair of non-ignored accounts among the messages read, numbered: the
 -- steps that follow split, join and group on this one integer instead of three texts. The
 -- number is unique across shops (shop number × 2³², then the pair's rank in its shop) and
--- the pair carries its shop's session gap and slow-answer threshold.
+-- the pair carries its shop's session gap and slow-answer threshold; `buyer_no` numbers
+-- the buyer within the shop (for counting distinct buyers).
 SELECT m.shop_id, m.buyer_id, m.agent_id,
        k.shop_no * 4294967296
            + ROW_NUMBER() OVER (PARTITION BY m.shop_id ORDER BY m.buyer_id, m.agent_id) AS pair,
+       DENSE_RANK() OVER (PARTITION BY m.shop_id ORDER BY m.buyer_id) AS buyer_no,
        k.gap_s, k.slow_s
 FROM (SELECT DISTINCT shop_id, buyer_id, agent_id FROM in_messages) m
 JOIN (SELECT shop_id, gap_s, slow_s, ROW_NUMBER() OVER (ORDER BY shop_id) AS shop_no FROM cfg) k
@@ -82,11 +85,13 @@ JOIN pairs p ON p.pair = t.pair
 GROUP BY t.pair, t.session_no
 
 -- step: sess
--- Sessions with their month, reception, after-sale, off-hours and response figures.
+-- Sessions with their month (of their first message), reception, after-sale, off-hours
+-- and response figures.
 SELECT s.*,
        s.is_reception = 1 AND s.is_aftersale = 0 AS is_inquiry
 FROM (
-    SELECT p.shop_id, p.buyer_id, p.agent_id, b.pair, b.session_no, b.start_at, b.start_s,
+    SELECT p.shop_id, p.buyer_id, p.agent_id, b.pair, p.buyer_no, b.session_no, b.start_at,
+           STRFTIME(b.start_at, '%Y-%m') AS month, b.start_s,
            b.end_s, b.start_minute, b.has_buyer, b.buyer_messages, b.agent_messages,
            b.typing_chars, b.typing_seconds,
            CASE WHEN t.answered_turns IS NULL THEN 0 ELSE 1 END AS is_reception,
@@ -142,8 +147,8 @@ FROM (
 
 -- step: contacts
 -- Agent messages of pre-sale inquiries: the contacts an order can be credited to.
-SELECT DISTINCT s.shop_id, s.buyer_id, s.agent_id, m.sent_s, s.session_no, s.start_s,
-       STRFTIME(s.start_at, '%Y-%m') AS month
+-- One row per pair and second (a second belongs to one session of its pair).
+SELECT s.shop_id, s.buyer_id, s.agent_id, m.sent_s, s.session_no, s.start_s, s.month
 FROM msg m
 JOIN sess s ON s.pair = m.pair AND s.session_no = m.session_no
 WHERE m.kind = 2 AND s.is_inquiry
@@ -180,23 +185,23 @@ FROM (
                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
            ) AS best
     FROM (
+        -- contacts of buyers with a paid order: no other contact decides anything
         SELECT c.shop_id, c.buyer_id, c.sent_s AS t, 0 AS kind,
                c.sent_s * 1048576 + (1048575 - r.rnk) AS packed,
                CAST(NULL AS VARCHAR) AS order_id, CAST(NULL AS VARCHAR) AS ref,
                CAST(NULL AS BIGINT) AS ref_s
-        FROM (SELECT DISTINCT shop_id, buyer_id, agent_id, sent_s FROM contacts) c
+        FROM contacts c
         JOIN agent_rank r ON r.shop_id = c.shop_id AND r.agent_id = c.agent_id
+        SEMI JOIN (SELECT DISTINCT shop_id, buyer_id FROM paid_orders) b
+          ON b.shop_id = c.shop_id AND b.buyer_id = c.buyer_id
         UNION ALL
-        SELECT p.shop_id, p.buyer_id, x.ref_s AS t, 1 AS kind, CAST(NULL AS BIGINT) AS packed,
-               p.order_id, x.ref, x.ref_s
-        FROM paid_orders p
-        JOIN (
-            SELECT order_id, shop_id, 'created' AS ref, created_s AS ref_s
-            FROM paid_orders WHERE rule <> 'paid'
-            UNION ALL
-            SELECT order_id, shop_id, 'paid' AS ref, paid_s AS ref_s
-            FROM paid_orders WHERE rule <> 'order'
-        ) x ON x.shop_id = p.shop_id AND x.order_id = p.order_id
+        SELECT shop_id, buyer_id, created_s AS t, 1 AS kind, CAST(NULL AS BIGINT) AS packed,
+               order_id, 'created' AS ref, created_s AS ref_s
+        FROM paid_orders WHERE rule <> 'paid'
+        UNION ALL
+        SELECT shop_id, buyer_id, paid_s AS t, 1 AS kind, CAST(NULL AS BIGINT) AS packed,
+               order_id, 'paid' AS ref, paid_s AS ref_s
+        FROM paid_orders WHERE rule <> 'order'
     ) u
 ) e
 WHERE e.kind = 1
@@ -284,13 +289,13 @@ GROUP BY b.shop_id, b.agent_id, b.month
 
 -- step: agent_sessions
 -- Session figures per agent and month (the month of each session's first message).
-SELECT s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m') AS month,
+SELECT s.shop_id, s.agent_id, s.month,
        COUNT(*) AS sessions,
        SUM(s.is_reception) AS receptions,
        SUM(CASE WHEN s.has_buyer = 1 AND s.is_reception = 0 THEN 1 ELSE 0 END) AS unanswered_sessions,
-       COUNT(DISTINCT CASE WHEN s.has_buyer = 1 THEN s.buyer_id END) AS consulted_buyers,
-       COUNT(DISTINCT CASE WHEN s.is_reception = 1 THEN s.buyer_id END) AS served_buyers,
-       COUNT(DISTINCT CASE WHEN s.is_inquiry THEN s.buyer_id END) AS inquiring_buyers,
+       COUNT(DISTINCT CASE WHEN s.has_buyer = 1 THEN s.buyer_no END) AS consulted_buyers,
+       COUNT(DISTINCT CASE WHEN s.is_reception = 1 THEN s.buyer_no END) AS served_buyers,
+       COUNT(DISTINCT CASE WHEN s.is_inquiry THEN s.buyer_no END) AS inquiring_buyers,
        SUM(s.buyer_messages) AS buyer_messages,
        SUM(s.agent_messages) AS agent_messages,
        SUM(CASE WHEN s.first_answer_s IS NOT NULL AND s.is_off_hours = 0 THEN 1 ELSE 0 END)
@@ -303,7 +308,7 @@ SELECT s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m') AS month,
        SUM(s.typing_chars) AS typing_chars,
        SUM(s.typing_seconds) AS typing_seconds
 FROM sess s
-GROUP BY s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m')
+GROUP BY s.shop_id, s.agent_id, s.month
 
 -- step: agent_sales
 -- Credited-order figures per agent and the month of the crediting inquiry.
@@ -339,29 +344,29 @@ GROUP BY shop_id, agent_id, month
 -- step: agent_activity
 -- When agents worked: active clock hours and days, the busiest day's inquiries, and the
 -- sessions begun in each hour of the day.
-SELECT s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m') AS month,
+SELECT s.shop_id, s.agent_id, s.month,
        COUNT(DISTINCT s.start_s // 86400) AS session_days,
        {hour_columns}
 FROM sess s
-GROUP BY s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m')
+GROUP BY s.shop_id, s.agent_id, s.month
 
 -- step: agent_hours
-SELECT s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m') AS month,
+SELECT s.shop_id, s.agent_id, s.month,
        COUNT(DISTINCT m.sent_s // 3600) AS active_hours,
        COUNT(DISTINCT m.sent_s // 86400) AS active_days
 FROM msg m
 JOIN sess s ON s.pair = m.pair AND s.session_no = m.session_no
 WHERE m.kind = 2
-GROUP BY s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m')
+GROUP BY s.shop_id, s.agent_id, s.month
 
 -- step: agent_peak
 SELECT shop_id, agent_id, month, MAX(n) AS peak_day_inquiries
 FROM (
-    SELECT s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m') AS month, s.start_s // 86400 AS d,
-           COUNT(DISTINCT s.buyer_id) AS n
+    SELECT s.shop_id, s.agent_id, s.month, s.start_s // 86400 AS d,
+           COUNT(DISTINCT s.buyer_no) AS n
     FROM sess s
     WHERE s.is_inquiry
-    GROUP BY s.shop_id, s.agent_id, STRFTIME(s.start_at, '%Y-%m'), s.start_s // 86400
+    GROUP BY s.shop_id, s.agent_id, s.month, s.start_s // 86400
 ) x
 GROUP BY shop_id, agent_id, month
 
@@ -384,8 +389,9 @@ FROM (
 ) x
 
 -- step: shop_orders
--- Paid orders by the month they were created: all, silent, and without a known buyer.
-SELECT o.shop_id, STRFTIME(o.created_at, '%Y-%m') AS month,
+-- Paid orders by the month they were created, for the months asked: all, silent, and
+-- without a known buyer.
+SELECT o.shop_id, r.month,
        SUM(CASE WHEN o.buyer_id IS NOT NULL THEN 1 ELSE 0 END) AS paid_orders,
        SUM(CASE WHEN o.buyer_id IS NOT NULL THEN o.amount_fen ELSE 0 END) AS paid_sales_fen,
        SUM(CASE WHEN o.buyer_id IS NOT NULL THEN o.amount_fen - o.refund_fen ELSE 0 END)
@@ -396,7 +402,8 @@ SELECT o.shop_id, STRFTIME(o.created_at, '%Y-%m') AS month,
        SUM(CASE WHEN o.buyer_id IS NULL THEN 1 ELSE 0 END) AS unattributable_orders,
        SUM(CASE WHEN o.buyer_id IS NULL THEN o.amount_fen ELSE 0 END) AS unattributable_sales_fen
 FROM in_orders o
+JOIN req_months r ON o.created_s >= r.first_s AND o.created_s < r.end_s
 LEFT JOIN ignored ib ON ib.shop_id = o.shop_id AND ib.account = o.buyer_id
 LEFT JOIN attribution a ON a.shop_id = o.shop_id AND a.order_id = o.order_id
 WHERE o.paid_s IS NOT NULL AND ib.account IS NULL
-GROUP BY o.shop_id, STRFTIME(o.created_at, '%Y-%m')
+GROUP BY o.shop_id, r.month

@@ -87,6 +87,22 @@ GROUP BY t.pair, t.session_no
 -- step: sess
 -- Sessions with their month (of their first message), reception, after-sale, off-hours
 -- and response figures.
+WITH b AS (
+    SELECT m.pair, m.session_no,
+           MIN(m.sent_at) AS start_at,
+           MIN(m.sent_s) AS start_s,
+           MAX(m.sent_s) AS end_s,
+           (MIN(m.sent_s) % 86400) // 60 AS start_minute,
+           MAX(CASE WHEN m.kind = 0 THEN 1 ELSE 0 END) AS has_buyer,
+           SUM(CASE WHEN m.kind = 0 THEN m.n ELSE 0 END) AS buyer_messages,
+           SUM(CASE WHEN m.kind = 2 THEN m.n ELSE 0 END) AS agent_messages,
+           SUM(CASE WHEN m.kind = 2 AND m.gap_in_session_s BETWEEN 2 AND 120
+                    THEN m.chars ELSE 0 END) AS typing_chars,
+           SUM(CASE WHEN m.kind = 2 AND m.gap_in_session_s BETWEEN 2 AND 120
+                    THEN m.gap_in_session_s ELSE 0 END) AS typing_seconds
+    FROM msg m
+    GROUP BY m.pair, m.session_no
+)
 SELECT s.*,
        s.is_reception = 1 AND s.is_aftersale = 0 AS is_inquiry
 FROM (
@@ -109,22 +125,7 @@ FROM (
            COALESCE(t.answered_turns, 0) AS answered_turns,
            COALESCE(t.response_total_s, 0) AS response_total_s,
            COALESCE(t.slow_turns, 0) AS slow_turns
-    FROM (
-        SELECT m.pair, m.session_no,
-               MIN(m.sent_at) AS start_at,
-               MIN(m.sent_s) AS start_s,
-               MAX(m.sent_s) AS end_s,
-               (MIN(m.sent_s) % 86400) // 60 AS start_minute,
-               MAX(CASE WHEN m.kind = 0 THEN 1 ELSE 0 END) AS has_buyer,
-               SUM(CASE WHEN m.kind = 0 THEN m.n ELSE 0 END) AS buyer_messages,
-               SUM(CASE WHEN m.kind = 2 THEN m.n ELSE 0 END) AS agent_messages,
-               SUM(CASE WHEN m.kind = 2 AND m.gap_in_session_s BETWEEN 2 AND 120
-                        THEN m.chars ELSE 0 END) AS typing_chars,
-               SUM(CASE WHEN m.kind = 2 AND m.gap_in_session_s BETWEEN 2 AND 120
-                        THEN m.gap_in_session_s ELSE 0 END) AS typing_seconds
-        FROM msg m
-        GROUP BY m.pair, m.session_no
-    ) b
+    FROM b
     JOIN pairs p ON p.pair = b.pair
     JOIN cfg c ON c.shop_id = p.shop_id
     LEFT JOIN in_agents a ON a.shop_id = p.shop_id AND a.agent_id = p.agent_id
@@ -132,11 +133,7 @@ FROM (
     LEFT JOIN (
         -- sessions whose buyer paid an order in the shop within the lookback before they began
         SELECT DISTINCT x.pair, x.session_no
-        FROM (
-            SELECT m.pair, m.session_no, MIN(m.sent_s) AS start_s
-            FROM msg m
-            GROUP BY m.pair, m.session_no
-        ) x
+        FROM b x
         JOIN pairs p2 ON p2.pair = x.pair
         JOIN cfg c2 ON c2.shop_id = p2.shop_id
         JOIN in_orders o ON o.shop_id = p2.shop_id AND o.buyer_id = p2.buyer_id
@@ -144,19 +141,6 @@ FROM (
     ) lb
         ON lb.pair = b.pair AND lb.session_no = b.session_no
 ) s
-
--- step: contacts
--- Agent messages of pre-sale inquiries: the contacts an order can be credited to.
--- One row per pair and second (a second belongs to one session of its pair).
-SELECT s.shop_id, s.buyer_id, s.agent_id, m.sent_s, s.session_no, s.start_s, s.month
-FROM msg m
-JOIN sess s ON s.pair = m.pair AND s.session_no = m.session_no
-WHERE m.kind = 2 AND s.is_inquiry
-
--- step: agent_rank
--- Agents ranked by id within the shop (code-point order): the tie-break of attribution.
-SELECT shop_id, agent_id, DENSE_RANK() OVER (PARTITION BY shop_id ORDER BY agent_id) AS rnk
-FROM (SELECT DISTINCT shop_id, agent_id FROM contacts) a
 
 -- step: paid_orders
 -- Paid orders of known, non-ignored buyers: the orders that are credited or silent.
@@ -169,6 +153,22 @@ WHERE o.paid_s IS NOT NULL AND o.buyer_id IS NOT NULL AND ib.account IS NULL
   -- only orders the computed window can decide (see docs/engines.md, time window)
   AND ((o.created_s >= c.w_start_s AND o.created_s < c.w_end_s)
        OR (o.paid_s >= c.w_start_s AND o.paid_s < c.w_end_s))
+
+-- step: contacts
+-- Agent messages of pre-sale inquiries: the contacts an order can be credited to, of the
+-- buyers with a paid order (no other contact decides anything). One row per pair and
+-- second (a second belongs to one session of its pair).
+SELECT s.shop_id, s.buyer_id, s.agent_id, m.sent_s, s.session_no, s.start_s, s.month
+FROM msg m
+JOIN sess s ON s.pair = m.pair AND s.session_no = m.session_no
+SEMI JOIN (SELECT DISTINCT shop_id, buyer_id FROM paid_orders) b
+  ON b.shop_id = s.shop_id AND b.buyer_id = s.buyer_id
+WHERE m.kind = 2 AND s.is_inquiry
+
+-- step: agent_rank
+-- Agents ranked by id within the shop (code-point order): the tie-break of attribution.
+SELECT shop_id, agent_id, DENSE_RANK() OVER (PARTITION BY shop_id ORDER BY agent_id) AS rnk
+FROM (SELECT DISTINCT shop_id, agent_id FROM contacts) a
 
 -- step: last_contact
 -- For each paid order and reference time (created_at, or paid_at for the `paid` rule and the
@@ -185,15 +185,12 @@ FROM (
                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
            ) AS best
     FROM (
-        -- contacts of buyers with a paid order: no other contact decides anything
         SELECT c.shop_id, c.buyer_id, c.sent_s AS t, 0 AS kind,
                c.sent_s * 1048576 + (1048575 - r.rnk) AS packed,
                CAST(NULL AS VARCHAR) AS order_id, CAST(NULL AS VARCHAR) AS ref,
                CAST(NULL AS BIGINT) AS ref_s
         FROM contacts c
         JOIN agent_rank r ON r.shop_id = c.shop_id AND r.agent_id = c.agent_id
-        SEMI JOIN (SELECT DISTINCT shop_id, buyer_id FROM paid_orders) b
-          ON b.shop_id = c.shop_id AND b.buyer_id = c.buyer_id
         UNION ALL
         SELECT shop_id, buyer_id, created_s AS t, 1 AS kind, CAST(NULL AS BIGINT) AS packed,
                order_id, 'created' AS ref, created_s AS ref_s

@@ -285,7 +285,9 @@ def step_pandas(args: dict[str, Any]) -> dict[str, Any]:
 
     files = gen.files_of(Path(args["data"]))
     window = None
-    if args.get("scope") == "window":
+    if args.get("scope") == "window" and args.get("window"):  # given: the store may be busy
+        window = (pd.Timestamp(args["window"][0]), pd.Timestamp(args["window"][1]))
+    elif args.get("scope") == "window":
         from kefu.store import open_store
 
         store = open_store(args["db"], read_only=True)

@@ -64,6 +64,24 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.1f}×" if a and b else "—"
 
 
+def _cpu(res: dict[str, Any], name: str) -> float | None:
+    st = _step(res, name)
+    return st.get("cpu_s") if st and st.get("ok") else None
+
+
+def _ratios(res: dict[str, Any], a: str, b: str) -> str:
+    """wall ratio (CPU-seconds ratio): on a loaded machine the second is the steadier."""
+    w = _ratio(_wall(res, a), _wall(res, b))
+    c = _ratio(_cpu(res, a), _cpu(res, b))
+    return w if c == "—" else f"{w} ({c} CPU)"
+
+
+def _cell_cpu(res: dict[str, Any], name: str) -> str:
+    c = _cpu(res, name)
+    cell = _cell(res, name)
+    return cell if c is None else f"{cell} (CPU {_s(c)})"
+
+
 def _first(res: dict[str, Any], name: str, key: str) -> Any:
     st = _step(res, name)
     runs = [r for r in (st or {}).get("runs", []) if r.get("ok")]
@@ -112,18 +130,17 @@ HEADER = MONTH_HEADER
 def month_rows(results: dict[str, Any]) -> list[list[str]]:
     out = []
     for size, res in _sizes(results):
-        kw, fw, pw = _wall(res, "kpi"), _wall(res, "floor"), _wall(res, "pandas")
         out.append(
             [
                 size,
                 str(res.get("runs", "?")),
                 f"{_n(_first(res, 'kpi', 'messages_read'))} of {res['messages']:,}",
-                _cell(res, "kpi"),
+                _cell_cpu(res, "kpi"),
                 _peak(res, "kpi"),
-                _cell(res, "floor") + f" ({_n(_first(res, 'floor', 'rows'))} rows)",
-                _ratio(kw, fw),
-                _cell(res, "pandas"),
-                _ratio(pw, kw),
+                _cell_cpu(res, "floor") + f", {_n(_first(res, 'floor', 'rows'))} rows",
+                _ratios(res, "kpi", "floor"),
+                _cell_cpu(res, "pandas"),
+                _ratios(res, "pandas", "kpi"),
             ]
         )
     return out
@@ -132,18 +149,17 @@ def month_rows(results: dict[str, Any]) -> list[list[str]]:
 def all_rows(results: dict[str, Any]) -> list[list[str]]:
     out = []
     for size, res in _sizes(results):
-        kw, fw, pw = _wall(res, "kpi_all"), _wall(res, "floor_all"), _wall(res, "pandas_all")
         out.append(
             [
                 size,
                 f"{res['messages']:,}",
-                _cell(res, "kpi_all"),
+                _cell_cpu(res, "kpi_all"),
                 _peak(res, "kpi_all"),
-                _cell(res, "floor_all"),
-                _ratio(kw, fw),
-                _cell(res, "pandas_all"),
+                _cell_cpu(res, "floor_all"),
+                _ratios(res, "kpi_all", "floor_all"),
+                _cell_cpu(res, "pandas_all"),
                 _peak(res, "pandas_all"),
-                _ratio(pw, kw),
+                _ratios(res, "pandas_all", "kpi_all"),
             ]
         )
     return out
@@ -152,16 +168,15 @@ def all_rows(results: dict[str, Any]) -> list[list[str]]:
 def import_rows(results: dict[str, Any]) -> list[list[str]]:
     out = []
     for size, res in _sizes(results):
-        iw, bw = _wall(res, "import"), _wall(res, "bulk")
         out.append(
             [
                 size,
                 f"{res['messages']:,} / {res['orders']:,}",
-                _cell(res, "import"),
+                _cell_cpu(res, "import"),
                 _peak(res, "import"),
-                _cell(res, "bulk"),
+                _cell_cpu(res, "bulk"),
                 _peak(res, "bulk"),
-                _ratio(iw, bw),
+                _ratios(res, "import", "bulk"),
             ]
         )
     return out

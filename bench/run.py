@@ -231,7 +231,23 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 # -- one size ---------------------------------------------------------------------------
 
 
-def bench_size(size: str, out: Path, opts: argparse.Namespace, save: Any) -> dict[str, Any]:
+STEP_NAMES = (
+    "import",
+    "bulk",
+    "kpi",
+    "floor",
+    "pandas",
+    "kpi_all",
+    "floor_all",
+    "pandas_all",
+    "profile",
+    "profile_all",
+)
+
+
+def bench_size(
+    size: str, out: Path, opts: argparse.Namespace, save: Any, earlier: dict[str, Any]
+) -> dict[str, Any]:
     folder = gen.generate(size, out, log=log)
     info = gen.manifest(folder)
     runs = 1 if (size in SINGLE_RUN_SIZES or opts.quick) else opts.runs
@@ -251,6 +267,14 @@ def bench_size(size: str, out: Path, opts: argparse.Namespace, save: Any) -> dic
         "when": datetime.now().isoformat(timespec="seconds"),
         "code": code_versions(),
     }
+    # steps not measured this time keep their figures of the last run that measured them
+    # (--steps), each with its own run count and code hashes
+    kept = [n for n in STEP_NAMES if n in earlier and n not in opts.steps.split(",")]
+    for name in kept:
+        res[name] = {
+            **earlier[name],
+            "kept_from": earlier[name].get("kept_from") or earlier.get("when"),
+        }
     common = {"shop": info["shop"], "month": info["month"], "db": str(db), "data": str(folder)}
     kpi_settings: dict[str, Any] = {}
     if spill and opts.memory_limit:
@@ -286,8 +310,12 @@ def bench_size(size: str, out: Path, opts: argparse.Namespace, save: Any) -> dic
         return summarise(rs)
 
     stamp = db.with_suffix(".imported.json")
-    reuse = opts.reuse_store and db.exists() and stamp.exists()
-    if reuse and json.loads(stamp.read_text()).get("gen_version") == gen.GEN_VERSION:
+    stored = db.exists() and stamp.exists()
+    stored = stored and json.loads(stamp.read_text()).get("gen_version") == gen.GEN_VERSION
+    import_wanted = "import" in opts.steps.split(",")
+    if "import" in kept and stored:
+        log(f"{size} import: keeping the store and figures of an earlier run (--steps)")
+    elif stored and (opts.reuse_store or not import_wanted):
         res["import"] = json.loads(stamp.read_text())["import"]
         res["import"]["reused"] = True
         log(f"{size} import: reusing {db} (measured before)")
@@ -352,8 +380,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--steps",
-        default="bulk,kpi,floor,pandas,kpi_all,floor_all,pandas_all,profile,profile_all",
-        help="which steps after the import",
+        default=",".join(STEP_NAMES),
+        help="which steps to measure (the others keep the figures of the last run that "
+        "measured them, if any)",
     )
     ap.add_argument(
         "--reuse-store",
@@ -407,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log(f"kefu bench: sizes {', '.join(sizes)} → {out}")
     for size in sizes:
-        bench_size(size, out, opts, save)
+        bench_size(size, out, opts, save, results["sizes"].get(size) or {})
     print()
     print(report.table(results))
     print()

@@ -107,13 +107,12 @@ def code_versions() -> dict[str, str | None]:
     for rel in child.CODE_FILES:
         p = ROOT / rel
         out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()[:12] if p.exists() else None
-    head = ROOT / ".git" / "HEAD"
-    try:
-        ref = head.read_text().strip()
-        if ref.startswith("ref: "):
-            ref = (ROOT / ".git" / ref[5:]).read_text().strip()
-        out["git_head"] = ref[:12]
-    except OSError:
+    try:  # a worktree's .git is a file: ask git
+        got = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        out["git_head"] = got.stdout.strip()[:12] or None
+    except (OSError, subprocess.CalledProcessError):
         out["git_head"] = None
     return out
 

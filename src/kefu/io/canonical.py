@@ -8,6 +8,7 @@ from typing import Any
 from kefu.io.cells import CellError, clean, parse_count, parse_date, parse_timestamp
 from kefu.io.detect import header_names
 from kefu.io.records import ARROW_TYPES, Collector, ImportFileError, ParsedFile
+from kefu.io.shop_settings import ShopZones
 from kefu.io.tabular import Sheet, data_rows
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -63,6 +64,7 @@ def parse(
     fmt: str,
     encoding: str | None,
     shop: str | None,
+    zones: ShopZones | None = None,
 ) -> ParsedFile:
     """The canonical table of `kind` in `sheet`, whose header is at `sheet.rows[header_index]`."""
     _, header_cells = sheet.rows[header_index]
@@ -83,7 +85,7 @@ def parse(
     ignored = [h.strip() for h, n in zip(header_cells, names, strict=True) if n and n not in schema]
 
     out_cols = [c for c in schema if c in position or c in _filled(kind, shop)]
-    col = Collector(kind, file, out_cols)
+    col = Collector(kind, file, out_cols, zones=zones)
     width = len(header_cells)
     seen: dict[tuple[Any, ...], int] = {}
     duplicates = 0
@@ -97,6 +99,10 @@ def parse(
         except _RowError as e:
             col.reject(row_no, e.column, e.value, e.reason, record)
             continue
+        checked = col.check(row_no, row, record)
+        if checked is None:
+            continue
+        row = checked
         if kind == "messages":
             key: tuple[Any, ...] = tuple(row.get(c) for c in message_key)
             if key in seen:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 
@@ -28,7 +28,8 @@ def clean(raw: str) -> str:
 
 _DATETIME = re.compile(
     r"(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})|年(?P<m2>\d{1,2})月(?P<d2>\d{1,2})日?)"
-    r"(?:(?:[ T]+|(?<=日))(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d{1,6}))?)?)?"
+    r"(?:(?:[ T]+|(?<=日))(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d{1,6}))?)?"
+    r"(?: ?(?P<tz>Z|[+-]\d{2}(?::?\d{2})?))?)?"
 )
 
 EXPECTED_TIME = "a date and time like 2024-09-03 10:00:00"
@@ -36,8 +37,11 @@ EXPECTED_DATE = "a date like 2024-09-03"
 
 
 def parse_timestamp(s: str, *, date_only_ok: bool = False) -> datetime:
-    """A shop-local time from 'YYYY-MM-DD HH:MM:SS', 'YYYY-M-D H:MM:SS', or Excel's 'YYYY/M/D H:MM'.
+    """A time from 'YYYY-MM-DD HH:MM:SS', 'YYYY-M-D H:MM:SS', or Excel's 'YYYY/M/D H:MM'.
 
+    Without a zone it is shop time (naive). With one — ISO's `Z`, `+08:00`, `-0500` —
+    the result carries it, and the importer converts it to the shop's time zone
+    (kefu.io.records.Collector): the stored time never depends on the machine's zone.
     A date without a time of day is refused unless `date_only_ok`: an export re-saved
     with a date-only format has lost the times the metrics need.
     """
@@ -64,17 +68,30 @@ def parse_timestamp(s: str, *, date_only_ok: bool = False) -> datetime:
         return datetime(day.year, day.month, day.day)
     try:
         frac = int((m["f"] or "0").ljust(6, "0"))
+        tz = _zone(m["tz"]) if m["tz"] else None
         return datetime(
-            day.year, day.month, day.day, int(m["H"]), int(m["M"]), int(m["S"] or 0), frac
+            day.year, day.month, day.day, int(m["H"]), int(m["M"]), int(m["S"] or 0), frac, tz
         )
     except ValueError:
         raise CellError(f"'{s}' is not a time of day") from None
 
 
+def _zone(text: str) -> timezone:
+    """The fixed offset of `Z`, `+08`, `+08:00` or `+0800`."""
+    if text == "Z":
+        return UTC
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError(text)
+    offset = timedelta(hours=hours, minutes=minutes)
+    return timezone(-offset if text[0] == "-" else offset)
+
+
 def parse_date(s: str) -> date:
     """A calendar date from 'YYYY-MM-DD', 'YYYY-M-D' or 'YYYY/M/D' (a time of 00:00:00 is allowed)."""
     t = parse_timestamp(s, date_only_ok=True)
-    if t.time() != datetime.min.time():
+    if t.time() != datetime.min.time() or t.tzinfo is not None:
         raise CellError(f"'{s}' is not {EXPECTED_DATE}")
     return t.date()
 

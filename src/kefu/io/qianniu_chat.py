@@ -9,12 +9,14 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from kefu.io.cells import CellError, parse_timestamp
 from kefu.io.detect import CHAT_HEADER, CHAT_STAMP_LINE, WEB_DATE, WEB_TIME
 from kefu.io.records import Collector, ImportFileError, ParsedFile
+from kefu.io.shop_settings import ShopZones
 
 STATUS_LINES = frozenset({"已读", "未读", "发送中"})
 RECALL = re.compile(r"(?:.+\s)?\S*撤回了一条消息")
@@ -48,8 +50,12 @@ def is_agent(speaker: str) -> bool:
     return bool(sep and shop.strip() and sub.strip())
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def _lines(text: str) -> list[str]:
-    return [ln.rstrip("\r") for ln in text.split("\n")]
+    """The text's lines, whatever their ends: CRLF, LF or a lone CR (old Mac-style copies)."""
+    return _LINE_END.split(text)
 
 
 def _header(line_no: int, speaker_part: str, stamp: str) -> _Message:
@@ -178,6 +184,8 @@ def parse(
     shop: str | None,
     bot_accounts: tuple[str, ...],
     auto_reply_prefixes: tuple[str, ...],
+    zones: ShopZones | None = None,
+    odd_lines: Mapping[int, str] | None = None,
 ) -> ParsedFile:
     """Canonical messages from 千牛 chat text (`fmt` is 'qianniu-clipboard' or 'qianniu-web')."""
     dropped: Counter[str] = Counter()
@@ -216,7 +224,16 @@ def parse(
         return messages[candidates[k]].speaker if k < len(candidates) else None
 
     col = Collector(
-        "messages", file, ["shop_id", "buyer_id", "agent_id", "sent_at", "sender", "text", "chars"]
+        "messages",
+        file,
+        ["shop_id", "buyer_id", "agent_id", "sent_at", "sender", "text", "chars"],
+        zones=zones,
+        labels={
+            "sent_at": "time",
+            "agent_id": "speaker",
+            "buyer_id": "speaker",
+            "shop_id": "speaker",
+        },
     )
     col.rows_read = len(messages) + len(broken)
     for line_no, time_line in broken:
@@ -229,10 +246,17 @@ def parse(
     seen: set[tuple[object, ...]] = set()
     duplicates = placeholders = 0
     other_shop: set[str] = set()
+    odd = sorted((odd_lines or {}).items())
     for i, m in enumerate(messages):
         record = {"speaker": m.speaker, "time": m.stamp}
         if m.sent_at is None:
             col.reject(m.line_no, "time", m.stamp, m.error or "not a time", record)
+            continue
+        # a line in another encoding than the file's, from this message's first line to the next's
+        end = messages[i + 1].line_no if i + 1 < len(messages) else None
+        strange = next((why for n, why in odd if n >= m.line_no and (end is None or n < end)), None)
+        if strange is not None:
+            col.reject(m.line_no, "text", None, strange, record)
             continue
         text = "" if m.text == WEB_PLACEHOLDER else m.text
         placeholders += m.text == WEB_PLACEHOLDER
@@ -253,12 +277,7 @@ def parse(
         shop_id = agent.split(":", 1)[0]
         if shop and shop != shop_id:
             other_shop.add(shop_id)
-        key = (shop_id, buyer, agent, m.sent_at, sender, text)
-        if key in seen:
-            duplicates += 1
-            continue
-        seen.add(key)
-        col.add(
+        row = col.check(
             m.line_no,
             {
                 "shop_id": shop_id,
@@ -269,7 +288,16 @@ def parse(
                 "text": text,
                 "chars": len(text),
             },
+            record,
         )
+        if row is None:
+            continue
+        key = (shop_id, buyer, agent, row["sent_at"], sender, text)
+        if key in seen:
+            duplicates += 1
+            continue
+        seen.add(key)
+        col.add(m.line_no, row)
     notes = []
     if placeholders:
         notes.append(

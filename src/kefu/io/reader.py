@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from kefu.i18n import t
 from kefu.io import canonical, qianniu_chat, taobao_orders
 from kefu.io.detect import (
     chat_format,
@@ -13,11 +15,11 @@ from kefu.io.detect import (
     sniff_binary,
     unknown_header,
 )
-from kefu.io.encoding import decode
+from kefu.io.encoding import decode_file
 from kefu.io.records import ImportFileError, ParsedFile
+from kefu.io.shop_settings import DEFAULT_AUTO_REPLY_PREFIXES, ShopZones
 from kefu.io.tabular import Sheet, read_delimited, read_parquet, read_xlsx
 
-DEFAULT_AUTO_REPLY_PREFIXES = ("[自动回复]", "自动回复")
 ORDER_SHEET = "订单报表"
 
 
@@ -28,12 +30,16 @@ def read_file(
     shop: str | None = None,
     bot_accounts: tuple[str, ...] = (),
     auto_reply_prefixes: tuple[str, ...] = DEFAULT_AUTO_REPLY_PREFIXES,
+    zones: ShopZones | None = None,
 ) -> ParsedFile:
     """Read `path` as `kind` (detected from its content when None) for `shop` (when the file has none).
 
+    Times that carry a zone become the wall-clock time of their shop's zone (`zones`,
+    by default Asia/Shanghai for every shop); times without one are shop time already.
     Raises ImportFileError when the file cannot be read at all; rows that cannot be read
     are in the result's `quarantine`, and every other row is in its `table`.
     """
+    zones = zones or ShopZones()
     check_kind_name(kind)
     path = Path(path)
     file = path.name
@@ -54,14 +60,19 @@ def read_file(
             f"{file} is an old Excel .xls workbook, which kefu does not read: save it as .xlsx or CSV"
         )
     if binary == "xlsx":
-        return _from_xlsx(data, file, kind, shop)
+        return _from_xlsx(data, file, kind, shop, zones)
     if binary == "parquet":
         sheet = read_parquet(path, file)
-        return _from_sheet(sheet, file, kind, shop, "parquet", None)
+        return _from_sheet(sheet, file, kind, shop, "parquet", None, zones)
 
-    text, encoding = decode(data, file)
+    decoded = decode_file(data, file)
+    text, encoding = decoded.text, decoded.encoding
     if not text.strip():
         raise ImportFileError(f"{file} is empty: there is nothing to import")
+    nul = text.find("\x00")
+    if nul >= 0:  # no text export holds one: a damaged or binary file (docs/importers.md)
+        line = len(re.findall(r"\r\n|\r|\n", text[:nul])) + 1
+        raise ImportFileError(t("io.file.nul", "en", file=file, line=line))
     fmt = chat_format(text)
     if fmt is not None:
         check_kind(file, kind, "messages", "千牛 chat text")
@@ -73,17 +84,22 @@ def read_file(
             shop=shop,
             bot_accounts=tuple(bot_accounts),
             auto_reply_prefixes=tuple(auto_reply_prefixes),
+            zones=zones,
+            odd_lines=decoded.odd_lines,
         )
-    return _from_sheet(read_delimited(text, file), file, kind, shop, "csv", encoding)
+    sheet = read_delimited(text, file, decoded.odd_lines)
+    return _from_sheet(sheet, file, kind, shop, "csv", encoding, zones)
 
 
-def _from_xlsx(data: bytes, file: str, kind: str | None, shop: str | None) -> ParsedFile:
+def _from_xlsx(
+    data: bytes, file: str, kind: str | None, shop: str | None, zones: ShopZones
+) -> ParsedFile:
     sheets = read_xlsx(data, file)
     # the 订单报表 sheet of a multi-sheet 千牛 workbook first, then the others in order
     ordered = sorted(sheets, key=lambda s: s.name != ORDER_SHEET)
     for sheet in ordered:
         if find_header(sheet, file, kind) is not None:
-            parsed = _from_sheet(sheet, file, kind, shop, "xlsx", None)
+            parsed = _from_sheet(sheet, file, kind, shop, "xlsx", None, zones)
             if len(sheets) > 1:
                 parsed.notes.append(f"read the sheet '{sheet.name}' of {len(sheets)} sheets")
             return parsed
@@ -99,6 +115,7 @@ def _from_sheet(
     shop: str | None,
     container: str,
     encoding: str | None,
+    zones: ShopZones,
 ) -> ParsedFile:
     header = find_header(sheet, file, kind)
     if header is None:
@@ -115,6 +132,7 @@ def _from_sheet(
             fmt=f"canonical-{container}",
             encoding=encoding,
             shop=shop,
+            zones=zones,
         )
     check_kind(file, kind, "orders", "a Taobao/Tmall order export")
     if header.family == "taobao-detail":
@@ -132,5 +150,5 @@ def _from_sheet(
         raise unknown_header(file, sheet, kind)
     fmt = "tmall-order-report" if header.tmall_report else f"taobao-export-{container}"
     return taobao_orders.parse_orders(
-        sheet, header.index, file=file, fmt=fmt, encoding=encoding, shop=shop
+        sheet, header.index, file=file, fmt=fmt, encoding=encoding, shop=shop, zones=zones
     )

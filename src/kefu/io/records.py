@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypedDict
 
 import pyarrow as pa
+
+from kefu.io.rules import broken
+from kefu.io.shop_settings import ShopZones
 
 KINDS = ("agents", "messages", "orders", "reviews")
 
@@ -105,9 +110,24 @@ class ParsedFile:
 
 
 class Collector:
-    """Accumulates the good rows of one file column by column, and its rejected rows."""
+    """Accumulates the good rows of one file column by column, and its rejected rows.
 
-    def __init__(self, kind: str, file: str, columns: list[str]) -> None:
+    `check` is where every importer's records meet the shared rules (kefu.io.rules) and
+    where times that carry a zone become the shop's wall-clock time (`zones`).
+    `labels` names canonical columns as the file does, `money` shows amounts in the
+    file's unit, so a rejected row's column and reason read like the file.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        file: str,
+        columns: list[str],
+        *,
+        zones: ShopZones | None = None,
+        labels: Mapping[str, str] | None = None,
+        money: Callable[[int], str] = str,
+    ) -> None:
         self.kind = kind
         self.file = file
         self.types = {c: ARROW_TYPES[kind][c] for c in ARROW_TYPES[kind] if c in columns}
@@ -115,6 +135,25 @@ class Collector:
         self.source_rows: list[int] = []
         self.quarantine: list[Quarantined] = []
         self.rows_read = 0
+        self.zones = zones or ShopZones()
+        self.labels = dict(labels or {})
+        self.money = money
+
+    def label(self, column: str) -> str:
+        return self.labels.get(column, column)
+
+    def check(
+        self, row_no: int | None, row: dict[str, Any], record: dict[str, str] | None = None
+    ) -> dict[str, Any] | None:
+        """`row` in shop time when it meets every rule; else None, and the row is quarantined."""
+        for c, v in row.items():
+            if isinstance(v, datetime) and v.tzinfo is not None:
+                row[c] = self.zones.local(v, row.get("shop_id"))
+        problem = broken(self.kind, row, label=self.label, money=self.money)
+        if problem is None:
+            return row
+        self.reject(row_no, self.label(problem.column), problem.value, problem.reason, record)
+        return None
 
     def add(self, row_no: int, row: dict[str, Any]) -> None:
         for c, vals in self.values.items():

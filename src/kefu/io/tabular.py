@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from kefu.i18n import t
 from kefu.io.records import Collector, ImportFileError
-
-SHOP_TZ = ZoneInfo("Asia/Shanghai")
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -34,21 +33,31 @@ class Sheet:
     ragged: bool = (
         False  # rows may stop before the header's last column (xlsx leaves out empty cells)
     )
+    # rows written in another encoding than the file's (kefu.io.encoding), and why
+    odd_rows: dict[int, str] = field(default_factory=dict)
 
 
-def read_delimited(text: str, file: str) -> Sheet:
-    """Rows of a CSV (or tab-separated) text; the delimiter is taken from the first line."""
-    first = text.split("\n", 1)[0]
+def read_delimited(text: str, file: str, odd_lines: Mapping[int, str] | None = None) -> Sheet:
+    """Rows of a CSV (or tab-separated) text; the delimiter is taken from the first line.
+
+    `odd_lines` (line number → reason) marks lines written in another encoding than the
+    file's: the rows they belong to are `odd_rows`.
+    """
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[str]]] = []
+    odd_rows: dict[int, str] = {}
+    pending = sorted(odd_lines or {})
     try:
         for n, cells in enumerate(reader, start=1):
+            while pending and pending[0] <= reader.line_num:
+                odd_rows.setdefault(n, (odd_lines or {})[pending.pop(0)])
             if "".join(cells).strip():
                 rows.append((n, cells))
     except csv.Error as e:
         raise ImportFileError(f"{file} row {reader.line_num} cannot be read as CSV: {e}") from None
-    return Sheet(None, rows, unterminated=not text.endswith(("\n", "\r")))
+    return Sheet(None, rows, unterminated=not text.endswith(("\n", "\r")), odd_rows=odd_rows)
 
 
 def read_xlsx(data: bytes, file: str) -> list[Sheet]:
@@ -57,8 +66,8 @@ def read_xlsx(data: bytes, file: str) -> list[Sheet]:
 
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
-        raise ImportFileError(f"{file} cannot be opened as an xlsx workbook ({e})") from None
+    except Exception as e:  # a damaged workbook raises zip, XML, key and value errors alike
+        raise ImportFileError(_damaged(file, e)) from None
     sheets = []
     try:
         for ws in wb.worksheets:
@@ -69,9 +78,18 @@ def read_xlsx(data: bytes, file: str) -> list[Sheet]:
                 if any(cells):
                     rows.append((n, cells))
             sheets.append(Sheet(ws.title, rows, ragged=True))
+    except Exception as e:  # the sheets are parsed lazily: a cut-off or bad sheet fails here
+        raise ImportFileError(_damaged(file, e)) from None
     finally:
         wb.close()
     return sheets
+
+
+def _damaged(file: str, e: Exception) -> str:
+    detail = " ".join(str(e).split())[:120] or type(e).__name__
+    if isinstance(e, zipfile.BadZipFile) or "zip" in detail.lower():
+        detail = f"not a complete zip archive: {detail}"
+    return t("io.file.xlsx_damaged", "en", file=file, detail=detail)
 
 
 def xlsx_text(v: object) -> str:
@@ -105,18 +123,20 @@ def read_parquet(path: Path, file: str) -> Sheet:
 
     try:
         table = pq.read_table(path)
-    except Exception as e:  # pyarrow raises several kinds for a damaged file
-        raise ImportFileError(f"{file} cannot be read as Parquet ({e})") from None
-    header = list(table.column_names)
-    columns = [[_parquet_text(v) for v in col.to_pylist()] for col in table.columns]
+        header = list(table.column_names)
+        columns = [[_parquet_text(v) for v in col.to_pylist()] for col in table.columns]
+    except Exception as e:  # pyarrow raises several kinds for a damaged file or odd values
+        detail = " ".join(str(e).split())[:200]
+        raise ImportFileError(f"{file} cannot be read as Parquet ({detail})") from None
     rows = [(1, header)]
     rows += [(i + 2, [c[i] for c in columns]) for i in range(table.num_rows)]
     return Sheet(None, rows)
 
 
 def _parquet_text(v: object) -> str:
+    # a time with a zone keeps it (as UTC): the importer converts it to the shop's zone
     if isinstance(v, datetime) and v.tzinfo is not None:
-        v = v.astimezone(SHOP_TZ).replace(tzinfo=None)
+        return v.astimezone(UTC).isoformat(sep=" ")
     if isinstance(v, datetime):
         return v.isoformat(sep=" ")
     return xlsx_text(v) if not isinstance(v, str) else v
@@ -150,6 +170,13 @@ def data_rows(
     for row_no, cells in sheet.rows[header_index + 1 :]:
         col.rows_read += 1
         record = {name: cells[i] for name, i in pos.items() if i < len(cells)}
+        odd = sheet.odd_rows.get(row_no)
+        # the column whose text the other encoding changes: the first read with non-ASCII
+        # text (when only columns kefu does not read differ, the row reads the same either way)
+        name = next((n for n, v in record.items() if not v.isascii()), None) if odd else None
+        if odd is not None and name is not None:
+            col.reject(row_no, name, record[name], odd, record)
+            continue
         problem = width_problem(sheet, row_no, cells, width)
         if problem:
             col.reject(row_no, None, None, problem, record)

@@ -14,6 +14,7 @@ from typing import Any
 from kefu.io.cells import CellError, clean, parse_count, parse_fen, parse_timestamp
 from kefu.io.detect import header_names
 from kefu.io.records import Collector, ImportFileError, ParsedFile, summarise
+from kefu.io.shop_settings import ShopZones
 from kefu.io.tabular import Sheet, data_rows
 
 ORDER_ID = "订单编号"
@@ -84,6 +85,7 @@ def parse_orders(
     fmt: str,
     encoding: str | None,
     shop: str | None,
+    zones: ShopZones | None = None,
 ) -> ParsedFile:
     """Canonical orders from an ExportOrderList-shaped sheet whose header is `sheet.rows[header_index]`."""
     _, header_cells = sheet.rows[header_index]
@@ -106,7 +108,18 @@ def parse_orders(
         cols.append("buyer_id")
     if STATUS in pos:
         cols.append("status")
-    col = Collector("orders", file, cols)
+    labels = {
+        "order_id": ORDER_ID,
+        "buyer_id": BUYER,
+        "shop_id": SHOP,
+        "created_at": CREATED,
+        "paid_at": PAID,
+        "amount_fen": TOTAL if TOTAL in pos else str(actual),
+        "refund_fen": REFUND,
+        "items": ITEMS,
+        "status": STATUS,
+    }
+    col = Collector("orders", file, cols, zones=zones, labels=labels, money=_yuan)
     width = len(header_cells)
     seen: dict[tuple[str, str], int] = {}
     mismatches: list[str] = []
@@ -147,6 +160,23 @@ def parse_orders(
         except _Reject as e:
             col.reject(row_no, e.column, e.value, e.reason, record)
             continue
+        row = col.check(
+            row_no,
+            {
+                "shop_id": shop_id,
+                "order_id": order_id,
+                "buyer_id": clean(_cell(cells, pos, BUYER)) or None,
+                "created_at": created_at,
+                "paid_at": paid_at,
+                "amount_fen": amount,
+                "items": items,
+                "refund_fen": refund,
+                "status": status,
+            },
+            record,
+        )
+        if row is None:
+            continue
         key = (shop_id, order_id)
         if key in seen:
             col.reject(
@@ -167,23 +197,10 @@ def parse_orders(
             and amount > 0
         )
         if closed:
-            refund = amount
+            row["refund_fen"] = amount
             closed_filled += 1
         closed_rows.append(closed)
-        col.add(
-            row_no,
-            {
-                "shop_id": shop_id,
-                "order_id": order_id,
-                "buyer_id": clean(_cell(cells, pos, BUYER)) or None,
-                "created_at": created_at,
-                "paid_at": paid_at,
-                "amount_fen": amount,
-                "items": items,
-                "refund_fen": refund,
-                "status": status,
-            },
-        )
+        col.add(row_no, row)
 
     given = ["shop_id", "order_id", "created_at", "paid_at", "amount_fen"]
     given += [
@@ -299,7 +316,10 @@ def parse_detail(
     first_row: dict[str, int] = {}
     bad: dict[str, int] = {}
     col = Collector(
-        "orders", file, ["shop_id", "order_id", "items"] if shop else ["order_id", "items"]
+        "orders",
+        file,
+        ["shop_id", "order_id", "items"] if shop else ["order_id", "items"],
+        labels={"order_id": id_col, "items": QUANTITY, "shop_id": "--shop"},
     )
     for row_no, cells, record in data_rows(sheet, header_index, width, pos, col):
         try:
@@ -322,8 +342,13 @@ def parse_detail(
         sums[order_id] = sums.get(order_id, 0) + qty
         first_row.setdefault(order_id, row_no)
     for order_id, total in sums.items():
-        if order_id not in bad:
-            col.add(first_row[order_id], {"shop_id": shop, "order_id": order_id, "items": total})
+        if order_id in bad:
+            continue
+        row = col.check(
+            first_row[order_id], {"shop_id": shop, "order_id": order_id, "items": total}
+        )
+        if row is not None:
+            col.add(first_row[order_id], row)
     return ParsedFile(
         file=file,
         kind="orders",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from kefu import i18n
+from kefu.io import shop_settings
 
 ATTRIBUTION_RULES = ("order", "paid", "order_first")
 
@@ -63,7 +64,12 @@ REGISTRY: tuple[Setting, ...] = (
         "auto_reply_prefixes",
         ("[自动回复]", "自动回复"),
     ),
+    # read by the importers (kefu.io.shop_settings), not by the metrics: stored times are
+    # already shop time
+    Setting("timezone", shop_settings.DEFAULT_TIMEZONE),
 )
+# settings other areas read; kept out of MetricSettings
+IMPORT_ONLY = frozenset({"timezone"})
 BY_NAME = {s.name: s for s in REGISTRY}
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -131,6 +137,11 @@ def parse_value(name: str, raw: Any) -> Any:
         if not lo <= n <= hi:
             raise SettingError(f"{name} must be between {lo} and {hi}, not {n}")
         return n
+    if name == "timezone":
+        try:
+            return shop_settings.parse_timezone(raw)
+        except shop_settings.SettingError as e:
+            raise SettingError(str(e)) from None
     if name == "off_hours":
         if raw in (None, "", "none"):
             return None
@@ -153,7 +164,9 @@ def from_mapping(values: Mapping[str, Any]) -> MetricSettings:
     """Settings from stored text values; what is not given keeps its default."""
     base = MetricSettings()
     # names with a dot belong to another area (e.g. `diagnosis.min_inquiries`)
-    changes = {k: parse_value(k, v) for k, v in values.items() if "." not in k}
+    changes = {
+        k: parse_value(k, v) for k, v in values.items() if "." not in k and k not in IMPORT_ONLY
+    }
     return replace(base, **changes)
 
 

@@ -12,15 +12,21 @@ rejected row. Both paths give the same records.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from kefu.io.rules import sql_predicate
+from kefu.io.shop_settings import ShopZones, now_in
 from kefu.store.database import Store, sql_text
 from kefu.store.schema import COLUMNS
 
 TEXT = ("VARCHAR",)
-TIME = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
+# a time with a zone ("TIMESTAMP WITH TIME ZONE") is converted to the shop's zone explicitly,
+# never by a CAST, which would use the session's (the machine's) zone
+TIME = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "TIMESTAMP WITH TIME ZONE")
+ZONED = "TIMESTAMP WITH TIME ZONE"
 INT = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")
 
 # The canonical columns a bulk file may have, with the types accepted for each.
@@ -60,8 +66,29 @@ def _id_ok(col: str) -> str:
     return f"({col} IS NOT NULL AND {col} <> '' AND trim({col}) = {col})"
 
 
-def _plan(kind: str, cols: set[str], shop: str | None) -> tuple[str, str] | None:
-    """(SELECT of canonical columns, the predicate every row must meet), or None to decline."""
+def _time(col: str, types: dict[str, str], shop_expr: str, zones: ShopZones) -> str:
+    """`col` as a shop-local TIMESTAMP: a zoned value is converted to its shop's zone."""
+    if types.get(col) != ZONED:
+        return f"CAST({col} AS TIMESTAMP)"
+    if not zones.by_shop:
+        zone = sql_text(zones.default)
+    else:
+        cases = " ".join(
+            f"WHEN {sql_text(s)} THEN {sql_text(z)}" for s, z in sorted(zones.by_shop.items())
+        )
+        zone = f"CASE {shop_expr} {cases} ELSE {sql_text(zones.default)} END"
+    return f"timezone({zone}, {col})"
+
+
+def _plan(
+    kind: str, types: dict[str, str], shop: str | None, zones: ShopZones
+) -> tuple[str, str] | None:
+    """(SELECT of canonical columns, the predicate every row must meet), or None to decline.
+
+    The predicate is over the SELECT's output; it includes the shared record rules
+    (kefu.io.rules), so a row the row reader would quarantine makes the bulk path decline.
+    """
+    cols = set(types)
     if kind == "messages":
         shop_expr = "shop_id" if "shop_id" in cols else (sql_text(shop) if shop else None)
         if shop_expr is None:  # the row reader takes the shop from `店铺:子账号`
@@ -76,7 +103,8 @@ def _plan(kind: str, cols: set[str], shop: str | None) -> tuple[str, str] | None
             else f"length({text})"
         )
         select = (
-            f"{shop_expr} AS shop_id, buyer_id, agent_id, CAST(sent_at AS TIMESTAMP) AS sent_at, "
+            f"{shop_expr} AS shop_id, buyer_id, agent_id, "
+            f"{_time('sent_at', types, shop_expr, zones)} AS sent_at, "
             f"sender, {text} AS text, {chars} AS chars"
         )
         ok = " AND ".join(
@@ -87,6 +115,7 @@ def _plan(kind: str, cols: set[str], shop: str | None) -> tuple[str, str] | None
                 "sent_at IS NOT NULL",
                 "sender IN ('buyer', 'agent', 'auto')",
                 "(chars IS NULL OR chars >= 0)" if "chars" in cols else "TRUE",
+                *_rules(kind),
             ]
         )
         return select, ok
@@ -94,13 +123,14 @@ def _plan(kind: str, cols: set[str], shop: str | None) -> tuple[str, str] | None
         return None  # orders need a shop; reviews then take their order's (the row reader)
     shop_expr = "shop_id" if "shop_id" in cols else sql_text(shop or "")
     if kind == "reviews":
-        rated = "CAST(rated_at AS TIMESTAMP)" if "rated_at" in cols else "NULL"
+        rated = _time("rated_at", types, shop_expr, zones) if "rated_at" in cols else "NULL"
         select = f"{shop_expr} AS shop_id, order_id, {rated} AS rated_at, rating"
         ok = " AND ".join(
             [
-                _id_ok(shop_expr) if "shop_id" in cols else "TRUE",
+                _id_ok("shop_id") if "shop_id" in cols else "TRUE",
                 _id_ok("order_id"),
                 "rating IN ('good', 'neutral', 'bad')",
+                *_rules(kind),
             ]
         )
         return select, ok
@@ -108,6 +138,8 @@ def _plan(kind: str, cols: set[str], shop: str | None) -> tuple[str, str] | None
     def opt(c: str, default: str = "NULL", cast: str = "") -> str:
         if c not in cols:
             return f"{default} AS {c}"
+        if cast == "TIMESTAMP":
+            return f"{_time(c, types, shop_expr, zones)} AS {c}"
         return f"CAST({c} AS {cast}) AS {c}" if cast else c
 
     select = ", ".join(
@@ -115,7 +147,7 @@ def _plan(kind: str, cols: set[str], shop: str | None) -> tuple[str, str] | None
             f"{shop_expr} AS shop_id",
             "order_id",
             opt("buyer_id"),
-            "CAST(created_at AS TIMESTAMP) AS created_at",
+            opt("created_at", cast="TIMESTAMP"),
             opt("paid_at", cast="TIMESTAMP"),
             "CAST(amount_fen AS BIGINT) AS amount_fen",
             f"CAST(coalesce({'items' if 'items' in cols else 'NULL'}, 1) AS INTEGER) AS items",
@@ -134,14 +166,25 @@ def _plan(kind: str, cols: set[str], shop: str | None) -> tuple[str, str] | None
         "amount_fen IS NOT NULL AND amount_fen >= 0",
         "(items IS NULL OR items >= 0)" if "items" in cols else "TRUE",
         "(refund_fen IS NULL OR refund_fen >= 0)" if "refund_fen" in cols else "TRUE",
+        *_rules(kind),
     ]
     return select, " AND ".join(checks)
 
 
+def _rules(kind: str) -> list[str]:
+    """The shared record rules over the SELECT's canonical output columns."""
+    return sql_predicate(kind, {c: c for c in COLUMNS[kind]})
+
+
 def try_import(
-    store: Store, path: Path, kind: str | None, shop: str | None
+    store: Store,
+    path: Path,
+    kind: str | None,
+    shop: str | None,
+    zones: ShopZones | None = None,
 ) -> dict[str, Any] | None:
     """Import a clean canonical Parquet file in bulk; None when the row reader must do it."""
+    zones = zones or ShopZones()
     if path.suffix.lower() != ".parquet" or kind not in (None, *TYPES):
         return None
     con = store.con
@@ -164,23 +207,26 @@ def try_import(
         return None
     if kind == "orders" and not {"items", "refund_fen"} <= set(types):
         return None  # defaults for new orders only: the row reader's partial updates do that
-    plan = _plan(kind, set(types), shop)
+    plan = _plan(kind, types, shop, zones)
     if plan is None:
         return None
     select, ok = plan
-    rows, bad = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE NOT ({ok})) FROM {src}"
-    ).fetchone() or (0, 0)
-    if bad or not rows:
-        return None
-    if kind in ("orders", "reviews"):
-        keys = "shop_id, order_id"
-        distinct = con.execute(
-            f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM (SELECT {select} FROM {src}))"
-        ).fetchone()
-        if distinct is None or distinct[0] != rows:
-            return None  # duplicate order ids: the row reader quarantines the later ones
     source = f"SELECT {select} FROM {src}"
+    try:
+        rows, bad = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE NOT coalesce({ok}, FALSE)) FROM ({source})"
+        ).fetchone() or (0, 0)
+        if bad or not rows:
+            return None
+        if kind in ("orders", "reviews"):
+            keys = "shop_id, order_id"
+            distinct = con.execute(
+                f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM ({source}))"
+            ).fetchone()
+            if distinct is None or distinct[0] != rows:
+                return None  # duplicate order ids: the row reader quarantines the later ones
+    except duckdb.Error:  # a value DuckDB cannot convert: the row reader names its row
+        return None
     with store.transaction():
         given = [c for c in COLUMNS[kind] if c in types or c == "shop_id"]
         if kind == "messages":
@@ -192,7 +238,7 @@ def try_import(
         import_id = store.next_import_id()
         entry = {
             "import_id": import_id,
-            "imported_at": datetime.now(),
+            "imported_at": now_in(zones.name(shops[0] if len(shops) == 1 else None)),
             "file": path.name,
             "sha256": sha256_of(path),
             "kind": kind,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kefu.io import DEFAULT_AUTO_REPLY_PREFIXES, ImportFileError, ParsedFile, Quarantined, read_file
-from kefu.metrics.settings import SettingError, from_mapping
+from kefu.io.shop_settings import SettingError, ShopZones, from_mapping, now_in, parse_timezone
 from kefu.store.bulk import sha256_of
 from kefu.store.bulk import try_import as try_bulk
 from kefu.store.database import Store, UpsertCounts
@@ -83,10 +83,11 @@ def import_files(
 
     parsed: dict[int, ParsedFile] = {}
     bulk_message_shops: dict[int, list[str]] = {}
+    zones = shop_zones(store, reports)
     for i, path in enumerate(paths):
         if progress is not None:
             progress(path.name, done, total)
-        bulk_entry = try_bulk(store, path, kind, shop)
+        bulk_entry = try_bulk(store, path, kind, shop, zones)
         if bulk_entry is not None:  # a clean canonical Parquet file, written by DuckDB directly
             r = reports[i]
             r.kind, r.format, r.import_id = (
@@ -104,7 +105,7 @@ def import_files(
             tick(path.name, 2 * sizes[i])
             continue
         try:
-            parsed[i] = _read(store, path, kind, shop, reports[i])
+            parsed[i] = _read(store, path, kind, shop, reports[i], zones)
         except ImportFileError as e:
             reports[i].error = str(e)
             tick(path.name, 2 * sizes[i])
@@ -116,7 +117,7 @@ def import_files(
     for i in [i for i in parsed if i not in details] + details:
         pf = parsed[i]
         try:
-            _write_file(store, paths[i], pf, reports[i], shop, claimed.get(i, {}))
+            _write_file(store, paths[i], pf, reports[i], shop, claimed.get(i, {}), zones)
         except ImportFileError as e:
             reports[i].error = str(e)
         except Exception as e:  # the transaction rolled back: nothing of this file is stored
@@ -132,6 +133,23 @@ def import_files(
 
 
 # -- reading --------------------------------------------------------------------------------
+
+
+def shop_zones(store: Store, reports: Sequence[ImportReport] = ()) -> ShopZones:
+    """Every shop's `timezone` setting; a value that is not a zone is reported and not used."""
+    rows = store.con.execute(
+        "SELECT shop_id, value FROM shop_settings WHERE name = 'timezone' ORDER BY 1"
+    ).fetchall()
+    zones: dict[str, str] = {}
+    for shop_id, value in rows:
+        try:
+            zones[shop_id] = parse_timezone(value)
+        except SettingError as e:
+            for r in reports:
+                r.warnings.append(
+                    f"shop {shop_id}'s setting is ignored ({e}); its times use {ShopZones().default}"
+                )
+    return ShopZones(zones)
 
 
 def _import_report(
@@ -180,10 +198,17 @@ def _auto_reply(
 
 
 def _read(
-    store: Store, path: Path, kind: str | None, shop: str | None, report: ImportReport
+    store: Store,
+    path: Path,
+    kind: str | None,
+    shop: str | None,
+    report: ImportReport,
+    zones: ShopZones,
 ) -> ParsedFile:
     bots, prefixes = _auto_reply(store, shop, report) if shop else ((), DEFAULT_AUTO_REPLY_PREFIXES)
-    pf = read_file(path, kind=kind, shop=shop, bot_accounts=bots, auto_reply_prefixes=prefixes)
+    pf = read_file(
+        path, kind=kind, shop=shop, bot_accounts=bots, auto_reply_prefixes=prefixes, zones=zones
+    )
     if pf.format.startswith("qianniu") and not shop and pf.table.num_rows:
         # the shop is known only now (the sub-accounts name it): read again with its settings
         shops = set(pf.table.column("shop_id").to_pylist())
@@ -191,7 +216,11 @@ def _read(
             shop_bots, shop_prefixes = _auto_reply(store, shops.pop(), report)
             if (shop_bots, shop_prefixes) != (bots, prefixes):
                 pf = read_file(
-                    path, kind=kind, bot_accounts=shop_bots, auto_reply_prefixes=shop_prefixes
+                    path,
+                    kind=kind,
+                    bot_accounts=shop_bots,
+                    auto_reply_prefixes=shop_prefixes,
+                    zones=zones,
                 )
     return pf
 
@@ -259,6 +288,7 @@ def _write_file(
     report: ImportReport,
     shop: str | None,
     claimed: dict[str, str],
+    zones: ShopZones,
 ) -> None:
     report.kind, report.format, report.encoding = pf.kind, pf.format, pf.encoding
     report.rows_read = pf.rows_read
@@ -292,7 +322,7 @@ def _write_file(
         store.log_import(
             {
                 "import_id": import_id,
-                "imported_at": datetime.now(),
+                "imported_at": now_in(zones.name(shops[0] if len(shops) == 1 else None)),
                 "file": path.name,
                 "sha256": sha,
                 "kind": pf.kind,

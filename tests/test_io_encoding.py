@@ -52,3 +52,47 @@ def test_neither_utf8_nor_gbk_names_the_byte() -> None:
 def test_lone_invalid_byte() -> None:
     with pytest.raises(ImportFileError, match=r"byte 2 \(line 1"):
         decode(b"ab\x80cd", "x.csv")
+
+
+# -- one encoding per file: a line in the other one is found out --------------------------------
+
+from kefu.io.encoding import decode_file  # noqa: E402
+
+
+def test_a_utf8_line_in_a_gbk_file_is_odd() -> None:
+    data = (
+        "店铺,客服\n小美的店,小美\n".encode("gbk")
+        + "星光小店,星光\n".encode()
+        + "好店,好\n".encode("gbk")
+    )
+    d = decode_file(data, "f.csv")
+    assert d.encoding == "gb18030"
+    assert d.text == "店铺,客服\n小美的店,小美\n星光小店,星光\n好店,好\n"  # each line read right
+    assert list(d.odd_lines) == [3]
+    assert "is UTF-8 but the file is GBK" in d.odd_lines[3]
+    assert "鏄熷厜灏忓簵" in d.odd_lines[3]  # what a GBK reading would have stored
+
+
+def test_a_gbk_line_in_a_utf8_file_is_odd() -> None:
+    data = (
+        "店铺,客服\r\n小美的店,小美\r\n".encode()
+        + "好店,好\r\n".encode("gbk")
+        + "星光小店,星\r\n".encode()
+    )
+    d = decode_file(data, "f.csv")
+    assert d.encoding == "utf-8"
+    assert list(d.odd_lines) == [3] and "not UTF-8 like the rest" in d.odd_lines[3]
+    assert "好店,好" in d.text
+
+
+def test_a_gbk_line_that_happens_to_be_valid_utf8_is_not_odd() -> None:
+    # 中 is D6 D0 in GBK, which is also UTF-8 (a Cyrillic letter): not Chinese, so GBK it stays
+    data = "店铺,客服\n中,小\n".encode("gbk") + "中\n".encode("gbk")
+    d = decode_file(data, "f.csv")
+    assert d.encoding == "gb18030" and d.odd_lines == {} and d.text.endswith("中\n")
+
+
+def test_cr_only_lines_are_counted_like_the_csv_reader() -> None:
+    data = "a,b\r小美,1\r".encode("gbk") + "星光,2\r".encode()
+    d = decode_file(data, "f.csv")
+    assert list(d.odd_lines) == [3]

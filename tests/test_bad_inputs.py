@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from kefu.io.rules import FORBIDDEN
 from kefu.store import open_store
 from kefu.store.ingest import import_files
 from test_io_support import snapshot
@@ -47,6 +48,8 @@ def test_bad_input(tmp_path: Path, case: dict[str, Any]) -> None:
             assert report.quarantined > 0
             assert any(case["reason"] in r for r in reasons), reasons
             assert all(q["row_no"] and q["reason"] for q in report.quarantine)
+        stored = store.con.execute("SELECT value, reason, record FROM quarantine").fetchall()
+        assert not any(FORBIDDEN.search(str(v)) for row in stored for v in row if v is not None)
         if "sql" in case:
             got = [
                 [None if v is None else str(v) for v in r]

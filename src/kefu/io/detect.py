@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from kefu.io.records import KINDS, ImportFileError
+from kefu.io.rules import visible
 from kefu.io.tabular import Sheet
 
 HEADER_SEARCH_ROWS = 10  # a header may sit below a title row or two (千牛 xlsx)
@@ -124,7 +125,7 @@ def unknown_header(file: str, sheet: Sheet, wanted: str | None) -> ImportFileErr
                     "for the files it reads"
                 )
     first = header_names(sheet.rows[0][1]) if sheet.rows else []
-    shown = ", ".join(c[:30] for c in first[:6] if c)[:120] or "nothing"
+    shown = visible(", ".join(c[:30] for c in first[:6] if c)[:120]) or "nothing"
     what = f"a {wanted} table" if wanted else "a file kefu knows"
     return ImportFileError(
         f"{file} is not {what}: no recognisable header in its first {HEADER_SEARCH_ROWS} rows "

@@ -47,6 +47,8 @@ def read_file(
         raise ImportFileError(f"{path}: no such file")
     if path.is_dir():
         raise ImportFileError(f"{path} is a folder: give the files in it (e.g. {path}/*.csv)")
+    if not path.is_file():  # a device or a pipe (/dev/zero) could be read for ever
+        raise ImportFileError(t("io.file.not_regular", "en", path=path))
     try:
         data = path.read_bytes()
     except OSError as e:

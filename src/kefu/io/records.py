@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 
 import pyarrow as pa
 
-from kefu.io.rules import broken
+from kefu.io.rules import broken, visible
 from kefu.io.shop_settings import ShopZones
 
 KINDS = ("agents", "messages", "orders", "reviews")
@@ -168,14 +168,15 @@ class Collector:
         reason: str,
         record: dict[str, str] | None = None,
     ) -> None:
+        # a cell's control characters are written as escapes: never stored or shown raw
         self.quarantine.append(
             Quarantined(
                 file=self.file,
                 row_no=row_no,
-                column=column,
-                value=value,
-                reason=reason,
-                record=record,
+                column=None if column is None else visible(column),
+                value=None if value is None else visible(value),
+                reason=visible(reason),
+                record=None if record is None else {k: visible(v) for k, v in record.items()},
             )
         )
 

@@ -64,12 +64,12 @@ def sql_forbidden_class() -> str:
     return "[" + "".join(f"\\x{{{lo:x}}}-\\x{{{hi:x}}}" for lo, hi in FORBIDDEN_RANGES) + "]"
 
 
-_FORBIDDEN = re.compile(_python_class())
+FORBIDDEN = re.compile(_python_class())
 
 
 def visible(s: str) -> str:
     """`s` with every forbidden character written as an escape (`\\x1b`), safe to show."""
-    return _FORBIDDEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), s)
+    return FORBIDDEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), s)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def broken(
         if "\x00" in value:
             return Broken(column, visible(value), t("io.rule.nul", "en", column=label(column)))
         if column in SHORT_TEXT:
-            bad = _FORBIDDEN.search(value)
+            bad = FORBIDDEN.search(value)
             if bad:
                 code = f"U+{ord(bad.group()):04X}"
                 return Broken(

@@ -185,7 +185,7 @@ def try_import(
 ) -> dict[str, Any] | None:
     """Import a clean canonical Parquet file in bulk; None when the row reader must do it."""
     zones = zones or ShopZones()
-    if path.suffix.lower() != ".parquet" or kind not in (None, *TYPES):
+    if path.suffix.lower() != ".parquet" or kind not in (None, *TYPES) or not path.is_file():
         return None
     con = store.con
     src = f"read_parquet({sql_text(str(path))})"

@@ -134,6 +134,19 @@ def _inputs(folder: Path) -> None:
         }
     )  # fmt: skip
     pq.write_table(messages, folder / "messages_zoned.parquet")  # the bulk path
+    ns = pa.table(
+        {
+            "shop_id": [SHOP, SHOP],
+            "buyer_id": ["b3", "b3"],
+            "agent_id": [f"{SHOP}:a", f"{SHOP}:a"],
+            "sent_at": pa.array(
+                [datetime(2024, 9, 5, 23, 0), datetime(2024, 9, 5, 23, 1)],
+                type=pa.timestamp("ns", tz="UTC"),
+            ),  # DuckDB reads it as TIMESTAMPTZ_NS
+            "sender": ["buyer", "agent"],
+        }
+    )
+    pq.write_table(ns, folder / "messages_ns.parquet")
     orders = pa.table(
         {
             "order_id": ["9001"],
@@ -188,10 +201,13 @@ def test_the_same_imports_under_every_machine_zone_give_the_same_store(tmp_path:
     # the bulk path converts too: 01:50Z is 09:50 in Shanghai, 13:50Z is 09:50 in New York
     messages = first["messages"]
     assert sum("datetime.datetime(2024, 9, 3, 9, 50)" in r for r in messages) == 2  # type: ignore[union-attr]
+    assert sum("datetime.datetime(2024, 9, 6, 7, 0)" in r for r in messages) == 1  # type: ignore[union-attr]
     with open_store(tmp_path / "UTC.duckdb") as st:
-        assert {r["format"] for r in st.imports() if r["file"] == "messages_zoned.parquet"} == {
-            "canonical-parquet"
-        }
+        bulk = {"messages_zoned.parquet", "messages_ns.parquet"}
+        assert {r["format"] for r in st.imports() if r["file"] in bulk} == {"canonical-parquet"}
+        assert st.con.execute("SELECT count(*) FROM import_log").fetchone() == (
+            len(list(folder.iterdir())),
+        )
 
 
 def test_bulk_and_row_reader_convert_alike(tmp_path: Path) -> None:

@@ -26,7 +26,13 @@ TEXT = ("VARCHAR",)
 # a time with a zone ("TIMESTAMP WITH TIME ZONE") is converted to the shop's zone explicitly,
 # never by a CAST, which would use the session's (the machine's) zone
 TIME = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "TIMESTAMP WITH TIME ZONE")
-ZONED = "TIMESTAMP WITH TIME ZONE"
+
+
+def _zoned(duckdb_type: str) -> bool:
+    """A timestamp type that carries a zone: TIMESTAMP WITH TIME ZONE, TIMESTAMPTZ_NS, …"""
+    return "TIME ZONE" in duckdb_type or duckdb_type.startswith("TIMESTAMPTZ")
+
+
 INT = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")
 
 # The canonical columns a bulk file may have, with the types accepted for each.
@@ -68,7 +74,7 @@ def _id_ok(col: str) -> str:
 
 def _time(col: str, types: dict[str, str], shop_expr: str, zones: ShopZones) -> str:
     """`col` as a shop-local TIMESTAMP: a zoned value is converted to its shop's zone."""
-    if types.get(col) != ZONED:
+    if not _zoned(types.get(col, "")):
         return f"CAST({col} AS TIMESTAMP)"
     if not zones.by_shop:
         zone = sql_text(zones.default)

@@ -121,10 +121,11 @@ def import_files(
         except ImportFileError as e:
             reports[i].error = str(e)
         except Exception as e:  # the transaction rolled back: nothing of this file is stored
+            detail = " ".join(str(e).split())[:300]  # DuckDB's messages span lines: one sentence
             reports[
                 i
             ].error = (
-                f"{pf.file} could not be written to {store.path} (nothing of it was kept): {e}"
+                f"{pf.file} could not be written to {store.path} (nothing of it was kept): {detail}"
             )
         tick(paths[i].name, sizes[i])
 

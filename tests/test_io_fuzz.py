@@ -10,6 +10,7 @@ control characters, files cut short. A case worth keeping goes to tests/bad_inpu
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import os
 import random
@@ -69,16 +70,40 @@ def _seeds() -> dict[str, bytes]:
         buf = io.BytesIO()
         pq.write_table(table, buf)
         out[f"{name}.parquet"] = buf.getvalue()
+    agents = sorted(set(messages["agent_id"].to_pylist()))
+    out["agents.csv"] = (
+        "agent_id,role,name\n" + "".join(f"{a},presale,{a.split(':')[-1]}\n" for a in agents)
+    ).encode()
+    out["reviews.csv"] = (
+        "order_id,shop_id,rating,rated_at\n"
+        + "".join(f"{o},{s},{r},2017-07-10 12:00:00\n" for (o, s), r in zip(
+            zip(orders["order_id"].to_pylist(), orders["shop_id"].to_pylist(), strict=True),
+            ["好评", "good", "neutral", "差评", "bad"], strict=False))
+    ).encode()  # fmt: skip
+    out["orders.xlsx"] = _xlsx(
+        [orders.column_names, *[list(r.values()) for r in orders.to_pylist()]]
+    )
+    # the 千牛 workbook: a title row, then the export's own header and rows
+    with (d / "taobao-order-export" / "ExportOrderList201707080100_masked.utf8.csv").open(
+        encoding="utf-8", newline=""
+    ) as f:
+        export = list(csv.reader(f))
+    # a workbook holds the ids as text, not as the CSV's ="…" (openpyxl would write a formula)
+    export = [[c.removeprefix('="').removesuffix('"') for c in row] for row in export]
+    out["ExportOrderList201707080100.xlsx"] = _xlsx([["订单报表 2017-07-08"], *export])
+    return out
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
-    ws.append(orders.column_names)
-    for row in orders.to_pylist():
-        ws.append([v for v in row.values()])
+    ws.title = "订单报表"
+    for row in rows:
+        ws.append(row)
     buf = io.BytesIO()
     wb.save(buf)
-    out["orders.xlsx"] = buf.getvalue()
-    return out
+    return buf.getvalue()
 
 
 SEEDS = _seeds()

@@ -99,8 +99,8 @@ def broken(
     canonical files), so the reason speaks the file's language.
     """
     for column, value in row.items():
-        if not isinstance(value, str):
-            continue
+        if not isinstance(value, str) or (value.isascii() and value.isprintable()):
+            continue  # the common case, checked in C: printable ASCII breaks no text rule
         if "\x00" in value:
             return Broken(column, visible(value), t("io.rule.nul", "en", column=label(column)))
         if column in SHORT_TEXT:

@@ -229,3 +229,26 @@ def test_bulk_and_row_reader_convert_alike(tmp_path: Path) -> None:
         rows = sorted(st.con.execute("SELECT * FROM messages").fetchall())
     assert r.ok and r2.ok and r2.notes  # the note: a column kefu does not use
     assert bulk == rows
+
+
+def test_kefu_settings_checks_the_timezone(tmp_path: Path) -> None:
+    kefu = Path(sys.executable).parent / "kefu"
+    if not kefu.exists():
+        pytest.skip(f"the kefu command is not installed next to {sys.executable}")
+    (tmp_path / "agents.csv").write_text(f"agent_id,role\n{SHOP}:a,presale\n", encoding="utf-8")
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    env.pop("KEFU_DB", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(kefu), *args, "--db", "k.duckdb"],
+            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+        )  # fmt: skip
+
+    assert run("import", "agents.csv").returncode == 0
+    bad = run("settings", "timezone", "Mars/Olympus")
+    assert bad.returncode == 1 and "IANA time zone name" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert run("settings", "timezone", "Europe/Berlin").returncode == 0
+    with open_store(tmp_path / "k.duckdb") as st:
+        assert st.settings(SHOP)["timezone"] == "Europe/Berlin"

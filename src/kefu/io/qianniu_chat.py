@@ -246,17 +246,16 @@ def parse(
     seen: set[tuple[object, ...]] = set()
     duplicates = placeholders = 0
     other_shop: set[str] = set()
-    odd = sorted((odd_lines or {}).items())
+    odd_at = sorted(odd_lines or {})
     for i, m in enumerate(messages):
         record = {"speaker": m.speaker, "time": m.stamp}
         if m.sent_at is None:
             col.reject(m.line_no, "time", m.stamp, m.error or "not a time", record)
             continue
         # a line in another encoding than the file's, from this message's first line to the next's
-        end = messages[i + 1].line_no if i + 1 < len(messages) else None
-        strange = next((why for n, why in odd if n >= m.line_no and (end is None or n < end)), None)
-        if strange is not None:
-            col.reject(m.line_no, "text", None, strange, record)
+        k = bisect.bisect_left(odd_at, m.line_no)
+        if k < len(odd_at) and (i + 1 == len(messages) or odd_at[k] < messages[i + 1].line_no):
+            col.reject(m.line_no, "text", None, (odd_lines or {})[odd_at[k]], record)
             continue
         text = "" if m.text == WEB_PLACEHOLDER else m.text
         placeholders += m.text == WEB_PLACEHOLDER

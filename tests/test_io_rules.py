@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from kefu.io import quarantine_line, read_file
 from kefu.io.records import ARROW_TYPES
-from kefu.io.rules import broken, sql_predicate, visible
+from kefu.inert import visible
+from kefu.io.rules import broken, sql_predicate
 from kefu.store import open_store
 from kefu.store.ingest import import_files
 from test_io_support import export_csv, order_row

@@ -9,7 +9,8 @@ from typing import Any, TypedDict
 
 import pyarrow as pa
 
-from kefu.io.rules import broken, visible
+from kefu.inert import visible
+from kefu.io.rules import broken
 from kefu.io.shop_settings import ShopZones
 
 KINDS = ("agents", "messages", "orders", "reviews")

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kefu.i18n import t
+from kefu.inert import visible
 
 # Text columns that identify or name something: shown in tables, terminals, spreadsheets.
 ID_COLUMNS = ("shop_id", "order_id", "buyer_id", "agent_id")
@@ -65,11 +66,6 @@ def sql_forbidden_class() -> str:
 
 
 FORBIDDEN = re.compile(_python_class())
-
-
-def visible(s: str) -> str:
-    """`s` with every forbidden character written as an escape (`\\x1b`), safe to show."""
-    return FORBIDDEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), s)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kefu.inert import visible
 from kefu.io import quarantine_line, read_file
 from kefu.io.records import ARROW_TYPES
-from kefu.inert import visible
 from kefu.io.rules import broken, sql_predicate
 from kefu.store import open_store
 from kefu.store.ingest import import_files

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kefu.io.records import KINDS, ImportFileError
 from kefu.inert import visible
+from kefu.io.records import KINDS, ImportFileError
 from kefu.io.tabular import Sheet
 
 HEADER_SEARCH_ROWS = 10  # a header may sit below a title row or two (千牛 xlsx)

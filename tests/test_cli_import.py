@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,12 +43,15 @@ def test_import_a_fixture(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "ExportOrderList201707080100_masked.gbk.csv" in out.stdout
-    assert "imported · 新增" in out.stdout
+    assert "新增" in out.stdout and "读取的行" in out.stdout
+    # the detail list's rows are not lost: they gave the order list its item counts
+    detail = out.stdout.split("ExportOrderDetailList201707080100_masked.gbk.csv", 1)[1]
+    assert re.search(r"用于同时导入的订单表 \(件数\) *│ *5 │", detail), detail
     with open_store(tmp_path / "k.duckdb") as s:
         assert s.count("orders") == 5
     again = kefu("import", export, "--db", "k.duckdb", cwd=tmp_path)
     assert again.returncode == 0
-    assert "skipped as duplicates · 重复" in again.stdout
+    assert "重复且未变" in again.stdout
 
 
 def test_import_chat_and_report_drops(tmp_path: Path) -> None:
@@ -66,7 +70,7 @@ def test_a_bad_file_exits_1_and_the_good_one_still_imports(tmp_path: Path) -> No
     out = kefu("import", bad, good, "--db", "k.duckdb", cwd=tmp_path)
     assert out.returncode == 1
     assert "bad.csv is not UTF-8 or GBK text" in out.stderr
-    assert "nothing of it was imported" in out.stderr
+    assert "该文件未导入任何内容" in out.stderr
     assert "1 of 2 files could not be read" in out.stderr
     assert "orders.csv row 3, 订单付款时间: '2024-13-01 10:00:00' is not a date" in out.stdout
     with open_store(tmp_path / "k.duckdb") as s:
@@ -96,7 +100,7 @@ def test_many_quarantined_rows_are_summarised(tmp_path: Path) -> None:
     out = kefu("import", p, "--db", "k.duckdb", cwd=tmp_path)
     assert out.returncode == 0
     assert "orders.csv row 21," in out.stdout and "orders.csv row 22," not in out.stdout
-    assert "… and 5 more: kefu import --quarantine" in out.stdout
+    assert "… 另有 5 行被隔离: kefu import --quarantine" in out.stdout
 
 
 def test_usage_errors(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from kefu.cli.common import LangOption, check_lang, console, fail
+from kefu.cli.common import LangOption, check_lang, console, fail, piped
 from kefu.i18n import t
 from kefu.output import OutputError
 
@@ -56,7 +56,7 @@ def demo(
             )
         month = shop.months[-1]
         sm = StoreKpis(store).shop_months(shop.shop_id, [month])[month]
-        kpi_table.print_to(console, sm, lang)
+        kpi_table.print_to(console, sm, lang, wide=piped(console))
         xlsx = workspace / f"kpi-{month}.xlsx"
         # the article's judgements on the last complete month, as one self-contained page
         judged = shop.months[-2]

@@ -13,11 +13,13 @@ from kefu.cli.common import (
     LangOption,
     MonthOption,
     ShopOption,
+    WideOption,
     check_lang,
     check_month,
     console,
     fail,
     open_db,
+    piped,
     resolve_shop,
 )
 
@@ -28,7 +30,9 @@ FORMATS = ("table", "json")
 EngineOption = Annotated[str, typer.Option("--engine", help="duckdb (default) or spark")]
 
 
-def _diagnosis(month: str, shop: str | None, db: str | None, engine: str) -> ShopDiagnosis:
+def _diagnosis(
+    month: str, shop: str | None, db: str | None, engine: str, lang: str = "zh"
+) -> ShopDiagnosis:
     """Open the store, read the shop's diagnosis settings and diagnose the month."""
     from kefu.diagnosis import SettingError, diagnose, from_shop_settings
 
@@ -47,6 +51,10 @@ def _diagnosis(month: str, shop: str | None, db: str | None, engine: str) -> Sho
         fail(f"{e} (change it with: kefu settings NAME VALUE --shop {shop_id})")
     d = diagnose(StoreKpis(store, engine=engine), shop_id, month, settings)
     if d.summary.inquiring_buyers == 0:
+        from kefu.cli.common import data_months, no_data
+
+        if month not in data_months(store, shop_id):
+            fail(no_data(store, shop_id, month, lang))
         fail(f"no pre-sale inquiry in shop {shop_id} in {month}: nothing to judge")
     return d
 
@@ -57,6 +65,7 @@ def diagnose_cmd(
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
     lang: LangOption = "zh",
     engine: EngineOption = "duckdb",
+    wide: WideOption = False,
     db: DbOption = None,
 ) -> None:
     """Each presale agent's quadrant with its evidence, the causes of low conversion,
@@ -64,13 +73,13 @@ def diagnose_cmd(
     check_lang(lang)
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
-    d = _diagnosis(month, shop, db, engine)
+    d = _diagnosis(month, shop, db, engine, lang)
     if fmt == "json":
         typer.echo(json.dumps(d.to_json(lang), ensure_ascii=False, indent=2))
         return
     from kefu.report.terminal import print_report
 
-    print_report(d, console, lang)
+    print_report(d, console, lang, wide=wide or piped(console))
 
 
 def report_cmd(
@@ -97,7 +106,7 @@ def report_cmd(
         check_target(output)
     except OutputError as e:
         fail(e.message(lang))
-    d = _diagnosis(month, shop, db, engine)
+    d = _diagnosis(month, shop, db, engine, lang)
     try:
         write_report(d, output, lang)
     except OutputError as e:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,8 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kefu.cli.common import DbOption, console, err_console, fail, open_db
+from kefu.cli.common import DbOption, LangOption, check_lang, console, err_console, fail, open_db
+from kefu.i18n import t
 from kefu.inert import shown
 from kefu.io import KINDS, quarantine_line
 from kefu.store import Store
@@ -54,11 +56,13 @@ def register(app: typer.Typer) -> None:
         kind: KindOption = None,
         shop: ImportShopOption = None,
         quarantine: QuarantineOption = False,
+        lang: LangOption = "zh",
     ) -> None:
         """Import export files into the kefu database (each file whole or not at all; safe to repeat).
 
         Exit status 0 when every file was read (even with quarantined rows); 1 when a file could not be read at all (nothing of it is imported; the other files are). See docs/importers.md.
         """
+        check_lang(lang)
         if quarantine:
             if files:
                 fail("--quarantine lists earlier imports' rejected rows: give it without files")
@@ -69,12 +73,18 @@ def register(app: typer.Typer) -> None:
         if kind is not None and kind not in KINDS:
             fail(f"--kind must be one of {', '.join(KINDS)}, not '{kind}'")
         store = open_db(db)
+        before = os.environ.get("KEFU_LANG")
+        os.environ["KEFU_LANG"] = lang  # the readers' refusals speak the summary's language
         try:
             reports = _run(store, files, kind, shop)
         finally:
             store.close()
+            if before is None:
+                os.environ.pop("KEFU_LANG", None)
+            else:
+                os.environ["KEFU_LANG"] = before
         for report in reports:
-            print_report(report)
+            print_report(report, lang)
         failed = [r for r in reports if not r.ok]
         if failed:
             if len(reports) > 1:
@@ -107,12 +117,31 @@ def _run(store: Store, files: list[Path], kind: str | None, shop: str | None) ->
         return import_files(store, files, kind=kind, shop=shop, progress=advance)
 
 
-def print_report(report: ImportReport) -> None:
+def summary_rows(report: ImportReport, lang: str) -> list[tuple[str, int]]:
+    """The counts of one file, labelled, so that every row read is accounted for."""
+    rows = [(t("import.row.read", lang), report.rows_read)]
+    if report.records and report.records != report.rows_read:
+        # a detail list: many item lines per order, summed into one record per order
+        rows.append((t("import.row.records", lang), report.records))
+    rows += [
+        (t("import.row.imported", lang), report.imported),
+        (t("import.row.updated", lang), report.updated),
+        (t("import.row.unchanged", lang), report.duplicates),
+    ]
+    if report.merged:
+        rows.append((t("import.row.merged", lang), report.merged))
+    rows.append((t("import.row.quarantined", lang), report.quarantined))
+    if report.dropped_total:
+        rows.append((t("import.row.dropped", lang), report.dropped_total))
+    return rows
+
+
+def print_report(report: ImportReport, lang: str = "zh") -> None:
     """One file's outcome: its counts, then its quarantined rows, warnings and notes."""
     if not report.ok:
         err_console.print(
             shown("kefu: ", style="bold red")
-            + shown(f"{report.error} — nothing of it was imported")
+            + shown(f"{report.error} — {t('import.nothing_imported', lang)}")
         )
         return
     encoding = f", {report.encoding}" if report.encoding else ""
@@ -122,25 +151,21 @@ def print_report(report: ImportReport) -> None:
     console.print(heading, soft_wrap=True)
     table = Table(show_header=False)
     table.add_column("what")
-    table.add_column("rows", justify="right")
-    table.add_row("rows read · 读取", str(report.rows_read))
-    table.add_row("imported · 新增", str(report.imported))
-    table.add_row("updated · 更新", str(report.updated))
-    table.add_row("skipped as duplicates · 重复", str(report.duplicates))
-    table.add_row("quarantined · 隔离", str(report.quarantined))
-    table.add_row("dropped · 丢弃", str(report.dropped_total))
+    table.add_column("rows", justify="right", no_wrap=True)
+    for what, n in summary_rows(report, lang):
+        table.add_row(what, f"{n:,}")
     for what, n in report.dropped.items():
-        table.add_row(shown(f"  {what}"), str(n))
+        table.add_row(shown(f"  {what}"), f"{n:,}")
     console.print(table)
     for q in report.quarantine[:SHOWN_QUARANTINE]:
         console.print(shown(quarantine_line(q)), soft_wrap=True)
     if len(report.quarantine) > SHOWN_QUARANTINE:
         more = len(report.quarantine) - SHOWN_QUARANTINE
-        console.print(shown(f"… and {more} more: kefu import --quarantine"), soft_wrap=True)
+        console.print(shown(t("import.more_quarantined", lang, n=more)), soft_wrap=True)
     for w in report.warnings:
-        console.print(shown("warning: ", style="yellow") + shown(w), soft_wrap=True)
+        console.print(shown(t("import.warning", lang), style="yellow") + shown(w), soft_wrap=True)
     for note in report.notes:
-        console.print(shown("note: ", style="cyan") + shown(note), soft_wrap=True)
+        console.print(shown(t("import.note", lang), style="cyan") + shown(note), soft_wrap=True)
 
 
 def show_quarantine(db: str | None) -> None:

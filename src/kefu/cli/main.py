@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kefu import __version__
-from kefu.cli import demo, diagnose, importing, kpi, pay
+from kefu.cli import demo, diagnose, importing, kpi, pay, template
 
 app = typer.Typer(
     name="kefu",
@@ -21,7 +21,7 @@ def _root() -> None:
     """kefu 客服绩效."""
 
 
-for module in (importing, kpi, diagnose, pay, demo):
+for module in (importing, kpi, diagnose, pay, demo, template):
     module.register(app)
 
 
@@ -32,6 +32,9 @@ def version() -> None:
 
 
 def main() -> None:
+    from kefu.cli.common import safe_streams
+
+    safe_streams()
     app()
 
 

@@ -9,27 +9,34 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from kefu import i18n
 from kefu.cli.common import (
+    ColumnsOption,
     DbOption,
     LangOption,
     ShopOption,
+    WideOption,
     check_lang,
     check_month,
     console,
+    data_months,
     err_console,
     fail,
+    no_data,
     open_db,
+    piped,
+    resolve_agent,
     resolve_shop,
 )
+from kefu.i18n import t
 from kefu.inert import shown, visible
 from kefu.metrics.table import KpiSource
 from kefu.output import OutputError, check_target, write_text
 from kefu.pay.compute import ORDER, MonthPay
 from kefu.pay.plan import Plan, PlanError, load_plan
 from kefu.pay.text import Text, component_label, money, percent
+from kefu.report.fit import Col, Grid, UnknownColumns, check_columns, parse_columns, print_grid
 from kefu.store import Store
 from kefu.store.database import StoreError
 from kefu.store.payroll import PayrollRuns
@@ -83,16 +90,20 @@ def _share(pay: MonthPay) -> str:
     return "—" if s is None else percent(s)
 
 
-def _pay_table(pay: MonthPay, lang: str, title: str) -> Table:
+def _pay_grid(pay: MonthPay, lang: str, title: str) -> Grid:
+    """The pay table: one row per agent, one column per component, totals in the footer."""
     zh = lang == "zh"
     comps = [c for c in ORDER if any(x.component == c for a in pay.agents for x in a.lines)]
-    table = Table(title=shown(title), show_footer=True)
-    table.add_column("客服" if zh else "agent", footer="合计" if zh else "total")
-    table.add_column("姓名" if zh else "name")
+    cols = [
+        Col("agent", "客服" if zh else "agent", identity=True, footer="合计" if zh else "total"),
+        Col("name", "姓名" if zh else "name"),
+    ]
     for c in comps:
         total = sum(x.amount_fen for a in pay.agents for x in a.lines if x.component == c)
-        table.add_column(component_label(c, lang), justify="right", footer=money(total))
-    table.add_column("合计" if zh else "total", justify="right", footer=money(pay.total_fen))
+        cols.append(Col(c, component_label(c, lang), numeric=True, footer=money(total)))
+    cols.append(Col("total", "合计" if zh else "total", numeric=True, footer=money(pay.total_fen)))
+    # narrow terminals keep the agent's total first, then the components in pay-slip order
+    grid = Grid(columns=cols, title=title, show_footer=True, priority=["total", "name", *comps])
     for a in pay.agents:
         cells = []
         for c in comps:
@@ -104,13 +115,16 @@ def _pay_table(pay: MonthPay, lang: str, title: str) -> Table:
             if any(x.status == "withheld" for x in lines):
                 amount += " *"
             cells.append(amount)
-        table.add_row(shown(a.agent_id), shown(a.name), *cells, money(a.total_fen))
-    return table
+        grid.add_row([a.agent_id, a.name, *cells, money(a.total_fen)])
+    return grid
 
 
-def _print_pay(pay: MonthPay, plan: Plan, lang: str) -> None:
+def _print_pay(
+    pay: MonthPay, plan: Plan, lang: str, columns: list[str] | None = None, wide: bool = False
+) -> None:
     zh = lang == "zh"
-    console.print(_pay_table(pay, lang, f"{pay.shop_id} {pay.month} — {plan.label(lang)}"))
+    grid = _pay_grid(pay, lang, f"{pay.shop_id} {pay.month} — {plan.label(lang)}")
+    print_grid(console, grid, lang, wanted=columns, wide=wide or piped(console))
     if any(x.status == "withheld" for a in pay.agents for x in a.lines):
         console.print(
             "* 数据不足, 暂不发放 (见 kefu payslip)" if zh else "* withheld (see kefu payslip)"
@@ -154,6 +168,8 @@ def pay(
         Path | None,
         typer.Option("--output", "--out", help="the .xlsx file to write (--out: the old name)"),
     ] = None,
+    columns: ColumnsOption = None,
+    wide: WideOption = False,
     lang: LangOption = "zh",
     db: DbOption = None,
 ) -> None:
@@ -172,6 +188,8 @@ def pay(
     with open_db(db, must_exist=True) as store:
         shop_id = resolve_shop(store, shop)
         result, warnings = _compute(store, the_plan, shop_id, month)
+        if not result.agents and month not in data_months(store, shop_id):
+            fail(no_data(store, shop_id, month, lang))
     _warn(warnings, lang)
     if fmt == "json":
         typer.echo(json.dumps(result.to_json(lang), ensure_ascii=False, indent=2))
@@ -185,7 +203,19 @@ def pay(
             fail(e.message(lang))
         _wrote(path, lang)
     else:
-        _print_pay(result, the_plan, lang)
+        _print_pay(result, the_plan, lang, _columns(result, lang, columns), wide)
+
+
+def _columns(pay: MonthPay, lang: str, spec: str | None) -> list[str] | None:
+    """--columns of the pay table, checked against the components this month has."""
+    wanted = parse_columns(spec)
+    try:
+        check_columns(_pay_grid(pay, lang, ""), wanted)
+    except UnknownColumns as e:
+        fail(
+            t("table.unknown_columns", lang, unknown=", ".join(e.unknown), known=",".join(e.known))
+        )
+    return wanted
 
 
 @pay_app.command("compare")
@@ -195,6 +225,7 @@ def pay_compare(
     end: Annotated[str, typer.Option("--to", help="last month, YYYY-MM")],
     shop: ShopOption = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    wide: WideOption = False,
     lang: LangOption = "zh",
     db: DbOption = None,
 ) -> None:
@@ -221,26 +252,26 @@ def pay_compare(
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
     zh = lang == "zh"
-    table = Table(title=shown(f"{shop_id} {start}–{end}"), show_footer=True)
-    table.add_column("客服" if zh else "agent", footer="合计" if zh else "total")
-    table.add_column("姓名" if zh else "name")
+    cols = [
+        Col("agent", "客服" if zh else "agent", identity=True, footer="合计" if zh else "total"),
+        Col("name", "姓名" if zh else "name"),
+    ]
     for i, name in enumerate(result.plans):
-        table.add_column(name, justify="right", footer=money(result.totals[i]))
-    for name in result.plans[1:]:
-        i = result.plans.index(name)
-        table.add_column(
-            f"{name} − {result.plans[0]}",
-            justify="right",
-            footer=_signed(result.totals[i] - result.totals[0]),
+        cols.append(Col(f"plan{i}", name, numeric=True, footer=money(result.totals[i])))
+    for i, name in enumerate(result.plans[1:], start=1):
+        delta = result.totals[i] - result.totals[0]
+        cols.append(
+            Col(f"delta{i}", f"{name} − {result.plans[0]}", numeric=True, footer=_signed(delta))
         )
+    grid = Grid(columns=cols, title=f"{shop_id} {start}–{end}", show_footer=True)
+    # narrow terminals keep each plan's pay, then the differences, then the names
+    grid.priority = [c.key for c in cols if c.key.startswith("plan")]
+    grid.priority += [c.key for c in cols if c.key.startswith("delta")] + ["name"]
     for a in result.agents:
-        table.add_row(
-            shown(a.agent_id),
-            shown(a.name),
-            *[money(x) for x in a.totals],
-            *[_signed(d) for d in a.deltas[1:]],
+        grid.add_row(
+            [a.agent_id, a.name, *[money(x) for x in a.totals], *[_signed(d) for d in a.deltas[1:]]]
         )
-    console.print(table)
+    print_grid(console, grid, lang, wide=wide or piped(console), can_choose=False)
     for name, share in zip(result.plans, result.shares(), strict=True):
         console.print(
             f"{name}: {'工资占净销售额' if zh else 'payroll share of net sales'}"
@@ -256,7 +287,7 @@ def _signed(fen: int) -> str:
 # -- kefu payslip ---------------------------------------------------------------------------------
 def payslip(
     month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
-    agent: Annotated[str, typer.Option("--agent", help="the agent's id (sub-account)")],
+    agent: Annotated[str, typer.Option("--agent", help="the agent: sub-account or name")],
     plan: Annotated[
         str | None,
         typer.Option(
@@ -313,12 +344,17 @@ def payslip(
         else:
             the_plan = _plan(plan or "seed")
             result, warnings = _compute(store, the_plan, shop_id, month)
+            if not result.agents and month not in data_months(store, shop_id):
+                fail(no_data(store, shop_id, month, lang))
             _warn(warnings, lang)
             source = (
                 "按现有数据试算, 尚未核算入账"
                 if zh
                 else "computed from the data now; not a payroll run"
             )
+    known = [(a.agent_id, a.name) for a in result.agents]
+    if agent not in dict(known) and any(agent in (n, a.split(":", 1)[-1]) for a, n in known):
+        agent = resolve_agent(known, agent, lang)
     who = result.agent(agent)
     if who is None:
         paid = ", ".join(a.agent_id for a in result.agents) or ("无" if zh else "none")
@@ -346,6 +382,7 @@ def payroll_run(
     month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
     plan: PlanOption = "seed",
     shop: ShopOption = None,
+    wide: WideOption = False,
     lang: LangOption = "zh",
     db: DbOption = None,
 ) -> None:
@@ -373,7 +410,7 @@ def payroll_run(
             fail(str(e))
         record = store_run(runs, prepared, datetime.now())
     _warn(prepared.warnings, lang)
-    _print_pay(prepared.pay, the_plan, lang)
+    _print_pay(prepared.pay, the_plan, lang, wide=wide)
     zh = lang == "zh"
     console.print(
         f"{'已保存核算' if zh else 'stored payroll run'} {record.run_id}"
@@ -434,26 +471,28 @@ def payroll_diff(
             highlight=False,
         )
         return
-    table = Table(title=shown(f"{'核算' if zh else 'run'} {run}: {record.shop_id} {record.month}"))
-    for h in (
-        ("客服", "agent"),
-        ("项目", "component"),
-        ("已存", "stored"),
-        ("重算", "now"),
-        ("差额", "change"),
-    ):
-        table.add_column(
-            h[0] if zh else h[1], justify="right" if h[1] in ("stored", "now", "change") else "left"
-        )
+    grid = Grid(
+        columns=[
+            Col("agent", "客服" if zh else "agent", identity=True),
+            Col("component", "项目" if zh else "component"),
+            Col("stored", "已存" if zh else "stored", numeric=True),
+            Col("now", "重算" if zh else "now", numeric=True),
+            Col("change", "差额" if zh else "change", numeric=True),
+        ],
+        title=f"{'核算' if zh else 'run'} {run}: {record.shop_id} {record.month}",
+        priority=["change", "component", "now", "stored"],
+    )
     for c in changes:
-        table.add_row(
-            shown(c.agent_id),
-            component_label(c.component, lang),
-            money(c.stored_fen),
-            money(c.now_fen),
-            _signed(c.delta_fen),
+        grid.add_row(
+            [
+                c.agent_id,
+                component_label(c.component, lang),
+                money(c.stored_fen),
+                money(c.now_fen),
+                _signed(c.delta_fen),
+            ]
         )
-    console.print(table)
+    print_grid(console, grid, lang, wide=piped(console))
     console.print(
         f"{'合计' if zh else 'total'}: {money(record.total_fen)} → {money(now.total_fen)}"
         f" ({_signed(now.total_fen - record.total_fen)})",
@@ -474,30 +513,38 @@ def payroll_list(shop: ShopOption = None, lang: LangOption = "zh", db: DbOption 
     zh = lang == "zh"
     with open_db(db, must_exist=True) as store:
         runs = PayrollRuns(store).all(shop)
-    table = Table()
-    for h in (
-        ("核算", "run"),
-        ("店铺", "shop"),
-        ("月份", "month"),
-        ("方案", "plan"),
-        ("合计", "total"),
-        ("创建", "created"),
-        ("审批", "approved"),
-    ):
-        table.add_column(
-            h[0] if zh else h[1], justify="right" if h[1] in ("run", "total") else "left"
-        )
+    if not runs:
+        console.print(t("payroll.none", lang), highlight=False)
+        return
+    heads = {
+        "run": ("核算", "run"),
+        "shop": ("店铺", "shop"),
+        "month": ("月份", "month"),
+        "plan": ("方案", "plan"),
+        "total": ("合计", "total"),
+        "created": ("创建", "created"),
+        "approved": ("审批", "approved"),
+    }
+    grid = Grid(
+        columns=[
+            Col(k, h[0] if zh else h[1], numeric=k in ("run", "total"), identity=k == "run")
+            for k, h in heads.items()
+        ],
+        priority=["month", "total", "approved", "plan", "shop", "created"],
+    )
     for r in runs:
-        table.add_row(
-            str(r.run_id),
-            shown(r.shop_id),
-            r.month,
-            shown(f"{r.plan_name} {r.plan_version}".strip()),
-            money(r.total_fen),
-            f"{r.created_at:%Y-%m-%d %H:%M}",
-            f"{r.approved_at:%Y-%m-%d %H:%M}" if r.approved_at else "—",
+        grid.add_row(
+            [
+                str(r.run_id),
+                r.shop_id,
+                r.month,
+                f"{r.plan_name} {r.plan_version}".strip(),
+                money(r.total_fen),
+                f"{r.created_at:%Y-%m-%d %H:%M}",
+                f"{r.approved_at:%Y-%m-%d %H:%M}" if r.approved_at else "—",
+            ]
         )
-    console.print(table)
+    print_grid(console, grid, lang, wide=piped(console))
 
 
 # -- kefu plan ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from test_io_support import fixtures_dir
 
 KEFU = shutil.which("kefu", path=str(Path(sys.executable).parent)) or "kefu"
 SHOP = "勤驿达海外生活"
@@ -53,7 +53,7 @@ def shop_files(tmp_path: Path) -> list[Path]:
         + "".join(f"{SHOP},{b},{SHOP}:{a},{t},{s},{x},\n" for b, a, t, s, x in rows),
         encoding="utf-8",
     )
-    export = FIXTURES / "taobao-order-export" / "ExportOrderList201707080100_masked.gbk.csv"
+    export = fixtures_dir() / "taobao-order-export" / "ExportOrderList201707080100_masked.gbk.csv"
     return [agents, export, messages]
 
 

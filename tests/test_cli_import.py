@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,12 +43,15 @@ def test_import_a_fixture(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "ExportOrderList201707080100_masked.gbk.csv" in out.stdout
-    assert "新增" in out.stdout
+    assert "新增" in out.stdout and "读取的行" in out.stdout
+    # the detail list's rows are not lost: they gave the order list its item counts
+    detail = out.stdout.split("ExportOrderDetailList201707080100_masked.gbk.csv", 1)[1]
+    assert re.search(r"用于同时导入的订单表 \(件数\) *│ *5 │", detail), detail
     with open_store(tmp_path / "k.duckdb") as s:
         assert s.count("orders") == 5
     again = kefu("import", export, "--db", "k.duckdb", cwd=tmp_path)
     assert again.returncode == 0
-    assert "重复 (跳过)" in again.stdout
+    assert "重复且未变" in again.stdout
 
 
 def test_import_chat_and_report_drops(tmp_path: Path) -> None:

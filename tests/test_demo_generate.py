@@ -21,6 +21,7 @@ from conftest import FIXTURES
 from kefu.demo.generate import DemoShop, generate_demo_shop
 from kefu.demo.story import CAST, ROLES, SHOP_ID, agent_id
 from kefu.demo.writers import EXPORT_HEADER
+from test_io_support import absent
 
 KEY = {a.key: agent_id(a) for a in CAST}
 
@@ -175,7 +176,7 @@ def story(demo: tuple[DemoShop, float]) -> tuple[pd.DataFrame, pd.DataFrame, pd.
 def fixture_file(*parts: str) -> Path:
     path = FIXTURES.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared fixtures not found at {FIXTURES}")
+        absent(f"the real sample exports are not at {FIXTURES} (set KEFU_FIXTURES)")
     return path
 
 

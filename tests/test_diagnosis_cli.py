@@ -116,7 +116,10 @@ def test_report_html_and_xlsx(db: Path, tmp_path: Path) -> None:
             ["diagnose", "--month", "2024-09", "--format", "csv"],
             "--format must be one of table, json",
         ),
-        (["diagnose", "--month", "2024-08"], "no pre-sale inquiry in shop 店 in 2024-08"),
+        (
+            ["diagnose", "--month", "2024-08"],
+            "店 在 2024-08 没有数据 (已导入的数据从 2024-09 到 2024-09)",
+        ),
         (["diagnose", "--month", "2024-09", "--shop", "别家"], "shop '别家' has no data"),
         (
             ["report", "--month", "2024-09", "--output", "r.pdf"],

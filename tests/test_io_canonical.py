@@ -146,13 +146,13 @@ def test_reviews_without_shop(tmp_path: Path) -> None:
     assert with_shop.table["shop_id"].to_pylist() == ["s", "s", "s"]
 
 
-def test_missing_required_canonical_column(tmp_path: Path) -> None:
+def test_missing_required_canonical_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_LANG", "zh")
     p = write(
         tmp_path, "m.csv", "shop_id,agent_id,sent_at,sender\ns,s:a,2024-09-03 10:00:00,agent\n"
     )
-    with pytest.raises(
-        ImportFileError, match=r"m.csv has no buyer_id column: a canonical messages table needs"
-    ):
+    # the refusal names the missing column and what it means (in the reader's language)
+    with pytest.raises(ImportFileError, match=r"m.csv 缺少这些列: buyer_id \(买家: 买家会员名"):
         read_file(p, kind="messages")
 
 

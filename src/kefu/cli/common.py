@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
-from typing import Annotated, Any, NoReturn
+from collections.abc import Sequence
+from typing import Annotated, Any, NoReturn, TextIO
 
 import typer
 import typer.core
@@ -14,9 +17,40 @@ from kefu import i18n
 from kefu.store import Store, open_store
 from kefu.store.database import StoreError, default_path
 
-# Piped output (a file, a test) gets a wide console so tables are not folded to 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 200)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+# Piped output (a file, a test) is not folded to an imagined terminal: tables print every
+# column at their natural width (kefu.report.fit) and prose is not hard-wrapped, unless
+# COLUMNS says how wide the reader is.
+PIPED_WIDTH = 1000
+
+
+def _width(stream: TextIO) -> int | None:
+    if stream.isatty():
+        return None  # rich asks the terminal
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else PIPED_WIDTH
+
+
+def piped(c: Console) -> bool:
+    """Whether `c` writes to a pipe or file with no width given (COLUMNS unset)."""
+    return c.width >= PIPED_WIDTH
+
+
+def safe_streams() -> None:
+    """Let stdout/stderr replace what their encoding cannot show (a GBK console and `≥`, `✓`).
+
+    A Windows console in code page 936, or PYTHONIOENCODING=gbk, cannot encode every
+    character kefu prints; a `?` is better than a crash.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if reconfigure is not None and encoding not in ("utf8", "utf8sig"):
+            with contextlib.suppress(ValueError, OSError):  # a detached or closed stream
+                reconfigure(errors="replace")
+
+
+console = Console(width=_width(sys.stdout))
+err_console = Console(stderr=True, width=_width(sys.stderr))
 
 # Help texts are fixed when the command is built: they speak the environment's language
 # (KEFU_LANG, then the locale); `--lang` changes what a command prints, not its --help.
@@ -72,6 +106,9 @@ LangOption = Annotated[
     str | None, typer.Option("--lang", help=h("cli.opt.lang"), show_default=False)
 ]
 MonthOption = Annotated[str, typer.Option("--month", help=h("cli.opt.month"))]
+ColumnsOption = Annotated[str | None, typer.Option("--columns", help=h("cli.opt.columns"))]
+WideOption = Annotated[bool, typer.Option("--wide", help=h("cli.opt.wide"))]
+AgentOption = Annotated[str | None, typer.Option("--agent", help=h("cli.opt.agent_any"))]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -157,3 +194,47 @@ def check_lang(lang: str | None) -> i18n.Lang:
         fail(i18n.t("common.lang_invalid", None, value=lang))
     _Current.lang = i18n.resolve_lang(lang)
     return _Current.lang
+
+
+def resolve_agent(agents: Sequence[tuple[str, str]], query: str, lang: str) -> str:
+    """The sub-account `query` names: a sub-account, or a name (the part after `shop:` too).
+
+    `agents` is (sub-account, name) pairs. An unknown or ambiguous name stops with the
+    candidates listed.
+    """
+    from kefu.i18n import t
+
+    ids = [a for a, _ in agents]
+    if query in ids:
+        return query
+    q = query.strip()
+    matches = [a for a, name in agents if q in (name, a.split(":", 1)[-1])]
+    matches = list(dict.fromkeys(matches))
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        listed = ", ".join(f"{a} ({n})" for a, n in agents if a in matches)
+        fail(t("agent.ambiguous", lang, query=query, matches=listed))
+    known = ", ".join(f"{a} ({n})" if n else a for a, n in agents) or "—"
+    fail(t("agent.unknown", lang, query=query, known=known))
+
+
+def data_months(store: Store, shop_id: str) -> list[str]:
+    """The months (YYYY-MM) in which the shop has chats or orders."""
+    rows = store.con.execute(
+        "SELECT DISTINCT strftime(sent_at, '%Y-%m') FROM messages WHERE shop_id = $1 "
+        "UNION SELECT DISTINCT strftime(created_at, '%Y-%m') FROM orders WHERE shop_id = $1 "
+        "ORDER BY 1",
+        [shop_id],
+    ).fetchall()
+    return [r[0] for r in rows if r[0]]
+
+
+def no_data(store: Store, shop_id: str, month: str, lang: str) -> str:
+    """The sentence for a month without data: which months the shop does have."""
+    from kefu.i18n import t
+
+    months = data_months(store, shop_id)
+    if not months:
+        return t("month.no_data_at_all", lang, shop=shop_id, month=month)
+    return t("month.no_data", lang, shop=shop_id, month=month, first=months[0], last=months[-1])

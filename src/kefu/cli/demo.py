@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from kefu.cli.common import LangOption, check_lang, console, fail, h
+from kefu.cli.common import LangOption, check_lang, console, fail, h, piped
 from kefu.i18n import t
 from kefu.output import OutputError
 from kefu.store import Store
@@ -59,7 +59,7 @@ def demo(
             console.print(line, highlight=False)
         month = shop.months[-1]
         sm = StoreKpis(store).shop_months(shop.shop_id, [month])[month]
-        kpi_table.print_to(console, sm, lang)
+        kpi_table.print_to(console, sm, lang, wide=piped(console))
         xlsx = workspace / f"kpi-{month}.xlsx"
         # the article's judgements on the last complete month, as one self-contained page
         judged = shop.months[-2]

@@ -13,6 +13,7 @@ from kefu.cli.common import (
     LangOption,
     MonthOption,
     ShopOption,
+    WideOption,
     check_choice,
     check_lang,
     check_month,
@@ -20,6 +21,7 @@ from kefu.cli.common import (
     fail,
     h,
     open_db,
+    piped,
     resolve_shop,
     say,
 )
@@ -35,7 +37,7 @@ EngineOption = Annotated[str, typer.Option("--engine", help=h("cli.opt.engine"))
 
 
 def _diagnosis(
-    month: str, shop: str | None, db: str | None, engine: str
+    month: str, shop: str | None, db: str | None, engine: str, lang: str = "zh"
 ) -> tuple[ShopDiagnosis, ShopMonth | None]:
     """Open the store, read the shop's diagnosis settings and diagnose the month; also the
     month's KPI record when it was read from a platform's agent report (else None)."""
@@ -56,6 +58,10 @@ def _diagnosis(
     source = ChosenKpis(store, engine=engine)
     d = diagnose(source, shop_id, month, settings)
     if d.summary.inquiring_buyers == 0:
+        from kefu.cli.common import data_months, no_data
+
+        if month not in data_months(store, shop_id):
+            fail(no_data(store, shop_id, month, lang))
         say("cli.err.no_inquiry", shop=shop_id, month=month)
     return d, source.reported_month(shop_id, month)
 
@@ -66,11 +72,12 @@ def diagnose_cmd(
     fmt: Annotated[str, typer.Option("--format", help=h("cli.opt.diagnose_format"))] = "table",
     lang: LangOption = None,
     engine: EngineOption = "duckdb",
+    wide: WideOption = False,
     db: DbOption = None,
 ) -> None:
     lang = check_lang(lang)
     check_choice("--format", fmt, FORMATS)
-    d, reported = _diagnosis(month, shop, db, engine)
+    d, reported = _diagnosis(month, shop, db, engine, lang)
     if fmt == "json":
         payload = d.to_json(lang)
         if reported is not None:  # a month read from a platform's agent report
@@ -82,7 +89,7 @@ def diagnose_cmd(
         return
     from kefu.report.terminal import print_report
 
-    print_report(d, console, lang)
+    print_report(d, console, lang, wide=wide or piped(console))
     if reported is not None:
         from kefu.inert import shown
         from kefu.metrics.reported import source_lines
@@ -111,7 +118,7 @@ def report_cmd(
         check_target(output)
     except OutputError as e:
         fail(e.message(lang))
-    d, reported = _diagnosis(month, shop, db, engine)
+    d, reported = _diagnosis(month, shop, db, engine, lang)
     extra = _report_sections(d.shop_id, month, db, reported, lang)
     try:
         write_report(d, output, lang, extra)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +13,9 @@ from rich.table import Table
 
 from kefu.cli.common import (
     DbOption,
+    LangOption,
     check_choice,
+    check_lang,
     check_month,
     console,
     current_lang,
@@ -29,7 +32,7 @@ from kefu.store import Store
 from kefu.store.ingest import ImportReport, import_files
 
 SHOWN_QUARANTINE = 20
-lang = current_lang  # import has no --lang: it speaks the environment's language
+lang = current_lang  # the command's language: its --lang once checked, else the environment's
 PROGRESS_BYTES = 5 * 1024 * 1024  # show a progress bar above this much input…
 PROGRESS_FILES = 5  # …or for more files than this
 
@@ -54,7 +57,9 @@ def register(app: typer.Typer) -> None:
         quarantine: QuarantineOption = False,
         month: MonthImportOption = None,
         day: DayImportOption = None,
+        lang: LangOption = None,
     ) -> None:
+        chosen = check_lang(lang)
         if quarantine:
             if files:
                 say("cli.err.quarantine_with_files")
@@ -66,16 +71,22 @@ def register(app: typer.Typer) -> None:
             check_choice("--kind", kind, tuple(KINDS))
         period = _period(month, day)
         store = open_db(db)
+        before = os.environ.get("KEFU_LANG")
+        os.environ["KEFU_LANG"] = chosen  # the readers' refusals speak the summary's language
         try:
             reports = _run(store, files, kind, shop, period)
         finally:
             store.close()
+            if before is None:
+                os.environ.pop("KEFU_LANG", None)
+            else:
+                os.environ["KEFU_LANG"] = before
         for report in reports:
-            print_report(report)
+            print_report(report, chosen)
         failed = [r for r in reports if not r.ok]
         if failed:
             if len(reports) > 1:
-                some = t("cli.import.some_failed", lang(), failed=len(failed), total=len(reports))
+                some = t("cli.import.some_failed", chosen, failed=len(failed), total=len(reports))
                 err_console.print(f"[bold red]kefu:[/] {some}", highlight=False)
             raise typer.Exit(1)
 
@@ -127,10 +138,29 @@ def _run(
         return import_files(store, files, kind=kind, shop=shop, progress=advance, period=period)
 
 
-def print_report(report: ImportReport) -> None:
+def summary_rows(report: ImportReport, lang: str) -> list[tuple[str, int]]:
+    """The counts of one file, labelled, so that every row read is accounted for."""
+    rows = [(t("import.row.read", lang), report.rows_read)]
+    if report.records and report.records != report.rows_read:
+        # a detail list: many item lines per order, summed into one record per order
+        rows.append((t("import.row.records", lang), report.records))
+    rows += [
+        (t("import.row.imported", lang), report.imported),
+        (t("import.row.updated", lang), report.updated),
+        (t("import.row.unchanged", lang), report.duplicates),
+    ]
+    if report.merged:
+        rows.append((t("import.row.merged", lang), report.merged))
+    rows.append((t("import.row.quarantined", lang), report.quarantined))
+    if report.dropped_total:
+        rows.append((t("import.row.dropped", lang), report.dropped_total))
+    return rows
+
+
+def print_report(report: ImportReport, lang: str = "zh") -> None:
     """One file's outcome: its counts, then its quarantined rows, warnings and notes."""
     if not report.ok:
-        what = t("cli.import.not_imported", lang(), error=report.error)
+        what = t("cli.import.not_imported", lang, error=report.error)
         err_console.print(shown("kefu: ", style="bold red") + shown(what))
         return
     encoding = f", {report.encoding}" if report.encoding else ""
@@ -140,25 +170,18 @@ def print_report(report: ImportReport) -> None:
     console.print(heading, soft_wrap=True)
     table = Table(show_header=False)
     table.add_column("what")
-    table.add_column("rows", justify="right")
-    for key, n in (
-        ("rows_read", report.rows_read),
-        ("imported", report.imported),
-        ("updated", report.updated),
-        ("duplicates", report.duplicates),
-        ("quarantined", report.quarantined),
-        ("dropped", report.dropped_total),
-    ):
-        table.add_row(t(f"cli.import.{key}", lang()), str(n))
+    table.add_column("rows", justify="right", no_wrap=True)
+    for what, n in summary_rows(report, lang):
+        table.add_row(what, f"{n:,}")
     for what, n in report.dropped.items():
-        table.add_row(shown(f"  {what}"), str(n))
+        table.add_row(shown(f"  {what}"), f"{n:,}")
     console.print(table)
     for q in report.quarantine[:SHOWN_QUARANTINE]:
         console.print(shown(quarantine_line(q)), soft_wrap=True)
     if len(report.quarantine) > SHOWN_QUARANTINE:
         more = len(report.quarantine) - SHOWN_QUARANTINE
-        console.print(shown(t("cli.import.more", lang(), n=more)), soft_wrap=True)
-    warning, note_word = t("cli.warning", lang()), t("cli.note", lang())
+        console.print(shown(t("cli.import.more", lang, n=more)), soft_wrap=True)
+    warning, note_word = t("cli.warning", lang), t("cli.note", lang)
     for w in report.warnings:
         console.print(shown(f"{warning}: ", style="yellow") + shown(w), soft_wrap=True)
     for note in report.notes:

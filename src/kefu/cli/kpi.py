@@ -11,17 +11,24 @@ import typer
 from rich.text import Text
 
 from kefu.cli.common import (
+    PIPED_WIDTH,
+    AgentOption,
+    ColumnsOption,
     DbOption,
     LangOption,
     MonthOption,
     ShopOption,
+    WideOption,
     check_choice,
     check_lang,
     check_month,
     console,
     fail,
     h,
+    no_data,
     open_db,
+    piped,
+    resolve_agent,
     resolve_shop,
     say,
 )
@@ -41,7 +48,9 @@ def _json_default(o: Any) -> Any:
 def kpi(
     month: MonthOption,
     shop: ShopOption = None,
-    agent: Annotated[str | None, typer.Option("--agent", help=h("cli.opt.kpi_agent"))] = None,
+    agent: AgentOption = None,
+    columns: ColumnsOption = None,
+    wide: WideOption = False,
     fmt: Annotated[str, typer.Option("--format", help=h("cli.opt.kpi_format"))] = "table",
     output: Annotated[Path | None, typer.Option("--output", help=h("cli.opt.output"))] = None,
     raw: Annotated[bool, typer.Option("--raw", help=h("cli.opt.raw"))] = False,
@@ -70,26 +79,48 @@ def kpi(
 
         if importlib.util.find_spec("pyspark") is None:
             say("cli.err.no_spark")
+    from kefu.report.fit import UnknownColumns, check_columns, parse_columns
+
+    wanted = parse_columns(columns)
+    if wanted is not None:
+        try:
+            check_columns(kpi_table.grid_columns(lang), wanted)
+        except UnknownColumns as e:
+            fail(
+                t(
+                    "table.unknown_columns",
+                    lang,
+                    unknown=", ".join(e.unknown),
+                    known=",".join(e.known),
+                )
+            )
     sm = ChosenKpis(store, engine=engine).shop_months(shop_id, [month])[month]
+    if not sm.agents and sm.paid_orders == 0 and sm.unattributable_orders == 0:
+        fail(no_data(store, shop_id, month, lang))
+    whole = sm
     if agent is not None:
-        if sm.agent(agent) is None:
-            say("cli.err.agent_no_row", agent=agent, shop=shop_id, month=month)
         from dataclasses import replace
 
-        sm = replace(sm, agents=[a for a in sm.agents if a.agent_id == agent])
+        chosen = resolve_agent([(a.agent_id, a.name) for a in sm.agents], agent, lang)
+        sm = replace(sm, agents=[a for a in sm.agents if a.agent_id == chosen])
     if fmt == "table" and output is None:
-        kpi_table.print_to(console, sm, lang)
+        kpi_table.print_to(
+            console, sm, lang, columns=wanted, wide=wide or piped(console), team=whole
+        )
         return
     text = ""
     if fmt == "json":
-        text = json.dumps(sm.to_json(), ensure_ascii=False, indent=2, default=_json_default) + "\n"
+        payload = sm.to_json()
+        # the team is every presale agent, filtered or not
+        payload["team"] = whole.to_json()["team"]
+        text = json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default) + "\n"
     elif fmt == "csv":
         text = kpi_table.to_csv(sm, lang, raw)
     elif fmt == "table":
         from rich.console import Console
 
-        cap = Console(record=True, width=200)
-        kpi_table.print_to(cap, sm, lang)
+        cap = Console(record=True, width=PIPED_WIDTH)
+        kpi_table.print_to(cap, sm, lang, columns=wanted, wide=True, team=whole)
         text = cap.export_text()
     if output is None:
         typer.echo(text, nl=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kefu import __version__
-from kefu.cli import demo, diagnose, importing, kpi, pay, reconcile, web
+from kefu.cli import demo, diagnose, importing, kpi, pay, reconcile, template, web
 from kefu.cli.common import h, reset_lang
 
 app = typer.Typer(
@@ -23,7 +23,7 @@ def _root() -> None:
     reset_lang()
 
 
-for module in (importing, kpi, diagnose, pay, reconcile, demo, web):
+for module in (importing, kpi, diagnose, pay, reconcile, demo, template, web):
     module.register(app)
 
 
@@ -33,6 +33,9 @@ def version() -> None:
 
 
 def main() -> None:
+    from kefu.cli.common import safe_streams
+
+    safe_streams()
     app()
 
 

@@ -9,30 +9,37 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from kefu import i18n
 from kefu.cli.common import (
+    ColumnsOption,
     DbOption,
     LangOption,
     ShopOption,
+    WideOption,
     check_choice,
     check_lang,
     check_month,
     console,
+    data_months,
     err_console,
     fail,
     h,
+    no_data,
     open_db,
+    piped,
+    resolve_agent,
     resolve_shop,
     say,
 )
+from kefu.i18n import t
 from kefu.inert import shown, visible
 from kefu.metrics.table import KpiSource
 from kefu.output import OutputError, check_target, write_text
 from kefu.pay.compute import ORDER, MonthPay, Note
 from kefu.pay.plan import Plan, PlanError, load_plan
 from kefu.pay.text import money, percent
+from kefu.report.fit import Col, Grid, UnknownColumns, check_columns, parse_columns, print_grid
 from kefu.store import Store
 from kefu.store.database import StoreError
 from kefu.store.payroll import PayrollRuns
@@ -89,15 +96,20 @@ def _share(pay: MonthPay) -> str:
     return "—" if s is None else percent(s)
 
 
-def _pay_table(pay: MonthPay, lang: str, title: str) -> Table:
+def _pay_grid(pay: MonthPay, lang: str, title: str) -> Grid:
+    """The pay table: one row per agent, one column per component, totals in the footer."""
     comps = [c for c in ORDER if any(x.component == c for a in pay.agents for x in a.lines)]
-    table = Table(title=shown(title), show_footer=True)
-    table.add_column(_w("cli.col.agent", lang), footer=_w("cli.col.total", lang))
-    table.add_column(_w("cli.col.name", lang))
+    total_word = _w("cli.col.total", lang)
+    cols = [
+        Col("agent", _w("cli.col.agent", lang), identity=True, footer=total_word),
+        Col("name", _w("cli.col.name", lang)),
+    ]
     for c in comps:
         total = sum(x.amount_fen for a in pay.agents for x in a.lines if x.component == c)
-        table.add_column(_w(f"pay.component.{c}", lang), justify="right", footer=money(total))
-    table.add_column(_w("cli.col.total", lang), justify="right", footer=money(pay.total_fen))
+        cols.append(Col(c, _w(f"pay.component.{c}", lang), numeric=True, footer=money(total)))
+    cols.append(Col("total", total_word, numeric=True, footer=money(pay.total_fen)))
+    # narrow terminals keep the agent's total first, then the components in pay-slip order
+    grid = Grid(columns=cols, title=title, show_footer=True, priority=["total", "name", *comps])
     for a in pay.agents:
         cells = []
         for c in comps:
@@ -109,16 +121,25 @@ def _pay_table(pay: MonthPay, lang: str, title: str) -> Table:
             if any(x.status == "withheld" for x in lines):
                 amount += " *"
             cells.append(amount)
-        table.add_row(shown(a.agent_id), shown(a.name), *cells, money(a.total_fen))
-    return table
+        grid.add_row([a.agent_id, a.name, *cells, money(a.total_fen)])
+    return grid
 
 
-def _print_pay(pay: MonthPay, plan: Plan, lang: str, state: str = "trial") -> None:
-    """The pay table; a trial (no payroll run) or a run awaiting approval says so."""
+def _print_pay(
+    pay: MonthPay,
+    plan: Plan,
+    lang: str,
+    state: str = "trial",
+    columns: list[str] | None = None,
+    wide: bool = False,
+) -> None:
+    """The pay table, fitted to the console; a trial (no payroll run) or a run awaiting
+    approval says so."""
     title = _w(
         f"cli.pay.title_{state}", lang, shop=pay.shop_id, month=pay.month, plan=plan.label(lang)
     )
-    console.print(_pay_table(pay, lang, title))
+    grid = _pay_grid(pay, lang, title)
+    print_grid(console, grid, lang, wanted=columns, wide=wide or piped(console))
     if any(x.status == "withheld" for a in pay.agents for x in a.lines):
         console.print(_w("cli.pay.withheld_mark", lang), highlight=False)
     share = _w(
@@ -162,6 +183,8 @@ def pay(
     output: Annotated[
         Path | None, typer.Option("--output", "--out", help=h("cli.opt.pay_out"))
     ] = None,
+    columns: ColumnsOption = None,
+    wide: WideOption = False,
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
@@ -178,6 +201,8 @@ def pay(
     with open_db(db, must_exist=True) as store:
         shop_id = resolve_shop(store, shop)
         result, warnings = _compute(store, the_plan, shop_id, month)
+        if not result.agents and month not in data_months(store, shop_id):
+            fail(no_data(store, shop_id, month, lang))
     _warn(warnings, lang)
     if fmt == "json":
         from kefu.report.payslip import pay_json
@@ -193,7 +218,20 @@ def pay(
             fail(e.message(lang))
         _wrote(path, lang)
     else:
-        _print_pay(result, the_plan, lang)
+        wanted = _columns(result, lang, columns)
+        _print_pay(result, the_plan, lang, columns=wanted, wide=wide)
+
+
+def _columns(pay: MonthPay, lang: str, spec: str | None) -> list[str] | None:
+    """--columns of the pay table, checked against the components this month has."""
+    wanted = parse_columns(spec)
+    try:
+        check_columns(_pay_grid(pay, lang, ""), wanted)
+    except UnknownColumns as e:
+        fail(
+            t("table.unknown_columns", lang, unknown=", ".join(e.unknown), known=",".join(e.known))
+        )
+    return wanted
 
 
 @pay_app.command("compare", help=h("cli.compare.help"))
@@ -203,6 +241,7 @@ def pay_compare(
     end: Annotated[str, typer.Option("--to", help=h("cli.opt.to"))],
     shop: ShopOption = None,
     fmt: Annotated[str, typer.Option("--format", help=h("cli.opt.table_json"))] = "table",
+    wide: WideOption = False,
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
@@ -227,26 +266,27 @@ def pay_compare(
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
     title = _w("cli.compare.title", lang, shop=shop_id, start=start, end=end)
-    table = Table(title=shown(title), show_footer=True)
-    table.add_column(_w("cli.col.agent", lang), footer=_w("cli.col.total", lang))
-    table.add_column(_w("cli.col.name", lang))
+    total_word = _w("cli.col.total", lang)
+    cols = [
+        Col("agent", _w("cli.col.agent", lang), identity=True, footer=total_word),
+        Col("name", _w("cli.col.name", lang)),
+    ]
     for i, name in enumerate(result.plans):
-        table.add_column(name, justify="right", footer=money(result.totals[i]))
-    for name in result.plans[1:]:
-        i = result.plans.index(name)
-        table.add_column(
-            f"{name} − {result.plans[0]}",
-            justify="right",
-            footer=_signed(result.totals[i] - result.totals[0]),
+        cols.append(Col(f"plan{i}", name, numeric=True, footer=money(result.totals[i])))
+    for i, name in enumerate(result.plans[1:], start=1):
+        delta = result.totals[i] - result.totals[0]
+        cols.append(
+            Col(f"delta{i}", f"{name} − {result.plans[0]}", numeric=True, footer=_signed(delta))
         )
+    grid = Grid(columns=cols, title=title, show_footer=True)
+    # narrow terminals keep each plan's pay, then the differences, then the names
+    grid.priority = [c.key for c in cols if c.key.startswith("plan")]
+    grid.priority += [c.key for c in cols if c.key.startswith("delta")] + ["name"]
     for a in result.agents:
-        table.add_row(
-            shown(a.agent_id),
-            shown(a.name),
-            *[money(x) for x in a.totals],
-            *[_signed(d) for d in a.deltas[1:]],
+        grid.add_row(
+            [a.agent_id, a.name, *[money(x) for x in a.totals], *[_signed(d) for d in a.deltas[1:]]]
         )
-    console.print(table)
+    print_grid(console, grid, lang, wide=wide or piped(console), can_choose=False)
     for name, share in zip(result.plans, result.shares(), strict=True):
         text = "—" if share is None else percent(share)
         console.print(_w("cli.compare.share", lang, plan=name, share=text), highlight=False)
@@ -259,7 +299,7 @@ def _signed(fen: int) -> str:
 # -- kefu payslip ---------------------------------------------------------------------------------
 def payslip(
     month: Annotated[str, typer.Option("--month", help=h("cli.opt.month"))],
-    agent: Annotated[str, typer.Option("--agent", help=h("cli.opt.agent"))],
+    agent: Annotated[str, typer.Option("--agent", help=h("cli.opt.agent_any"))],
     plan: Annotated[str | None, typer.Option("--plan", help=h("cli.opt.payslip_plan"))] = None,
     run: Annotated[int | None, typer.Option("--run", help=h("cli.opt.run"))] = None,
     shop: ShopOption = None,
@@ -297,16 +337,22 @@ def payslip(
                     shop=shop_id,
                     month=month,
                 )
-            result, plan_label, state, source, stored = from_run(
-                record, runs.lines(record.run_id), agent, lang
-            )
+            run_lines = runs.lines(record.run_id)
+            result, plan_label, state, source, stored = from_run(record, run_lines, agent, lang)
         else:
             the_plan = _plan(plan or "seed")
             result, warnings = _compute(store, the_plan, shop_id, month)
+            if not result.agents and month not in data_months(store, shop_id):
+                fail(no_data(store, shop_id, month, lang))
             _warn(warnings, lang)
             plan_label = the_plan.label(lang)
             state = "trial"
             source = source_text(state, lang)
+    known = [(a.agent_id, a.name) for a in result.agents]
+    if agent not in dict(known) and any(agent in (n, a.split(":", 1)[-1]) for a, n in known):
+        agent = resolve_agent(known, agent, lang)  # a name (or the part after shop:)
+        if record is not None:  # the run's stored sentences are the named agent's
+            result, plan_label, state, source, stored = from_run(record, run_lines, agent, lang)
     who = result.agent(agent)
     if who is None:
         paid = ", ".join(a.agent_id for a in result.agents) or i18n.t("pay.none", lang)
@@ -332,6 +378,7 @@ def payroll_run(
     month: Annotated[str, typer.Option("--month", help=h("cli.opt.month"))],
     plan: PlanOption = "seed",
     shop: ShopOption = None,
+    wide: WideOption = False,
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
@@ -355,7 +402,7 @@ def payroll_run(
             fail(str(e))
         record = store_run(runs, prepared, datetime.now(), explain_both)
     _warn(prepared.warnings, lang)
-    _print_pay(prepared.pay, the_plan, lang, "pending")
+    _print_pay(prepared.pay, the_plan, lang, "pending", wide=wide)
     stored = _w(
         "cli.payroll.stored",
         lang,
@@ -431,19 +478,28 @@ def payroll_diff(
         console.print(same, highlight=False)
         return
     title = _w("cli.payroll.diff_title", lang, run=run, shop=record.shop_id, month=record.month)
-    table = Table(title=shown(title))
-    for col in ("agent", "component", "stored", "now", "change"):
-        right = col in ("stored", "now", "change")
-        table.add_column(_w(f"cli.col.{col}", lang), justify="right" if right else "left")
+    grid = Grid(
+        columns=[
+            Col("agent", _w("cli.col.agent", lang), identity=True),
+            Col("component", _w("cli.col.component", lang)),
+            Col("stored", _w("cli.col.stored", lang), numeric=True),
+            Col("now", _w("cli.col.now", lang), numeric=True),
+            Col("change", _w("cli.col.change", lang), numeric=True),
+        ],
+        title=title,
+        priority=["change", "component", "now", "stored"],
+    )
     for c in changes:
-        table.add_row(
-            shown(c.agent_id),
-            _w(f"pay.component.{c.component}", lang),
-            money(c.stored_fen),
-            money(c.now_fen),
-            _signed(c.delta_fen),
+        grid.add_row(
+            [
+                c.agent_id,
+                _w(f"pay.component.{c.component}", lang),
+                money(c.stored_fen),
+                money(c.now_fen),
+                _signed(c.delta_fen),
+            ]
         )
-    console.print(table)
+    print_grid(console, grid, lang, wide=piped(console))
     total = _w(
         "cli.payroll.diff_total",
         lang,
@@ -461,21 +517,30 @@ def payroll_list(shop: ShopOption = None, lang: LangOption = None, db: DbOption 
     lang = check_lang(lang)
     with open_db(db, must_exist=True) as store:
         runs = PayrollRuns(store).all(shop)
-    table = Table()
-    for col in ("run", "shop", "month", "plan", "total", "created", "approved"):
-        right = col in ("run", "total")
-        table.add_column(_w(f"cli.col.{col}", lang), justify="right" if right else "left")
+    if not runs:
+        console.print(t("payroll.none", lang), highlight=False)
+        return
+    keys = ("run", "shop", "month", "plan", "total", "created", "approved")
+    grid = Grid(
+        columns=[
+            Col(k, _w(f"cli.col.{k}", lang), numeric=k in ("run", "total"), identity=k == "run")
+            for k in keys
+        ],
+        priority=["month", "total", "approved", "plan", "shop", "created"],
+    )
     for r in runs:
-        table.add_row(
-            str(r.run_id),
-            shown(r.shop_id),
-            r.month,
-            shown(f"{r.plan_name} {r.plan_version}".strip()),
-            money(r.total_fen),
-            f"{r.created_at:%Y-%m-%d %H:%M}",
-            f"{r.approved_at:%Y-%m-%d %H:%M}" if r.approved_at else "—",
+        grid.add_row(
+            [
+                str(r.run_id),
+                r.shop_id,
+                r.month,
+                f"{r.plan_name} {r.plan_version}".strip(),
+                money(r.total_fen),
+                f"{r.created_at:%Y-%m-%d %H:%M}",
+                f"{r.approved_at:%Y-%m-%d %H:%M}" if r.approved_at else "—",
+            ]
         )
-    console.print(table)
+    print_grid(console, grid, lang, wide=piped(console))
 
 
 # -- kefu plan ------------------------------------------------------------------------------------

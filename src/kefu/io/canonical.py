@@ -18,6 +18,53 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "reviews": ("order_id", "rating"),
 }
 
+# Headers a shop may write in Chinese for its agents file (made by hand, in Excel or WPS);
+# the canonical column on the right. Matched after trimming spaces; English names are
+# matched case-insensitively as before.
+AGENT_HEADERS: dict[str, str] = {
+    "店铺": "shop_id",
+    "店铺名": "shop_id",
+    "店铺名称": "shop_id",
+    "子账号": "agent_id",
+    "客服账号": "agent_id",
+    "客服子账号": "agent_id",
+    "旺旺子账号": "agent_id",
+    "账号": "agent_id",
+    "姓名": "name",
+    "客服姓名": "name",
+    "名字": "name",
+    "岗位": "role",
+    "角色": "role",
+    "职位": "role",
+    "班组": "team",
+    "组别": "team",
+    "小组": "team",
+    "入职日期": "hired_on",
+    "入职时间": "hired_on",
+    "离职日期": "left_on",
+    "离职时间": "left_on",
+}
+
+
+def canonical_header(name: str) -> str:
+    """A header cell as the canonical column it names (Chinese agents headers mapped)."""
+    n = name.strip()
+    return AGENT_HEADERS.get(n) or n.lower()
+
+
+def describe_columns(
+    kind: str, columns: list[str] | tuple[str, ...], lang: str | None = None
+) -> str:
+    """Columns with what each means, for a refusal: `agent_id (子账号: …)`, `; `-separated."""
+    from kefu.i18n import has, t
+
+    parts = []
+    for c in columns:
+        key = f"columns.{kind}.{c}"
+        parts.append(f"{c} ({t(key, lang)})" if has(key) else c)
+    return "; ".join(parts)
+
+
 # Values a shop may write in Chinese; the canonical value on the right.
 ROLES = {"presale": "presale", "aftersale": "aftersale", "售前": "presale", "售后": "aftersale"}
 SENDERS = {
@@ -40,6 +87,12 @@ RATINGS = {
     "差评": "bad",
 }
 ENUMS = {"role": ROLES, "sender": SENDERS, "rating": RATINGS}
+# The values a hand-filled template offers in a list, in each language (all of them read above).
+CHOICES: dict[str, dict[str, list[str]]] = {
+    "role": {"zh": ["售前", "售后"], "en": ["presale", "aftersale"]},
+    "sender": {"zh": ["买家", "客服", "自动回复"], "en": ["buyer", "agent", "auto"]},
+    "rating": {"zh": ["好评", "中评", "差评"], "en": ["good", "neutral", "bad"]},
+}
 
 # Columns with a default when the file lacks them: present in the table so that new
 # records can be inserted, but not "provided", so existing records keep their value.
@@ -68,7 +121,7 @@ def parse(
 ) -> ParsedFile:
     """The canonical table of `kind` in `sheet`, whose header is at `sheet.rows[header_index]`."""
     _, header_cells = sheet.rows[header_index]
-    names = [n.lower() for n in header_names(header_cells)]
+    names = [canonical_header(n) for n in header_names(header_cells)]
     schema = ARROW_TYPES[kind]
     position: dict[str, int] = {}
     for i, n in enumerate(names):
@@ -76,10 +129,7 @@ def parse(
             position[n] = i
     missing = [c for c in REQUIRED[kind] if c not in position]
     if missing:
-        raise ImportFileError(
-            f"{file} has no {', '.join(missing)} column: a canonical {kind} table needs "
-            f"{', '.join(REQUIRED[kind])} (see docs/importers.md)"
-        )
+        raise ImportFileError(missing_columns(file, kind, missing))
     if kind == "orders" and "shop_id" not in position and not shop:
         raise ImportFileError(f"{file} has no shop_id column: name the shop with --shop")
     ignored = [h.strip() for h, n in zip(header_cells, names, strict=True) if n and n not in schema]
@@ -149,6 +199,30 @@ def parse(
         notes=notes,
         duplicates=duplicates,
     )
+
+
+def missing_columns(file: str, kind: str, missing: list[str]) -> str:
+    """The refusal of a header without some required columns: which, and what each means."""
+    from kefu.i18n import t
+
+    return t(
+        "columns.missing",
+        None,
+        file=file,
+        kind=kind,
+        missing=describe_columns(kind, missing),
+        needed=", ".join(REQUIRED[kind]),
+    )
+
+
+def looks_like(names: set[str]) -> str | None:
+    """The kind a header that is no known table resembles: an agents file missing 岗位, say."""
+    canonical = {canonical_header(n) for n in names}
+    if any(n.strip() in AGENT_HEADERS for n in names):
+        return "agents"
+    if "agent_id" in canonical and not canonical & {"sent_at", "sender", "buyer_id", "order_id"}:
+        return "agents"
+    return None
 
 
 def _filled(kind: str, shop: str | None) -> tuple[str, ...]:

@@ -83,7 +83,9 @@ def classify_header(cells: list[str], wanted: str | None = None) -> Header | Non
         if "订单编号" in names:
             return Header(0, "orders", "taobao-orders", tmall_report=names == TMALL_REPORT_HEADER)
         return None
-    lower = {n.lower() for n in names}
+    from kefu.io.canonical import canonical_header  # (canonical reads this module's helpers)
+
+    lower = {canonical_header(n) for n in names}  # agents files may use Chinese headers
     kinds = [k for k, sig in CANONICAL_SIGNATURES.items() if sig <= lower]
     if wanted in kinds:
         return Header(0, wanted, "canonical")
@@ -116,8 +118,16 @@ NOT_YET: tuple[tuple[frozenset[str], str], ...] = (
 
 
 def unknown_header(file: str, sheet: Sheet, wanted: str | None) -> ImportFileError:
+    from kefu.io.canonical import REQUIRED, canonical_header, looks_like, missing_columns
+
     for _, cells in sheet.rows[:HEADER_SEARCH_ROWS]:
-        names = set(header_names(cells))
+        names = {n for n in header_names(cells) if n}
+        kind = looks_like(names)
+        if kind is not None and wanted in (None, kind):
+            present = {canonical_header(n) for n in names}
+            missing = [c for c in REQUIRED[kind] if c not in present]
+            if missing:  # a hand-made table short of a column: say which, and what it means
+                return ImportFileError(missing_columns(file, kind, missing))
         for signature, what in NOT_YET:
             if signature <= names:
                 return ImportFileError(

@@ -14,11 +14,16 @@ from rich.table import Table
 from rich.text import Text
 
 from kefu import i18n
+from kefu.i18n import t
 from kefu.inert import csv_cell, inert_workbook, sheet_row, visible
 from kefu.metrics.fields import JSON_ORDER, RATE_BY_NAME, value
 from kefu.metrics.labels import label, yuan
 from kefu.metrics.table import ShopMonth
 from kefu.output import save_workbook
+from kefu.report.fit import Col, Grid, print_grid
+from kefu.report.fit import rich_table as fit_table
+
+TEXT_WIDTH = 100  # lines of prose under a table wrap here even on a wider (or piped) console
 
 # The columns of the on-screen table: the article's KPIs and what explains them.
 SCREEN = (
@@ -59,20 +64,65 @@ def _rows(sm: ShopMonth) -> list[tuple[str, str, str, dict[str, Any]]]:
     return rows
 
 
-def rich_table(sm: ShopMonth, lang: str = "zh") -> Table:
+# The order columns are kept in when the terminal is narrow: the article's two KPIs first.
+PRIORITY = (
+    "conversion_rate",
+    "avg_spend_fen",
+    "net_sales_fen",
+    "paying_buyers",
+    "inquiring_buyers",
+    "role",
+    "good_review_rate",
+    "bad_review_rate",
+    "repurchase_rate",
+    "first_response_s",
+    "avg_response_s",
+    "items_per_buyer",
+    "answer_ratio",
+    "typing_cpm",
+)
+
+
+def team_label(sm: ShopMonth, lang: str = "zh") -> str:
+    """The team row's label: it pools every presale agent of the month, whatever is shown."""
+    return t("kpi.team_row", lang, n=len(sm.presale))
+
+
+def grid(sm: ShopMonth, lang: str = "zh", *, team: ShopMonth | None = None) -> Grid:
+    """The on-screen KPI table as a Grid; `team` is the unfiltered month the team row pools."""
+    whole = team or sm
     key = "kpi.title_provisional" if sm.provisional else "kpi.title"
-    title = i18n.t(key, lang, shop=sm.shop_id, month=sm.month)
-    t = Table(title=Text(visible(title)), header_style="bold", show_lines=False)
-    t.add_column(label("agent_id", lang))
-    t.add_column(label("role", lang))
-    for f in SCREEN:
-        t.add_column(label(f, lang), justify="right")
-    for agent_id, name, role, parts in _rows(sm):
-        who = (label("team", lang) if agent_id == "TEAM" else f"{name}") or agent_id
-        style = "bold" if agent_id == "TEAM" else None
-        cells = (show(f, value(parts, f)) for f in SCREEN)
-        t.add_row(Text(visible(who)), label(role, lang), *cells, style=style)
-    return t
+    title = t(key, lang, shop=sm.shop_id, month=sm.month)
+    g = Grid(columns=grid_columns(lang).columns, title=title, priority=list(PRIORITY))
+    for a in sm.agents:
+        g.add_row(
+            [
+                a.name or a.agent_id,
+                label(a.role, lang),
+                *(show(f, value(a.parts, f)) for f in SCREEN),
+            ]
+        )
+    g.add_row(
+        [
+            team_label(whole, lang),
+            label("presale", lang),
+            *(show(f, value(whole.team, f)) for f in SCREEN),
+        ],
+        style="bold",
+    )
+    return g
+
+
+def grid_columns(lang: str = "zh") -> Grid:
+    """The table's columns without rows (to check --columns before computing anything)."""
+    cols = [Col("agent", label("agent_id", lang), identity=True), Col("role", label("role", lang))]
+    return Grid(columns=cols + [Col(f, label(f, lang), numeric=True) for f in SCREEN])
+
+
+def rich_table(sm: ShopMonth, lang: str = "zh") -> Table:
+    """Every column of the on-screen table as one rich Table (for a wide console)."""
+    g = grid(sm, lang)
+    return fit_table(g, g.keys())
 
 
 def summary_lines(sm: ShopMonth, lang: str = "zh") -> list[str]:
@@ -107,11 +157,19 @@ def summary_lines(sm: ShopMonth, lang: str = "zh") -> list[str]:
     return lines
 
 
-def print_to(console: Console, sm: ShopMonth, lang: str = "zh") -> None:
-    """The on-screen table with the shop's silent and unattributable lines under it."""
-    console.print(rich_table(sm, lang))
-    for line in summary_lines(sm, lang):
-        console.print(Text(visible(line)))
+def print_to(
+    console: Console,
+    sm: ShopMonth,
+    lang: str = "zh",
+    *,
+    columns: list[str] | None = None,
+    wide: bool = False,
+    team: ShopMonth | None = None,
+) -> None:
+    """The on-screen table, fitted to the console, with the silent and unattributable lines."""
+    print_grid(console, grid(sm, lang, team=team), lang, wanted=columns, wide=wide)
+    for line in summary_lines(team or sm, lang):
+        console.print(Text(visible(line)), width=min(console.width, TEXT_WIDTH))
 
 
 def csv_rows(sm: ShopMonth, lang: str = "zh", raw: bool = False) -> list[list[Any]]:

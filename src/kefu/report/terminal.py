@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table as RichTable
+from rich.rule import Rule
 from rich.text import Text
 
 from kefu.diagnosis.shop import ShopDiagnosis
-from kefu.inert import shown, visible
-from kefu.report.content import COLOURS, Cell, Table, build
+from kefu.i18n import t as tr
+from kefu.inert import visible
+from kefu.report.content import COLOURS, Table, build
+from kefu.report.fit import Col, Grid, print_grid
 
 LONG = 20  # tables longer than this stay in the HTML/xlsx report
 NUMERIC = ("int", "pct", "yuan", "num0", "num1", "num2")
@@ -27,32 +29,45 @@ def _markup(text: str) -> str:
     return escape(visible(text))
 
 
-def print_report(d: ShopDiagnosis, console: Console, lang: str = "zh") -> None:
+RULE_WIDTH = 100  # section rules and prose stop here even on a wider (or piped) console
+
+
+def print_report(d: ShopDiagnosis, console: Console, lang: str = "zh", wide: bool = False) -> None:
+    """Every section that has something to show; tables fitted to the console's width."""
     report = build(d, lang)
-    console.print(f"[bold]{_markup(report.title)}[/] · {_markup(report.subtitle)}", highlight=False)
+    prose = min(console.width, RULE_WIDTH)
+    console.print(
+        f"[bold]{_markup(report.title)}[/] · {_markup(report.subtitle)}",
+        highlight=False,
+        width=prose,
+    )
     for note in report.notes:
-        console.print(shown(note, "yellow"), highlight=False)
+        console.print(Text(visible(note), style="yellow"), width=prose)
     for sec in report.sections:
         if sec.key == "settings":
             continue
-        console.rule(f"[bold]{_markup(sec.title)}")
+        tables = [t for t in sec.tables if t.rows and len(t.rows) <= LONG]
+        elsewhere = bool(sec.charts) or any(len(t.rows) > LONG for t in sec.tables)
+        if not sec.paragraphs and not tables and not elsewhere:
+            continue  # a section with nothing in it is not printed at all
+        console.print(Rule(Text(visible(sec.title), style="bold")), width=prose)
         for p in sec.paragraphs:
-            console.print(shown(p), highlight=False)
-        for t in sec.tables:
-            if len(t.rows) <= LONG:
-                console.print(rich_table(t, lang))
+            console.print(Text(visible(p)), width=prose)
+        for t in tables:
+            print_grid(console, grid(t, lang), lang, wide=wide, can_choose=False)
+        if elsewhere:
+            console.print(
+                Text(tr("diagnose.more_in_report", lang, month=d.month), style="dim"), width=prose
+            )
 
 
-def rich_table(t: Table, lang: str) -> RichTable:
-    title = shown(t.title) if t.title else None
-    out = RichTable(title=title, title_justify="left", show_lines=False)
+def grid(t: Table, lang: str) -> Grid:
+    """A report table as a Grid: its first column names the row and is always shown."""
+    cols = []
     for i, h in enumerate(t.headers):
         numeric = bool(t.rows) and t.rows[0][i].fmt in NUMERIC
-        out.add_column(shown(h), justify="right" if numeric else "left", overflow="fold")
+        cols.append(Col(f"c{i}", h, numeric=numeric, identity=i == 0))
+    g = Grid(columns=cols, title=t.title)
     for row in t.rows:
-        out.add_row(*(_cell(c, lang) for c in row))
-    return out
-
-
-def _cell(c: Cell, lang: str) -> Text:
-    return shown(c.text(lang), COLOURS[c.tone] if c.tone else "")
+        g.add_row([c.text(lang) for c in row], tones=[COLOURS.get(c.tone or "") for c in row])
+    return g

@@ -35,6 +35,10 @@ class ImportReport:
     updated: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    # a detail list's rows become one record per order (`records`); `merged` of those gave
+    # their item counts to an order list imported in the same call instead of being written
+    records: int = 0
+    merged: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -490,6 +494,7 @@ def _write_detail(
     ids = t.column("order_id").to_pylist()
     items = t.column("items").to_pylist()
     rest = [r for r, oid in enumerate(ids) if oid not in claimed]
+    report.records, report.merged = len(ids), len(ids) - len(rest)
     if claimed:
         lists = ", ".join(sorted(set(claimed.values())))
         report.notes.append(

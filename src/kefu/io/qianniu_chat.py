@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from kefu.io.cells import CellError, parse_timestamp
 from kefu.io.detect import CHAT_HEADER, CHAT_STAMP_LINE, WEB_DATE, WEB_TIME
+from kefu.io.masking import mask
 from kefu.io.records import Collector, ImportFileError, ParsedFile
 
 STATUS_LINES = frozenset({"已读", "未读", "发送中"})
@@ -234,8 +235,9 @@ def parse(
         if m.sent_at is None:
             col.reject(m.line_no, "time", m.stamp, m.error or "not a time", record)
             continue
-        text = "" if m.text == WEB_PLACEHOLDER else m.text
+        said = "" if m.text == WEB_PLACEHOLDER else m.text
         placeholders += m.text == WEB_PLACEHOLDER
+        text = mask(said)  # personal details never reach the store; chars counts what was typed
         if is_agent(m.speaker):
             sender = "auto" if bot(m.speaker) or text.startswith(auto_reply_prefixes) else "agent"
             agent = m.speaker
@@ -267,7 +269,7 @@ def parse(
                 "sent_at": m.sent_at,
                 "sender": sender,
                 "text": text,
-                "chars": len(text),
+                "chars": len(said),
             },
         )
     notes = []

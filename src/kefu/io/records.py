@@ -7,6 +7,8 @@ from typing import Any, TypedDict
 
 import pyarrow as pa
 
+from kefu.io.masking import mask
+
 KINDS = ("agents", "messages", "orders", "reviews")
 
 # The canonical tables of metrics.md §1 as Arrow types. Same names and order as
@@ -129,6 +131,9 @@ class Collector:
         reason: str,
         record: dict[str, str] | None = None,
     ) -> None:
+        if self.kind == "messages":  # the quarantine is stored too: chat text only masked
+            value = None if value is None else mask(value)
+            record = None if record is None else {k: mask(v) for k, v in record.items()}
         self.quarantine.append(
             Quarantined(
                 file=self.file,

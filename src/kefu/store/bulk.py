@@ -16,6 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from kefu.io.masking import MAY_HOLD_RE2, mask
 from kefu.store.database import Store, sql_text
 from kefu.store.schema import COLUMNS
 
@@ -75,9 +78,12 @@ def _plan(kind: str, cols: set[str], shop: str | None) -> tuple[str, str] | None
             if "chars" in cols
             else f"length({text})"
         )
+        # personal details are masked before storing (kefu.io.masking), the few rows that may
+        # hold one by the Python function; chars counts what was typed
+        masked = f"CASE WHEN regexp_matches({text}, {sql_text(MAY_HOLD_RE2)}) THEN {MASK_FUNCTION}({text}) ELSE {text} END"
         select = (
             f"{shop_expr} AS shop_id, buyer_id, agent_id, CAST(sent_at AS TIMESTAMP) AS sent_at, "
-            f"sender, {text} AS text, {chars} AS chars"
+            f"sender, {masked} AS text, {chars} AS chars"
         )
         ok = " AND ".join(
             [
@@ -138,6 +144,17 @@ def _plan(kind: str, cols: set[str], shop: str | None) -> tuple[str, str] | None
     return select, " AND ".join(checks)
 
 
+MASK_FUNCTION = "kefu_mask"
+
+
+def _register_mask(con: duckdb.DuckDBPyConnection) -> None:
+    """kefu.io.masking.mask as a DuckDB function on this connection (once)."""
+    try:
+        con.create_function(MASK_FUNCTION, mask, ["VARCHAR"], "VARCHAR", side_effects=False)
+    except duckdb.Error:  # already registered on this connection
+        pass
+
+
 def try_import(
     store: Store, path: Path, kind: str | None, shop: str | None
 ) -> dict[str, Any] | None:
@@ -168,6 +185,8 @@ def try_import(
     if plan is None:
         return None
     select, ok = plan
+    if kind == "messages":
+        _register_mask(con)
     rows, bad = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE NOT ({ok})) FROM {src}"
     ).fetchone() or (0, 0)

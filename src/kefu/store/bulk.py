@@ -11,6 +11,7 @@ rejected row. Both paths give the same records.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from datetime import datetime
 from pathlib import Path
@@ -149,10 +150,8 @@ MASK_FUNCTION = "kefu_mask"
 
 def _register_mask(con: duckdb.DuckDBPyConnection) -> None:
     """kefu.io.masking.mask as a DuckDB function on this connection (once)."""
-    try:
+    with contextlib.suppress(duckdb.Error):  # already registered on this connection
         con.create_function(MASK_FUNCTION, mask, ["VARCHAR"], "VARCHAR", side_effects=False)
-    except duckdb.Error:  # already registered on this connection
-        pass
 
 
 def try_import(

@@ -12,6 +12,7 @@ from kefu.cli.main import app
 from kefu.metrics.engine import StoreKpis
 from kefu.voice.month import VoiceOfBuyer
 from kefu.voice.stats import lift
+
 from shopdata import SHOP, Shop
 
 AGENT = f"{SHOP}:甲"
@@ -27,11 +28,9 @@ def lost_shop() -> Shop:
     s = Shop().agent(AGENT)
 
     def chat(buyer: str, day: int, *texts: str) -> None:
-        t = 0
-        for text in texts:
+        for t, text in enumerate(texts):
             s.msg(buyer, AGENT, f"2024-10-{day:02d} 10:{t:02d}:00", "buyer", text)
             s.msg(buyer, AGENT, f"2024-10-{day:02d} 10:{t:02d}:30", "agent", "好的亲")
-            t += 1
 
     chat("L1", 3, "这个尺码偏大吗", "还有货吗", "能便宜点吗", "什么时候发货")
     for i in range(2, 6):

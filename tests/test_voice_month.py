@@ -113,3 +113,18 @@ def test_cli_json_shape_is_exact(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "order_items" in res.output
     res = runner.invoke(app, ["voice", "--db", str(db), "--month", "2024-10", "--agent", "乙"])
     assert res.exit_code == 1 and "not in shop" in res.output
+
+
+def test_report_section_escapes_buyer_words(tmp_path: Path) -> None:
+    from kefu.diagnosis import diagnose, from_shop_settings
+    from kefu.report.content import voice_section
+    from kefu.report.html import render_html
+
+    s = lost_shop()
+    s.msg("L5", AGENT, "2024-10-08 10:05:00", "buyer", "<script>alert(1)</script>是正品吗")
+    store = s.store(tmp_path / "k.duckdb")
+    v = VoiceOfBuyer(store).month(SHOP, "2024-10")
+    d = diagnose(StoreKpis(store), SHOP, "2024-10", from_shop_settings({}))
+    html = render_html(d, "zh", [voice_section(v, "zh")])
+    assert 'id="voice"' in html
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html

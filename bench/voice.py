@@ -56,7 +56,6 @@ def accuracy() -> dict[str, Any]:
 
 def speed(size: str, runs: int) -> dict[str, Any]:
     import gen
-
     from kefu.metrics.engine import StoreKpis
     from kefu.store import open_store
     from kefu.store.ingest import import_files

@@ -68,9 +68,12 @@ def speed(size: str, runs: int) -> dict[str, Any]:
     files = [f for table in ("agents", "orders", "reviews", "messages") for f in by_table[table]]
     db = out_dir / "stores" / f"voice-{size}.duckdb"
     db.parent.mkdir(parents=True, exist_ok=True)
+    import_seconds = None
     if not db.exists():
         with open_store(db) as store:
+            t = time.perf_counter()
             reports = import_files(store, files)
+            import_seconds = round(time.perf_counter() - t, 2)
             bad = [r.error for r in reports if not r.ok]
             if bad:
                 raise SystemExit(f"import failed: {bad}")
@@ -105,6 +108,7 @@ def speed(size: str, runs: int) -> dict[str, Any]:
         "buyer_messages_in_month": buyer_messages,
         "distinct_buyer_texts_in_month": distinct,
         "runs": runs,
+        "import_seconds": import_seconds,
         "seconds": med,
         "topics_over_kpi": round(med["topics"] / med["kpi"], 2),
         "voice_month_over_kpi": round(med["voice_month"] / med["kpi"], 2),

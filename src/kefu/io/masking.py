@@ -55,11 +55,15 @@ _ADDRESS = re.compile(
     r"(?:" + _PLACE + r"){1,4}(?:" + _STREET + r")?(?:" + _NUMBER + r"){0,6}"
     r"|" + _STREET + r"(?:" + _NUMBER + r"){1,6}"
 )
-# A cheap first look: texts without any of these cannot hold anything to mask.
-_MAY_HOLD = re.compile(
-    r"\d{7}|\d[ \-－—.·]\d|@|微信|威信|薇信|[vVwW][xX]|[vV]信|[qQ]{2}|扣扣|支付宝"
-    r"|省|市|区|县|镇|路|街|道|号|小区|栋|幢|单元|室"
+# A cheap first look: a text that does not match this holds nothing to mask (mask() returns it
+# as it is). The same pattern is RE2 syntax, so the bulk importer runs it in DuckDB and calls
+# Python only for the rows it matches. Long digit runs (phones, IDs, cards, landlines), digit
+# groups with a separator, @, the account keywords, and a number with an address unit.
+MAY_HOLD_RE2 = (
+    r"[0-9]{7}|[0-9]{3,4}[ \-－—.·][0-9]{4}|@|微信|威信|薇信|[vVwW][xX]|[vV]信|[qQ]{2}|扣扣|支付宝"
+    r"|[0-9一二三四五六七八九十百零][0-9A-Za-z\-－#]{0,7}(?:号|栋|幢|座|单元|楼|层|室|户|弄)"
 )
+_MAY_HOLD = re.compile(MAY_HOLD_RE2)
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -143,11 +147,3 @@ def mask(text: str) -> str:
 def may_hold(text: str) -> bool:
     """False when `text` certainly holds nothing to mask (a cheap pre-check)."""
     return bool(text) and _MAY_HOLD.search(text) is not None
-
-
-# The same first look as a regular expression DuckDB understands (RE2): the bulk importer
-# masks only the rows it matches.
-MAY_HOLD_RE2 = (
-    r"[0-9]{7}|[0-9][ \-－—.·][0-9]|@|微信|威信|薇信|[vVwW][xX]|[vV]信|[qQ]{2}|扣扣|支付宝"
-    r"|省|市|区|县|镇|路|街|道|号|小区|栋|幢|单元|室"
-)

@@ -128,3 +128,16 @@ def test_report_section_escapes_buyer_words(tmp_path: Path) -> None:
     html = render_html(d, "zh", [voice_section(v, "zh")])
     assert 'id="voice"' in html
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_product_is_refused_until_it_is_read(tmp_path: Path) -> None:
+    from kefu.voice.month import VoiceError
+
+    store = lost_shop().store(tmp_path / "k.duckdb")
+    with pytest.raises(VoiceError, match="no products of orders"):
+        VoiceOfBuyer(store).month(SHOP, "2024-10", product="面霜")
+    store.con.execute(
+        "CREATE TABLE order_items (shop_id VARCHAR, order_id VARCHAR, product VARCHAR)"
+    )
+    with pytest.raises(VoiceError, match="cannot select one product yet"):
+        VoiceOfBuyer(store).month(SHOP, "2024-10", product="面霜")

@@ -84,7 +84,7 @@ def print_voice(v: VoiceMonth, lang: str) -> None:
 
     from kefu.i18n import t
     from kefu.voice.digest import topic_name
-    from kefu.voice.month import MIN_LOST, PREVIOUS_MONTHS
+    from kefu.voice.month import LAST_MESSAGES, MIN_LOST, PREVIOUS_MONTHS
 
     title = (
         t("voice.title_agent", lang, shop=v.shop_id, agent=v.agent, month=v.month)
@@ -120,7 +120,7 @@ def print_voice(v: VoiceMonth, lang: str) -> None:
             total=v.lost_inquiries + v.converted_inquiries,
             converted=v.converted_inquiries,
             lost=v.lost_inquiries,
-            last=3,
+            last=LAST_MESSAGES,
         ),
         highlight=False,
     )

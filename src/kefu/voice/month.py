@@ -261,6 +261,11 @@ class VoiceOfBuyer:
                 "the store has no products of orders yet (no order_items), so --product cannot "
                 "be used: leave it out to see the shop or one agent"
             )
+        if product is not None:  # the product key is designed in (docs/voice.md), not read yet
+            raise VoiceError(
+                "kefu voice cannot select one product yet: leave --product out to see the shop "
+                "or one agent"
+            )
         agent = self.resolve_agent(shop, agent)
         topics, by_agent, buyer_messages, examples = self._topics(shop, month, agent)
         lost: list[LostTopic] = []

@@ -55,6 +55,20 @@ def test_each_kind_is_masked(text: str, secret: str, token: str) -> None:
     assert secret not in out and token in out, out
 
 
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("收货地址改成中山路88号", "收货地址改成[地址]"),
+        ("我在朝阳区建国路10号院3号楼2单元501", "我在[地址]"),
+        ("麻烦寄到幸福小区5栋302", "麻烦寄到[地址]"),
+        ("发北京朝阳区几天到", "发北京朝阳区几天到"),  # a place alone is no address
+        ("明天3号发货吗", "明天3号发货吗"),
+    ],
+)
+def test_only_the_address_is_replaced(text: str, masked: str) -> None:
+    assert mask(text) == masked
+
+
 @pytest.mark.parametrize("text", ORDER_NUMBERS)
 def test_order_numbers_are_kept(text: str) -> None:
     assert mask(text) == text

@@ -45,15 +45,37 @@ _ACCOUNT = re.compile(
     r"\s*(?:是|为)?\s*[:：]?\s*)(?P<id>[A-Za-z0-9][A-Za-z0-9_\-@.]{4,30})"
 )
 # Addresses: a run that names places down to a number: 省/市/区/县/镇 … 路/街/道/号/小区/栋/单元/室.
-_PLACE = r"[\u4e00-\u9fff]{1,12}?(?:省|自治区|市|区|县|旗|镇|乡|街道)"
-_STREET = r"[\u4e00-\u9fffA-Za-z0-9]{1,15}?(?:路|街|大道|道|巷|弄|胡同|村|小区|花园|公寓|大厦|广场|苑|园|城)"
+# Name characters exclude the verbs and pronouns a buyer writes around an address (改成, 寄到,
+# 我在…), so that only the address itself is replaced.
+_NOT_NAME = r"(?![是在到寄发送收货请麻烦帮我你他她的为换改成址把给和跟住])"
+_CJK_NAME = _NOT_NAME + r"[\u4e00-\u9fff]"
+_ANY_NAME = _NOT_NAME + r"[\u4e00-\u9fffA-Za-z0-9]"
+_PLACE = r"(?:" + _CJK_NAME + r"){1,12}?(?:省|自治区|市|区|县|旗|镇|乡|街道)"
+_STREET = (
+    r"(?:"
+    + _ANY_NAME
+    + r"){1,15}?(?:路|街|大道|道|巷|弄|胡同|村|小区|花园|公寓|大厦|广场|苑|园|城)"
+)
 _NUMBER = (
     r"[\dA-Za-z一二三四五六七八九十百零\-－#]{1,8}"
     r"(?:号楼|号院|号|栋|幢|座|单元|楼|层|室|户|弄)"
 )
+_ROOM = r"(?:[\-－]?\d{1,5}(?![\d号栋幢座单元楼层室户弄]))?"  # 2单元501: the room after the unit
 _ADDRESS = re.compile(
-    r"(?:" + _PLACE + r"){1,4}(?:" + _STREET + r")?(?:" + _NUMBER + r"){0,6}"
-    r"|" + _STREET + r"(?:" + _NUMBER + r"){1,6}"
+    r"(?:"
+    + _PLACE
+    + r"){1,4}(?:"
+    + _STREET
+    + r")?(?:"
+    + _NUMBER
+    + r"){0,6}"
+    + _ROOM
+    + r"|"
+    + _STREET
+    + r"(?:"
+    + _NUMBER
+    + r"){1,6}"
+    + _ROOM
 )
 # A cheap first look: a text that does not match this holds nothing to mask (mask() returns it
 # as it is). The same pattern is RE2 syntax, so the bulk importer runs it in DuckDB and calls

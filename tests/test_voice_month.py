@@ -141,3 +141,16 @@ def test_product_is_refused_until_it_is_read(tmp_path: Path) -> None:
     )
     with pytest.raises(VoiceError, match="cannot select one product yet"):
         VoiceOfBuyer(store).month(SHOP, "2024-10", product="面霜")
+
+
+def test_hostile_buyer_words_send_no_escape_sequence(tmp_path: Path) -> None:
+    db = tmp_path / "k.duckdb"
+    s = lost_shop()
+    s.msg("C4", AGENT, "2024-10-14 10:05:00", "buyer", "\x1b[2J\x1b[31m是正品吗[bold]\u202e")
+    s.store(db).close()
+    runner = CliRunner()
+    for args in ([], ["--digest"]):
+        res = runner.invoke(app, ["voice", "--db", str(db), "--month", "2024-10", *args])
+        assert res.exit_code == 0, res.output
+        assert "\x1b" not in res.output and "\u202e" not in res.output
+        assert "是正品吗" in res.output or args  # the digest shows no topic example

@@ -79,10 +79,10 @@ def voice_cmd(
 
 def print_voice(v: VoiceMonth, lang: str) -> None:
     """The three tables of a month's voice, for the terminal."""
-    from rich.markup import escape
     from rich.table import Table
 
     from kefu.i18n import t
+    from kefu.inert import shown
     from kefu.voice.digest import topic_name
     from kefu.voice.month import LAST_MESSAGES, MIN_LOST, PREVIOUS_MONTHS
 
@@ -91,7 +91,7 @@ def print_voice(v: VoiceMonth, lang: str) -> None:
         if v.agent
         else t("voice.title", lang, shop=v.shop_id, month=v.month)
     )
-    console.print(f"[bold]{escape(title)}[/]", highlight=False)
+    console.print(shown(title, "bold"), highlight=False)
     if not v.products_known:
         console.print(t("voice.no_products", lang), highlight=False)
     tab = Table(title=t("voice.topics", lang), title_justify="left")
@@ -107,7 +107,7 @@ def print_voice(v: VoiceMonth, lang: str) -> None:
             f"{row.messages:,}",
             f"{row.buyers:,}",
             f"{row.share * 100:.1f}%",
-            escape(ex[0]) if ex else "",
+            shown(ex[0]) if ex else "",
         )
     if not v.topics:
         console.print(t("voice.none_topics", lang))
@@ -134,7 +134,7 @@ def print_voice(v: VoiceMonth, lang: str) -> None:
                 str(lost.lost),
                 str(lost.converted),
                 f"{lost.lift:.2f}",
-                escape(lost.examples[0]) if lost.examples else "",
+                shown(lost.examples[0]) if lost.examples else "",
             )
         console.print(tab)
         console.print(t("voice.lift_note", lang, min=MIN_LOST), highlight=False)
@@ -148,12 +148,12 @@ def print_voice(v: VoiceMonth, lang: str) -> None:
             tab.add_column(t(f"voice.col.{key}", lang))
         for r in v.rising:
             tab.add_row(
-                escape(r.term),
+                shown(r.term),
                 topic_name(r.topic, lang) if r.topic else "",
                 str(r.messages),
                 str(r.previous_messages),
                 f"{r.z:.1f}",
-                escape(r.examples[0]) if r.examples else "",
+                shown(r.examples[0]) if r.examples else "",
             )
         console.print(tab)
     else:

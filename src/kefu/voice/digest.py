@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kefu.i18n import t
+from kefu.inert import visible
 from kefu.voice.month import LostTopic, TopicCount, VoiceMonth
 
 TOP_TOPICS = 3
@@ -52,7 +53,7 @@ def _lost(items: list[LostTopic], lang: str) -> str:
 
 def digest(v: VoiceMonth, lang: str = "zh") -> str:
     """Top topics, top lost-sale reasons, what is new, and the same per agent (product when known)."""
-    lines = [f"# {t('voice.digest.title', lang, shop=v.shop_id, month=v.month)}", ""]
+    lines = [f"# {t('voice.digest.title', lang, shop=visible(v.shop_id), month=v.month)}", ""]
     lines.append("- " + t("voice.digest.top", lang, items=_topics(v.topics, lang)))
     lines.append("- " + t("voice.digest.lost", lang, items=_lost(v.lost_sales, lang)))
     sep = "；" if lang == "zh" else "; "
@@ -60,10 +61,10 @@ def digest(v: VoiceMonth, lang: str = "zh") -> str:
         t(
             "voice.digest.item_rising",
             lang,
-            term=r.term,
+            term=visible(r.term),
             messages=r.messages,
             previous=r.previous_messages,
-            example=r.examples[0] if r.examples else "",
+            example=visible(r.examples[0]) if r.examples else "",
         )
         for r in v.rising[:TOP_RISING]
     ]
@@ -84,7 +85,7 @@ def digest(v: VoiceMonth, lang: str = "zh") -> str:
                 + t(
                     "voice.digest.agent",
                     lang,
-                    agent=agent,
+                    agent=visible(agent),
                     topics=_topics(items, lang),
                     lost=_lost(lost, lang),
                 )

@@ -17,6 +17,7 @@ from kefu.cli.common import (
     check_month,
     console,
     fail,
+    h,
     open_db,
     resolve_shop,
 )
@@ -30,19 +31,13 @@ FORMATS = ("table", "json")
 def voice_cmd(
     month: MonthOption,
     shop: ShopOption = None,
-    agent: Annotated[
-        str | None, typer.Option("--agent", help="one agent: 店铺名:子账号 or the sub-account")
-    ] = None,
-    product: Annotated[
-        str | None, typer.Option("--product", help="one product (when the store knows products)")
-    ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
-    digest: Annotated[
-        bool, typer.Option("--digest", help="a short Markdown summary for management instead")
-    ] = False,
+    agent: Annotated[str | None, typer.Option("--agent", help=h("voice.opt.agent"))] = None,
+    product: Annotated[str | None, typer.Option("--product", help=h("voice.opt.product"))] = None,
+    fmt: Annotated[str, typer.Option("--format", help=h("voice.opt.format"))] = "table",
+    digest: Annotated[bool, typer.Option("--digest", help=h("voice.opt.digest"))] = False,
     lexicon: Annotated[
         Path | None,
-        typer.Option("--lexicon", help="the shop's lexicon file (more words, sub-topics)"),
+        typer.Option("--lexicon", help=h("voice.opt.lexicon")),
     ] = None,
     lang: LangOption = "zh",
     db: DbOption = None,
@@ -52,7 +47,7 @@ def voice_cmd(
     from kefu.voice.month import VoiceError, VoiceOfBuyer
     from kefu.voice.topics import Classifier
 
-    check_lang(lang)
+    lang = check_lang(lang)
     check_month(month)
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")

@@ -28,11 +28,7 @@ def _topics(items: list[TopicCount], lang: str) -> str:
         for i in items
         if i.topic != "other" and "." not in i.topic
     ][:TOP_TOPICS]
-    return (
-        "、".join(shown)
-        if lang == "zh" and shown
-        else ", ".join(shown) or t("voice.digest.nothing", lang)
-    )
+    return t("voice.digest.sep", lang).join(shown) or t("voice.digest.nothing", lang)
 
 
 def _lost(items: list[LostTopic], lang: str) -> str:
@@ -47,8 +43,7 @@ def _lost(items: list[LostTopic], lang: str) -> str:
         for i in items
         if i.lift >= 1.1 and i.topic != "other"
     ][:TOP_LOST]
-    sep = "、" if lang == "zh" else ", "
-    return sep.join(shown) or t("voice.digest.nothing", lang)
+    return t("voice.digest.sep", lang).join(shown) or t("voice.digest.nothing", lang)
 
 
 def digest(v: VoiceMonth, lang: str = "zh") -> str:
@@ -56,7 +51,7 @@ def digest(v: VoiceMonth, lang: str = "zh") -> str:
     lines = [f"# {t('voice.digest.title', lang, shop=visible(v.shop_id), month=v.month)}", ""]
     lines.append("- " + t("voice.digest.top", lang, items=_topics(v.topics, lang)))
     lines.append("- " + t("voice.digest.lost", lang, items=_lost(v.lost_sales, lang)))
-    sep = "；" if lang == "zh" else "; "
+    sep = t("voice.digest.sep_items", lang)
     rising = [
         t(
             "voice.digest.item_rising",

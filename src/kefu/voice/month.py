@@ -240,7 +240,7 @@ class VoiceOfBuyer:
         if len(named) == 1:
             return named[0]
         raise VoiceError(
-            f"agent '{agent}' is not in shop {shop}: give its sub-account as 店铺名:子账号 "
+            f"agent '{agent}' is not in shop {shop}: give its sub-account as shop:sub-account "
             f"(kefu kpi --month … lists them)"
         )
 

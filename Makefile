@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench chromium clean lock
+.PHONY: demo test lint typecheck unit bench bench-voice chromium clean lock
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The voice of the buyer: topic accuracy on the labelled sets, speed at 10M (docs/performance.md).
+bench-voice: $(STAMP)
+	$(BIN)/python bench/voice.py
 
 # Re-pin every dependency (run after editing pyproject.toml's dependencies).
 lock:

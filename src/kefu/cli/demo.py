@@ -64,9 +64,13 @@ def demo(
         # the article's judgements on the last complete month, as one self-contained page
         judged = shop.months[-2]
         d = diagnose(StoreKpis(store), shop.shop_id, judged, from_shop_settings({}))
+        from kefu.report.content import voice_section
+        from kefu.voice.month import VoiceOfBuyer
+
+        voice = [voice_section(VoiceOfBuyer(store).month(shop.shop_id, judged), lang)]
         try:
             kpi_table.to_xlsx(sm, xlsx, lang)
-            html = write_html(d, workspace / f"report-{judged}.html", lang)
+            html = write_html(d, workspace / f"report-{judged}.html", lang, voice)  # docs/voice.md
         except OutputError as e:
             fail(e.message(lang))
         users = _demo_users(store, shop.shop_id)
@@ -77,6 +81,7 @@ def demo(
         f"kefu explain order <{t('cli.demo.order_id', lang)}> --db {db}",
         f"kefu diagnose --db {db} --month {month}",
         f"kefu pay --db {db} --month {month} --plan seed",
+        f"kefu voice --db {db} --month {judged}",
     ):
         console.print(f"  {cmd}", highlight=False)
     console.print(t("cli.demo.serve", lang, db=db), highlight=False)

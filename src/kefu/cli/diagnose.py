@@ -120,6 +120,7 @@ def report_cmd(
         fail(e.message(lang))
     d, reported = _diagnosis(month, shop, db, engine, lang)
     extra = _report_sections(d.shop_id, month, db, reported, lang)
+    extra += _voice_sections(d.shop_id, month, db, lang)
     try:
         write_report(d, output, lang, extra)
     except OutputError as e:
@@ -144,6 +145,19 @@ def _report_sections(
     finally:
         store.close()
     return [] if rec is None else [reconcile_section(rec, lang)]
+
+
+def _voice_sections(shop_id: str, month: str, db: str | None, lang: str) -> list[Section]:
+    """The month's voice of the buyer (docs/voice.md); nothing when the month has no messages."""
+    from kefu.report.content import voice_section
+    from kefu.voice.month import VoiceOfBuyer
+
+    store = open_db(db, must_exist=True)
+    try:
+        v = VoiceOfBuyer(store).month(shop_id, month)
+    finally:
+        store.close()
+    return [voice_section(v, lang)] if v.buyer_messages else []
 
 
 def register(app: typer.Typer) -> None:

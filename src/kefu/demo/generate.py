@@ -11,6 +11,7 @@ from kefu.demo import writers
 from kefu.demo.chat import Message
 from kefu.demo.simulate import DAY, World, simulate
 from kefu.demo.story import CAST, SHOP_ID, agent_id, month_days, month_list
+from kefu.demo.voice import give_voice
 
 QIANNIU_CONVERSATIONS = 4  # two PC clipboard copies, two web history pages
 EXPORT_TIME = dt.time(9, 30)  # the shop downloads its orders at 09:30
@@ -34,6 +35,7 @@ def generate_demo_shop(
         raise ValueError(f"months must be at least 1, got {months}")
     month_names = month_list(end_month, months)
     world = simulate(seed, month_names)
+    give_voice(world, seed, len(month_names))  # buyer words only: no KPI changes
     workspace.mkdir(parents=True, exist_ok=True)
     clock = writers.Clock(world.start, world.days)
 

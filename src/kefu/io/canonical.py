@@ -7,6 +7,7 @@ from typing import Any
 
 from kefu.io.cells import CellError, clean, parse_count, parse_date, parse_timestamp
 from kefu.io.detect import header_names
+from kefu.io.masking import mask
 from kefu.io.records import ARROW_TYPES, Collector, ImportFileError, ParsedFile
 from kefu.io.shop_settings import ShopZones
 from kefu.io.tabular import Sheet, data_rows
@@ -271,9 +272,9 @@ def _row(kind: str, plan: Plan, cells: list[str], shop: str | None) -> dict[str,
             raise _RowError("shop_id", "", "shop_id is empty and no --shop was given")
     if kind == "messages":
         text = row.get("text") or ""
-        row["text"] = text
+        row["text"] = mask(text)  # personal details never reach the store
         if row.get("chars") is None:
-            row["chars"] = len(text)
+            row["chars"] = len(text)  # what was typed, before masking
     if kind == "orders":
         if row.get("items") is None:
             row["items"] = 1

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from kefu.io.cells import CellError, parse_timestamp
 from kefu.io.detect import CHAT_HEADER, CHAT_STAMP_LINE, WEB_DATE, WEB_TIME
+from kefu.io.masking import mask
 from kefu.io.records import Collector, ImportFileError, ParsedFile
 from kefu.io.shop_settings import ShopZones
 
@@ -257,8 +258,9 @@ def parse(
         if k < len(odd_at) and (i + 1 == len(messages) or odd_at[k] < messages[i + 1].line_no):
             col.reject(m.line_no, "text", None, (odd_lines or {})[odd_at[k]], record)
             continue
-        text = "" if m.text == WEB_PLACEHOLDER else m.text
+        said = "" if m.text == WEB_PLACEHOLDER else m.text
         placeholders += m.text == WEB_PLACEHOLDER
+        text = mask(said)  # personal details never reach the store; chars counts what was typed
         if is_agent(m.speaker):
             sender = "auto" if bot(m.speaker) or text.startswith(auto_reply_prefixes) else "agent"
             agent = m.speaker
@@ -285,7 +287,7 @@ def parse(
                 "sent_at": m.sent_at,
                 "sender": sender,
                 "text": text,
-                "chars": len(text),
+                "chars": len(said),
             },
             record,
         )

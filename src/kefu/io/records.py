@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 import pyarrow as pa
 
 from kefu.inert import visible
+from kefu.io.masking import mask
 from kefu.io.rules import broken
 from kefu.io.shop_settings import ShopZones
 
@@ -169,6 +170,9 @@ class Collector:
         reason: str,
         record: dict[str, str] | None = None,
     ) -> None:
+        if self.kind == "messages":  # the quarantine is stored too: chat text only masked
+            value = None if value is None else mask(value)
+            record = None if record is None else {k: mask(v) for k, v in record.items()}
         # a cell's control characters are written as escapes: never stored or shown raw
         self.quarantine.append(
             Quarantined(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from kefu import __version__, i18n
 from kefu.diagnosis.cause import Cause
@@ -24,6 +24,9 @@ from kefu.diagnosis.quadrant import VERDICTS, Verdict
 from kefu.diagnosis.settings import REGISTRY
 from kefu.diagnosis.shop import ShopDiagnosis
 from kefu.metrics.fields import round_half_up
+
+if TYPE_CHECKING:
+    from kefu.voice.month import VoiceMonth
 
 Fmt = Literal["text", "int", "pct", "yuan", "num0", "num1", "num2", "bool"]
 
@@ -728,3 +731,84 @@ def _pc(x: Fraction | float | None) -> float | None:
 def _yu(fen: Fraction | float | int | None) -> float | None:
     """Fen as yuan for charts."""
     return None if fen is None else round(float(fen) / 100, 2)
+
+
+# -- the voice of the buyer (docs/voice.md) ------------------------------------------------------
+def voice_section(v: VoiceMonth, lang: str) -> Section:
+    """What buyers asked, what lost sales, what is new: masked examples, plain text cells."""
+    from kefu.i18n import t
+    from kefu.voice.digest import topic_name
+    from kefu.voice.month import LAST_MESSAGES, MIN_LOST, PREVIOUS_MONTHS
+
+    sec = Section("voice", t("voice.section", lang), t("voice.sheet", lang))
+    if not v.products_known:
+        sec.paragraphs.append(t("voice.no_products", lang))
+
+    def col(key: str) -> str:
+        return t(f"voice.col.{key}", lang)
+
+    def first(examples: tuple[str, ...]) -> Cell:
+        return _t(examples[0] if examples else None)
+
+    sec.tables.append(
+        Table(
+            [col("topic"), col("messages"), col("buyers"), col("share"), col("example")],
+            [
+                [_t(topic_name(x.topic, lang)), _n(x.messages, "int"), _n(x.buyers, "int"),
+                 _pct(x.share), first(v.topic_examples.get(x.topic, ()))]
+                for x in v.topics
+            ],
+            t("voice.topics", lang),
+        )
+    )  # fmt: skip
+    sec.paragraphs.append(
+        t(
+            "voice.inquiries",
+            lang,
+            total=v.lost_inquiries + v.converted_inquiries,
+            converted=v.converted_inquiries,
+            lost=v.lost_inquiries,
+            last=LAST_MESSAGES,
+        )
+    )
+    sec.paragraphs.append(t("voice.lift_note", lang, min=MIN_LOST))
+    if v.provisional:
+        sec.paragraphs.append(t("voice.provisional", lang))
+    sec.tables.append(
+        Table(
+            [col("topic"), col("lost"), col("converted"), col("lift"), col("example")],
+            [
+                [_t(topic_name(x.topic, lang)), _n(x.lost, "int"), _n(x.converted, "int"),
+                 _n(x.lift, "num2"), first(x.examples)]
+                for x in v.lost_sales
+            ],
+            t("voice.lost", lang),
+        )
+    )  # fmt: skip
+    sec.tables.append(
+        Table(
+            [col("agent"), col("topic"), col("lost"), col("converted"), col("lift")],
+            [
+                [_t(agent), _t(topic_name(x.topic, lang)), _n(x.lost, "int"),
+                 _n(x.converted, "int"), _n(x.lift, "num2")]
+                for agent, items in v.lost_by_agent.items()
+                for x in items[:3]
+            ],
+            f"{t('voice.lost', lang)} · {col('agent')}",
+        )
+    )  # fmt: skip
+    sec.tables.append(
+        Table(
+            [col("term"), col("topic"), col("messages"), col("previous"), col("z"), col("example")],
+            [
+                [_t(r.term), _t(topic_name(r.topic, lang) if r.topic else None),
+                 _n(r.messages, "int"), _n(r.previous_messages, "int"), _n(r.z, "num1"),
+                 first(r.examples)]
+                for r in v.rising
+            ],
+            t("voice.rising", lang, n=PREVIOUS_MONTHS),
+        )
+    )  # fmt: skip
+    if not v.rising:
+        sec.paragraphs.append(t("voice.none_rising", lang))
+    return sec

@@ -11,12 +11,14 @@ rejected row. Both paths give the same records.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from kefu.io.masking import MAY_HOLD_RE2, mask
 from kefu.io.rules import sql_predicate
 from kefu.io.shop_settings import ShopZones, now_in
 from kefu.store.database import Store, sql_text
@@ -108,10 +110,13 @@ def _plan(
             if "chars" in cols
             else f"length({text})"
         )
+        # personal details are masked before storing (kefu.io.masking), the few rows that may
+        # hold one by the Python function; chars counts what was typed
+        masked = f"CASE WHEN regexp_matches({text}, {sql_text(MAY_HOLD_RE2)}) THEN {MASK_FUNCTION}({text}) ELSE {text} END"
         select = (
             f"{shop_expr} AS shop_id, buyer_id, agent_id, "
             f"{_time('sent_at', types, shop_expr, zones)} AS sent_at, "
-            f"sender, {text} AS text, {chars} AS chars"
+            f"sender, {masked} AS text, {chars} AS chars"
         )
         ok = " AND ".join(
             [
@@ -182,6 +187,15 @@ def _rules(kind: str) -> list[str]:
     return sql_predicate(kind, {c: c for c in COLUMNS[kind]})
 
 
+MASK_FUNCTION = "kefu_mask"
+
+
+def _register_mask(con: duckdb.DuckDBPyConnection) -> None:
+    """kefu.io.masking.mask as a DuckDB function on this connection (once)."""
+    with contextlib.suppress(duckdb.Error):  # already registered on this connection
+        con.create_function(MASK_FUNCTION, mask, ["VARCHAR"], "VARCHAR", side_effects=False)
+
+
 def try_import(
     store: Store,
     path: Path,
@@ -217,6 +231,8 @@ def try_import(
     if plan is None:
         return None
     select, ok = plan
+    if kind == "messages":
+        _register_mask(con)
     source = f"SELECT {select} FROM {src}"
     try:
         rows, bad = con.execute(

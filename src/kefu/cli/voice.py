@@ -1,0 +1,160 @@
+"""CLI command: voice — what buyers asked about, what lost sales, what is new (and the digest)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kefu.cli.common import (
+    DbOption,
+    LangOption,
+    MonthOption,
+    ShopOption,
+    check_lang,
+    check_month,
+    console,
+    fail,
+    h,
+    open_db,
+    resolve_shop,
+)
+
+if TYPE_CHECKING:
+    from kefu.voice.month import VoiceMonth
+
+FORMATS = ("table", "json")
+
+
+def voice_cmd(
+    month: MonthOption,
+    shop: ShopOption = None,
+    agent: Annotated[str | None, typer.Option("--agent", help=h("voice.opt.agent"))] = None,
+    product: Annotated[str | None, typer.Option("--product", help=h("voice.opt.product"))] = None,
+    fmt: Annotated[str, typer.Option("--format", help=h("voice.opt.format"))] = "table",
+    digest: Annotated[bool, typer.Option("--digest", help=h("voice.opt.digest"))] = False,
+    lexicon: Annotated[
+        Path | None,
+        typer.Option("--lexicon", help=h("voice.opt.lexicon")),
+    ] = None,
+    lang: LangOption = "zh",
+    db: DbOption = None,
+) -> None:
+    """Topics of buyer messages, lost-sale reasons and newly rising words of one month."""
+    from kefu.voice.lexicon import LexiconError, load_lexicon
+    from kefu.voice.month import VoiceError, VoiceOfBuyer
+    from kefu.voice.topics import Classifier
+
+    lang = check_lang(lang)
+    check_month(month)
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
+    try:
+        lex = load_lexicon(lexicon)
+    except LexiconError as e:
+        fail(f"{e} (see docs/voice.md for the lexicon format)")
+    store = open_db(db, must_exist=True)
+    shop_id = resolve_shop(store, shop)
+    try:
+        v = VoiceOfBuyer(store, Classifier(lex)).month(shop_id, month, agent=agent, product=product)
+    except VoiceError as e:
+        fail(str(e))
+    if digest:
+        from kefu.voice.digest import digest as make_digest
+
+        typer.echo(make_digest(v, lang), nl=False)
+        return
+    if fmt == "json":
+        typer.echo(json.dumps(v.to_json(), ensure_ascii=False, indent=2))
+        return
+    print_voice(v, lang)
+
+
+def print_voice(v: VoiceMonth, lang: str) -> None:
+    """The three tables of a month's voice, for the terminal."""
+    from rich.table import Table
+
+    from kefu.i18n import t
+    from kefu.inert import shown
+    from kefu.voice.digest import topic_name
+    from kefu.voice.month import LAST_MESSAGES, MIN_LOST, PREVIOUS_MONTHS
+
+    title = (
+        t("voice.title_agent", lang, shop=v.shop_id, agent=v.agent, month=v.month)
+        if v.agent
+        else t("voice.title", lang, shop=v.shop_id, month=v.month)
+    )
+    console.print(shown(title, "bold"), highlight=False)
+    if not v.products_known:
+        console.print(t("voice.no_products", lang), highlight=False)
+    tab = Table(title=t("voice.topics", lang), title_justify="left")
+    for key in ("topic", "messages", "buyers", "share", "example"):
+        tab.add_column(
+            t(f"voice.col.{key}", lang),
+            justify="right" if key in ("messages", "buyers", "share") else "left",
+        )
+    for row in v.topics:
+        ex = v.topic_examples.get(row.topic, ())
+        tab.add_row(
+            topic_name(row.topic, lang),
+            f"{row.messages:,}",
+            f"{row.buyers:,}",
+            f"{row.share * 100:.1f}%",
+            shown(ex[0]) if ex else "",
+        )
+    if not v.topics:
+        console.print(t("voice.none_topics", lang))
+    else:
+        console.print(tab)
+    console.print(
+        t(
+            "voice.inquiries",
+            lang,
+            total=v.lost_inquiries + v.converted_inquiries,
+            converted=v.converted_inquiries,
+            lost=v.lost_inquiries,
+            last=LAST_MESSAGES,
+        ),
+        highlight=False,
+    )
+    if v.lost_sales:
+        tab = Table(title=t("voice.lost", lang), title_justify="left")
+        for key in ("topic", "lost", "converted", "lift", "example"):
+            tab.add_column(t(f"voice.col.{key}", lang))
+        for lost in v.lost_sales:
+            tab.add_row(
+                topic_name(lost.topic, lang),
+                str(lost.lost),
+                str(lost.converted),
+                f"{lost.lift:.2f}",
+                shown(lost.examples[0]) if lost.examples else "",
+            )
+        console.print(tab)
+        console.print(t("voice.lift_note", lang, min=MIN_LOST), highlight=False)
+    else:
+        console.print(t("voice.none_lost", lang))
+    if v.provisional:
+        console.print(t("voice.provisional", lang), highlight=False)
+    if v.rising:
+        tab = Table(title=t("voice.rising", lang, n=PREVIOUS_MONTHS), title_justify="left")
+        for key in ("term", "topic", "messages", "previous", "z", "example"):
+            tab.add_column(t(f"voice.col.{key}", lang))
+        for r in v.rising:
+            tab.add_row(
+                shown(r.term),
+                topic_name(r.topic, lang) if r.topic else "",
+                str(r.messages),
+                str(r.previous_messages),
+                f"{r.z:.1f}",
+                shown(r.examples[0]) if r.examples else "",
+            )
+        console.print(tab)
+    else:
+        console.print(t("voice.none_rising", lang))
+
+
+def register(app: typer.Typer) -> None:
+    """Add voice to the kefu app."""
+    app.command("voice")(voice_cmd)

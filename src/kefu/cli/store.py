@@ -1,0 +1,110 @@
+"""CLI commands: `kefu backup` and `kefu restore` (docs/store.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kefu.cli.common import DbOption, console, fail
+from kefu.i18n import CatalogueError, Lang, resolve_lang, t
+from kefu.store.database import StoreError, default_path
+
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="replace what is there (restore: the current store is first moved to <db>.<time>.bak)",
+    ),
+]
+StoreLangOption = Annotated[
+    str | None,
+    typer.Option("--lang", help="zh or en (default: $KEFU_LANG, else the locale, else zh)"),
+]
+
+
+def _lang(lang: str | None) -> Lang:
+    try:
+        return resolve_lang(lang)
+    except CatalogueError:
+        fail(t("common.lang_invalid", None, value=lang))
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000  # type: ignore[assignment]
+    raise AssertionError
+
+
+def register(app: typer.Typer) -> None:
+    """Add backup and restore to the kefu app."""
+
+    @app.command("backup")
+    def backup_cmd(
+        output: Annotated[
+            Path, typer.Option("--output", help="the backup file to write (a new DuckDB file)")
+        ],
+        db: DbOption = None,
+        force: ForceOption = False,
+        lang: StoreLangOption = None,
+    ) -> None:
+        """Copy the store to a backup file, checked table by table (while nothing writes to it)."""
+        from kefu.store.backup import backup
+
+        which = _lang(lang)
+        store = Path(db or default_path())
+        try:
+            done = backup(store, output, force=force)
+        except StoreError as e:
+            fail(e.text(which))
+        console.print(
+            t(
+                "store.backup_done",
+                which,
+                db=str(store),
+                version=done.copied.version,
+                tables=len(done.copied.tables),
+                rows=done.copied.rows,
+                size=_size(done.size),
+                output=str(output),
+            ),
+            highlight=False,
+            markup=False,
+        )
+
+    @app.command("restore")
+    def restore_cmd(
+        file: Annotated[Path, typer.Argument(help="a backup file written by kefu backup")],
+        db: DbOption = None,
+        force: ForceOption = False,
+        lang: StoreLangOption = None,
+    ) -> None:
+        """Install a backup as the store; a store already there is moved aside (needs --force), never lost."""
+        from kefu.store.backup import restore
+
+        which = _lang(lang)
+        store = Path(db or default_path())
+        try:
+            done = restore(file, store, force=force)
+        except StoreError as e:
+            fail(e.text(which))
+        say = [
+            t(
+                "store.restore_done",
+                which,
+                source=str(file),
+                found=done.copied.version,
+                rows=done.copied.rows,
+                db=str(store),
+                version=done.version,
+            )
+        ]
+        if done.moved_aside is not None:
+            say.append(t("store.restore_moved", which, db=str(store), bak=str(done.moved_aside)))
+        if done.wal_moved_aside is not None:
+            say.append(t("store.restore_wal_moved", which, bak=str(done.wal_moved_aside)))
+        for line in say:
+            console.print(line, highlight=False, markup=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -77,7 +78,7 @@ def backup(db: Path, output: Path, *, force: bool = False) -> BackupDone:
     _check_output(output, db, force=force)
     temp = _temp_beside(output, "backup")
     try:
-        copied = _copy(db, temp)
+        copied = _copy(db, temp, output)
         _fsync(temp)
         os.replace(temp, output)
     except OSError as e:
@@ -115,7 +116,7 @@ def restore(
         _release(db)  # refuse early (in use, not a kefu store) before the long copy
     temp = _temp_beside(db, "restore")
     try:
-        copied = _copy(source, temp)
+        copied = _copy(source, temp, db)
         with Store(temp) as store:  # upgrades an older backup, in one transaction
             with store.transaction():
                 store.audit(
@@ -222,8 +223,11 @@ def _definitions(con: duckdb.DuckDBPyConnection, alias: str) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
-def _copy(source: Path, target: Path) -> Copied:
-    """Copy the kefu store `source` into the new file `target` and check the copy, table by table."""
+def _copy(source: Path, target: Path, shown: Path) -> Copied:
+    """Copy the kefu store `source` into the new file `target` and check the copy, table by table.
+
+    `shown` is the path a refusal names (the file the person asked for, not the temporary one).
+    """
     with _session(target) as con:
         _attach(con, source, "kefu_source", read_only=True)
         version = _kefu_version(con, "kefu_source", source)
@@ -235,7 +239,7 @@ def _copy(source: Path, target: Path) -> Copied:
             con.execute("CHECKPOINT kefu_copy")
             con.execute("DETACH kefu_copy")
         except duckdb.Error as e:
-            raise StoreError.of("store.copy_failed", output=str(target), error=_reason(e)) from None
+            raise StoreError.of("store.copy_failed", output=str(shown), error=_reason(e)) from None
         _attach(con, target, "kefu_check", read_only=True)
         got = _fingerprints(con, "kefu_check")
         got_definitions = _definitions(con, "kefu_check")
@@ -363,5 +367,11 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _reason(error: BaseException) -> str:
+    """The operating system's reason (`No space left on device`), not DuckDB's whole story."""
     text = (getattr(error, "strerror", None) or str(error)).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    text = text.rsplit("Original error:", 1)[-1].strip()
+    os_reason = re.search(r'Could not (?:write|open|create) file "[^"]*": ([^\n]+)', text)
+    if os_reason:
+        text = os_reason.group(1)
+    text = text.splitlines()[0] if text else type(error).__name__
+    return text if len(text) <= 160 else text[:157] + "…"

@@ -103,7 +103,7 @@ def memory_limit(environ: dict[str, str] | None = None) -> str | None:
         return None
     if isinstance(limit, str):
         return limit
-    return f"{limit // (1024 * 1024)}MiB"
+    return f"{limit}B"
 
 
 def temp_directory(store: Path) -> Path:

@@ -150,6 +150,26 @@ def test_a_failed_upgrade_leaves_the_store_as_it_was(
         assert store.version() == SCHEMA_VERSION
 
 
+def test_an_upgrade_that_would_change_approved_pay_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = released(OLD[0], tmp_path)
+    before = snapshot(path)
+    last = migrations.MIGRATIONS[-1]
+    for sneaky in (
+        "UPDATE payroll_lines SET amount_fen = amount_fen + 1",
+        "DELETE FROM payroll_runs",
+        "INSERT INTO payroll_lines SELECT run_id, agent_id, seq + 100, component, amount_fen,"
+        " for_month, explanation_zh, explanation_en, inputs_json FROM payroll_lines",
+    ):
+        bad = replace(last, steps=(*last.steps, sneaky))
+        monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS[:-1], bad))
+        with pytest.raises(StoreError) as e:
+            open_store(path)
+        assert "must not change the rows of payroll_" in e.value.text("en")
+        assert snapshot(path) == before
+
+
 KILLED = """
 import os, sys
 from dataclasses import replace

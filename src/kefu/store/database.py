@@ -185,7 +185,7 @@ class Store:
             now = datetime.now()
             try:
                 applied = migrations.apply(self.con, found, now, migrations.MIGRATIONS)
-            except duckdb.Error as e:
+            except (duckdb.Error, migrations.MigrationError) as e:
                 raise StoreError.of(
                     "store.upgrade_failed",
                     path=str(self.path),

@@ -20,6 +20,14 @@ from kefu.store.schema import AUDIT_LOG, DDL, REPORTED_FIGURES, SCHEMA_VERSION
 
 Step = str | Callable[[duckdb.DuckDBPyConnection], None]
 
+# Rows no upgrade may change, add or remove: approved pay and the audit trail. apply()
+# checks them (on the columns they had before) and fails the whole upgrade if one moved.
+PROTECTED = ("payroll_runs", "payroll_lines", "audit_log")
+
+
+class MigrationError(RuntimeError):
+    """A migration broke a rule of upgrades (it changed protected rows)."""
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -97,6 +105,7 @@ def apply(
     Returns the versions applied. The caller owns the transaction: an exception here must
     roll the whole upgrade back.
     """
+    guarded = {t: _fingerprint(con, t) for t in PROTECTED if t in table_names(con)}
     done: list[int] = []
     for migration in migrations:
         if migration.version <= found:
@@ -124,4 +133,29 @@ def apply(
                 [migration.version, applied_at],
             )
         done.append(migration.version)
+    for table, (columns, before) in guarded.items():
+        if _fingerprint(con, table, columns)[1] != before:
+            raise MigrationError(f"an upgrade must not change the rows of {table}")
     return done
+
+
+def _fingerprint(
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str] | None = None
+) -> tuple[list[str], tuple[int, int]]:
+    """A table's row count and the sum of its rows' hashes over `columns` (default: all)."""
+    if columns is None:
+        columns = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ?"
+                " AND database_name = current_database() AND schema_name = 'main'"
+                " ORDER BY column_index",
+                [table],
+            ).fetchall()
+        ]
+    cols = ", ".join(f'"{c}"' for c in columns)
+    row = con.execute(
+        f"SELECT count(*), coalesce(sum(hash({cols})::HUGEINT), 0) FROM {table}"
+    ).fetchone()
+    assert row is not None
+    return list(columns), (int(row[0]), int(row[1]))

@@ -115,14 +115,14 @@ def apply(
                 con.execute(step)
             else:
                 step(con)
-        columns = {
+        recorded = {
             r[0]
             for r in con.execute(
                 "SELECT column_name FROM duckdb_columns() WHERE table_name = 'schema_version'"
                 " AND database_name = current_database() AND schema_name = 'main'"
             ).fetchall()
         }
-        if "kefu_version" in columns:
+        if "kefu_version" in recorded:
             con.execute(
                 "INSERT INTO schema_version (version, applied_at, kefu_version) VALUES (?, ?, ?)",
                 [migration.version, applied_at, __version__],

@@ -172,6 +172,7 @@ def _session(spill_beside: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         raise StoreError.of("store.memory_limit_invalid", value=str(e)) from None
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")  # a backup's sentence is its only output
         con.execute(f"SET temp_directory = {sql_text(str(memory.temp_directory(spill_beside)))}")
         if limit is not None:
             con.execute(f"SET memory_limit = {sql_text(limit)}")

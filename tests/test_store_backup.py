@@ -20,6 +20,7 @@ from storefiles import held, released, snapshot
 
 
 def run(*args: str) -> tuple[int, str, str]:
+    """Exit code, stdout (its lines as printed: a path is never folded) and stderr."""
     result = CliRunner().invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
 

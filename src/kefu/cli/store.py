@@ -75,6 +75,7 @@ def register(app: typer.Typer) -> None:
             ),
             highlight=False,
             markup=False,
+            soft_wrap=True,
         )
 
     @app.command("restore")
@@ -109,4 +110,4 @@ def register(app: typer.Typer) -> None:
         if done.wal_moved_aside is not None:
             say.append(t("store.restore_wal_moved", which, bak=str(done.wal_moved_aside)))
         for line in say:
-            console.print(line, highlight=False, markup=False)
+            console.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -49,7 +49,7 @@ def kpis_of(path: Path, *, raw: bool) -> dict[str, Any]:
         months = StoreKpis(store).shop_months(SHOP, ["2024-04", "2024-05"])
         return {m: sm.to_json() for m, sm in months.items()}
     finally:
-        store.close()
+        store.con.close()
 
 
 def payroll_digest(path: Path) -> str:

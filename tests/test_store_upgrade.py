@@ -281,3 +281,22 @@ def test_migrations_must_be_numbered_without_gaps() -> None:
         migrations.check((m[0], replace(m[-1], version=SCHEMA_VERSION + 1)))
     with pytest.raises(RuntimeError, match="numbered"):
         migrations.check(m[:-1])
+
+
+def test_a_schema_1_store_that_made_reported_figures_on_open_upgrades(tmp_path: Path) -> None:
+    """kefu builds of schema 1 after issue #10 created reported_figures on every open."""
+    from kefu.store.schema import REPORTED_FIGURES
+
+    path = released(1, tmp_path)
+    con = duckdb.connect(str(path))
+    con.execute(REPORTED_FIGURES)
+    con.execute(
+        "INSERT INTO reported_figures VALUES ('样例店', '小美', '2024-05-01', '2024-05-31',"
+        " 'month', 'chitu', '', 'inquiries', 'count', 12, 1, '12', '咨询人数', true, NULL,"
+        " NULL, 'chitu.xlsx', 5)"
+    )
+    con.close()
+    before = snapshot(path)
+    with open_store(path) as store:
+        assert store.version() == SCHEMA_VERSION
+    assert snapshot(path)["reported_figures"] == before["reported_figures"]

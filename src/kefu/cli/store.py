@@ -7,28 +7,11 @@ from typing import Annotated
 
 import typer
 
-from kefu.cli.common import DbOption, console, fail
-from kefu.i18n import CatalogueError, Lang, resolve_lang, t
+from kefu.cli.common import DbOption, LangOption, check_lang, console, fail, h
+from kefu.i18n import t
 from kefu.store.database import StoreError, default_path
 
-ForceOption = Annotated[
-    bool,
-    typer.Option(
-        "--force",
-        help="replace what is there (restore: the current store is first moved to <db>.<time>.bak)",
-    ),
-]
-StoreLangOption = Annotated[
-    str | None,
-    typer.Option("--lang", help="zh or en (default: $KEFU_LANG, else the locale, else zh)"),
-]
-
-
-def _lang(lang: str | None) -> Lang:
-    try:
-        return resolve_lang(lang)
-    except CatalogueError:
-        fail(t("common.lang_invalid", None, value=lang))
+ForceOption = Annotated[bool, typer.Option("--force", help=h("store.help.force"))]
 
 
 def _size(n: int) -> str:
@@ -44,19 +27,16 @@ def _size(n: int) -> str:
 def register(app: typer.Typer) -> None:
     """Add backup and restore to the kefu app."""
 
-    @app.command("backup")
+    @app.command("backup", help=h("store.help.backup"))
     def backup_cmd(
-        output: Annotated[
-            Path, typer.Option("--output", help="the backup file to write (a new DuckDB file)")
-        ],
+        output: Annotated[Path, typer.Option("--output", help=h("store.help.output"))],
         db: DbOption = None,
         force: ForceOption = False,
-        lang: StoreLangOption = None,
+        lang: LangOption = None,
     ) -> None:
-        """Copy the store to a backup file, checked table by table (while nothing writes to it)."""
         from kefu.store.backup import backup
 
-        which = _lang(lang)
+        which = check_lang(lang)
         store = Path(db or default_path())
         try:
             done = backup(store, output, force=force)
@@ -78,17 +58,16 @@ def register(app: typer.Typer) -> None:
             soft_wrap=True,
         )
 
-    @app.command("restore")
+    @app.command("restore", help=h("store.help.restore"))
     def restore_cmd(
-        file: Annotated[Path, typer.Argument(help="a backup file written by kefu backup")],
+        file: Annotated[Path, typer.Argument(help=h("store.help.file"))],
         db: DbOption = None,
         force: ForceOption = False,
-        lang: StoreLangOption = None,
+        lang: LangOption = None,
     ) -> None:
-        """Install a backup as the store; a store already there is moved aside (needs --force), never lost."""
         from kefu.store.backup import restore
 
-        which = _lang(lang)
+        which = check_lang(lang)
         store = Path(db or default_path())
         try:
             done = restore(file, store, force=force)

@@ -74,7 +74,9 @@ def test_rerouting_estimate_against_a_hand_computation() -> None:
     text = pair_text(p, "zh")
     assert "每天把 3 个询单从 弱 转给 强" in text
     assert "强 53% / 弱 47%" in text and "每月多 2,400.00 元销售额" in text
-    assert "净 2,280.00 元" in text and f"（{PREV}）转化率都没有下降" in text and "日均 8.0 人" in text
+    assert (
+        "净 2,280.00 元" in text and f"（{PREV}）转化率都没有下降" in text and "日均 8.0 人" in text
+    )
     assert "弱 接待的询单更多（200 对 100）" in text
     assert "8,000.00 对 7,600.00" in text
     j = p.to_json()

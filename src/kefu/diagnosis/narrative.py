@@ -195,7 +195,7 @@ def rerouting_text(p: Pair, lang: str) -> str:
         return i18n.t("fair.pair.no_headroom", lang, **names, daily=num(s.daily_inquiries, 1),
                  peak="—" if s.peak_day_inquiries is None else s.peak_day_inquiries)  # fmt: skip
     lo, hi = r.added_sales_interval_fen
-    return t(
+    return i18n.t(
         "fair.pair.reroute",
         lang,
         **names,

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from kefu import __version__, i18n
 from kefu.diagnosis.cause import Cause
+from kefu.diagnosis.figures import money
 from kefu.diagnosis.narrative import (
     cause_text,
     flag_text,
@@ -21,7 +22,6 @@ from kefu.diagnosis.narrative import (
     verdict_label,
 )
 from kefu.diagnosis.pairs import Pair
-from kefu.diagnosis.figures import money
 from kefu.diagnosis.quadrant import VERDICTS, Verdict
 from kefu.diagnosis.settings import REGISTRY
 from kefu.diagnosis.shop import ShopDiagnosis
@@ -486,7 +486,11 @@ def hours_chart(chart_id: str, c: Cause, lang: str) -> Chart:
 
 # -- screening ------------------------------------------------------------------------------------
 def flags(d: ShopDiagnosis, lang: str) -> Section:
-    sec = Section("flags", i18n.t("report.sec.flags", lang), i18n.t("report.sheet.flags", lang))
+    workload = any(f.kind == "workload_review" for f in d.flags)
+    title = (
+        i18n.t("fair.sec.flags_workload", lang) if workload else i18n.t("report.sec.flags", lang)
+    )
+    sec = Section("flags", title, i18n.t("report.sheet.flags", lang))
     if not d.flags:
         sec.paragraphs.append(i18n.t("report.no_flags", lang))
         return sec

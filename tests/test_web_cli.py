@@ -98,7 +98,9 @@ def test_users_commands(tmp_path: Path) -> None:
     con = duckdb.connect(db, read_only=True)
     stored = con.execute("SELECT password_hash FROM users").fetchall()
     tokens = con.execute("SELECT token_sha256 FROM api_tokens").fetchall()
-    audit = con.execute("SELECT action FROM audit_log WHERE action LIKE 'users.%' ORDER BY entry_id").fetchall()
+    audit = con.execute(
+        "SELECT action FROM audit_log WHERE action LIKE 'users.%' ORDER BY entry_id"
+    ).fetchall()
     con.close()
     assert all(h.startswith("$argon2id$") for (h,) in stored)
     assert all(len(t) == 64 for (t,) in tokens)  # only the hash of the token is kept

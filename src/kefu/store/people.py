@@ -8,7 +8,6 @@ is decided in `kefu.web.access`; this module only records who is who.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext

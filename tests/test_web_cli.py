@@ -112,7 +112,8 @@ def test_users_commands(tmp_path: Path) -> None:
         "users.disable",
     ]
     raw = Path(db).read_bytes()
-    assert b"long-password" not in raw and b"kefu_" not in raw
+    secret = token.stdout.split("kefu_", 1)[1].split()[0]
+    assert b"long-password" not in raw and secret.encode() not in raw
 
 
 def test_serve_needs_an_owner(tmp_path: Path) -> None:

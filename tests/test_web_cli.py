@@ -166,7 +166,7 @@ def test_a_served_store_refuses_other_commands_in_one_sentence(tmp_path: Path) -
                 time.sleep(0.3)
         r = kefu("users", "list", "--db", db)
         assert r.returncode == 1
-        assert "in use by another kefu process" in r.stderr
+        assert "in use by another process" in r.stderr
         assert "Traceback" not in r.stderr
     finally:
         server.terminate()

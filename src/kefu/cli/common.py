@@ -118,8 +118,6 @@ def open_db(db: str | None, *, must_exist: bool = False) -> Store:
     except StoreError as e:
         fail(e.text(current_lang()))
     except Exception as e:  # a locked or corrupt file: one sentence, not a traceback
-        if "lock" in str(e).lower():  # another process has it: kefu serve, or a running command
-            say("cli.store_locked", path=path)
         say("cli.err.open_db", path=path, error=e)
 
 

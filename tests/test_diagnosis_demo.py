@@ -86,3 +86,23 @@ def test_the_cli_runs_on_the_demo(demo: dict[str, Any], tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", "--month", month, "--db", db, "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert out.stat().st_size > 600_000  # ECharts inline
+
+
+def test_question_1_text_and_table_agree_on_every_demo_pair(demo: dict[str, Any]) -> None:
+    """Issue #11: the sentence and the table come from one decision; net never above gross."""
+    from test_diagnosis_fairness import assert_text_agrees_with_table
+
+    seen = set()
+    for d in all_diagnoses(demo):
+        for p in d.pairs:
+            r = p.rerouting
+            assert r is not None
+            seen.add(r.decision)
+            for lang in ("zh", "en"):
+                assert_text_agrees_with_table(p, lang)
+            assert r.added_net_sales_fen <= r.added_sales_fen
+            assert r.weights_after[1] >= 1
+            w_daily = p.weak.daily_inquiries
+            assert w_daily is not None and r.k_per_day <= w_daily / 2
+    # the demo shows a move and a refusal to move (小橙 / 小林 sell less per inquiry)
+    assert "reroute" in seen and "no_gain" in seen, seen

@@ -356,9 +356,6 @@ def test_xlsx_without_any_header(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("header", "what"),
     [
-        ("订单号,商品ID,商品名称,订购数量,下单时间,订单金额,订单状态", "a JD (京东) order export"),
-        ("订单成交时间,商品,订单号,订单状态,商品总价(元)", "a Pinduoduo (拼多多) order export"),
-        ("主订单编号,子订单编号,选购商品,商品数量,订单提交时间", "a Douyin (抖店) order export"),
         (
             "子订单编号,主订单编号,商家编码,外部系统编号,商品标题",
             "a Taobao item list without 购买数量",

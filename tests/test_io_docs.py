@@ -16,6 +16,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "kefu" / "io"
 FORMATS = [
     "canonical-csv", "canonical-xlsx", "canonical-parquet", "taobao-export-csv", "taobao-export-xlsx",
     "tmall-order-report", "taobao-detail-csv", "taobao-detail-xlsx", "qianniu-clipboard", "qianniu-web",
+    "jd-orders-csv", "jd-orders-xlsx", "douyin-orders-csv", "douyin-orders-xlsx", "pdd-orders-csv",
+    "pdd-orders-xlsx", "taobao-traderates-csv", "taobao-traderates-xlsx",
 ]  # fmt: skip
 
 
@@ -26,8 +28,9 @@ def test_every_format_is_documented() -> None:
 
 def test_every_format_the_code_names_is_listed_here() -> None:
     code = "\n".join(p.read_text(encoding="utf-8") for p in SRC.glob("*.py"))
-    literal = set(re.findall(r'"((?:canonical|taobao|tmall|qianniu)-[a-z-]+)"', code))
-    literal -= {"taobao-orders", "taobao-detail"}  # header families, not formats
+    literal = set(re.findall(r'"((?:canonical|taobao|tmall|qianniu|jd|douyin|pdd)-[a-z-]+)"', code))
+    literal -= {"taobao-orders", "taobao-detail", "taobao-traderates"}  # header families
+    literal -= {"jd-orders", "douyin-orders", "pdd-orders"}  # prefixes of -csv / -xlsx
     assert literal <= set(FORMATS)
 
 

@@ -332,7 +332,8 @@ def test_the_workplace_story(world: dict[str, Any]) -> None:
 
     con = duckdb.connect(str(world["db"]), read_only=True)
     refused = con.execute(
-        "SELECT count(*) FROM audit_log WHERE actor = 'mei' AND outcome IN ('refused', 'csrf_refused')"
+        "SELECT count(*) FROM audit_log WHERE actor = 'mei' "
+        "AND json_extract_string(details, '$.outcome') IN ('refused', 'csrf_refused')"
     ).fetchone()
     con.close()
     world["server"].start()

@@ -153,10 +153,8 @@ def open_db(db: str | None, *, must_exist: bool = False) -> Store:
     try:
         return open_store(path)
     except StoreError as e:
-        fail(str(e))
+        fail(e.text(current_lang()))
     except Exception as e:  # a locked or corrupt file: one sentence, not a traceback
-        if "lock" in str(e).lower():  # another process has it: kefu serve, or a running command
-            say("cli.store_locked", path=path)
         say("cli.err.open_db", path=path, error=e)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kefu import __version__
-from kefu.cli import demo, diagnose, importing, kpi, pay, reconcile, template, voice, web
+from kefu.cli import demo, diagnose, importing, kpi, pay, reconcile, store, template, voice, web
 from kefu.cli.common import h, reset_lang
 
 app = typer.Typer(
@@ -23,7 +23,7 @@ def _root() -> None:
     reset_lang()
 
 
-for module in (importing, kpi, diagnose, pay, reconcile, voice, demo, template, web):
+for module in (importing, kpi, diagnose, pay, reconcile, voice, template, demo, store, web):
     module.register(app)
 
 

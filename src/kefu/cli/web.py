@@ -11,6 +11,7 @@ import typer
 from kefu.cli.common import DbOption, console, fail, h, open_db
 from kefu.i18n import t
 from kefu.store import Store
+from kefu.store.database import os_user
 
 users_app = typer.Typer(help=h("cli.users.help"), no_args_is_help=True)
 
@@ -76,7 +77,7 @@ def users_add(
             user = people.add(name, role, password, shops=shops, seats=seats)
         except PeopleError as e:
             fail(t(f"web.{e}"))
-        people.audit(_os_user(), "users.add", user.name, "ok", {"role": role, "via": "cli"})
+        people.audit(os_user(), "users.add", user.name, "ok", {"role": role, "via": "cli"})
     console.print(t("cli.users.added", None, name=user.name, role=user.role), highlight=False)
 
 
@@ -121,7 +122,7 @@ def users_set_password(
             people.set_password(name, password)
         except PeopleError as e:
             fail(t(f"web.{e}"))
-        people.audit(_os_user(), "users.set_password", name, "ok", {"via": "cli"})
+        people.audit(os_user(), "users.set_password", name, "ok", {"via": "cli"})
     console.print(t("cli.users.password_set", None, name=name), highlight=False)
 
 
@@ -139,7 +140,7 @@ def users_disable(
             people.set_disabled(name)
         except PeopleError as e:
             fail(t(f"web.{e}"))
-        people.audit(_os_user(), "users.disable", name, "ok", {"via": "cli"})
+        people.audit(os_user(), "users.disable", name, "ok", {"via": "cli"})
     console.print(t("cli.users.disabled", None, name=name), highlight=False)
 
 
@@ -158,7 +159,7 @@ def users_token(
             token = people.new_api_token(name, label, datetime.now())
         except PeopleError as e:
             fail(t(f"web.{e}"))
-        people.audit(_os_user(), "users.token", name, "ok", {"label": label, "via": "cli"})
+        people.audit(os_user(), "users.token", name, "ok", {"label": label, "via": "cli"})
     console.print(t("cli.users.token", None, name=name, token=token), highlight=False)
 
 
@@ -176,15 +177,6 @@ def _seat(store: Store, item: str, shops: list[str]) -> tuple[str, str]:
         if s and a:
             return s, a
     fail(t("cli.users.seat_invalid", None, value=item))
-
-
-def _os_user() -> str:
-    import getpass
-
-    try:
-        return "cli:" + getpass.getuser()
-    except Exception:  # no user name on this system: still say it came from the CLI
-        return "cli"
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,19 @@ REMEDY_CODE: dict[str, str] = {
 
 
 def verdict_label(v: Verdict, lang: str) -> str:
+    """The verdict's words; thin data shows only its figures: "insufficient data (n = 10 < 30)"."""
+    if v.verdict == "insufficient_data":
+        return insufficient_label(v.inquiring_buyers, v.min_inquiries, lang)
     return i18n.t(f"verdict.{v.verdict}", lang)
+
+
+def insufficient_label(n: int, minimum: int, lang: str) -> str:
+    return i18n.t("fair.insufficient", lang, n=n, min=minimum)
+
+
+def load_detail(c: Cause, lang: str) -> str:
+    """The load indicator as the cause analysis words it (sessions per active hour)."""
+    return indicator_text(c.indicator("sessions_per_active_hour"), lang)
 
 
 def remedy(
@@ -32,6 +44,10 @@ def remedy(
     code = REMEDY_CODE[v.verdict]
     if code == "monitor" and streak >= screen_months:
         code = "screen"
+        if cause is not None and cause.main == "load":
+            detail = load_detail(cause, lang)
+            return "workload_review", i18n.t("fair.remedy.workload_review", lang, streak=streak,
+                                        detail=detail)  # fmt: skip
     values: dict[str, object] = {}
     if code == "product_training":
         values = {"ipb": num(v.items_per_buyer), "ref_ipb": num(v.reference.items_per_buyer)}
@@ -89,7 +105,14 @@ def cause_text(c: Cause, lang: str) -> str:
 
 
 def flag_text(f: Flag, lang: str) -> str:
-    return i18n.t(f"flag.{f.kind}", lang, n=f.streak.length, months=", ".join(f.streak.months))
+    months = ", ".join(f.streak.months)
+    if f.kind == "workload_review" and f.cause is not None:
+        return i18n.t("fair.flag.workload_review", lang, n=f.streak.length, months=months,
+                 detail=load_detail(f.cause, lang))  # fmt: skip
+    text = i18n.t("flag.screening_review", lang, n=f.streak.length, months=months)
+    if f.cause is not None:  # the cause analysis beside the flag, so both are read together
+        text += " " + cause_text(f.cause, lang)
+    return text
 
 
 def team_text(t: TeamDiagnosis, lang: str) -> str:
@@ -148,41 +171,49 @@ def pair_text(p: Pair, lang: str) -> str:
     r = p.rerouting
     if r is None:
         text += i18n.t("pair.no_activity", lang, **names)
-    elif r.gain_per_inquiry_fen <= 0:
-        text += i18n.t(
-            "pair.no_gain",
-            lang,
-            **names,
-            gs=money(s.sales_per_inquiry),
-            gw=money(w.sales_per_inquiry),
-        )
-    elif r.k_per_day < 1:
-        text += i18n.t(
-            "pair.no_headroom",
-            lang,
-            **names,
-            daily=num(s.daily_inquiries, 1),
-            peak=s.peak_day_inquiries,
-        )
     else:
-        text += i18n.t(
-            "pair.reroute",
-            lang,
-            **names,
-            k=r.k_per_day,
-            ws=r.weights_after[0],
-            ww=r.weights_after[1],
-            ws0=r.weights_now[0],
-            ww0=r.weights_now[1],
-            days=r.days,
-            added=money(r.added_sales_fen),
-            added_net=money(r.added_net_sales_fen),
-            peak=s.peak_day_inquiries,
-            daily=num(s.daily_inquiries, 1),
-        )
+        text += rerouting_text(p, lang)
     if not p.clear:
         text += i18n.t("pair.unclear", lang, z=num(p.z))
     return text
+
+
+def rerouting_text(p: Pair, lang: str) -> str:
+    """The sentence of the pair's one re-routing decision (the tables read the same object)."""
+    s, w, r = p.strong, p.weak, p.rerouting
+    assert r is not None
+    names = {"strong": s.name, "weak": w.name}
+    if r.decision == "no_gain":
+        return i18n.t("pair.no_gain", lang, **names, gs=money(s.sales_per_inquiry),
+                   gw=money(w.sales_per_inquiry))  # fmt: skip
+    if r.decision == "gain_unclear":
+        lo, hi = r.gain_interval_fen
+        return i18n.t("fair.pair.gain_unclear", lang, **names, gs=money(s.sales_per_inquiry),
+                 gw=money(w.sales_per_inquiry), gain=money(r.gain_per_inquiry_fen),
+                 lo=money(lo), hi=money(hi))  # fmt: skip
+    if r.decision == "no_headroom":
+        return i18n.t("fair.pair.no_headroom", lang, **names, daily=num(s.daily_inquiries, 1),
+                 peak="—" if s.peak_day_inquiries is None else s.peak_day_inquiries)  # fmt: skip
+    lo, hi = r.added_sales_interval_fen
+    return i18n.t(
+        "fair.pair.reroute",
+        lang,
+        **names,
+        k=r.k_per_day,
+        ws=r.weights_after[0],
+        ww=r.weights_after[1],
+        ws0=r.weights_now[0],
+        ww0=r.weights_now[1],
+        days=r.days,
+        added=money(r.added_sales_fen),
+        lo=money(lo),
+        hi=money(hi),
+        refund=pct(r.refund_share),
+        added_net=money(r.added_net_sales_fen),
+        months=", ".join(r.held_months),
+        held=num(r.held_load_per_day, 1),
+        daily=num(s.daily_inquiries, 1),
+    )
 
 
 def stability_text(s: Stability, lang: str, min_months: int) -> str:

@@ -105,7 +105,9 @@ class Verdict:
     name: str
     month: str
     verdict: VerdictCode
-    leaning: Quadrant | None  # the quadrant of the point values alone (what a naive table shows)
+    # the quadrant of the point values alone (what a naive table shows); None below
+    # min_inquiries, so that thin data never reads as a verdict
+    leaning: Quadrant | None
     conversion_side: Side | None  # None when the data is insufficient
     spend_side: Side | None
     inquiring_buyers: int
@@ -124,6 +126,11 @@ class Verdict:
     @property
     def avg_spend_fen(self) -> int | None:
         return None if self.avg_spend is None else round_half_up(self.avg_spend)
+
+    @property
+    def decided(self) -> bool:
+        """Enough data for a verdict (borderline included): a quadrant word or colour may show."""
+        return self.verdict != "insufficient_data"
 
     @property
     def conversion_low(self) -> bool:
@@ -189,7 +196,9 @@ def judge(agent: AgentMonth, reference: Reference, settings: DiagnosisSettings) 
         name=agent.name,
         month=agent.month,
         verdict=verdict,
-        leaning=_leaning(conversion, avg_spend, reference),
+        leaning=None
+        if verdict == "insufficient_data"
+        else _leaning(conversion, avg_spend, reference),
         conversion_side=conv_side,
         spend_side=spend_side,
         inquiring_buyers=inquiring,

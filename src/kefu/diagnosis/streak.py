@@ -2,17 +2,24 @@
 
 The article: "转化率和客户单价都很低：如果连续几个月都是这样，只能筛选". A month with
 insufficient data (or with no row for the agent) neither counts nor breaks a streak;
-any other verdict, borderline included, breaks it.
+any other verdict, borderline included, breaks it. When the month's cause analysis finds
+load the main factor, the flag is a workload review for the manager (分流, schedule), not
+a screening of the agent: an overloaded agent's numbers are the shop's problem first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
+from kefu.diagnosis.cause import Cause
 from kefu.diagnosis.quadrant import Verdict
 from kefu.diagnosis.settings import DiagnosisSettings
 from kefu.metrics.fields import round_half_up
+
+FlagKind = Literal["screening_review", "workload_review"]
+FLAG_KINDS: tuple[FlagKind, ...] = ("screening_review", "workload_review")
 
 # (month, the agent's verdict that month or None when the agent has no row in it), oldest first
 History = Sequence[tuple[str, Verdict | None]]
@@ -48,13 +55,18 @@ def both_low_streak(history: History) -> Streak:
 
 @dataclass(frozen=True)
 class Flag:
-    """A screening review: both-low for `screen_months` months, with the months behind it."""
+    """A both-low streak of `screen_months` months, with the months behind it.
+
+    `screening_review` asks for a review of the agent; `workload_review` (the month's cause
+    analysis names load first) asks the manager to review the agent's load instead.
+    """
 
     agent_id: str
     name: str
-    kind: str
+    kind: FlagKind
     streak: Streak
     history: tuple[tuple[str, Verdict | None], ...]  # from the first counted month to the last
+    cause: Cause | None = None  # the month's cause analysis of the agent, when there is one
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -65,7 +77,16 @@ class Flag:
             "since": self.streak.months[0] if self.streak.months else None,
             "open_ended": self.streak.open_ended,
             "history": [history_json(m, v, self.streak.months) for m, v in self.history],
+            "main_factor": None if self.cause is None else self.cause.main,
+            "load": None if self.cause is None else self.load_json(),
         }
+
+    def load_json(self) -> dict[str, object] | None:
+        """Sessions per active hour, the agent's and the peers', as the cause analysis has it."""
+        if self.cause is None:
+            return None
+        i = self.cause.indicator("sessions_per_active_hour")
+        return {"agent": i.agent, "peers": i.peers, "ratio": i.ratio, "worse": i.worse}
 
 
 def history_json(
@@ -91,9 +112,16 @@ def history_json(
 
 
 def screening_flags(
-    histories: dict[str, list[tuple[str, Verdict | None]]], settings: DiagnosisSettings
+    histories: dict[str, list[tuple[str, Verdict | None]]],
+    settings: DiagnosisSettings,
+    causes: Mapping[str, Cause] | None = None,
 ) -> list[Flag]:
-    """Flags for the agents present in the latest month whose streak reaches screen_months."""
+    """Flags for the agents present in the latest month whose streak reaches screen_months.
+
+    `causes`: the month's cause analyses by agent; load as the main factor makes the flag a
+    workload review.
+    """
+    causes = causes or {}
     flags = []
     for agent_id, history in sorted(histories.items()):
         if not history or history[-1][1] is None:
@@ -101,5 +129,11 @@ def screening_flags(
         s = both_low_streak(history)
         if s.length >= settings.screen_months:
             name = history[-1][1].name
-            flags.append(Flag(agent_id, name, "screening_review", s, tuple(history[s.since :])))
+            cause = causes.get(agent_id)
+            kind: FlagKind = (
+                "workload_review"
+                if cause is not None and cause.main == "load"
+                else "screening_review"
+            )
+            flags.append(Flag(agent_id, name, kind, s, tuple(history[s.since :]), cause))
     return flags

@@ -45,13 +45,25 @@ TAOBAO_ORDER_HINTS = frozenset(
 )
 
 
+# Other platforms' order exports, by the columns only they carry (docs/importers.md); the
+# format names the reader (kefu.io.jd_orders, douyin_orders, pdd_orders).
+PLATFORM_ORDERS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("douyin-orders", frozenset({"主订单编号", "子订单编号", "订单提交时间"})),
+    ("jd-orders", frozenset({"订单号", "下单时间"})),
+    ("pdd-orders", frozenset({"订单号", "订单成交时间"})),
+)
+
+# Taobao buyers' ratings saved with the TOP API's field names (kefu.io.taobao_reviews)
+TRADERATES = frozenset({"tid", "result", "created"})
+
+
 @dataclass(frozen=True)
 class Header:
     """Where a sheet's header is, and what it says the file is."""
 
     index: int  # position in Sheet.rows
     kind: str
-    family: str  # "canonical" | "taobao-orders" | "taobao-detail"
+    family: str  # "canonical" | "taobao-orders" | "taobao-detail" | a PLATFORM_ORDERS format
     tmall_report: bool = False
 
 
@@ -74,6 +86,11 @@ def header_names(cells: list[str]) -> list[str]:
 def classify_header(cells: list[str], wanted: str | None = None) -> Header | None:
     """What a header row says a file is, or None when it is not a header kefu knows."""
     names = set(header_names(cells))
+    for family, signature in PLATFORM_ORDERS:
+        if signature <= names:
+            return Header(0, "orders", family)
+    if {n.lower() for n in names} >= TRADERATES:
+        return Header(0, "reviews", "taobao-traderates")
     if len(names & TAOBAO_ORDER_HINTS) >= 2 and not names & {"订单编号", "主订单编号"}:
         # an order export that lost its id column: say so, rather than "unknown file"
         return Header(0, "orders", "taobao-orders")
@@ -108,9 +125,6 @@ def find_header(sheet: Sheet, file: str, wanted: str | None) -> Header | None:
 
 # Exports people will try that kefu does not read yet: recognised, to say so plainly.
 NOT_YET: tuple[tuple[frozenset[str], str], ...] = (
-    (frozenset({"订单号", "下单时间", "订单金额"}), "a JD (京东) order export"),
-    (frozenset({"订单号", "订单成交时间"}), "a Pinduoduo (拼多多) order export"),
-    (frozenset({"主订单编号", "子订单编号", "订单提交时间"}), "a Douyin (抖店) order export"),
     (frozenset({"主订单编号", "子订单编号", "商家编码"}), "a Taobao item list without 购买数量"),
     (frozenset({"客服", "接待人数", "询单人数"}), "a 赤兔 agent performance report"),
     (frozenset({"旺旺昵称", "询单人数"}), "a 生意参谋 agent performance report"),

@@ -6,7 +6,16 @@ import re
 from pathlib import Path
 
 from kefu.i18n import t
-from kefu.io import canonical, qianniu_chat, taobao_orders
+from kefu.io import (
+    canonical,
+    douyin_orders,
+    jd_orders,
+    pdd_orders,
+    platform_orders,
+    qianniu_chat,
+    taobao_orders,
+    taobao_reviews,
+)
 from kefu.io.detect import (
     chat_format,
     check_kind,
@@ -21,6 +30,7 @@ from kefu.io.shop_settings import DEFAULT_AUTO_REPLY_PREFIXES, ShopZones
 from kefu.io.tabular import Sheet, read_delimited, read_parquet, read_xlsx
 
 ORDER_SHEET = "订单报表"
+PLATFORM_SPECS = {s.fmt: s for s in (jd_orders.SPEC, douyin_orders.SPEC, pdd_orders.SPEC)}
 
 
 def read_file(
@@ -132,6 +142,31 @@ def _from_sheet(
             kind=header.kind,
             file=file,
             fmt=f"canonical-{container}",
+            encoding=encoding,
+            shop=shop,
+            zones=zones,
+        )
+    if header.family == "taobao-traderates":
+        check_kind(file, kind, "reviews", "a file of Taobao ratings (tid, result, created)")
+        return taobao_reviews.parse(
+            sheet,
+            header.index,
+            file=file,
+            fmt=f"taobao-traderates-{container}",
+            encoding=encoding,
+            shop=shop,
+        )
+    spec = PLATFORM_SPECS.get(header.family)
+    if spec is not None:
+        check_kind(file, kind, "orders", f"an order export of {spec.platform}")
+        if container == "parquet":
+            raise unknown_header(file, sheet, kind)
+        return platform_orders.parse(
+            spec,
+            sheet,
+            header.index,
+            file=file,
+            container=container,
             encoding=encoding,
             shop=shop,
             zones=zones,

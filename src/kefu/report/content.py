@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from kefu import __version__, i18n
 from kefu.diagnosis.cause import Cause
+from kefu.diagnosis.figures import money
 from kefu.diagnosis.narrative import (
     cause_text,
     flag_text,
@@ -20,6 +21,7 @@ from kefu.diagnosis.narrative import (
     team_text,
     verdict_label,
 )
+from kefu.diagnosis.pairs import Pair
 from kefu.diagnosis.quadrant import VERDICTS, Verdict
 from kefu.diagnosis.settings import REGISTRY
 from kefu.diagnosis.shop import ShopDiagnosis
@@ -106,6 +108,13 @@ class Report:
 
 def _t(v: str | None, tone: str | None = None) -> Cell:
     return Cell(v, "text", tone)
+
+
+def _verdict(v: Verdict | None, lang: str) -> Cell:
+    """A verdict's words, coloured by it; thin data gets only its figures and no colour."""
+    if v is None:
+        return Cell(None)
+    return _t(verdict_label(v, lang), v.verdict if v.decided else None)
 
 
 def _pct(x: Fraction | float | None) -> Cell:
@@ -289,13 +298,15 @@ def quadrants(d: ShopDiagnosis, lang: str) -> Section:
     )
     ref = d.reference
     series: list[dict[str, Any]] = []
-    for code in VERDICTS:
+    # thin data is not placed among the quadrants at all (its position would read as a verdict)
+    shown = [c for c in VERDICTS if c != "insufficient_data"]
+    for code in shown:
         vs = [v for v in d.verdicts if v.verdict == code and v.avg_spend is not None]
         series.append(
             {
                 "name": i18n.t(f"verdict.{code}", lang),
                 "type": "scatter",
-                "symbolSize": 14 if code != "insufficient_data" else 9,
+                "symbolSize": 14,
                 "itemStyle": {"color": COLOURS[code]},
                 "label": {"show": True, "position": "right", "formatter": "{b}"},
                 "data": [
@@ -346,7 +357,7 @@ def quadrants(d: ShopDiagnosis, lang: str) -> Section:
             i18n.t("report.chart.scatter", lang),
             {
                 "tooltip": {"trigger": "item"},
-                "legend": {"top": 0, "data": [i18n.t(f"verdict.{c}", lang) for c in VERDICTS]},
+                "legend": {"top": 0, "data": [i18n.t(f"verdict.{c}", lang) for c in shown]},
                 "grid": {"left": 60, "right": 40, "top": 60, "bottom": 50},
                 "xAxis": {"type": "value", "name": i18n.t("report.col.spend", lang), "nameLocation": "middle",
                           "nameGap": 28, "scale": True},
@@ -364,7 +375,7 @@ def quadrants(d: ShopDiagnosis, lang: str) -> Section:
         rows.append(
             [
                 _t(v.name),
-                _t(verdict_label(v, lang), v.verdict),
+                _verdict(v, lang),
                 _t(text),
                 _n(v.inquiring_buyers, "int"),
                 _n(v.paying_buyers, "int"),
@@ -478,7 +489,11 @@ def hours_chart(chart_id: str, c: Cause, lang: str) -> Chart:
 
 # -- screening ------------------------------------------------------------------------------------
 def flags(d: ShopDiagnosis, lang: str) -> Section:
-    sec = Section("flags", i18n.t("report.sec.flags", lang), i18n.t("report.sheet.flags", lang))
+    workload = any(f.kind == "workload_review" for f in d.flags)
+    title = (
+        i18n.t("fair.sec.flags_workload", lang) if workload else i18n.t("report.sec.flags", lang)
+    )
+    sec = Section("flags", title, i18n.t("report.sheet.flags", lang))
     if not d.flags:
         sec.paragraphs.append(i18n.t("report.no_flags", lang))
         return sec
@@ -491,10 +506,7 @@ def flags(d: ShopDiagnosis, lang: str) -> Section:
             rows.append(
                 [
                     _t(month),
-                    _t(
-                        i18n.t(f"verdict.{v.verdict}", lang) if v else None,
-                        v.verdict if v else None,
-                    ),
+                    _verdict(v, lang),
                     _n(v.inquiring_buyers if v else None, "int"),
                     _pct(v.conversion if v else None),
                     _pct(v.reference.conversion if v else None),
@@ -540,7 +552,7 @@ def trends(d: ShopDiagnosis, lang: str) -> Section:
             team_spend.append(None if v is None else _yu(v.reference.avg_spend_fen))
             if v is not None:
                 rows.append(
-                    [_t(name), _t(m), _t(i18n.t(f"verdict.{v.verdict}", lang), v.verdict),
+                    [_t(name), _t(m), _verdict(v, lang),
                      _n(v.inquiring_buyers, "int"), _pct(v.conversion), _pct(v.reference.conversion),
                      _yuan(v.avg_spend), _yuan(v.reference.avg_spend_fen), _yuan(v.net_sales_fen)]
                 )  # fmt: skip
@@ -608,20 +620,7 @@ def pairs(d: ShopDiagnosis, lang: str) -> Section:
                 title=f"{p.strong.name} / {p.weak.name}",
             )
         )  # fmt: skip
-        r = p.rerouting
-        sec.tables.append(
-            Table(
-                [i18n.t(f"report.col.{k}", lang) for k in ("strong", "weak", "z", "k", "weights", "added",
-                                               "added_net")],
-                [[
-                    _t(p.strong.name), _t(p.weak.name), _n(p.z),
-                    _n(r.k_per_day, "int") if r else Cell(None),
-                    _t(f"{r.weights_after[0]}% / {r.weights_after[1]}%" if r else None),
-                    _yuan(r.added_sales_fen) if r else Cell(None),
-                    _yuan(r.added_net_sales_fen) if r else Cell(None),
-                ]],
-            )
-        )  # fmt: skip
+        sec.tables.append(rerouting_table(p, lang))
     return sec
 
 
@@ -812,3 +811,26 @@ def voice_section(v: VoiceMonth, lang: str) -> Section:
     if not v.rising:
         sec.paragraphs.append(t("voice.none_rising", lang))
     return sec
+
+
+def rerouting_table(p: Pair, lang: str) -> Table:
+    """The pair's re-routing decision as a row: the same object the sentence is made of."""
+    r = p.rerouting
+    lo, hi = r.added_sales_interval_fen if r else (None, None)
+    return Table(
+        [i18n.t(f"report.col.{k}", lang) for k in ("strong", "weak", "z")]
+        + [i18n.t("fair.col.decision", lang), i18n.t("fair.col.held_load", lang), i18n.t("report.col.k", lang),
+           i18n.t("report.col.weights", lang), i18n.t("report.col.added", lang), i18n.t("fair.col.added_ci", lang),
+           i18n.t("fair.col.refund_share", lang), i18n.t("report.col.added_net", lang)],
+        [[
+            _t(p.strong.name), _t(p.weak.name), _n(p.z),
+            _t(i18n.t(f"fair.decision.{r.decision}", lang) if r else None),
+            _n(r.held_load_per_day, "num1") if r else Cell(None),
+            _n(r.k_per_day, "int") if r else Cell(None),
+            _t(f"{r.weights_after[0]}% / {r.weights_after[1]}%" if r else None),
+            _yuan(r.added_sales_fen) if r else Cell(None),
+            _t(f"{money(lo)} – {money(hi)}" if r else None),
+            _pct(r.refund_share) if r else Cell(None),
+            _yuan(r.added_net_sales_fen) if r else Cell(None),
+        ]],
+    )  # fmt: skip

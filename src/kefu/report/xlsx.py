@@ -141,7 +141,9 @@ def _quadrant_chart(ws: Worksheet, sec: Section) -> None:
     chart.x_axis.title = table.headers[8]
     chart.y_axis.title = table.headers[5]
     chart.y_axis.number_format = "0%"
-    for r in range(first, last + 1):
+    for i, r in enumerate(range(first, last + 1)):
+        if i < len(table.rows) and table.rows[i][1].tone is None:
+            continue  # insufficient data: not placed among the quadrants
         x = Reference(ws, min_col=spend_col, min_row=r)
         y = Reference(ws, min_col=conv_col, min_row=r)
         s = Series(y, x, title=str(ws.cell(row=r, column=1).value))

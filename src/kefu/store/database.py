@@ -1,27 +1,60 @@
-"""Opening the DuckDB file, writing records idempotently, and the import log and quarantine."""
+"""Opening the DuckDB file (upgrading its schema), writing records idempotently, the logs."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from kefu import i18n
 from kefu.output import forget_open, register_open
-from kefu.store.schema import COLUMNS, DDL, KEYS, SCHEMA_VERSION
+from kefu.store import memory, migrations
+from kefu.store.schema import COLUMNS, KEYS, SCHEMA_VERSION
 
 DEFAULT_DB = "kefu.duckdb"
+# What the audit log keeps of an import (the import log keeps the rest)
+_AUDITED_IMPORT = (
+    "import_id",
+    "sha256",
+    "kind",
+    "format",
+    "shop_id",
+    "imported",
+    "updated",
+    "quarantined",
+)
 
 
 class StoreError(RuntimeError):
-    pass
+    """A refusal about the store, in one sentence.
+
+    Raised with a catalogue key (`StoreError.of("store.locked", path=…)`) the sentence is
+    in the reader's language (`text(lang)`); `str()` gives the environment's language.
+    """
+
+    def __init__(
+        self, message: str, key: str | None = None, values: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = dict(values or {})
+
+    @classmethod
+    def of(cls, key: str, /, **values: Any) -> StoreError:
+        return cls(i18n.t(key, None, **values), key, values)
+
+    def text(self, lang: str | None = None) -> str:
+        return i18n.t(self.key, lang, **self.values) if self.key else str(self)
 
 
 @dataclass(frozen=True)
@@ -40,23 +73,72 @@ def open_store(path: str | os.PathLike[str] | None = None, *, read_only: bool = 
     return Store(Path(path) if path is not None else Path(default_path()), read_only=read_only)
 
 
+def os_user() -> str:
+    """Who is acting, as the operating system knows them (the audit log's `actor`)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in the environment nor the password database
+        return "unknown"
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to the file at `path`, with kefu's memory limit and spill folder.
+
+    Refuses in one sentence (StoreError) a bad KEFU_MEMORY_LIMIT, a file another process
+    holds, and a file that is not a DuckDB database.
+    """
+    try:
+        limit = memory.memory_limit()
+    except memory.MemoryLimitError as e:
+        raise StoreError.of("store.memory_limit_invalid", value=str(e)) from None
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as e:
+        raise open_error(path, e) from None
+    try:
+        # DuckDB opens some names (a .csv, say) as an in-memory database: nothing would be kept
+        row = con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+        if not row or not row[0]:
+            raise StoreError.of("store.not_duckdb", path=str(path))
+        spill = memory.temp_directory(path)
+        con.execute(f"SET temp_directory = {sql_text(str(spill))}")
+        if limit is not None:
+            con.execute(f"SET memory_limit = {sql_text(limit)}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def open_error(path: Path, error: duckdb.Error) -> StoreError:
+    text = str(error)
+    if "lock" in text.lower():
+        pid = re.search(r"PID (\d+)", text)
+        return StoreError.of("store.locked", path=str(path), pid=pid.group(1) if pid else "?")
+    if "not a valid DuckDB database file" in text:
+        return StoreError.of("store.not_duckdb", path=str(path))
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return StoreError.of("store.cannot_open", path=str(path), error=first)
+
+
 class Store:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         if read_only and not path.exists():
-            raise StoreError(
-                f"no kefu database at {path} (import some files first: kefu import FILE)"
-            )
-        self.con = duckdb.connect(str(path), read_only=read_only)
+            raise StoreError.of("store.not_found", path=str(path))
+        self.con = connect(path, read_only=read_only)
         register_open(path)  # no output may be written over the open store (kefu.output)
         self._registered = True
-        # KEFU_MEMORY_LIMIT (e.g. 1.5GB) caps DuckDB for imports and KPIs alike; past it,
-        # DuckDB spills to <db>.tmp instead of growing (docs/performance.md)
-        limit = os.environ.get("KEFU_MEMORY_LIMIT")
-        if limit:
-            self.con.execute(f"SET memory_limit = '{limit}'")
-        if not read_only:
-            self._migrate()
+        try:
+            if read_only:
+                self._check_version()
+            else:
+                self._migrate()
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         self.con.close()
@@ -83,20 +165,82 @@ class Store:
         self.close()
 
     # -- schema ---------------------------------------------------------------------------
+    def _found_version(self) -> int:
+        """The file's schema version; 0 for a new, empty file; refuses a newer or foreign one."""
+        found = migrations.stored_version(self.con)
+        if found is None:
+            if migrations.table_names(self.con):
+                raise StoreError.of("store.not_kefu", path=str(self.path))
+            return 0
+        if found > SCHEMA_VERSION:
+            raise StoreError.of(
+                "store.newer", path=str(self.path), found=found, known=SCHEMA_VERSION
+            )
+        return found
+
+    def _check_version(self) -> None:
+        """A read-only open never upgrades: an older store is refused (it must be opened read-write)."""
+        found = self._found_version()
+        if found == 0:
+            raise StoreError.of("store.not_kefu", path=str(self.path))
+        if found < SCHEMA_VERSION:
+            raise StoreError.of(
+                "store.old_read_only", path=str(self.path), found=found, known=SCHEMA_VERSION
+            )
+
     def _migrate(self) -> None:
+        """Bring the file to SCHEMA_VERSION in one transaction (a new file: every migration)."""
         with self.transaction():
-            for stmt in DDL:
-                self.con.execute(stmt)
-            row = self.con.execute("SELECT max(version) FROM schema_version").fetchone()
-            current = row[0] if row else None
-            if current is None:
-                self.con.execute(
-                    "INSERT INTO schema_version VALUES (?, ?)", [SCHEMA_VERSION, datetime.now()]
-                )
-            elif current > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} was written by a newer kefu (schema {current}, this one knows {SCHEMA_VERSION})"
-                )
+            found = self._found_version()
+            if found == SCHEMA_VERSION:
+                return
+            now = datetime.now()
+            try:
+                applied = migrations.apply(self.con, found, now, migrations.MIGRATIONS)
+            except (duckdb.Error, migrations.MigrationError) as e:
+                raise StoreError.of(
+                    "store.upgrade_failed",
+                    path=str(self.path),
+                    found=found,
+                    known=SCHEMA_VERSION,
+                    error=str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__,
+                ) from e
+            self.audit(
+                "store.create" if found == 0 else "store.upgrade",
+                str(self.path.name),
+                {"from_version": found, "to_version": SCHEMA_VERSION, "applied": applied},
+            )
+
+    def version(self) -> int:
+        return migrations.stored_version(self.con) or 0
+
+    # -- the audit log --------------------------------------------------------------------
+    def audit(
+        self,
+        action: str,
+        object_name: str | None,
+        details: Mapping[str, Any] | None = None,
+        *,
+        actor: str | None = None,
+    ) -> None:
+        """Append one entry to the audit log; call inside the transaction of the change itself.
+
+        `actor` is who did it: the OS user by default, a workplace user's name from kefu serve.
+        """
+        self.con.execute(
+            "INSERT INTO audit_log (entry_id, at_utc, actor, action, object, details)"
+            " SELECT coalesce(max(entry_id), 0) + 1, ?, ?, ?, ?, ? FROM audit_log",
+            [
+                datetime.now(UTC).replace(tzinfo=None),
+                actor or os_user(),
+                action,
+                object_name,
+                json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str),
+            ],
+        )
+
+    def audit_entries(self) -> list[dict[str, Any]]:
+        return _dicts(self.con.execute("SELECT * FROM audit_log ORDER BY entry_id"))
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -189,10 +333,16 @@ class Store:
         return _scalar(self.con, "SELECT coalesce(max(import_id), 0) + 1 FROM import_log")
 
     def log_import(self, entry: Mapping[str, Any]) -> None:
+        """Record an import in the import log and the audit log (inside the import's transaction)."""
         cols = list(entry)
         self.con.execute(
             f"INSERT INTO import_log ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
             [entry[c] for c in cols],
+        )
+        self.audit(
+            "import",
+            str(entry.get("file")),
+            {k: entry.get(k) for k in _AUDITED_IMPORT},
         )
 
     def add_quarantine(
@@ -240,6 +390,7 @@ class Store:
 
     def set_setting(self, shop_id: str, name: str, value: str | None) -> None:
         with self.transaction():
+            old = self.settings(shop_id).get(name)
             self.con.execute(
                 "DELETE FROM shop_settings WHERE shop_id = ? AND name = ?", [shop_id, name]
             )
@@ -247,6 +398,11 @@ class Store:
                 self.con.execute(
                     "INSERT INTO shop_settings VALUES (?, ?, ?)", [shop_id, name, value]
                 )
+            self.audit(
+                "settings.set" if value is not None else "settings.unset",
+                f"{shop_id}:{name}",
+                {"shop_id": shop_id, "name": name, "old": old, "new": value},
+            )
 
     def shops(self) -> list[str]:
         rows = self.con.execute(

@@ -154,6 +154,17 @@ class PayrollRuns:
                         for x in lines
                     ],
                 )
+            self.store.audit(
+                "payroll.run",
+                str(run_id),
+                {
+                    "shop_id": shop_id,
+                    "month": month,
+                    "plan": f"{plan_name} {plan_version}",
+                    "total_fen": total_fen,
+                    "results_sha256": sha256(results_json),
+                },
+            )
         run = self.get(run_id)
         assert run is not None
         return run
@@ -209,6 +220,16 @@ class PayrollRuns:
             self.con.execute(
                 "UPDATE payroll_runs SET approved_at = ? WHERE run_id = ? AND approved_at IS NULL",
                 [at, run_id],
+            )
+            self.store.audit(
+                "payroll.approve",
+                str(run_id),
+                {
+                    "shop_id": run.shop_id,
+                    "month": run.month,
+                    "total_fen": run.total_fen,
+                    "results_sha256": run.results_sha256,
+                },
             )
         done = self.get(run_id)
         assert done is not None

@@ -1,4 +1,4 @@
-"""People who use kefu (owner, manager, agent), their sessions, API tokens and the audit log.
+"""People who use kefu (owner, manager, agent), their sessions and API tokens.
 
 Passwords are kept only as Argon2id hashes; session and API tokens only as SHA-256 hashes of
 random tokens (a stolen copy of the store holds no usable credential). What each role may see
@@ -8,9 +8,9 @@ is decided in `kefu.web.access`; this module only records who is who.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,15 +56,6 @@ DDL = [
         run_id INTEGER NOT NULL PRIMARY KEY, drafted_by VARCHAR, approved_by VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS login_attempts (
         name VARCHAR NOT NULL, address VARCHAR NOT NULL, attempted_at TIMESTAMP NOT NULL, ok BOOLEAN NOT NULL)""",
-    # every write and every refused access: who, when, what
-    """CREATE TABLE IF NOT EXISTS audit_log (
-        logged_at TIMESTAMP NOT NULL,
-        actor VARCHAR NOT NULL,
-        action VARCHAR NOT NULL,
-        object VARCHAR,
-        outcome VARCHAR NOT NULL,
-        details VARCHAR
-    )""",
 ]
 
 
@@ -123,9 +114,16 @@ def _dummy_hash() -> str:
 class People:
     """The users of one store."""
 
-    def __init__(self, store: Store, *, create: bool = True) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        create: bool = True,
+        lock: AbstractContextManager[Any] | None = None,
+    ) -> None:
         self.store = store
         self.con = store.con
+        self.lock = lock or nullcontext()
         if create:
             for stmt in DDL:
                 self.con.execute(stmt)
@@ -347,26 +345,16 @@ class People:
         obj: str | None,
         outcome: str,
         details: dict[str, Any] | None = None,
-        now: datetime | None = None,
     ) -> None:
-        self.con.execute(
-            "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                now or datetime.now(),
-                actor,
-                action,
-                obj,
-                outcome,
-                None
-                if details is None
-                else json.dumps(details, ensure_ascii=False, sort_keys=True),
-            ],
-        )
+        """An entry in the store's one audit log (kefu.store.database.Store.audit), with the
+        outcome (ok, refused, csrf_refused, failed, throttled) among its details."""
+        with self.lock:  # entries are numbered: one writer at a time
+            self.store.audit(action, obj, {**(details or {}), "outcome": outcome}, actor=actor)
 
     def audit_entries(self, limit: int = 200) -> list[dict[str, Any]]:
         cur = self.con.execute(
-            "SELECT logged_at, actor, action, object, outcome, details FROM audit_log "
-            "ORDER BY logged_at DESC LIMIT ?",
+            "SELECT at_utc, actor, action, object, json_extract_string(details, '$.outcome') "
+            "AS outcome, details FROM audit_log ORDER BY entry_id DESC LIMIT ?",
             [limit],
         )
         names = [d[0] for d in cur.description or []]

@@ -1,8 +1,15 @@
-"""The store's schema: the canonical tables of metrics.md §1, versioned."""
+"""The store's schema: the canonical tables of metrics.md §1 and kefu's own, versioned.
+
+The tables a store has are made by the numbered migrations of kefu.store.migrations, which
+use the statements here: `DDL` is schema 1 as released (never edit it; a store made by it
+is kept in tests/stores/), later tables have their own statement below. A new table or
+column is a new migration: see "Changing the schema" in docs/store.md.
+"""
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+# The schema this kefu writes: the number of the last migration (kefu.store.migrations).
+SCHEMA_VERSION = 2
 
 # Identity of records (metrics.md §3): importing a record again with the same identity
 # updates it. Messages are identified by every field but `chars` (text NULL counts as '').
@@ -52,6 +59,8 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 
+# Schema 1, as released: the statements of migration 1. Never edit or append to this list
+# (tests/test_store_upgrade.py compares it with the released store): add a migration.
 DDL = [
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)",
     *(
@@ -131,9 +140,9 @@ DDL = [
 # kefu derives. value = numerator / denominator, exact; `kind` says whether it adds up over
 # days and agents (count, fen, seconds, hours) or is a rate or mean given without its parts
 # (never pooled). `available` is false for placeholders such as 延迟统计. credit_rule is ''
-# when the report does not say.
-DDL.append(
-    """CREATE TABLE IF NOT EXISTS reported_figures (
+# when the report does not say. Schema 2; IF NOT EXISTS because kefu builds of schema 1
+# made between issue #10 and schema 2 created it on open.
+REPORTED_FIGURES = """CREATE TABLE IF NOT EXISTS reported_figures (
         shop_id VARCHAR NOT NULL,
         agent_id VARCHAR NOT NULL,
         period_start DATE NOT NULL,
@@ -154,4 +163,16 @@ DDL.append(
         import_id INTEGER NOT NULL,
         PRIMARY KEY (shop_id, agent_id, period_start, period_end, source, credit_rule, field)
     )"""
-)
+
+# Schema 2, with the reported figures above: the audit log (issue #7, read by issue #9).
+# Append-only: kefu inserts one row per change a person makes to the store and never
+# updates or deletes one; an upgrade never rewrites it. `at_utc` is UTC (an event's time, not the shop's business time);
+# `actor` the operating-system user; `details` a JSON object.
+AUDIT_LOG = """CREATE TABLE audit_log (
+    entry_id BIGINT NOT NULL PRIMARY KEY,
+    at_utc TIMESTAMP NOT NULL,
+    actor VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    object VARCHAR,
+    details VARCHAR NOT NULL
+)"""

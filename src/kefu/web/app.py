@@ -112,7 +112,7 @@ class Workplace:
         from kefu.metrics.reported import ChosenKpis
 
         now = datetime.now()
-        people = People(store, create=False)
+        people = People(store, create=False, lock=self.lock)
         user: User | None = None
         csrf: str | None = None
         auth = request.headers.get("authorization", "")

@@ -174,12 +174,10 @@ def settings_cmd(
 ) -> None:
     from rich.table import Table
 
-    from kefu.diagnosis import settings as diagnosis_settings
-    from kefu.metrics import settings as metric_settings
+    from kefu.diagnosis.settings import known_settings, setting_areas
 
-    # every area's registry: metric settings bare, diagnosis ones as `diagnosis.NAME`
-    areas: list[tuple[str, Any]] = [("", metric_settings), ("diagnosis.", diagnosis_settings)]
-    known = {prefix + s.name: (prefix, module) for prefix, module in areas for s in module.REGISTRY}
+    areas = setting_areas()
+    known = known_settings()
     lang = check_lang(lang)
     store = open_db(db, must_exist=True)
     shop_id = resolve_shop(store, shop)

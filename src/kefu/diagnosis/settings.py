@@ -260,3 +260,18 @@ def from_mapping(values: Mapping[str, Any]) -> DiagnosisSettings:
 def from_shop_settings(values: Mapping[str, Any]) -> DiagnosisSettings:
     """Settings from a shop's stored settings: only the `diagnosis.` keys are read."""
     return from_mapping({k[len(PREFIX) :]: v for k, v in values.items() if k.startswith(PREFIX)})
+
+
+def setting_areas() -> list[tuple[str, Any]]:
+    """Every per-shop settings registry a shop can change: the metric settings by their bare
+    names, the diagnosis thresholds as `diagnosis.NAME` (kefu settings and the workplace)."""
+    import sys
+
+    from kefu.metrics import settings as metric_settings
+
+    return [("", metric_settings), (PREFIX, sys.modules[__name__])]
+
+
+def known_settings() -> dict[str, tuple[str, Any]]:
+    """Each setting's full name → (its area's prefix, the area's registry module)."""
+    return {prefix + s.name: (prefix, m) for prefix, m in setting_areas() for s in m.REGISTRY}

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from kefu.diagnosis.settings import known_settings, setting_areas
 from kefu.i18n import t
 from kefu.metrics.table import ShopMonth, shift_month
 from kefu.store.payroll import PayrollRuns, RunRecord
@@ -306,7 +307,7 @@ def register(wp: Workplace, route: Route) -> None:
     def settings_page(ctx: Ctx, shop: str, error: str | None, status: int = 200) -> Response:
         current = ctx.store.settings(shop)
         rows = []
-        for prefix, module in _setting_areas():
+        for prefix, module in setting_areas():
             for st in module.REGISTRY:
                 key = prefix + st.name
                 default = ",".join(st.default) if isinstance(st.default, tuple) else st.default
@@ -329,11 +330,7 @@ def register(wp: Workplace, route: Route) -> None:
         assert ctx.user is not None
         name = form.get("name", "")
         value = (form.get("value") or "").strip()
-        known = {
-            prefix + st.name: (prefix, module)
-            for prefix, module in _setting_areas()
-            for st in module.REGISTRY
-        }
+        known = known_settings()
         if name not in known:
             return settings_page(ctx, shop, t("web.setting_unknown", ctx.lang), 400)
         before = ctx.store.settings(shop).get(name)
@@ -632,14 +629,6 @@ def _foreign_shops(files: list[Path], shop: str, mine: frozenset[str]) -> list[s
         if "shop_id" in pf.table.column_names:
             found |= {s for s in pf.table.column("shop_id").to_pylist() if s}
     return sorted(found - set(mine))
-
-
-def _setting_areas() -> list[tuple[str, Any]]:
-    """Every settings registry: metric settings bare, diagnosis ones as `diagnosis.NAME`."""
-    from kefu.diagnosis import settings as diagnosis_settings
-    from kefu.metrics import settings as metric_settings
-
-    return [("", metric_settings), ("diagnosis.", diagnosis_settings)]
 
 
 def _judgement(ctx: Ctx, shop: str, agent: str, month: str) -> dict[str, Any] | None:

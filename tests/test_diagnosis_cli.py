@@ -118,7 +118,7 @@ def test_report_html_and_xlsx(db: Path, tmp_path: Path) -> None:
         ),
         (
             ["diagnose", "--month", "2024-08"],
-            "店 在 2024-08 没有数据 (已导入的数据从 2024-09 到 2024-09)",
+            "店 has no data for 2024-08 (the imported data runs from 2024-09 to 2024-09)",
         ),
         (["diagnose", "--month", "2024-09", "--shop", "别家"], "shop '别家' has no data"),
         (
@@ -141,7 +141,10 @@ def test_errors_are_one_clear_sentence(db: Path, args: list[str], message: str) 
     ("args", "message"),
     [
         (["diagnose", "--month", "2024-9"], "--month 应形如 2024-09"),
-        (["diagnose", "--month", "2024-08"], "店铺 店 在 2024-08 没有售前询单"),
+        (
+            ["diagnose", "--month", "2024-08"],
+            "店 在 2024-08 没有数据 (已导入的数据从 2024-09 到 2024-09)",
+        ),
         (["diagnose", "--month", "2024-09", "--shop", "别家"], "店铺 “别家” 在"),
         (
             ["report", "--month", "2024-09", "--output", "/no/such/dir/r.html"],

@@ -9,8 +9,12 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,9 +27,10 @@ MAX_NOT_RUN = 10  # synopses and installs from PyPI; keep these few
 
 
 def doc_commands() -> Iterator[tuple[str, str]]:
-    """(where, command line) of every `kefu …` line in a fenced code block, first occurrence."""
-    seen: set[str] = set()
+    """(where, command line) of every `kefu …` line in a fenced code block, first occurrence
+    in each page. Each page runs its commands in order, in its own copy of the demo shop."""
     for path in DOCS:
+        seen: set[str] = set()
         text = path.read_text(encoding="utf-8")
         for m in re.finditer(r"^```[^\n]*\n(.*?)^```", text, re.S | re.M):
             start = text.count("\n", 0, m.start(1)) + 1
@@ -84,14 +89,30 @@ def docs_shop(
         ).fetchone()
     assert row is not None
     complete = demo_store["complete"]
-    year = complete[:4]
+    year, mon = int(complete[:4]), int(complete[5:7])
+    last = (
+        29 if mon == 2 and year % 4 == 0 else 28 if mon == 2 else 30 if mon in (4, 6, 9, 11) else 31
+    )
+    # the platform reports reports.md imports, for the demo shop's month (tests/reportdata.py)
+    import reportdata
+
+    chitu = reportdata.chitu_month(work, shop=demo_store["shop"], month=complete)
+    chitu.rename(work / chitu.name.replace(f"-{last:02d}.", "-30."))
+    feige = reportdata.feige_month(work)
+    feige.rename(work / "飞鸽_客服数据.csv")
+    day = reportdata.chitu_days(work, shop=demo_store["shop"], month=complete, days=(3,))[0]
+    day.rename(work / "客服日报.csv")
+    (work / "shop-words.yaml").write_text(
+        "subtopics:\n  quality.pilling:\n    words: [起球, 搓泥]\n", encoding="utf-8"
+    )
     return {
         **demo_store,
         "work": work,
-        "docs_db": db,
+        "pages": {},
         "subs": {
             "<订单编号>": row[0],
             "<order id>": row[0],
+            "--port 8000": "--port PORT",
             # the docs' own-shop examples name months of 2024: the demo shop's instead
             "2024-09": complete,
             "2024-01": f"{year}-01",
@@ -108,20 +129,100 @@ def docs_shop(
     ids=[w for w, _ in COMMANDS],
 )
 def test_documented_command_runs(docs_shop: dict[str, Any], where: str, command: str) -> None:
+    work = page_folder(docs_shop, where.split(":")[0])
     for placeholder, value in docs_shop["subs"].items():
         command = command.replace(placeholder, value)
+    command = command.replace("/srv/kefu/kefu.duckdb", str(work / "kefu.duckdb"))
     args = shlex.split(command, comments=True)
-    env = {**os.environ, "KEFU_DB": str(docs_shop["docs_db"]), "COLUMNS": "100", "NO_COLOR": "1"}
+    env = {**os.environ, "KEFU_DB": str(work / "kefu.duckdb"), "COLUMNS": "100", "NO_COLOR": "1"}
+    if args[1] == "serve":
+        serves(docs_shop["kefu"], work, args, env)
+        return
     proc = subprocess.run(
         [str(docs_shop["kefu"]), *args[1:]],
+        input=PASSWORD,  # for --password-stdin; other commands do not read it
         capture_output=True,
         text=True,
-        cwd=docs_shop["work"],
+        cwd=work,
         env=env,
-        timeout=900,
+        timeout=600,
     )
     assert proc.returncode == 0, f"{where}: {command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
     assert "Traceback" not in proc.stderr
+    if args[1:3] == ["template", "agents"]:
+        fill_agents_template(work / args[args.index("--output") + 1])
+
+
+def page_folder(docs_shop: dict[str, Any], page: str) -> Path:
+    """The page's own copy of the docs folder (made at its first command): what one page's
+    commands change (settings, a second shop, users) never reaches another page."""
+    pages: dict[str, Path] = docs_shop["pages"]
+    if page not in pages:
+        folder = docs_shop["work"].parent / f"page-{len(pages)}"
+        shutil.copytree(docs_shop["work"], folder)
+        if page == "web.md":  # web.md makes the store's first owner: start without web users
+            from kefu.store import open_store
+
+            with open_store(folder / "kefu.duckdb") as store:
+                for table in ("web_sessions", "api_tokens", "user_agents", "user_shops", "users"):
+                    store.con.execute(f"DELETE FROM {table}")
+        pages[page] = folder
+    return pages[page]
+
+
+def fill_agents_template(path: Path) -> None:
+    """What a manager does next: fill in one agent under the template's header row."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    values = {
+        "店铺": "小美旗舰店",
+        "子账号": "新人",
+        "姓名": "新人",
+        "岗位": "售前",
+        "入职日期": "2024-09-01",
+    }
+    sheet.append([values.get(str(h)) for h in header])
+    book.save(path)
+
+
+PASSWORD = "docs-test-password-7\n"
+
+
+def serves(kefu: Path, work: Path, args: list[str], env: dict[str, str]) -> None:
+    """`kefu serve …` as documented, on a free port: it answers its sign-in page, then stops."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    args = [port if a == "PORT" else a for a in args]
+    if "--port" not in args:
+        args += ["--port", port]
+    proc = subprocess.Popen(
+        [str(kefu), *args[1:]],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=work,
+        env=env,
+    )
+    try:
+        status = 0
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as r:
+                    status = r.status
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert status == 200, f"kefu {' '.join(args[1:])} did not serve its sign-in page"
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err, err[-2000:]
 
 
 def test_docs_name_no_path_users_do_not_have() -> None:

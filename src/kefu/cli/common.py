@@ -158,10 +158,17 @@ def open_db(db: str | None, *, must_exist: bool = False) -> Store:
         say("cli.err.open_db", path=path, error=e)
 
 
-def resolve_shop(store: Store, shop: str | None) -> str:
+def resolve_shop(store: Store, shop: str | None, *, new_ok: bool = False) -> str:
+    """The shop a command is about: --shop, else the store's only shop. With new_ok (settings),
+    a shop that has no data yet is accepted, so its settings can be made before its imports."""
     shops = store.shops()
     if shop:
-        if shop not in shops:
+        if shop not in shops and new_ok:
+            from kefu.inert import shown
+
+            note = i18n.t("cli.settings.new_shop", current_lang(), shop=shop)
+            err_console.print(shown(note), highlight=False, soft_wrap=True)
+        elif shop not in shops:
             none = i18n.t("pay.none", current_lang())
             say("cli.err.shop_unknown", shop=shop, path=store.path, shops=", ".join(shops) or none)
         return shop

@@ -180,7 +180,7 @@ def settings_cmd(
     known = known_settings()
     lang = check_lang(lang)
     store = open_db(db, must_exist=True)
-    shop_id = resolve_shop(store, shop)
+    shop_id = resolve_shop(store, shop, new_ok=True)
     if name == "preset":  # kefu settings preset NAME: a platform's rules (docs/reports.md)
         _apply_preset(store, shop_id, value, lang)
         return

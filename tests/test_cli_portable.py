@@ -90,7 +90,7 @@ def test_every_text_file_kefu_writes_names_its_encoding() -> None:
     # open()/read_text()/write_text() without encoding= use the locale's: cp936 on Windows
     bad = []
     pattern = re.compile(
-        r"\.(read_text|write_text)\((?![^)]*encoding)|(?<!os\.)\bopen\((?![^)]*(encoding|\"rb\"|\"wb\"|'rb'|'wb'|\"ab\"))"
+        r"\.(read_text|write_text)\((?![^)]*encoding)|(?<!os\.)\bopen\((?![^)]*(encoding|[\"'][rwax]b\+?[\"']))"
     )
     for path in sorted(SRC.rglob("*.py")):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):

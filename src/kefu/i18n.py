@@ -28,6 +28,56 @@ class CatalogueError(KeyError):
     """A key that is not in the catalogue, or a catalogue file that does not read."""
 
 
+class Refusal(Exception):
+    """A refusal people read: a catalogue key and its values, spoken in the reader's language.
+
+    Every user-facing error class derives from it (`class PlanError(Refusal, ValueError)`)
+    and is raised as `PlanError("pay.err.key", name=value)`. Where it is shown the caller
+    renders it with `text(lang)`; `str()` is the English sentence, for logs and tracebacks
+    (tests/test_i18n.py checks that no such raise carries a bare sentence).
+    """
+
+    def __init__(self, key: str, /, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+    def text(self, lang: str | None = None) -> str:
+        """The sentence in `lang` (default: the environment's); nested refusals rendered too."""
+        return t(self.key, lang, **{k: _render(v, lang) for k, v in self.values.items()})
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def as_json(self) -> dict[str, Any]:
+        """{"key": …, "values": {…}} with nested refusals as their own key and values."""
+        return {"key": self.key, "values": {k: _jsonable(v) for k, v in self.values.items()}}
+
+
+def _render(value: Any, lang: str | None) -> Any:
+    if isinstance(value, Refusal):
+        return value.text(lang)
+    if isinstance(value, dict) and set(value) == {"key", "values"}:
+        return render(value, lang)
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Refusal):
+        return value.as_json()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict) and set(value) == {"key", "values"}:
+        return value
+    return str(value)
+
+
+def render(stored: dict[str, Any], lang: str | None = None) -> str:
+    """A refusal stored as `Refusal.as_json()` (the quarantine keeps them), in `lang`."""
+    values = {k: _render(v, lang) for k, v in dict(stored.get("values") or {}).items()}
+    return t(str(stored["key"]), lang, **values)
+
+
 def lang_from_env(environ: dict[str, str] | None = None) -> Lang:
     """The reader's language from KEFU_LANG, then the locale; Chinese when nothing says."""
     env = os.environ if environ is None else environ

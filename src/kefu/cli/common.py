@@ -14,6 +14,7 @@ import typer.rich_utils
 from rich.console import Console
 
 from kefu import i18n
+from kefu.cli.click_words import argv_lang, install
 from kefu.store import Store, open_store
 from kefu.store.database import StoreError, default_path
 
@@ -52,9 +53,9 @@ def safe_streams() -> None:
 console = Console(width=_width(sys.stdout))
 err_console = Console(stderr=True, width=_width(sys.stderr))
 
-# Help texts are fixed when the command is built: they speak the environment's language
-# (KEFU_LANG, then the locale); `--lang` changes what a command prints, not its --help.
-HELP_LANG = i18n.lang_from_env()
+# Help texts are fixed when the command is built: they speak the language `--lang` names on
+# the command line, else the environment's (KEFU_LANG, then the locale).
+HELP_LANG = argv_lang() or i18n.lang_from_env()
 
 
 def h(key: str, **values: Any) -> str:
@@ -77,6 +78,8 @@ def _value_hint(param: Any, ctx: Any) -> str | None:
     text = h(_HINTS[base]) if base in _HINTS else base.upper()
     return text + ("…" if many else "")
 
+
+install(HELP_LANG)  # click's and Typer's own words (Usage:, Missing argument, …)
 
 # Typer's help shows each option's Python type as `<str>`, `<bool>`: people read words instead.
 typer.core.TyperOption.display_type_rich = _value_hint  # type: ignore[method-assign,assignment]

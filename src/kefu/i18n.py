@@ -37,6 +37,9 @@ class Refusal(Exception):
     (tests/test_i18n.py checks that no such raise carries a bare sentence).
     """
 
+    # prefixed to `key` to find the sentence (OutputError("disk_full") → output.disk_full)
+    area: str = ""
+
     def __init__(self, key: str, /, **values: Any) -> None:
         super().__init__(key)
         self.key = key
@@ -44,14 +47,15 @@ class Refusal(Exception):
 
     def text(self, lang: str | None = None) -> str:
         """The sentence in `lang` (default: the environment's); nested refusals rendered too."""
-        return t(self.key, lang, **{k: _render(v, lang) for k, v in self.values.items()})
+        values = {k: _render(v, lang) for k, v in self.values.items()}
+        return t(self.area + self.key, lang, **values)
 
     def __str__(self) -> str:
         return self.text("en")
 
     def as_json(self) -> dict[str, Any]:
         """{"key": …, "values": {…}} with nested refusals as their own key and values."""
-        return {"key": self.key, "values": {k: _jsonable(v) for k, v in self.values.items()}}
+        return {"key": self.area + self.key, "values": {k: _jsonable(v) for k, v in self.values.items()}}
 
 
 def _render(value: Any, lang: str | None) -> Any:

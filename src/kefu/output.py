@@ -29,6 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal, overload
 
+from kefu.i18n import Refusal
+
 DUCKDB_MAGIC = b"DUCK"  # at offset 8 of every DuckDB database file
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
@@ -37,21 +39,16 @@ _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _OPEN_DATABASES: dict[str, int] = {}
 
 
-class OutputError(Exception):
-    """A file kefu will not write, or could not write: one sentence from the catalogue."""
+class OutputError(Refusal):
+    """A file kefu will not write, or could not write: one sentence from the catalogue.
 
-    def __init__(self, key: str, **values: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
+    Its key is short (`disk_full`); the sentence is `output.<key>` in output.po.
+    """
+
+    area = "output."
 
     def message(self, lang: str | None = None) -> str:
-        from kefu.i18n import t
-
-        return t(f"output.{self.key}", lang, **self.values)
-
-    def __str__(self) -> str:
-        return self.message()
+        return self.text(lang)
 
 
 def register_open(path: str | os.PathLike[str]) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from kefu.cli.common import DbOption, console, fail, h, open_db
+from kefu.cli.common import DbOption, console, current_lang, fail, h, open_db
 from kefu.i18n import t
 from kefu.store import Store
 from kefu.store.database import os_user
@@ -76,7 +76,7 @@ def users_add(
         try:
             user = people.add(name, role, password, shops=shops, seats=seats)
         except PeopleError as e:
-            fail(t(f"web.{e}"))
+            fail(e.text(current_lang()))
         people.audit(os_user(), "users.add", user.name, "ok", {"role": role, "via": "cli"})
     console.print(t("cli.users.added", None, name=user.name, role=user.role), highlight=False)
 
@@ -121,7 +121,7 @@ def users_set_password(
         try:
             people.set_password(name, password)
         except PeopleError as e:
-            fail(t(f"web.{e}"))
+            fail(e.text(current_lang()))
         people.audit(os_user(), "users.set_password", name, "ok", {"via": "cli"})
     console.print(t("cli.users.password_set", None, name=name), highlight=False)
 
@@ -139,7 +139,7 @@ def users_disable(
         try:
             people.set_disabled(name)
         except PeopleError as e:
-            fail(t(f"web.{e}"))
+            fail(e.text(current_lang()))
         people.audit(os_user(), "users.disable", name, "ok", {"via": "cli"})
     console.print(t("cli.users.disabled", None, name=name), highlight=False)
 
@@ -158,7 +158,7 @@ def users_token(
         try:
             token = people.new_api_token(name, label, datetime.now())
         except PeopleError as e:
-            fail(t(f"web.{e}"))
+            fail(e.text(current_lang()))
         people.audit(os_user(), "users.token", name, "ok", {"label": label, "via": "cli"})
     console.print(t("cli.users.token", None, name=name, token=token), highlight=False)
 

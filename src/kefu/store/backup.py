@@ -168,7 +168,7 @@ def _session(spill_beside: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         limit = memory.memory_limit()
     except memory.MemoryLimitError as e:
-        raise StoreError.of("store.memory_limit_invalid", value=str(e)) from None
+        raise StoreError.of("store.memory_limit_invalid", **e.values) from None
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")  # a backup's sentence is its only output

@@ -35,26 +35,15 @@ _AUDITED_IMPORT = (
 )
 
 
-class StoreError(RuntimeError):
-    """A refusal about the store, in one sentence.
+class StoreError(i18n.Refusal, RuntimeError):
+    """A refusal about the store, in one sentence: `StoreError.of("store.locked", path=…)`.
 
-    Raised with a catalogue key (`StoreError.of("store.locked", path=…)`) the sentence is
-    in the reader's language (`text(lang)`); `str()` gives the environment's language.
+    `text(lang)` is the sentence in the reader's language, `str()` the English one.
     """
-
-    def __init__(
-        self, message: str, key: str | None = None, values: Mapping[str, Any] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.key = key
-        self.values = dict(values or {})
 
     @classmethod
     def of(cls, key: str, /, **values: Any) -> StoreError:
-        return cls(i18n.t(key, None, **values), key, values)
-
-    def text(self, lang: str | None = None) -> str:
-        return i18n.t(self.key, lang, **self.values) if self.key else str(self)
+        return cls(key, **values)
 
 
 @dataclass(frozen=True)
@@ -90,7 +79,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     try:
         limit = memory.memory_limit()
     except memory.MemoryLimitError as e:
-        raise StoreError.of("store.memory_limit_invalid", value=str(e)) from None
+        raise StoreError.of("store.memory_limit_invalid", **e.values) from None
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as e:
@@ -269,7 +258,7 @@ class Store:
         given = [c for c in names if c in cols]
         missing_keys = [k for k in keys if k not in given]
         if missing_keys:
-            raise StoreError(f"{table}: records lack their identity columns {missing_keys}")
+            raise StoreError.of("store.records_lack_keys", table=table, columns=missing_keys)
         collist = ", ".join(given)
         if isinstance(rows, pa.Table):
             self.con.register("_kefu_stage", rows.select(given))

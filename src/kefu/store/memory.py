@@ -16,6 +16,8 @@ import os
 import re
 from pathlib import Path
 
+from kefu.i18n import Refusal
+
 DEFAULT_SHARE = 50  # per cent of the memory the process may use
 MIN_BYTES = 64 * 1024 * 1024  # below this DuckDB cannot run kefu's queries at all
 _UNITS = {
@@ -33,7 +35,7 @@ _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)", re.IGNORECASE)
 _SHARE = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 
-class MemoryLimitError(ValueError):
+class MemoryLimitError(Refusal, ValueError):
     """KEFU_MEMORY_LIMIT does not read as a size or a share."""
 
 
@@ -81,9 +83,9 @@ def parse_limit(text: str, memory: int | None) -> int | str:
             return f"{float(share.group(1)):g}%"
         n = int(memory * float(share.group(1)) / 100)
     else:
-        raise MemoryLimitError(value)
+        raise MemoryLimitError("store.memory_limit_invalid", value=value)
     if n < MIN_BYTES:
-        raise MemoryLimitError(value)
+        raise MemoryLimitError("store.memory_limit_invalid", value=value)
     return n
 
 

@@ -206,17 +206,18 @@ class PayrollRuns:
         with self.store.transaction():
             run = self.get(run_id)
             if run is None:
-                raise StoreError(f"no payroll run {run_id}")
+                raise StoreError.of("store.run_unknown", run=run_id)
             if run.approved:
-                raise StoreError(f"run {run_id} was approved on {run.approved_at:%Y-%m-%d %H:%M}")
+                raise StoreError.of(
+                    "store.run_approved", run=run_id, at=f"{run.approved_at:%Y-%m-%d %H:%M}"
+                )
             other = self.approved_for(run.shop_id, run.month)
             if other is not None:
-                raise StoreError(
-                    f"{run.shop_id} {run.month} already has approved run {other.run_id};"
-                    " an approved month never changes (later differences become clawback lines)"
+                raise StoreError.of(
+                    "store.month_approved", shop=run.shop_id, month=run.month, run=other.run_id
                 )
             if not run.intact():
-                raise StoreError(f"run {run_id} does not match its stored hashes: not approved")
+                raise StoreError.of("store.run_hashes", run=run_id)
             self.con.execute(
                 "UPDATE payroll_runs SET approved_at = ? WHERE run_id = ? AND approved_at IS NULL",
                 [at, run_id],

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from kefu.i18n import Refusal
 from kefu.store.database import Store
 
 ROLES = ("owner", "manager", "agent")
@@ -59,8 +60,13 @@ DDL = [
 ]
 
 
-class PeopleError(ValueError):
-    """A user operation that cannot be done (unknown user, bad role, name taken …)."""
+class PeopleError(Refusal, ValueError):
+    """A user operation that cannot be done (unknown user, bad role, name taken …).
+
+    Its key is `user.…`; the sentence is `web.user.…` in web.po.
+    """
+
+    area = "web."
 
 
 @dataclass(frozen=True)

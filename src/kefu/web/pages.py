@@ -525,7 +525,7 @@ def register(wp: Workplace, route: Route) -> None:
                 "users.html",
                 400,
                 users=ctx.people.all(),
-                error=t(f"web.{e}", ctx.lang),
+                error=e.text(ctx.lang),
                 audit=ctx.people.audit_entries(50),
             )
         ctx.people.audit(

@@ -69,10 +69,10 @@ def test_a_bad_file_exits_1_and_the_good_one_still_imports(tmp_path: Path) -> No
     good.write_bytes(export_csv([order_row("1"), order_row("2", paid_at="2024-13-01 10:00:00")]))
     out = kefu("import", bad, good, "--db", "k.duckdb", cwd=tmp_path)
     assert out.returncode == 1
-    assert "bad.csv is not UTF-8 or GBK text" in out.stderr
+    assert "bad.csv 不是 UTF-8 或 GBK 文本" in out.stderr
     assert "该文件没有导入任何内容" in out.stderr
     assert "1/2 个文件无法读取" in out.stderr
-    assert "orders.csv row 3, 订单付款时间: '2024-13-01 10:00:00' is not a date" in out.stdout
+    assert "orders.csv 第 3 行, 订单付款时间: '2024-13-01 10:00:00' 不是有效日期" in out.stdout
     with open_store(tmp_path / "k.duckdb") as s:
         assert s.count("orders") == 1
 
@@ -80,9 +80,13 @@ def test_a_bad_file_exits_1_and_the_good_one_still_imports(tmp_path: Path) -> No
     assert listed.returncode == 0, listed.stderr
     assert (
         "订单付款时间" in listed.stdout
-        and "is not a date" in listed.stdout
+        and "不是有效日期" in listed.stdout
         and "orders.csv" in listed.stdout
     )
+    # the stored reason (its key and values) speaks the reader's language
+    listed = kefu("import", "--quarantine", "--db", "k.duckdb", "--lang", "en", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "is not a date" in listed.stdout and "不是有效日期" not in listed.stdout
 
 
 def test_a_single_unreadable_file(tmp_path: Path) -> None:
@@ -90,8 +94,10 @@ def test_a_single_unreadable_file(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     out = kefu("import", empty, "--db", "k.duckdb", cwd=tmp_path)
     assert out.returncode == 1
-    assert "empty.csv is empty: there is nothing to import" in out.stderr
+    assert "empty.csv 是空的: 没有可导入的内容" in out.stderr
     assert "Traceback" not in out.stderr
+    out = kefu("import", empty, "--db", "k.duckdb", "--lang", "en", cwd=tmp_path)
+    assert "empty.csv is empty: there is nothing to import" in out.stderr
 
 
 def test_many_quarantined_rows_are_summarised(tmp_path: Path) -> None:
@@ -99,7 +105,7 @@ def test_many_quarantined_rows_are_summarised(tmp_path: Path) -> None:
     p.write_bytes(export_csv([order_row(str(i), created="bad") for i in range(1, 26)]))
     out = kefu("import", p, "--db", "k.duckdb", cwd=tmp_path)
     assert out.returncode == 0
-    assert "orders.csv row 21," in out.stdout and "orders.csv row 22," not in out.stdout
+    assert "orders.csv 第 21 行," in out.stdout and "orders.csv 第 22 行," not in out.stdout
     assert "… 还有 5 行: kefu import --quarantine" in out.stdout
 
 

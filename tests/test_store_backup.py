@@ -240,7 +240,8 @@ def test_restoring_an_old_backup_upgrades_it_and_keeps_the_pay(tmp_path: Path) -
     assert done.copied.version == 1 and done.version == SCHEMA_VERSION
     after = snapshot(target)
     for table in ("payroll_runs", "payroll_lines", "orders", "messages", "quarantine"):
-        assert after[table] == before[table]
+        width = len(before[table][0])  # later schemas may add columns, at the end
+        assert [r[:width] for r in after[table]] == before[table]
     with open_store(target) as s:
         assert all(r.intact() and r.approved for r in PayrollRuns(s).all())
         actions = [e["action"] for e in s.audit_entries()]

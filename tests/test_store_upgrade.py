@@ -109,8 +109,15 @@ def test_an_old_store_upgrades_and_keeps_every_row_pay_line_and_figure(
             # history kept (version, applied_at), the versions applied appended
             assert [r[:2] for r in after[table][: len(rows)]] == [r[:2] for r in rows]
             assert [r[0] for r in after[table]] == list(range(1, SCHEMA_VERSION + 1))
+        elif table == "audit_log":
+            # the upgrade is an audit entry of its own: the old entries are kept as they were
+            old = [r for r in after[table] if r[3] != "store.upgrade" or r in rows]
+            assert sorted(old, key=repr) == rows, f"{table} changed in the upgrade"
         else:
-            assert after[table] == rows, f"{table} changed in the upgrade"
+            # a later migration may add columns (at the end): the old columns keep every value
+            width = len(rows[0]) if rows else 0
+            kept = sorted((r[:width] for r in after[table]), key=repr)
+            assert kept == rows, f"{table} changed in the upgrade"
     assert payroll_digest(path) == pay_before
     assert kpis_of(path, raw=False) == kpis_before
     upgrade = [e for e in entries if e["action"] == "store.upgrade"]

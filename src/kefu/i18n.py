@@ -55,7 +55,10 @@ class Refusal(Exception):
 
     def as_json(self) -> dict[str, Any]:
         """{"key": …, "values": {…}} with nested refusals as their own key and values."""
-        return {"key": self.area + self.key, "values": {k: _jsonable(v) for k, v in self.values.items()}}
+        return {
+            "key": self.area + self.key,
+            "values": {k: _jsonable(v) for k, v in self.values.items()},
+        }
 
 
 def _render(value: Any, lang: str | None) -> Any:

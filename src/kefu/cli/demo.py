@@ -44,7 +44,7 @@ def demo(
         reports = import_files(store, shop.files)
         for r in reports:
             if not r.ok:
-                fail(f"{r.file}: {r.error}")
+                fail(f"{r.file}: {r.error_text(lang)}")
             line = t(
                 "cli.demo.file",
                 lang,

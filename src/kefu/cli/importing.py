@@ -160,7 +160,7 @@ def summary_rows(report: ImportReport, lang: str) -> list[tuple[str, int]]:
 def print_report(report: ImportReport, lang: str = "zh") -> None:
     """One file's outcome: its counts, then its quarantined rows, warnings and notes."""
     if not report.ok:
-        what = t("cli.import.not_imported", lang, error=report.error)
+        what = t("cli.import.not_imported", lang, error=report.error_text(lang))
         err_console.print(shown("kefu: ", style="bold red") + shown(what))
         return
     encoding = f", {report.encoding}" if report.encoding else ""
@@ -177,7 +177,7 @@ def print_report(report: ImportReport, lang: str = "zh") -> None:
         table.add_row(shown(f"  {what}"), f"{n:,}")
     console.print(table)
     for q in report.quarantine[:SHOWN_QUARANTINE]:
-        console.print(shown(quarantine_line(q)), soft_wrap=True)
+        console.print(shown(quarantine_line(q, lang)), soft_wrap=True)
     if len(report.quarantine) > SHOWN_QUARANTINE:
         more = len(report.quarantine) - SHOWN_QUARANTINE
         console.print(shown(t("cli.import.more", lang, n=more)), soft_wrap=True)
@@ -192,7 +192,7 @@ def show_quarantine(db: str | None) -> None:
     """Every quarantined row in the database: file, row, column, value and reason."""
     store = open_db(db, must_exist=True)
     try:
-        rows = store.quarantined()
+        rows = store.quarantined(lang=lang())
     finally:
         store.close()
     if not rows:

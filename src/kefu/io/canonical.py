@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kefu.i18n import Refusal
 from kefu.io.cells import CellError, clean, parse_count, parse_date, parse_timestamp
 from kefu.io.detect import header_names
 from kefu.io.masking import mask
@@ -130,9 +131,9 @@ def parse(
             position[n] = i
     missing = [c for c in REQUIRED[kind] if c not in position]
     if missing:
-        raise ImportFileError(missing_columns(file, kind, missing))
+        raise missing_columns(file, kind, missing)
     if kind == "orders" and "shop_id" not in position and not shop:
-        raise ImportFileError(f"{file} has no shop_id column: name the shop with --shop")
+        raise ImportFileError("io.file.no_shop_column", file=file, column="shop_id")
     ignored = [h.strip() for h, n in zip(header_cells, names, strict=True) if n and n not in schema]
 
     out_cols = [c for c in schema if c in position or c in _filled(kind, shop)]
@@ -202,13 +203,10 @@ def parse(
     )
 
 
-def missing_columns(file: str, kind: str, missing: list[str]) -> str:
+def missing_columns(file: str, kind: str, missing: list[str]) -> ImportFileError:
     """The refusal of a header without some required columns: which, and what each means."""
-    from kefu.i18n import t
-
-    return t(
+    return ImportFileError(
         "columns.missing",
-        None,
         file=file,
         kind=kind,
         missing=describe_columns(kind, missing),
@@ -236,8 +234,8 @@ def _filled(kind: str, shop: str | None) -> tuple[str, ...]:
 
 
 class _RowError(Exception):
-    def __init__(self, column: str, value: str | None, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, column: str, value: str | None, reason: Refusal) -> None:
+        super().__init__(str(reason))
         self.column, self.value, self.reason = column, value, reason
 
 
@@ -258,18 +256,18 @@ def _row(kind: str, plan: Plan, cells: list[str], shop: str | None) -> dict[str,
         try:
             row[c] = convert(value)
         except CellError as e:
-            raise _RowError(c, raw, str(e)) from None
+            raise _RowError(c, raw, e) from None
     if kind in REQUIRED:
         for c in REQUIRED[kind]:
             if row.get(c) is None:
-                raise _RowError(c, "", f"{c} is empty")
+                raise _RowError(c, "", Refusal("io.row.empty", column=c))
     if row.get("shop_id") is None:
         if shop:
             row["shop_id"] = shop
         elif kind in ("agents", "messages") and ":" in row["agent_id"]:
             row["shop_id"] = row["agent_id"].split(":", 1)[0]
         elif kind != "reviews":
-            raise _RowError("shop_id", "", "shop_id is empty and no --shop was given")
+            raise _RowError("shop_id", "", Refusal("io.row.no_shop", column="shop_id"))
     if kind == "messages":
         text = row.get("text") or ""
         row["text"] = mask(text)  # personal details never reach the store
@@ -307,7 +305,7 @@ def _enum(column: str) -> Callable[[str], str]:
     def convert(value: str) -> str:
         got = values.get(value) or values.get(value.lower())
         if got is None:
-            raise CellError(f"'{value}' is not one of {allowed}")
+            raise CellError("io.cell.not_one_of", value=value, allowed=allowed)
         return got
 
     return convert
@@ -317,8 +315,6 @@ def _fen(value: str) -> int:
     try:
         return parse_count(value, big=True)
     except CellError as e:
-        if "whole number" not in str(e):
+        if e.key != "io.cell.not_whole":
             raise
-        raise CellError(
-            f"'{value}' is not a whole number of fen (canonical amounts are integer fen: 201.12 yuan = 20112)"
-        ) from None
+        raise CellError("io.cell.not_fen", value=value) from None

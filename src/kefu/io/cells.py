@@ -6,8 +6,10 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
+from kefu.i18n import Refusal
 
-class CellError(ValueError):
+
+class CellError(Refusal, ValueError):
     """A cell whose value is not what its column needs; the message says what was expected."""
 
 
@@ -32,9 +34,6 @@ _DATETIME = re.compile(
     r"(?: ?(?P<tz>Z|[+-]\d{2}(?::?\d{2})?))?)?"
 )
 
-EXPECTED_TIME = "a date and time like 2024-09-03 10:00:00"
-EXPECTED_DATE = "a date like 2024-09-03"
-
 
 def parse_timestamp(s: str, *, date_only_ok: bool = False) -> datetime:
     """A time from 'YYYY-MM-DD HH:MM:SS', 'YYYY-M-D H:MM:SS', or Excel's 'YYYY/M/D H:MM'.
@@ -54,17 +53,17 @@ def parse_timestamp(s: str, *, date_only_ok: bool = False) -> datetime:
             pass
     m = _DATETIME.fullmatch(s.strip())
     if not m:
-        raise CellError(f"'{s}' is not {EXPECTED_TIME}")
+        raise CellError("io.cell.not_time", value=s)
     y = int(m["y"])
     mo = int(m["m"] or m["m2"])
     d = int(m["d"] or m["d2"])
     try:
         day = date(y, mo, d)
     except ValueError:
-        raise CellError(f"'{s}' is not a date") from None
+        raise CellError("io.cell.not_date", value=s) from None
     if m["H"] is None:
         if not date_only_ok:
-            raise CellError(f"'{s}' has no time of day (expected {EXPECTED_TIME})")
+            raise CellError("io.cell.no_time_of_day", value=s)
         return datetime(day.year, day.month, day.day)
     try:
         frac = int((m["f"] or "0").ljust(6, "0"))
@@ -73,7 +72,7 @@ def parse_timestamp(s: str, *, date_only_ok: bool = False) -> datetime:
             day.year, day.month, day.day, int(m["H"]), int(m["M"]), int(m["S"] or 0), frac, tz
         )
     except ValueError:
-        raise CellError(f"'{s}' is not a time of day") from None
+        raise CellError("io.cell.not_time_of_day", value=s) from None
 
 
 def _zone(text: str) -> timezone:
@@ -92,7 +91,7 @@ def parse_date(s: str) -> date:
     """A calendar date from 'YYYY-MM-DD', 'YYYY-M-D' or 'YYYY/M/D' (a time of 00:00:00 is allowed)."""
     t = parse_timestamp(s, date_only_ok=True)
     if t.time() != datetime.min.time() or t.tzinfo is not None:
-        raise CellError(f"'{s}' is not {EXPECTED_DATE}")
+        raise CellError("io.cell.not_date_like", value=s)
     return t.date()
 
 
@@ -112,15 +111,15 @@ def parse_fen(s: str) -> int:
     if _THOUSANDS.fullmatch(t):
         t = t.replace(",", "")
     if not _AMOUNT.fullmatch(t):
-        raise CellError(f"'{s}' is not an amount in yuan (expected e.g. 201.12)")
+        raise CellError("io.cell.not_yuan_eg", value=s)
     if t.startswith("-") and Decimal(t) != 0:
-        raise CellError(f"'{s}' is negative")
+        raise CellError("io.cell.negative", value=s)
     try:
         fen = Decimal(t.lstrip("-")) * _FEN_PER_YUAN
     except InvalidOperation:  # pragma: no cover - the pattern above admits only decimals
-        raise CellError(f"'{s}' is not an amount in yuan") from None
+        raise CellError("io.cell.not_yuan", value=s) from None
     if fen != fen.to_integral_value():
-        raise CellError(f"'{s}' has more than 2 decimal places (not a whole number of fen)")
+        raise CellError("io.cell.fen_decimals", value=s)
     return int(fen)
 
 
@@ -133,12 +132,12 @@ def parse_count(s: str, *, big: bool = False) -> int:
     """A whole number ≥ 0 ('3', or '3.0' as a spreadsheet writes it); `big` allows 64-bit values."""
     t = s.strip()
     if not _COUNT.fullmatch(t):
-        raise CellError(f"'{s}' is not a whole number")
+        raise CellError("io.cell.not_whole", value=s)
     n = int(t.split(".")[0])
     if n < 0 or t.startswith("-"):
         if n != 0:
-            raise CellError(f"'{s}' is negative")
+            raise CellError("io.cell.negative", value=s)
         n = 0
     if n > (_INT64_MAX if big else _INT32_MAX):
-        raise CellError(f"'{s}' is too large")
+        raise CellError("io.cell.too_large", value=s)
     return n

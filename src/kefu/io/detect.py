@@ -141,34 +141,30 @@ def unknown_header(file: str, sheet: Sheet, wanted: str | None) -> ImportFileErr
             present = {canonical_header(n) for n in names}
             missing = [c for c in REQUIRED[kind] if c not in present]
             if missing:  # a hand-made table short of a column: say which, and what it means
-                return ImportFileError(missing_columns(file, kind, missing))
+                return missing_columns(file, kind, missing)
         for signature, what in NOT_YET:
             if signature <= names:
-                return ImportFileError(
-                    f"{file} looks like {what}, which kefu does not import yet; see docs/importers.md "
-                    "for the files it reads"
-                )
+                return ImportFileError("io.file.not_yet", file=file, what=what)
     first = header_names(sheet.rows[0][1]) if sheet.rows else []
     shown = visible(", ".join(c[:30] for c in first[:6] if c)[:120]) or "nothing"
-    what = f"a {wanted} table" if wanted else "a file kefu knows"
-    return ImportFileError(
-        f"{file} is not {what}: no recognisable header in its first {HEADER_SEARCH_ROWS} rows "
-        f"(first row: {shown}); expected a Taobao/Tmall order export (订单编号, …), a canonical "
-        "CSV (e.g. order_id,created_at,… — see docs/importers.md) or 千牛 chat text"
-    )
+    if wanted:
+        return ImportFileError(
+            "io.file.unknown_kind", file=file, kind=wanted, rows=HEADER_SEARCH_ROWS, first=shown
+        )
+    return ImportFileError("io.file.unknown", file=file, rows=HEADER_SEARCH_ROWS, first=shown)
 
 
 def check_kind(file: str, wanted: str | None, found: str, what: str) -> None:
     """Refuse a file whose kind contradicts --kind."""
     if wanted is not None and wanted != found:
         raise ImportFileError(
-            f"{file} is {what} ({found}), not {wanted}: drop --kind or pick the right file"
+            "io.file.wrong_kind", file=file, what=what, found=found, wanted=wanted
         )
 
 
 def check_kind_name(kind: str | None) -> None:
     if kind is not None and kind not in KINDS:
-        raise ImportFileError(f"--kind must be one of {', '.join(KINDS)}, not '{kind}'")
+        raise ImportFileError("io.kind_invalid", kinds=", ".join(KINDS), kind=kind)
 
 
 # -- 千牛 chat text -------------------------------------------------------------------------

@@ -43,6 +43,9 @@ class Decoded:
     odd_lines: dict[int, str] = field(default_factory=dict)
 
 
+EITHER = "UTF-8 or GBK"  # the text was neither: its own refusal, in words
+
+
 def decode(data: bytes, file: str) -> tuple[str, str]:
     """The text of `data` and the encoding it was read with ('utf-8', 'utf-8-sig', 'gb18030', 'utf-16')."""
     d = decode_file(data, file)
@@ -64,7 +67,7 @@ def decode_file(data: bytes, file: str) -> Decoded:
                 return Decoded(data.decode(name), name)
             except UnicodeDecodeError as e:
                 if name != "utf-8-sig":
-                    raise ImportFileError(_bad_bytes(file, data, e.start, name)) from None
+                    raise _bad_bytes(file, data, e.start, name) from None
                 return _by_line(data, file, len(bom), forced="utf-8-sig")
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
@@ -95,10 +98,8 @@ def _by_line(data: bytes, file: str, start: int, forced: str | None) -> Decoded:
         except UnicodeDecodeError as e:
             g_error = e.start
         if u is None and g is None:
-            tried = "UTF-8" if forced else "UTF-8 or GBK"
-            raise ImportFileError(
-                _bad_bytes(file, data, offset + max(u_error, g_error), tried, line=n)
-            )
+            tried = "UTF-8" if forced else EITHER
+            raise _bad_bytes(file, data, offset + max(u_error, g_error), tried, line=n)
         utf8.append(u)
         gbk.append(g)
 
@@ -134,11 +135,16 @@ def _short(s: str, limit: int = 40) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
-def _bad_bytes(file: str, data: bytes, offset: int, tried: str, *, line: int | None = None) -> str:
+def _bad_bytes(
+    file: str, data: bytes, offset: int, tried: str, *, line: int | None = None
+) -> ImportFileError:
     if line is None:
         line = len(_LINE_END.findall(data, 0, offset)) + 1
     bad = data[offset : offset + 4].hex(" ")
-    return (
-        f"{file} is not {tried} text: byte {offset} (line {line}, bytes {bad}) is invalid there; "
-        "open it in a spreadsheet and save it as CSV UTF-8, then import it again"
+    if tried == EITHER:
+        return ImportFileError(
+            "io.file.bad_bytes_either", file=file, offset=offset, line=line, bytes=bad
+        )
+    return ImportFileError(
+        "io.file.bad_bytes", file=file, tried=tried, offset=offset, line=line, bytes=bad
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from kefu.i18n import t
+from kefu.i18n import Refusal, t
 from kefu.io.cells import CellError, clean, parse_count, parse_fen, parse_timestamp
 from kefu.io.detect import header_names
 from kefu.io.records import Collector, ImportFileError, ParsedFile, summarise
@@ -96,8 +96,8 @@ class OrderSpec:
 
 
 class _Reject(Exception):
-    def __init__(self, column: str, raw: str, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, column: str, raw: str, reason: Refusal) -> None:
+        super().__init__(str(reason))
         self.column, self.raw, self.reason = column, raw, reason
 
 
@@ -138,17 +138,15 @@ def parse(
         missing.append(spec.amounts[0])
     if missing:
         raise ImportFileError(
-            t(
-                "orders.platform.missing",
-                file=file,
-                columns=", ".join(missing),
-                platform=spec.platform,
-                needed=", ".join((spec.order_id, spec.created, spec.amounts[0], spec.status)),
-            )
+            "orders.platform.missing",
+            file=file,
+            columns=", ".join(missing),
+            platform=spec.platform,
+            needed=", ".join((spec.order_id, spec.created, spec.amounts[0], spec.status)),
         )
     shop_col = next((s for s in spec.shop if s in pos), None)
     if shop_col is None and not shop:
-        raise ImportFileError(t("orders.platform.no_shop", file=file, platform=spec.platform))
+        raise ImportFileError("orders.platform.no_shop", file=file, platform=spec.platform)
     paid_col = next((p for p in spec.paid if p in pos), None)
     has_buyer = spec.buyer is not None and spec.buyer in pos
     has_items = spec.items is not None and spec.items in pos
@@ -164,7 +162,7 @@ def parse(
         try:
             return fn(value(raw))
         except CellError as e:
-            raise _Reject(column, raw, str(e)) from None
+            raise _Reject(column, raw, e) from None
 
     cols = ["shop_id", "order_id", "created_at", "paid_at", "amount_fen", "items", "refund_fen"]
     cols += ["status"] + (["buyer_id"] if has_buyer else [])
@@ -182,7 +180,7 @@ def parse(
     col = Collector("orders", file, cols, zones=zones, labels=labels, money=_yuan)
     width = len(header_cells)
     orders: dict[tuple[str, str], _Order] = {}
-    bad: dict[tuple[str, str], tuple[int, str]] = {}  # order → (row, reason) of its bad line
+    bad: dict[tuple[str, str], tuple[int, Refusal]] = {}  # order → (row, reason) of its bad line
     other_shop: set[str] = set()
 
     for row_no, cells, record in data_rows(sheet, header_index, width, pos, col):
@@ -192,14 +190,14 @@ def parse(
             order_id = value(raw_id)
             if not order_id:
                 raise _Reject(
-                    spec.order_id, raw_id, t("orders.platform.empty", column=spec.order_id)
+                    spec.order_id, raw_id, Refusal("orders.platform.empty", column=spec.order_id)
                 )
             if not spec.id_pattern.fullmatch(order_id):
-                raise _Reject(spec.order_id, raw_id, t("orders.platform.not_id", id=order_id))
+                raise _Reject(spec.order_id, raw_id, Refusal("orders.platform.not_id", id=order_id))
             shop_id = value(cell(cells, shop_col)) or shop or ""
             if not shop_id:
                 raise _Reject(
-                    str(shop_col), "", t("orders.platform.empty_shop", column=str(shop_col))
+                    str(shop_col), "", Refusal("orders.platform.empty_shop", column=str(shop_col))
                 )
             if shop and shop_id != shop:
                 other_shop.add(shop_id)
@@ -208,12 +206,12 @@ def parse(
                 raise _Reject(
                     spec.order_id,
                     raw_id,
-                    t("orders.platform.order_left_out", id=order_id, row=bad[key][0]),
+                    Refusal("orders.platform.order_left_out", id=order_id, row=bad[key][0]),
                 )
             raw_created = cell(cells, spec.created)
             if not value(raw_created):
                 raise _Reject(
-                    spec.created, raw_created, t("orders.platform.empty", column=spec.created)
+                    spec.created, raw_created, Refusal("orders.platform.empty", column=spec.created)
                 )
             created_at = parsed(spec.created, raw_created, parse_timestamp)
             paid_at: datetime | None = created_at
@@ -261,7 +259,7 @@ def parse(
                     row_no,
                     spec.order_id,
                     raw_id,
-                    t("orders.platform.duplicate", row=first),
+                    Refusal("orders.platform.duplicate", row=first),
                     record,
                 )
                 continue
@@ -275,7 +273,7 @@ def parse(
                     raise _Reject(
                         spec.order_id,
                         raw_id,
-                        t("orders.platform.lines_disagree", id=order_id, row=order.first_row),
+                        Refusal("orders.platform.lines_disagree", id=order_id, row=order.first_row),
                     )
             order.items += items
             order.lines.append(line)
@@ -291,7 +289,7 @@ def parse(
                         other_row,
                         spec.order_id,
                         key[1],
-                        t("orders.platform.order_left_out", id=key[1], row=row_no),
+                        Refusal("orders.platform.order_left_out", id=key[1], row=row_no),
                         other_record,
                     )
 
@@ -316,7 +314,7 @@ def parse(
                 order.first_row,
                 spec.refund or spec.amounts[0],
                 _yuan(refund),
-                t("orders.platform.refund_over", refund=_yuan(refund), amount=_yuan(amount)),
+                Refusal("orders.platform.refund_over", refund=_yuan(refund), amount=_yuan(amount)),
                 order.records[0][1],
             )
             continue

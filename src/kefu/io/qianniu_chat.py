@@ -155,7 +155,7 @@ def _split_web(
             try:
                 day = date(int(d["y"]), int(d["m"]), int(d["d"]))
             except ValueError:
-                raise ImportFileError(f"{file} line {n}: '{line}' is not a date") from None
+                raise ImportFileError("io.chat.bad_date", file=file, line=n, value=line) from None
             continue
         if WEB_TIME.fullmatch(line):
             close()
@@ -199,16 +199,11 @@ def parse(
     agents = [m.speaker for m in messages if is_agent(m.speaker)]
     agents += [m.target for m in messages if m.target and is_agent(m.target)]
     if not agents:
-        raise ImportFileError(
-            f"{file} has no message from a sub-account (店铺名:子账号), so its buyer messages "
-            "cannot be attributed to an agent; copy the chat from the agent's 千牛 window"
-        )
+        raise ImportFileError("io.chat.no_agent", file=file)
     buyers = [m.speaker for m in messages if not is_agent(m.speaker)]
     buyers += [m.target for m in messages if m.target and not is_agent(m.target)]
     if not buyers:
-        raise ImportFileError(
-            f"{file} has no message from a buyer and names none: nothing to attribute"
-        )
+        raise ImportFileError("io.chat.no_buyer", file=file)
 
     def bot(account: str) -> bool:
         return account in bot_accounts or account.partition(":")[2] in bot_accounts

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kefu.i18n import t
 from kefu.io import (
     canonical,
     douyin_orders,
@@ -54,23 +53,23 @@ def read_file(
     path = Path(path)
     file = path.name
     if not path.exists():
-        raise ImportFileError(f"{path}: no such file")
+        raise ImportFileError("io.file.missing", path=str(path))
     if path.is_dir():
-        raise ImportFileError(f"{path} is a folder: give the files in it (e.g. {path}/*.csv)")
+        raise ImportFileError("io.file.folder", path=str(path))
     if not path.is_file():  # a device or a pipe (/dev/zero) could be read for ever
-        raise ImportFileError(t("io.file.not_regular", "en", path=path))
+        raise ImportFileError("io.file.not_regular", path=str(path))
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise ImportFileError(f"{path} cannot be read: {e.strerror or e}") from None
+        raise ImportFileError(
+            "io.file.unreadable", path=str(path), error=e.strerror or str(e)
+        ) from None
     if not data.strip():
-        raise ImportFileError(f"{file} is empty: there is nothing to import")
+        raise ImportFileError("io.file.empty", file=file)
 
     binary = sniff_binary(data)
     if binary == "xls":
-        raise ImportFileError(
-            f"{file} is an old Excel .xls workbook, which kefu does not read: save it as .xlsx or CSV"
-        )
+        raise ImportFileError("io.file.xls", file=file)
     if binary == "xlsx":
         return _from_xlsx(data, file, kind, shop, zones)
     if binary == "parquet":
@@ -80,11 +79,11 @@ def read_file(
     decoded = decode_file(data, file)
     text, encoding = decoded.text, decoded.encoding
     if not text.strip():
-        raise ImportFileError(f"{file} is empty: there is nothing to import")
+        raise ImportFileError("io.file.empty", file=file)
     nul = text.find("\x00")
     if nul >= 0:  # no text export holds one: a damaged or binary file (docs/importers.md)
         line = len(re.findall(r"\r\n|\r|\n", text[:nul])) + 1
-        raise ImportFileError(t("io.file.nul", "en", file=file, line=line))
+        raise ImportFileError("io.file.nul", file=file, line=line)
     fmt = chat_format(text)
     if fmt is not None:
         check_kind(file, kind, "messages", "千牛 chat text")
@@ -116,7 +115,7 @@ def _from_xlsx(
                 parsed.notes.append(f"read the sheet '{sheet.name}' of {len(sheets)} sheets")
             return parsed
     if not any(s.rows for s in sheets):
-        raise ImportFileError(f"{file} is empty: there is nothing to import")
+        raise ImportFileError("io.file.empty", file=file)
     raise unknown_header(file, next(s for s in ordered if s.rows), kind)
 
 
@@ -132,7 +131,7 @@ def _from_sheet(
     header = find_header(sheet, file, kind)
     if header is None:
         if not sheet.rows:
-            raise ImportFileError(f"{file} is empty: there is nothing to import")
+            raise ImportFileError("io.file.empty", file=file)
         raise unknown_header(file, sheet, kind)
     if header.family == "canonical":
         check_kind(file, kind, header.kind, "a canonical table")

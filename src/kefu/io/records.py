@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pyarrow as pa
 
+from kefu.i18n import Refusal, render, t
 from kefu.inert import visible
 from kefu.io.masking import mask
 from kefu.io.rules import broken
@@ -58,12 +59,16 @@ ARROW_TYPES: dict[str, dict[str, pa.DataType]] = {
 }
 
 
-class ImportFileError(Exception):
-    """A file that cannot be read at all; the message is one sentence naming the file."""
+class ImportFileError(Refusal):
+    """A file that cannot be read at all: one sentence naming the file (a catalogue key)."""
 
 
 class Quarantined(TypedDict):
-    """One rejected row: where it is, why, and its cells that are not personal data."""
+    """One rejected row: where it is, why, and its cells that are not personal data.
+
+    `reason` is the English sentence; `why`, when the reason came from the catalogue, its
+    key and values (`Refusal.as_json()`), so it can be shown in the reader's language.
+    """
 
     file: str
     row_no: int | None
@@ -71,12 +76,23 @@ class Quarantined(TypedDict):
     value: str | None
     reason: str
     record: dict[str, str] | None
+    why: NotRequired[dict[str, Any] | None]
 
 
-def quarantine_line(q: Quarantined) -> str:
+def reason_text(reason: str, why: dict[str, Any] | None, lang: str | None = "en") -> str:
+    """A quarantined row's reason in `lang`: from its key and values when it has them."""
+    return visible(render(why, lang)) if why else reason
+
+
+def quarantine_line(q: Quarantined, lang: str | None = "en") -> str:
     """`orders.csv row 1207, 订单付款时间: '2024-13-01' is not a date` — the form users see."""
-    where = q["file"] if q["row_no"] is None else f"{q['file']} row {q['row_no']}"
-    return f"{where}, {q['column']}: {q['reason']}" if q["column"] else f"{where}: {q['reason']}"
+    where = (
+        q["file"]
+        if q["row_no"] is None
+        else t("io.quarantine.row", lang, file=q["file"], row=q["row_no"])
+    )
+    reason = reason_text(q["reason"], q.get("why"), lang)
+    return f"{where}, {q['column']}: {reason}" if q["column"] else f"{where}: {reason}"
 
 
 @dataclass
@@ -167,10 +183,15 @@ class Collector:
         row_no: int | None,
         column: str | None,
         value: str | None,
-        reason: str,
+        reason: str | Refusal,
         record: dict[str, str] | None = None,
     ) -> None:
+        """Quarantine a row; a `Refusal` reason is kept as its key and values too."""
+        why = reason.as_json() if isinstance(reason, Refusal) else None
         if self.kind == "messages":  # the quarantine is stored too: chat text only masked
+            if why is not None:
+                values = why["values"]
+                why["values"] = {k: mask(v) if isinstance(v, str) else v for k, v in values.items()}
             value = None if value is None else mask(value)
             record = None if record is None else {k: mask(v) for k, v in record.items()}
         # a cell's control characters are written as escapes: never stored or shown raw
@@ -180,8 +201,9 @@ class Collector:
                 row_no=row_no,
                 column=None if column is None else visible(column),
                 value=None if value is None else visible(value),
-                reason=visible(reason),
+                reason=visible(str(reason)),
                 record=None if record is None else {k: visible(v) for k, v in record.items()},
+                why=why,
             )
         )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from kefu.i18n import t
+from kefu.i18n import Refusal
 from kefu.inert import visible
 
 # Text columns that identify or name something: shown in tables, terminals, spreadsheets.
@@ -74,7 +74,7 @@ class Broken:
 
     column: str
     value: str
-    reason: str
+    reason: Refusal
 
 
 Label = Callable[[str], str]
@@ -98,7 +98,7 @@ def broken(
         if not isinstance(value, str) or (value.isascii() and value.isprintable()):
             continue  # the common case, checked in C: printable ASCII breaks no text rule
         if "\x00" in value:
-            return Broken(column, visible(value), t("io.rule.nul", "en", column=label(column)))
+            return Broken(column, visible(value), Refusal("io.rule.nul", column=label(column)))
         if column in SHORT_TEXT:
             bad = FORBIDDEN.search(value)
             if bad:
@@ -106,7 +106,7 @@ def broken(
                 return Broken(
                     column,
                     visible(value),
-                    t("io.rule.control", "en", column=label(column), code=code),
+                    Refusal("io.rule.control", column=label(column), code=code),
                 )
     for column, allowed in ENUMS.items():
         value = row.get(column)
@@ -114,25 +114,24 @@ def broken(
             return Broken(
                 column,
                 visible(str(value)),
-                t("io.rule.enum", "en", value=visible(str(value)), allowed=" | ".join(allowed)),
+                Refusal("io.rule.enum", value=visible(str(value)), allowed=" | ".join(allowed)),
             )
     for column in NON_NEGATIVE:
         value = row.get(column)
         if value is None:
             continue
         if value < 0:
-            return Broken(column, str(value), t("io.rule.negative", "en", column=label(column)))
+            return Broken(column, str(value), Refusal("io.rule.negative", column=label(column)))
         if column in INT32 and value > INT32_MAX:
-            return Broken(column, str(value), t("io.rule.too_large", "en", column=label(column)))
+            return Broken(column, str(value), Refusal("io.rule.too_large", column=label(column)))
     for part, whole in NOT_ABOVE.get(kind, ()):
         p, w = row.get(part), row.get(whole)
         if p is not None and w is not None and p > w:
             return Broken(
                 part,
                 money(p),
-                t(
+                Refusal(
                     "io.rule.refund_over_payment",
-                    "en",
                     refund_column=label(part),
                     refund=money(p),
                     amount_column=label(whole),
@@ -145,9 +144,8 @@ def broken(
             return Broken(
                 later,
                 _when(b),
-                t(
+                Refusal(
                     "io.rule.before",
-                    "en",
                     later_column=label(later),
                     later=_when(b),
                     earlier_column=label(earlier),

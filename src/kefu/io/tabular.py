@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from kefu.i18n import t
 from kefu.io.records import Collector, ImportFileError
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -56,7 +55,9 @@ def read_delimited(text: str, file: str, odd_lines: Mapping[int, str] | None = N
             if "".join(cells).strip():
                 rows.append((n, cells))
     except csv.Error as e:
-        raise ImportFileError(f"{file} row {reader.line_num} cannot be read as CSV: {e}") from None
+        raise ImportFileError(
+            "io.file.csv_row", file=file, row=reader.line_num, error=str(e)
+        ) from None
     return Sheet(None, rows, unterminated=not text.endswith(("\n", "\r")), odd_rows=odd_rows)
 
 
@@ -67,7 +68,7 @@ def read_xlsx(data: bytes, file: str) -> list[Sheet]:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:  # a damaged workbook raises zip, XML, key and value errors alike
-        raise ImportFileError(_damaged(file, e)) from None
+        raise _damaged(file, e) from None
     sheets = []
     try:
         for ws in wb.worksheets:
@@ -79,17 +80,17 @@ def read_xlsx(data: bytes, file: str) -> list[Sheet]:
                     rows.append((n, cells))
             sheets.append(Sheet(ws.title, rows, ragged=True))
     except Exception as e:  # the sheets are parsed lazily: a cut-off or bad sheet fails here
-        raise ImportFileError(_damaged(file, e)) from None
+        raise _damaged(file, e) from None
     finally:
         wb.close()
     return sheets
 
 
-def _damaged(file: str, e: Exception) -> str:
+def _damaged(file: str, e: Exception) -> ImportFileError:
     detail = " ".join(str(e).split())[:120] or type(e).__name__
     if isinstance(e, zipfile.BadZipFile) or "zip" in detail.lower():
         detail = f"not a complete zip archive: {detail}"
-    return t("io.file.xlsx_damaged", "en", file=file, detail=detail)
+    return ImportFileError("io.file.xlsx_damaged", file=file, detail=detail)
 
 
 def xlsx_text(v: object) -> str:
@@ -127,7 +128,7 @@ def read_parquet(path: Path, file: str) -> Sheet:
         columns = [[_parquet_text(v) for v in col.to_pylist()] for col in table.columns]
     except Exception as e:  # pyarrow raises several kinds for a damaged file or odd values
         detail = " ".join(str(e).split())[:200]
-        raise ImportFileError(f"{file} cannot be read as Parquet ({detail})") from None
+        raise ImportFileError("io.file.parquet", file=file, detail=detail) from None
     rows = [(1, header)]
     rows += [(i + 2, [c[i] for c in columns]) for i in range(table.num_rows)]
     return Sheet(None, rows)

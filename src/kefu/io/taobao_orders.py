@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from kefu.i18n import Refusal
 from kefu.io.cells import CellError, clean, parse_count, parse_fen, parse_timestamp
 from kefu.io.detect import header_names
 from kefu.io.records import Collector, ImportFileError, ParsedFile, summarise
@@ -38,8 +39,8 @@ _DIGITS = re.compile(r"\d+")
 
 
 class _Reject(Exception):
-    def __init__(self, column: str, value: str, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, column: str, value: str, reason: Refusal) -> None:
+        super().__init__(str(reason))
         self.column, self.value, self.reason = column, value, reason
 
 
@@ -54,14 +55,11 @@ def _positions(header_cells: list[str], allowed: tuple[str, ...]) -> dict[str, i
 def _order_id(raw: str, column: str) -> str:
     v = clean(raw)
     if not v:
-        raise _Reject(column, raw, f"{column} is empty")
+        raise _Reject(column, raw, Refusal("io.row.empty", column=column))
     if not _DIGITS.fullmatch(v):
-        hint = (
-            " (a spreadsheet stored it as a number and lost its last digits: export the column as text)"
-            if re.search(r"[eE][+-]?\d|\.", v)
-            else ""
-        )
-        raise _Reject(column, raw, f"'{v}' is not an order number{hint}")
+        lost = re.search(r"[eE][+-]?\d|\.", v)
+        key = "io.row.order_number_lost" if lost else "io.row.not_order_number"
+        raise _Reject(column, raw, Refusal(key, value=v))
     return v
 
 
@@ -74,7 +72,7 @@ def _parse(column: str, raw: str, fn: Callable[[str], Any]) -> Any:
     try:
         return fn(clean(raw))
     except CellError as e:
-        raise _Reject(column, raw, str(e)) from None
+        raise _Reject(column, raw, e) from None
 
 
 def parse_orders(
@@ -97,11 +95,17 @@ def parse_orders(
         missing.append(f"{TOTAL} (or {ACTUAL[0]})")
     if missing:
         raise ImportFileError(
-            f"{file} has no {', '.join(missing)} column: an order export needs {ORDER_ID}, "
-            f"{CREATED}, {PAID} and {TOTAL} or {ACTUAL[0]}"
+            "io.file.order_columns",
+            file=file,
+            missing=", ".join(missing),
+            order_id=ORDER_ID,
+            created=CREATED,
+            paid=PAID,
+            total=TOTAL,
+            actual=ACTUAL[0],
         )
     if SHOP not in pos and not shop:
-        raise ImportFileError(f"{file} has no {SHOP} column: name the shop with --shop")
+        raise ImportFileError("io.file.no_shop_column", file=file, column=SHOP)
 
     cols = ["shop_id", "order_id", "created_at", "paid_at", "amount_fen", "items", "refund_fen"]
     if BUYER in pos:
@@ -133,12 +137,12 @@ def parse_orders(
             order_id = _order_id(_cell(cells, pos, ORDER_ID), ORDER_ID)
             shop_id = clean(_cell(cells, pos, SHOP)) or shop
             if not shop_id:
-                raise _Reject(SHOP, "", f"{SHOP} is empty and no --shop was given")
+                raise _Reject(SHOP, "", Refusal("io.row.no_shop", column=SHOP))
             if shop and shop_id != shop:
                 other_shop.add(shop_id)
             raw_created = _cell(cells, pos, CREATED)
             if not clean(raw_created):
-                raise _Reject(CREATED, raw_created, f"{CREATED} is empty")
+                raise _Reject(CREATED, raw_created, Refusal("io.row.empty", column=CREATED))
             created_at = _parse(CREATED, raw_created, parse_timestamp)
             raw_paid = _cell(cells, pos, PAID)
             paid_at = _parse(PAID, raw_paid, parse_timestamp) if clean(raw_paid) else None
@@ -267,7 +271,7 @@ def _paid_amount(
     if TOTAL in pos:
         raw_total = _cell(cells, pos, TOTAL)
         if not clean(raw_total):
-            raise _Reject(TOTAL, raw_total, f"{TOTAL} is empty on a paid order")
+            raise _Reject(TOTAL, raw_total, Refusal("io.row.empty_paid", column=TOTAL))
         total = _parse(TOTAL, raw_total, parse_fen)
         if actual and clean(actual_raw):
             try:
@@ -282,7 +286,7 @@ def _paid_amount(
         return total, None
     assert actual is not None
     if not clean(actual_raw):
-        raise _Reject(actual, actual_raw, f"{actual} is empty on a paid order")
+        raise _Reject(actual, actual_raw, Refusal("io.row.empty_paid", column=actual))
     return _parse(actual, actual_raw, parse_fen) + refund, None
 
 
@@ -309,7 +313,7 @@ def parse_detail(
     id_col = MAIN_ORDER_ID if MAIN_ORDER_ID in pos else ORDER_ID
     if QUANTITY not in pos or id_col not in pos:
         raise ImportFileError(
-            f"{file} has no {QUANTITY} column: a detail list needs {ORDER_ID} and {QUANTITY}"
+            "io.file.detail_columns", file=file, quantity=QUANTITY, order_id=ORDER_ID
         )
     width = len(header_cells)
     sums: dict[str, int] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kefu.i18n import t
+from kefu.i18n import Refusal, t
 from kefu.io.canonical import RATINGS
 from kefu.io.cells import CellError, clean, parse_timestamp
 from kefu.io.detect import header_names
@@ -31,7 +31,7 @@ def parse(
         if name.lower() in COLUMNS and name.lower() not in pos:
             pos[name.lower()] = i
     if not set(pos) >= SIGNATURE:
-        raise ImportFileError(t("orders.reviews.missing", file=file))
+        raise ImportFileError("orders.reviews.missing", file=file)
     cols = ["order_id", "rated_at", "rating"] + (["shop_id"] if shop else [])
     labels = {"order_id": TID, "rating": RESULT, "rated_at": CREATED, "shop_id": "--shop"}
     col = Collector("reviews", file, cols, labels=labels)
@@ -48,20 +48,20 @@ def parse(
             continue
         tid = cell(cells, TID)
         if not tid.isdigit() or not tid.isascii():
-            col.reject(row_no, TID, tid, t("orders.platform.not_id", id=tid), record)
+            col.reject(row_no, TID, tid, Refusal("orders.platform.not_id", id=tid), record)
             continue
         rating = RATINGS.get(cell(cells, RESULT).lower())
         if rating is None:
-            reason = t("orders.reviews.bad_result", value=cell(cells, RESULT))
+            reason = Refusal("orders.reviews.bad_result", value=cell(cells, RESULT))
             col.reject(row_no, RESULT, cell(cells, RESULT), reason, record)
             continue
         try:
             rated_at = parse_timestamp(cell(cells, CREATED), date_only_ok=True)
         except CellError as e:
-            col.reject(row_no, CREATED, cell(cells, CREATED), str(e), record)
+            col.reject(row_no, CREATED, cell(cells, CREATED), e, record)
             continue
         if tid in seen:
-            reason = t("orders.reviews.twice", id=tid, row=seen[tid])
+            reason = Refusal("orders.reviews.twice", id=tid, row=seen[tid])
             col.reject(row_no, TID, tid, reason, record)
             continue
         row = col.check(

@@ -340,7 +340,8 @@ class Store:
         if not records:
             return
         self.con.executemany(
-            "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO quarantine (import_id, file, row_no, column_name, value, reason, kind,"
+            " record, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 [
                     import_id,
@@ -353,19 +354,29 @@ class Store:
                     json.dumps(r.get("record"), ensure_ascii=False)
                     if r.get("record") is not None
                     else None,
+                    json.dumps(r["why"], ensure_ascii=False) if r.get("why") else None,
                 ]
                 for r in records
             ],
         )
 
-    def quarantined(self, file: str | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT import_id, file, row_no, column_name, value, reason, kind, record FROM quarantine"
+    def quarantined(self, file: str | None = None, lang: str | None = None) -> list[dict[str, Any]]:
+        """The quarantined rows; with `lang`, each `reason` in that language (from `why`)."""
+        sql = (
+            "SELECT import_id, file, row_no, column_name, value, reason, kind, record, why"
+            " FROM quarantine"
+        )
         args: list[Any] = []
         if file:
             sql += " WHERE file = ?"
             args.append(file)
         sql += " ORDER BY import_id, row_no"
-        return _dicts(self.con.execute(sql, args))
+        rows = _dicts(self.con.execute(sql, args))
+        if lang is not None:
+            for r in rows:
+                if r.get("why"):
+                    r["reason"] = i18n.render(json.loads(r["why"]), lang)
+        return rows
 
     def imports(self) -> list[dict[str, Any]]:
         return _dicts(self.con.execute("SELECT * FROM import_log ORDER BY import_id"))

@@ -11,6 +11,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kefu.i18n import Refusal
 from kefu.io import DEFAULT_AUTO_REPLY_PREFIXES, ImportFileError, ParsedFile, Quarantined, read_file
 from kefu.io.shop_settings import SettingError, ShopZones, from_mapping, now_in, parse_timezone
 from kefu.store.bulk import sha256_of
@@ -43,12 +44,20 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     quarantine: list[Quarantined] = field(default_factory=list)
-    error: str | None = None
+    error: str | None = None  # the refusal in English (the audit log's words)
+    refusal: Refusal | None = None  # the same, to be shown in the reader's language
     import_id: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def refused(self, e: Refusal) -> None:
+        self.error, self.refusal = str(e), e
+
+    def error_text(self, lang: str | None = None) -> str | None:
+        """Why the file was not imported, in `lang`."""
+        return self.refusal.text(lang) if self.refusal is not None else self.error
 
     @property
     def dropped_total(self) -> int:
@@ -111,7 +120,7 @@ def import_files(
         try:
             parsed[i] = _read(store, path, kind, shop, reports[i], zones)
         except ImportFileError as e:
-            reports[i].error = str(e)
+            reports[i].refused(e)
             tick(path.name, 2 * sizes[i])
             continue
         tick(path.name, sizes[i])
@@ -123,7 +132,7 @@ def import_files(
         try:
             _write_file(store, paths[i], pf, reports[i], shop, claimed.get(i, {}), zones)
         except ImportFileError as e:
-            reports[i].error = str(e)
+            reports[i].refused(e)
         except Exception as e:  # the transaction rolled back: nothing of this file is stored
             detail = " ".join(str(e).split())[:300]  # DuckDB's messages span lines: one sentence
             reports[
@@ -171,7 +180,7 @@ def _import_report(
     try:
         parsed = read_report(path, shop=shop, period=period)
     except ImportFileError as e:
-        report.error = str(e)
+        report.refused(e)
         return True
     if parsed is None:
         return False
@@ -454,10 +463,10 @@ def _review_shops(
             shops[r] = owners[0]
             keep.append(r)
             continue
-        reason = (
-            f"order {oid} is not in the store, so the review's shop is unknown: import the orders first or give --shop"
+        why = (
+            Refusal("io.review.order_unknown", order=oid)
             if not owners
-            else f"order {oid} is in several shops ({', '.join(owners)}): give --shop"
+            else Refusal("io.review.order_in_shops", order=oid, shops=", ".join(owners))
         )
         quarantine.append(
             Quarantined(
@@ -465,8 +474,9 @@ def _review_shops(
                 row_no=pf.source_rows[r],
                 column="order_id",
                 value=oid,
-                reason=reason,
+                reason=str(why),
                 record=_record(pf, r),
+                why=why.as_json(),
             )
         )
     shop_col = pa.array(shops, type=pa.string())
@@ -508,15 +518,20 @@ def _write_detail(
     for r in rest:
         owners = found.get(ids[r], [])
         if not owners:
-            where = f"shop {shop}" if shop else "the store"
+            why = (
+                Refusal("io.detail.order_not_in_shop", order=ids[r], shop=shop)
+                if shop
+                else Refusal("io.detail.order_unknown", order=ids[r])
+            )
             quarantine.append(
                 Quarantined(
                     file=pf.file,
                     row_no=pf.source_rows[r],
                     column="订单编号",
                     value=ids[r],
-                    reason=f"order {ids[r]} is not in {where}: import its order list (ExportOrderList) first or with it",
+                    reason=str(why),
                     record={"order_id": ids[r], "items": str(items[r])},
+                    why=why.as_json(),
                 )
             )
             continue

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from kefu import __version__
-from kefu.store.schema import AUDIT_LOG, DDL, REPORTED_FIGURES, SCHEMA_VERSION
+from kefu.store.schema import AUDIT_LOG, DDL, QUARANTINE_WHY, REPORTED_FIGURES, SCHEMA_VERSION
 
 Step = str | Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -52,6 +52,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             AUDIT_LOG,
             "ALTER TABLE schema_version ADD COLUMN kefu_version VARCHAR",
         ),
+    ),
+    Migration(
+        3,
+        "quarantine.why: a quarantined row's reason as its catalogue key and values, shown in"
+        " the reader's language",
+        (QUARANTINE_WHY,),
     ),
 )
 

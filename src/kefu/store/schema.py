@@ -9,7 +9,7 @@ column is a new migration: see "Changing the schema" in docs/store.md.
 from __future__ import annotations
 
 # The schema this kefu writes: the number of the last migration (kefu.store.migrations).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Identity of records (metrics.md §3): importing a record again with the same identity
 # updates it. Messages are identified by every field but `chars` (text NULL counts as '').
@@ -176,3 +176,7 @@ AUDIT_LOG = """CREATE TABLE audit_log (
     object VARCHAR,
     details VARCHAR NOT NULL
 )"""
+
+# Schema 3: a quarantined row's reason as its catalogue key and values (JSON), so it is shown
+# in the reader's language; `reason` keeps the English sentence (older rows have only that).
+QUARANTINE_WHY = "ALTER TABLE quarantine ADD COLUMN why VARCHAR"

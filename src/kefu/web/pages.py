@@ -242,13 +242,15 @@ def register(wp: Workplace, route: Route) -> None:
     def import_page(ctx: Ctx, shop: str, reports: list[Any] | None, status: int = 200) -> Response:
         history = [e for e in ctx.store.imports() if e.get("shop_id") in (shop, None)][-50:][::-1]
         ids = {e["import_id"] for e in history}
-        quarantine = [q for q in ctx.store.quarantined() if q["import_id"] in ids][:200]
+        quarantine = [q for q in ctx.store.quarantined(lang=ctx.lang) if q["import_id"] in ids]
+        quarantine = quarantine[:200]
         return wp.page(
             ctx,
             "import.html",
             status,
             shop=shop,
             reports=reports,
+            errors=[r.error_text(ctx.lang) for r in reports or []],
             history=history,
             quarantine=quarantine,
         )
@@ -293,7 +295,7 @@ def register(wp: Workplace, route: Route) -> None:
         writer = csv.writer(out)
         heads = ("web.file", "web.row", "web.column", "web.value", "web.reason")
         writer.writerow([t(h, ctx.lang) for h in heads])
-        for q in ctx.store.quarantined():
+        for q in ctx.store.quarantined(lang=ctx.lang):
             if q["import_id"] in ids:
                 cells = (q["file"], q["row_no"], q["column_name"], q["value"], q["reason"])
                 writer.writerow([csv_cell(c) for c in cells])

@@ -48,7 +48,7 @@ def _decimal(s: str) -> Fraction:
     try:
         return Fraction(Decimal(s))
     except InvalidOperation:  # pragma: no cover - the patterns admit decimals only
-        raise CellError(f"'{s}' is not a number") from None
+        raise CellError("io.cell.not_number", value=s) from None
 
 
 def parse_duration_s(raw: str) -> Fraction:
@@ -61,7 +61,7 @@ def parse_duration_s(raw: str) -> Fraction:
         return int(m["h"]) * 3600 + int(m["m"]) * 60 + _decimal(m["s"])
     m = _DURATION.fullmatch(s)
     if not s or not m or not any(m.groupdict().values()):
-        raise CellError(f"'{raw}' is not a duration (expected e.g. 7小时41分52秒 or 32.5)")
+        raise CellError("io.cell.not_duration", value=raw)
     return (
         int(m["d"] or 0) * 86400
         + int(m["h"] or 0) * 3600
@@ -84,12 +84,12 @@ def parse_rate(raw: str) -> Fraction:
     pct = s.endswith("%")
     s = s.removesuffix("%").strip()
     if not _NUMBER.fullmatch(s):
-        raise CellError(f"'{raw}' is not a rate (expected e.g. 55.3%)")
+        raise CellError("io.cell.not_rate", value=raw)
     v = _decimal(s)
     if pct or v > 1:
         v /= 100
     if v > 1:
-        raise CellError(f"'{raw}' is more than 100%")
+        raise CellError("io.cell.over_100", value=raw)
     return v
 
 
@@ -97,7 +97,7 @@ def parse_ratio(raw: str) -> Fraction:
     """A plain non-negative number, exactly ('1.25')."""
     s = raw.strip()
     if not _NUMBER.fullmatch(s):
-        raise CellError(f"'{raw}' is not a number")
+        raise CellError("io.cell.not_number", value=raw)
     return _decimal(s)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from kefu.i18n import t
+from kefu.i18n import Refusal, t
 from kefu.io.cells import CellError
 from kefu.io.records import ImportFileError, Quarantined
 from kefu.io.reports.model import Column, Figure, ParsedReport, ReportRow, ReportSpec
@@ -87,12 +87,10 @@ def parse(
     unknown = [h for h in header if h and h not in known]
     if spec.strict and unknown:
         raise ImportFileError(
-            t(
-                "reports.import.unmatched",
-                file=file,
-                report=spec.label_zh,
-                columns=", ".join(unknown),
-            )
+            "reports.import.unmatched",
+            file=file,
+            report=spec.label_zh,
+            columns=", ".join(unknown),
         )
     titles = " ".join(" ".join(cells) for _, cells in sheet.rows[:header_index])
     rule = spec.credit_rule or credit_rule_in_text(file) or credit_rule_in_text(titles)
@@ -123,14 +121,14 @@ def parse(
                     row_no,
                     header[agent_pos],
                     "",
-                    t("reports.import.no_agent"),
+                    Refusal("reports.import.no_agent"),
                     record,
                 )
             )
             continue
         shop_id, nick = _agent(cell, shop)
         if shop_id is None:
-            raise ImportFileError(t("reports.import.no_shop", file=file, row=row_no, agent=cell))
+            raise ImportFileError("reports.import.no_shop", file=file, row=row_no, agent=cell)
         if date_pos is not None and date_pos < len(cells) and cells[date_pos].strip():
             p = period_in_text(cells[date_pos])
             if p is None:
@@ -140,7 +138,7 @@ def parse(
                         row_no,
                         header[date_pos],
                         cells[date_pos],
-                        t("reports.import.bad_date"),
+                        Refusal("reports.import.bad_date"),
                         record,
                     )
                 )
@@ -148,7 +146,7 @@ def parse(
         else:
             p = file_period
         if p is None:
-            raise ImportFileError(t("reports.import.no_period", file=file))
+            raise ImportFileError("reports.import.no_period", file=file)
         figures: list[Figure] = []
         bad: Quarantined | None = None
         for field, (pos, col) in taken.items():
@@ -161,7 +159,7 @@ def parse(
             try:
                 v = parse_figure(col.kind, raw)
             except CellError as e:
-                bad = _q(file, row_no, header[pos], raw, str(e), record)
+                bad = _q(file, row_no, header[pos], raw, e, record)
                 break
             figures.append(Figure(field, col.kind, v.numerator, v.denominator, raw, header[pos]))
         if bad is not None:
@@ -175,7 +173,7 @@ def parse(
                     row_no,
                     header[agent_pos],
                     cell,
-                    t("reports.import.twice", agent=nick, row=seen[key]),
+                    Refusal("reports.import.twice", agent=nick, row=seen[key]),
                     record,
                 )
             )
@@ -210,9 +208,16 @@ def _q(
     row_no: int,
     column: str | None,
     value: str | None,
-    reason: str,
+    reason: str | Refusal,
     record: dict[str, str],
 ) -> Quarantined:
+    why = reason.as_json() if isinstance(reason, Refusal) else None
     return Quarantined(
-        file=file, row_no=row_no, column=column, value=value, reason=reason, record=record
+        file=file,
+        row_no=row_no,
+        column=column,
+        value=value,
+        reason=str(reason),
+        record=record,
+        why=why,
     )

@@ -69,9 +69,11 @@ def translate(message: str, lang: i18n.Lang | None = None) -> str:
     if which == "en":
         return message
     for key, pattern in PATTERNS:
-        message = re.sub(
-            pattern, lambda m, k=key: i18n.t(k, which, **m.groupdict()), message, count=1
-        )
+
+        def said(m: re.Match[str], key: str = key) -> str:
+            return i18n.t(key, which, **m.groupdict())
+
+        message = re.sub(pattern, said, message, count=1)
     return message
 
 
@@ -102,10 +104,10 @@ def install(help_lang: i18n.Lang) -> None:
     import typer.core
     import typer.rich_utils as rich
 
-    typer.core._ = words  # type: ignore[attr-defined]
+    typer.core._ = words
     for cls in vars(exceptions).values():
         if isinstance(cls, type) and "format_message" in vars(cls):
-            cls.format_message = _translated(vars(cls)["format_message"])
+            setattr(cls, "format_message", _translated(vars(cls)["format_message"]))  # noqa: B010
     write_usage = formatting.HelpFormatter.write_usage
 
     def usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:

@@ -247,7 +247,7 @@ def test_kefu_settings_checks_the_timezone(tmp_path: Path) -> None:
 
     assert run("import", "agents.csv").returncode == 0
     bad = run("settings", "timezone", "Mars/Olympus")
-    assert bad.returncode == 1 and "IANA time zone name" in bad.stderr
+    assert bad.returncode == 1 and "IANA 时区名称" in bad.stderr  # the reader's language
     assert "Traceback" not in bad.stderr
     assert run("settings", "timezone", "Europe/Berlin").returncode == 0
     with open_store(tmp_path / "k.duckdb") as st:

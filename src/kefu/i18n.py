@@ -143,7 +143,11 @@ def t(key: str, lang: str | None = None, /, **values: Any) -> str:
         template = catalogue(which)[key]
     except KeyError:
         raise CatalogueError(f"message {key!r} is not in the {which} catalogue") from None
-    return template.format(**values) if values or "{" in template else template
+    if not values:
+        return template.format() if "{" in template else template
+    # a value that is itself a refusal speaks the same language
+    shown = {k: v.text(which) if isinstance(v, Refusal) else v for k, v in values.items()}
+    return template.format(**shown)
 
 
 def both(key: str, /, **values: Any) -> dict[str, str]:

@@ -206,20 +206,20 @@ class DiagnosisSettings:
         return out
 
 
-class SettingError(ValueError):
-    pass
+class SettingError(i18n.Refusal, ValueError):
+    """A diagnosis setting that is not valid: a catalogue key and values (kefu.i18n.Refusal)."""
 
 
 def parse_value(name: str, raw: Any) -> Any:
     """One setting, given as stored text or as its typed value, checked against its bounds."""
     if name not in BY_NAME:
         known = ", ".join(PREFIX + s.name for s in REGISTRY)
-        raise SettingError(f"unknown diagnosis setting '{PREFIX}{name}'; known: {known}")
+        raise SettingError("setting.err.diagnosis_unknown", name=PREFIX + name, known=known)
     s = BY_NAME[name]
     if raw is None or (isinstance(raw, str) and raw.strip().lower() in ("", "none", "null")):
         if s.optional:
             return None
-        raise SettingError(f"{PREFIX}{name} cannot be empty (default {_show(s.default)})")
+        raise SettingError("setting.err.empty", name=PREFIX + name, default=_show(s.default))
     value: int | Fraction
     try:
         if s.kind in ("count", "fen"):
@@ -229,11 +229,16 @@ def parse_value(name: str, raw: Any) -> Any:
         else:
             value = Fraction(str(raw).strip()) if not isinstance(raw, Fraction) else raw
     except (TypeError, ValueError, ZeroDivisionError):
-        what = "a whole number" if s.kind in ("count", "fen") else "a number such as 0.35"
-        raise SettingError(f"{PREFIX}{name} must be {what}, not '{raw}'") from None
+        key = "setting.err.whole" if s.kind in ("count", "fen") else "setting.err.number"
+        raise SettingError(key, name=PREFIX + name, value=str(raw)) from None
     if value < s.low or (s.high is not None and value > s.high):
-        upper = f" and {_show(s.high)}" if s.high is not None else " or more"
-        raise SettingError(f"{PREFIX}{name} must be {_show(s.low)}{upper}, not {_show(value)}")
+        low, shown = _show(s.low), _show(value)
+        if s.high is None:
+            raise SettingError("setting.err.at_least", name=PREFIX + name, low=low, value=shown)
+        high = _show(s.high)
+        raise SettingError(
+            "setting.err.between", name=PREFIX + name, low=low, high=high, value=shown
+        )
     return value
 
 
@@ -251,8 +256,10 @@ def from_mapping(values: Mapping[str, Any]) -> DiagnosisSettings:
     out = replace(DiagnosisSettings(), **changes)
     if out.stability_min_months > out.stability_months:
         raise SettingError(
-            f"{PREFIX}stability_min_months ({out.stability_min_months}) cannot exceed "
-            f"{PREFIX}stability_months ({out.stability_months})"
+            "setting.err.stability",
+            prefix=PREFIX,
+            low=out.stability_min_months,
+            high=out.stability_months,
         )
     return out
 

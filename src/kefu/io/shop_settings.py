@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-from kefu.i18n import t
+from kefu.i18n import Refusal
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_AUTO_REPLY_PREFIXES = ("[自动回复]", "自动回复")
@@ -18,7 +18,7 @@ DEFAULT_AUTO_REPLY_PREFIXES = ("[自动回复]", "自动回复")
 _MACHINE_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 
 
-class SettingError(ValueError):
+class SettingError(Refusal, ValueError):
     """A stored or given setting value that is not valid; the message says what is expected."""
 
 
@@ -31,7 +31,7 @@ def parse_timezone(raw: object) -> str:
     """An IANA time zone name (`Asia/Shanghai`, `America/New_York`, `UTC`), checked."""
     name = str(raw).strip() if raw is not None else ""
     if name not in _zone_names():
-        raise SettingError(t("io.setting.timezone_invalid", "en", value=raw))
+        raise SettingError("io.setting.timezone_invalid", value=raw)
     return name
 
 

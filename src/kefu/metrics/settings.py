@@ -104,18 +104,18 @@ def format_off_hours(v: tuple[int, int]) -> str:
     return f"{v[0] // 60:02d}:{v[0] % 60:02d}-{v[1] // 60:02d}:{v[1] % 60:02d}"
 
 
-class SettingError(ValueError):
-    pass
+class SettingError(i18n.Refusal, ValueError):
+    """A setting value that is not valid: a catalogue key and values (kefu.i18n.Refusal)."""
 
 
 def parse_value(name: str, raw: Any) -> Any:
     """Validate one setting given as text (CLI, store) or as its typed value."""
     if name not in BY_NAME:
-        raise SettingError(f"unknown setting '{name}'; known: {', '.join(BY_NAME)}")
+        raise SettingError("setting.err.unknown", name=name, known=", ".join(BY_NAME))
     if name == "attribution_rule":
         if raw not in ATTRIBUTION_RULES:
             raise SettingError(
-                f"attribution_rule must be one of {', '.join(ATTRIBUTION_RULES)}, not '{raw}'"
+                "setting.err.rule", rules=", ".join(ATTRIBUTION_RULES), value=str(raw)
             )
         return raw
     if name in (
@@ -128,20 +128,20 @@ def parse_value(name: str, raw: Any) -> Any:
         try:
             n = int(raw)
         except (TypeError, ValueError):
-            raise SettingError(f"{name} must be a whole number, not '{raw}'") from None
+            raise SettingError("setting.err.whole", name=name, value=str(raw)) from None
         lo, hi = (
             (0, 15)
             if name == "attribution_days"
             else (0 if name != "session_gap_minutes" else 1, 10**6)
         )
         if not lo <= n <= hi:
-            raise SettingError(f"{name} must be between {lo} and {hi}, not {n}")
+            raise SettingError("setting.err.range", name=name, low=lo, high=hi, value=n)
         return n
     if name == "timezone":
         try:
             return shop_settings.parse_timezone(raw)
         except shop_settings.SettingError as e:
-            raise SettingError(str(e)) from None
+            raise SettingError(e.key, **e.values) from None
     if name == "off_hours":
         if raw in (None, "", "none"):
             return None
@@ -149,10 +149,10 @@ def parse_value(name: str, raw: Any) -> Any:
             return raw
         parts = str(raw).replace("–", "-").split("-")
         if len(parts) != 2 or not all(_HHMM.match(p.strip()) for p in parts):
-            raise SettingError(f"off_hours must look like 23:00-09:00, not '{raw}'")
+            raise SettingError("setting.err.off_hours", value=str(raw))
         a, b = (int(p.strip()[:2]) * 60 + int(p.strip()[3:]) for p in parts)
         if a == b:
-            raise SettingError("off_hours must not start and end at the same time")
+            raise SettingError("setting.err.off_hours_same")
         return (a, b)
     # lists of accounts or prefixes
     if isinstance(raw, (list, tuple)):

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from kefu.diagnosis.settings import known_settings, setting_areas
-from kefu.i18n import t
+from kefu.i18n import Refusal, t
 from kefu.metrics.table import ShopMonth, shift_month
 from kefu.store.payroll import PayrollRuns, RunRecord
 from kefu.store.people import PeopleError
@@ -344,7 +344,8 @@ def register(wp: Workplace, route: Route) -> None:
             try:
                 module.parse_value(name.removeprefix(prefix), value)
             except ValueError as e:
-                return settings_page(ctx, shop, f"{name}: {e}", 400)
+                said = e.text(ctx.lang) if isinstance(e, Refusal) else str(e)
+                return settings_page(ctx, shop, f"{name}: {said}", 400)
             ctx.store.set_setting(shop, name, value)
             after = value
         ctx.people.audit(

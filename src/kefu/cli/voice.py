@@ -20,6 +20,7 @@ from kefu.cli.common import (
     h,
     open_db,
     resolve_shop,
+    say,
 )
 
 if TYPE_CHECKING:
@@ -50,17 +51,17 @@ def voice_cmd(
     lang = check_lang(lang)
     check_month(month)
     if fmt not in FORMATS:
-        fail(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
+        say("voice.err.format", formats=", ".join(FORMATS), value=fmt)
     try:
         lex = load_lexicon(lexicon)
     except LexiconError as e:
-        fail(f"{e} (see docs/voice.md for the lexicon format)")
+        say("voice.err.lexicon", error=e)
     store = open_db(db, must_exist=True)
     shop_id = resolve_shop(store, shop)
     try:
         v = VoiceOfBuyer(store, Classifier(lex)).month(shop_id, month, agent=agent, product=product)
     except VoiceError as e:
-        fail(str(e))
+        fail(e.text(lang))
     if digest:
         from kefu.voice.digest import digest as make_digest
 

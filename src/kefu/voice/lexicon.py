@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from kefu.i18n import Refusal
+
 # The fixed top-level taxonomy (docs/voice.md), in the order people read it.
 TOPICS: tuple[str, ...] = (
     "size",
@@ -27,7 +29,7 @@ TOPICS: tuple[str, ...] = (
 _SUB = re.compile(r"^(?P<parent>[a-z]+)\.(?P<name>[^\s.]+)$")
 
 
-class LexiconError(ValueError):
+class LexiconError(Refusal, ValueError):
     """A lexicon file that cannot be used; the message names the file and the entry."""
 
 
@@ -70,10 +72,10 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-        raise LexiconError(f"{where} must be a list of words")
+        raise LexiconError("lexicon.err.list", where=where)
     out = tuple(str(v).strip() for v in value)
     if any(not v for v in out):
-        raise LexiconError(f"{where} holds an empty word")
+        raise LexiconError("lexicon.err.empty_word", where=where)
     return out
 
 
@@ -83,7 +85,7 @@ def _patterns(value: Any, where: str) -> tuple[str, ...]:
         try:
             re.compile(p)
         except re.error as e:
-            raise LexiconError(f"{where}: '{p}' is not a regular expression ({e})") from None
+            raise LexiconError("lexicon.err.regex", where=where, pattern=p, error=str(e)) from None
     return out
 
 
@@ -91,16 +93,15 @@ def _read(text: str, name: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise LexiconError(f"{name} is not valid YAML: {e}") from None
+        raise LexiconError("lexicon.err.yaml", name=name, error=str(e)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise LexiconError(f"{name} must be a mapping with topics, subtopics, negations, none")
+        raise LexiconError("lexicon.err.mapping", name=name)
     unknown = set(data) - {"version", "topics", "subtopics", "negations", "none", "stopwords"}
     if unknown:
         raise LexiconError(
-            f"{name}: unknown entry {', '.join(sorted(unknown))} (allowed: topics, subtopics, "
-            "negations, none, stopwords)"
+            "lexicon.err.unknown_entry", name=name, entries=", ".join(sorted(unknown))
         )
     return data
 
@@ -108,34 +109,32 @@ def _read(text: str, name: str) -> dict[str, Any]:
 def _merge(base: dict[str, Topic], data: dict[str, Any], name: str, builtin: bool) -> None:
     topics = data.get("topics") or {}
     if not isinstance(topics, dict):
-        raise LexiconError(f"{name}: topics must map a topic code to its words")
+        raise LexiconError("lexicon.err.topics", name=name)
     for code, body in topics.items():
         if code not in TOPICS or code == "other":
             raise LexiconError(
-                f"{name}: topic '{code}' is not one of {', '.join(TOPICS[:-1])} "
-                "(a shop's own topic goes under subtopics, as quality.pilling)"
+                "lexicon.err.topic_unknown", name=name, code=code, topics=", ".join(TOPICS[:-1])
             )
         _add(base, str(code), body, f"{name}: topics.{code}")
     subs = data.get("subtopics") or {}
     if not isinstance(subs, dict):
-        raise LexiconError(f"{name}: subtopics must map a code like quality.pilling to its words")
+        raise LexiconError("lexicon.err.subtopics", name=name)
     for code, body in subs.items():
         m = _SUB.match(str(code))
         if not m or m["parent"] not in TOPICS or m["parent"] == "other":
             raise LexiconError(
-                f"{name}: sub-topic '{code}' must be written <topic>.<name> with a topic of "
-                f"{', '.join(TOPICS[:-1])}"
+                "lexicon.err.subtopic_form", name=name, code=code, topics=", ".join(TOPICS[:-1])
             )
         _add(base, str(code), body, f"{name}: subtopics.{code}")
     if builtin:
         missing = [c for c in TOPICS[:-1] if c not in base]
         if missing:
-            raise LexiconError(f"{name} lacks the topics {', '.join(missing)}")
+            raise LexiconError("lexicon.err.lacks", name=name, topics=", ".join(missing))
 
 
 def _add(base: dict[str, Topic], code: str, body: Any, where: str) -> None:
     if not isinstance(body, dict) or set(body) - {"words", "patterns", "weak"}:
-        raise LexiconError(f"{where} must have words, weak and/or patterns (nothing else)")
+        raise LexiconError("lexicon.err.body", where=where)
     old = base.get(code, Topic(code, (), ()))
     words = _strings(body.get("words"), f"{where}.words")
     weak = _strings(body.get("weak"), f"{where}.weak")
@@ -146,15 +145,17 @@ def _add(base: dict[str, Topic], code: str, body: Any, where: str) -> None:
 def _negations(data: dict[str, Any], name: str, codes: set[str]) -> list[Negation]:
     raw = data.get("negations") or []
     if not isinstance(raw, list):
-        raise LexiconError(f"{name}: negations must be a list of {{phrase, cancels}}")
+        raise LexiconError("lexicon.err.negations", name=name)
     out = []
     for i, item in enumerate(raw, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("phrase"), str):
-            raise LexiconError(f"{name}: negation {i} needs a phrase and the topics it cancels")
+            raise LexiconError("lexicon.err.negation_phrase", name=name, n=i)
         cancels = _strings(item.get("cancels"), f"{name}: negation {i} cancels")
         bad = [c for c in cancels if c not in codes]
         if bad or not cancels:
-            raise LexiconError(f"{name}: negation '{item['phrase']}' cancels unknown topics {bad}")
+            raise LexiconError(
+                "lexicon.err.negation_cancels", name=name, phrase=item["phrase"], topics=str(bad)
+            )
         out.append(Negation(item["phrase"].strip(), cancels))
     return out
 
@@ -167,7 +168,7 @@ def load_lexicon(override: str | Path | None = None) -> Lexicon:
         try:
             files.append((str(path), path.read_text(encoding="utf-8"), False))
         except (OSError, UnicodeDecodeError) as e:
-            raise LexiconError(f"cannot read the lexicon {path}: {e}") from None
+            raise LexiconError("lexicon.err.read", path=str(path), error=str(e)) from None
     topics: dict[str, Topic] = {}
     negations: list[Negation] = []
     none: set[str] = set()

@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from kefu.i18n import Refusal
 from kefu.io.masking import mask
 from kefu.metrics.engine import StoreKpis
 from kefu.metrics.settings import from_mapping
@@ -144,7 +145,7 @@ class VoiceMonth:
         }
 
 
-class VoiceError(ValueError):
+class VoiceError(Refusal, ValueError):
     """A voice question that cannot be answered; the message says what to do."""
 
 
@@ -239,10 +240,7 @@ class VoiceOfBuyer:
         named = [a for a in rows if a.partition(":")[2] == agent]
         if len(named) == 1:
             return named[0]
-        raise VoiceError(
-            f"agent '{agent}' is not in shop {shop}: give its sub-account as shop:sub-account "
-            f"(kefu kpi --month … lists them)"
-        )
+        raise VoiceError("voice.err.agent_unknown", agent=agent, shop=shop)
 
     # -- the month ---------------------------------------------------------------------------
     def month(
@@ -257,15 +255,9 @@ class VoiceOfBuyer:
     ) -> VoiceMonth:
         known = products_known(self.store)
         if product is not None and not known:
-            raise VoiceError(
-                "the store has no products of orders yet (no order_items), so --product cannot "
-                "be used: leave it out to see the shop or one agent"
-            )
+            raise VoiceError("voice.err.no_products")
         if product is not None:  # the product key is designed in (docs/voice.md), not read yet
-            raise VoiceError(
-                "kefu voice cannot select one product yet: leave --product out to see the shop "
-                "or one agent"
-            )
+            raise VoiceError("voice.err.product_not_yet")
         agent = self.resolve_agent(shop, agent)
         topics, by_agent, buyer_messages, examples = self._topics(shop, month, agent)
         lost: list[LostTopic] = []

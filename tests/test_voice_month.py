@@ -112,6 +112,10 @@ def test_cli_json_shape_is_exact(tmp_path: Path) -> None:
     res = runner.invoke(app, ["voice", "--db", str(db), "--month", "2024-10", "--product", "x"])
     assert res.exit_code == 1 and "order_items" in res.output
     res = runner.invoke(app, ["voice", "--db", str(db), "--month", "2024-10", "--agent", "乙"])
+    assert res.exit_code == 1 and "不在店铺" in res.output
+    res = runner.invoke(
+        app, ["voice", "--db", str(db), "--month", "2024-10", "--agent", "乙", "--lang", "en"]
+    )
     assert res.exit_code == 1 and "not in shop" in res.output
 
 

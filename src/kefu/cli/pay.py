@@ -21,6 +21,7 @@ from kefu.cli.common import (
     check_lang,
     check_month,
     console,
+    current_lang,
     data_months,
     err_console,
     fail,
@@ -443,7 +444,7 @@ def payroll_approve(
         try:
             record = runs.approve(run, datetime.now())
         except StoreError as e:
-            fail(str(e))
+            fail(e.text(current_lang()))
     done = _w(
         "cli.payroll.approved",
         lang,

@@ -164,15 +164,9 @@ def parse(
         else:
             key = tuple(row.get(c) or "" for c in KEY_COLUMNS[kind])
             if key in seen:
-                what = {"agents": "agent_id", "orders": "order id", "reviews": "review of order"}
                 name = "agent_id" if kind == "agents" else "order_id"
-                col.reject(
-                    row_no,
-                    name,
-                    str(row[name]),
-                    f"duplicate {what[kind]}, first seen at row {seen[key]}",
-                    record,
-                )
+                twice = Refusal(DUPLICATE[kind], row=seen[key])
+                col.reject(row_no, name, str(row[name]), twice, record)
                 continue
             seen[key] = row_no
         col.add(row_no, row)
@@ -231,6 +225,13 @@ def _filled(kind: str, shop: str | None) -> tuple[str, ...]:
     """
     base: tuple[str, ...] = ("shop_id",) if kind != "reviews" or shop else ()
     return base + DEFAULTED.get(kind, ()) + ALWAYS_GIVEN.get(kind, ())
+
+
+DUPLICATE = {
+    "agents": "io.row.duplicate_agents",
+    "orders": "io.row.duplicate_orders",
+    "reviews": "io.row.duplicate_reviews",
+}
 
 
 class _RowError(Exception):

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from kefu.i18n import Refusal
 from kefu.io.cells import CellError, parse_timestamp
 from kefu.io.detect import CHAT_HEADER, CHAT_STAMP_LINE, WEB_DATE, WEB_TIME
 from kefu.io.masking import mask
@@ -237,7 +238,7 @@ def parse(
             line_no,
             "time",
             time_line,
-            "a message block needs a date line above it, its text and its sender",
+            Refusal("io.chat.block"),
         )
     seen: set[tuple[object, ...]] = set()
     duplicates = placeholders = 0

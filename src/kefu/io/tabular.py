@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from kefu.i18n import Refusal
 from kefu.io.records import Collector, ImportFileError
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -143,7 +144,7 @@ def _parquet_text(v: object) -> str:
     return xlsx_text(v) if not isinstance(v, str) else v
 
 
-def width_problem(sheet: Sheet, row_no: int, cells: list[str], width: int) -> str | None:
+def width_problem(sheet: Sheet, row_no: int, cells: list[str], width: int) -> Refusal | None:
     """Why a row does not line up with its header, or None when it does.
 
     Extra trailing fields are tolerated when they are empty: detail lists end every row
@@ -153,13 +154,10 @@ def width_problem(sheet: Sheet, row_no: int, cells: list[str], width: int) -> st
         return None
     if len(cells) < width and not sheet.ragged:
         if sheet.unterminated and sheet.rows and row_no == sheet.rows[-1][0]:
-            return (
-                f"the last line is cut off ({len(cells)} of {width} fields and no newline "
-                "at the end of the file)"
-            )
-        return f"has {len(cells)} fields, the header has {width}"
+            return Refusal("io.row.cut_off", n=len(cells), width=width)
+        return Refusal("io.row.fields", n=len(cells), width=width)
     if any(c.strip() for c in cells[width:]):
-        return f"has {len(cells)} fields, the header has {width}"
+        return Refusal("io.row.fields", n=len(cells), width=width)
     return None
 
 

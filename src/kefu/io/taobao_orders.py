@@ -187,7 +187,7 @@ def parse_orders(
                 row_no,
                 ORDER_ID,
                 order_id,
-                f"duplicate order id, first seen at row {seen[key]}",
+                Refusal("io.row.duplicate_orders", row=seen[key]),
                 record,
             )
             continue
@@ -338,7 +338,7 @@ def parse_detail(
                 row_no,
                 e.column,
                 e.value,
-                f"{e.reason}; the items of order {order_id} are left unchanged",
+                Refusal("io.row.items_unchanged", reason=e.reason, order=order_id),
                 record,
             )
             bad[order_id] = row_no

@@ -23,7 +23,14 @@ USER_FACING = [
     "kefu.output:OutputError",
     "kefu.io.records:ImportFileError",
     "kefu.io.cells:CellError",
+    "kefu.io.shop_settings:SettingError",
+    "kefu.metrics.settings:SettingError",
+    "kefu.diagnosis.settings:SettingError",
+    "kefu.voice.month:VoiceError",
+    "kefu.voice.lexicon:LexiconError",
 ]
+# Errors that say where in a file (plan key, case) carry their reason as a Refusal (`why`).
+WITH_A_REFUSAL = ["kefu.pay.plan:PlanError", "kefu.pay.cases:CaseError"]
 
 
 def _modules() -> list[tuple[str, Path]]:
@@ -76,6 +83,11 @@ def test_user_facing_errors_are_refusals() -> None:
         module, name = spec.split(":")
         cls = getattr(importlib.import_module(module), name)
         assert issubclass(cls, Refusal), f"{spec} must derive from kefu.i18n.Refusal"
+    for spec in WITH_A_REFUSAL:
+        module, name = spec.split(":")
+        cls = getattr(importlib.import_module(module), name)
+        assert cls.__init__.__annotations__["why"] in ("Refusal", Refusal), spec
+        assert callable(getattr(cls, "text", None)), f"{spec} needs text(lang)"
 
 
 def test_no_refusal_in_src_carries_a_bare_sentence() -> None:

@@ -67,7 +67,7 @@ def _plan(ref: str) -> Plan:
     try:
         return load_plan(ref)
     except PlanError as e:
-        fail(str(e))
+        fail(e.text(current_lang()))
 
 
 def _warn(warnings: tuple[Note, ...] | list[Note], lang: str) -> None:
@@ -162,7 +162,7 @@ def _compute(store: Store, plan: Plan, shop: str, month: str) -> tuple[MonthPay,
         runs = PayrollRuns(store).all(shop)
         prepared = prepare(plan, shop, month, kpi_source(store), runs, today())
     except PlanError as e:
-        fail(str(e))
+        fail(e.text(current_lang()))
     return prepared.pay, list(prepared.warnings)
 
 
@@ -262,7 +262,7 @@ def pay_compare(
         try:
             result = compare(loaded, shop_id, start, end, kpi_source(store))
         except PlanError as e:
-            fail(str(e))
+            fail(e.text(current_lang()))
     if fmt == "json":
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
@@ -400,7 +400,7 @@ def payroll_run(
                 the_plan, shop_id, month, kpi_source(store), runs.all(shop_id), today()
             )
         except PlanError as e:
-            fail(str(e))
+            fail(e.text(current_lang()))
         record = store_run(runs, prepared, datetime.now(), explain_both)
     _warn(prepared.warnings, lang)
     _print_pay(prepared.pay, the_plan, lang, "pending", wide=wide)
@@ -473,7 +473,7 @@ def payroll_diff(
         try:
             now, changes = diff(record, kpi_source(store), runs.all(record.shop_id))
         except PlanError as e:
-            fail(str(e))
+            fail(e.text(current_lang()))
     if not changes:
         same = _w("cli.payroll.no_change", lang, month=record.month, total=money(record.total_fen))
         console.print(same, highlight=False)
@@ -585,7 +585,7 @@ def plan_check(
             p = load_plan(ref)
         except PlanError as e:
             bad += 1
-            err_console.print(f"[red]✗[/] {escape(visible(str(e)))}", highlight=False)
+            err_console.print(f"[red]✗[/] {escape(visible(e.text(lang)))}", highlight=False)
             continue
         since = ", ".join(v.since.isoformat() for v in p.versions)
         ok = _w("cli.plan.ok", lang, ref=ref, name=p.name, version=p.version, since=since)

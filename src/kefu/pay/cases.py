@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kefu.i18n import Refusal
 from kefu.metrics.fields import PARTS, empty_parts
 from kefu.metrics.table import AgentMonth, ShopMonth
 from kefu.pay.components import Explain, Line
@@ -23,9 +24,15 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class CaseError(ValueError):
-    def __init__(self, file: str, case: str, key: str, reason: str) -> None:
-        self.file, self.case, self.key, self.reason = file, case, key, reason
-        super().__init__(f"{file}: case {case!r}: {key}: {reason}")
+    """A case file that cannot be used: which file, case and key, and why (a catalogue refusal)."""
+
+    def __init__(self, file: str, case: str, key: str, why: Refusal) -> None:
+        self.file, self.case, self.key, self.why = file, case, key, why
+        self.reason = str(why)
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str | None = None) -> str:
+        return f"{self.file}: case {self.case!r}: {self.key}: {self.why.text(lang)}"
 
 
 @dataclass(frozen=True)
@@ -54,29 +61,27 @@ def load_cases(path: str | Path) -> list[Case]:
     try:
         tree = parse_yaml(p.read_text(encoding="utf-8"))
     except OSError as e:
-        raise CaseError(str(p), "", "", f"cannot read: {e}") from None
+        raise CaseError(str(p), "", "", Refusal("case.err.read", error=str(e))) from None
     except Exception as e:
-        raise CaseError(str(p), "", "", f"not valid YAML: {e}") from None
+        raise CaseError(str(p), "", "", Refusal("case.err.yaml", error=str(e))) from None
     if isinstance(tree, dict) and "cases" in tree:
         tree = tree["cases"]
     if not isinstance(tree, list):
-        raise CaseError(str(p), "", "", "expected a list of cases (- name: …)")
+        raise CaseError(str(p), "", "", Refusal("case.err.list"))
     out = []
     for i, raw in enumerate(tree):
         name = str(raw.get("name", f"#{i + 1}")) if isinstance(raw, dict) else f"#{i + 1}"
         if not isinstance(raw, dict):
-            raise CaseError(
-                str(p), name, "", "a case is a mapping (name, plan, period, input, output)"
-            )
+            raise CaseError(str(p), name, "", Refusal("case.err.mapping"))
         extra = set(raw) - {"name", "plan", "period", "input", "output", "approved"}
         if extra:
-            raise CaseError(str(p), name, ", ".join(sorted(extra)), "unknown key")
+            raise CaseError(str(p), name, ", ".join(sorted(extra)), Refusal("case.err.unknown_key"))
         period = str(raw.get("period", ""))
         if not _MONTH.match(period):
-            raise CaseError(str(p), name, "period", f"expected YYYY-MM, not {period!r}")
+            raise CaseError(str(p), name, "period", Refusal("case.err.month", value=repr(period)))
         for key in ("plan", "input", "output"):
             if key not in raw:
-                raise CaseError(str(p), name, key, "missing")
+                raise CaseError(str(p), name, key, Refusal("case.err.missing"))
         inp = dict(raw["input"] or {})
         if "approved" in raw:
             inp["approved"] = raw["approved"]
@@ -97,7 +102,7 @@ def _day(case: Case, key: str, v: Any) -> date | None:
     try:
         return date.fromisoformat(str(v))
     except ValueError:
-        raise CaseError(case.file, case.name, key, f"expected YYYY-MM-DD, not {v!r}") from None
+        raise CaseError(case.file, case.name, key, Refusal("case.err.day", value=repr(v))) from None
 
 
 def case_data(case: Case, months: list[str]) -> dict[str, ShopMonth]:
@@ -105,7 +110,7 @@ def case_data(case: Case, months: list[str]) -> dict[str, ShopMonth]:
     shop = str(case.input.get("shop_id", "case-shop"))
     agents = case.input.get("agents") or []
     if not isinstance(agents, list):
-        raise CaseError(case.file, case.name, "input.agents", "expected a list of agents")
+        raise CaseError(case.file, case.name, "input.agents", Refusal("case.err.agents"))
     net = case.input.get("paid_net_sales_fen") or {}
     given = {str(m) for a in agents for m in (a.get("months") or {})}
     out: dict[str, ShopMonth] = {}
@@ -114,7 +119,7 @@ def case_data(case: Case, months: list[str]) -> dict[str, ShopMonth]:
         for i, a in enumerate(agents):
             key = f"input.agents[{i}]"
             if "agent_id" not in a:
-                raise CaseError(case.file, case.name, key, "agent_id missing")
+                raise CaseError(case.file, case.name, key, Refusal("case.err.agent_id"))
             extra = set(a) - {
                 "agent_id",
                 "name",
@@ -126,17 +131,28 @@ def case_data(case: Case, months: list[str]) -> dict[str, ShopMonth]:
                 "months",
             }
             if extra:
-                raise CaseError(case.file, case.name, f"{key}.{sorted(extra)[0]}", "unknown key")
+                raise CaseError(
+                    case.file,
+                    case.name,
+                    f"{key}.{sorted(extra)[0]}",
+                    Refusal("case.err.unknown_key"),
+                )
             monthly = (a.get("months") or {}).get(month)
             parts = empty_parts()
             for k, v in (monthly or {}).items():
                 if k not in PARTS:
                     raise CaseError(
-                        case.file, case.name, f"{key}.months.{month}.{k}", "not a KPI part"
+                        case.file,
+                        case.name,
+                        f"{key}.months.{month}.{k}",
+                        Refusal("case.err.not_part"),
                     )
                 if isinstance(v, bool) or not isinstance(v, int):
                     raise CaseError(
-                        case.file, case.name, f"{key}.months.{month}.{k}", "expected an integer"
+                        case.file,
+                        case.name,
+                        f"{key}.months.{month}.{k}",
+                        Refusal("case.err.integer"),
                     )
                 parts[k] = v
             if monthly is not None and "net_sales_fen" not in monthly:
@@ -167,7 +183,9 @@ def _settled(case: Case, plan: Plan) -> list[Settled]:
     for i, s in enumerate(case.input.get("approved") or []):
         month = str(s.get("month", ""))
         if not _MONTH.match(month):
-            raise CaseError(case.file, case.name, f"approved[{i}].month", "expected YYYY-MM")
+            raise CaseError(
+                case.file, case.name, f"approved[{i}].month", Refusal("case.err.month_form")
+            )
         out.append(
             Settled(
                 month,

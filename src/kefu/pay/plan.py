@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import yaml
 
+from kefu.i18n import Refusal
 from kefu.metrics.fields import FIELDS, PARTS, RATE_BY_NAME
 
 ROLES = ("presale", "aftersale")
@@ -38,12 +39,20 @@ Reference = Literal["number", "team", "target"]
 
 
 class PlanError(ValueError):
-    """A plan file that cannot be used: which file, which key, and why (code: see docs/pay.md)."""
+    """A plan file that cannot be used: which file, which key, and why (code: see docs/pay.md).
 
-    def __init__(self, file: str, key: str, reason: str, code: str) -> None:
-        self.file, self.key, self.reason, self.code = file, key, reason, code
-        where = f"{file}: {key}" if key else file
-        super().__init__(f"{where}: {reason} [{code}]")
+    `key` is the plan's key at fault; `why` the reason as a catalogue refusal, `reason` its
+    English sentence; `text(lang)` the whole sentence in the reader's language.
+    """
+
+    def __init__(self, file: str, key: str, why: Refusal, code: str) -> None:
+        self.file, self.key, self.why, self.code = file, key, why, code
+        self.reason = str(why)
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str | None = None) -> str:
+        where = f"{self.file}: {self.key}" if self.key else self.file
+        return f"{where}: {self.why.text(lang)} [{self.code}]"
 
 
 # -- the YAML dialect: dates stay text (we check their form), decimals stay exact ------------
@@ -111,14 +120,13 @@ def _check_dates(node: Any, path: tuple[str | int, ...], scan: _Scan, under: boo
         if keys and not free_keys and any(_date_like(k) for k in keys):
             if not all(_date_like(k) for k in keys):
                 raise PlanError(
-                    scan.file, _path(path), "mixes dates and names as keys", "mixed-keys"
+                    scan.file, _path(path), Refusal("plan.err.mixed_keys"), "mixed-keys"
                 )
             if under:
                 raise PlanError(
                     scan.file,
                     _path(path),
-                    "a date inside a value that is already dated: date the outer value or the"
-                    " inner ones, not both",
+                    Refusal("plan.err.nested_dates"),
                     "nested-dates",
                 )
             days = []
@@ -130,7 +138,9 @@ def _check_dates(node: Any, path: tuple[str | int, ...], scan: _Scan, under: boo
             return
         for k in keys:
             if not isinstance(k, str):
-                raise PlanError(scan.file, _path(path), f"key {k!r} is not a name", "bad-key")
+                raise PlanError(
+                    scan.file, _path(path), Refusal("plan.err.bad_key", key=repr(k)), "bad-key"
+                )
             _check_dates(node[k], (*path, k), scan, under)
     elif isinstance(node, list):
         for i, item in enumerate(node):
@@ -140,17 +150,18 @@ def _check_dates(node: Any, path: tuple[str | int, ...], scan: _Scan, under: boo
 def _parse_day(file: str, path: tuple[str | int, ...], key: Any) -> date:
     where = _path((*path, str(key)))
     if not isinstance(key, str) or not _DATE.match(key):
-        raise PlanError(file, where, f"date {key!r} is not in the form YYYY-MM-DD", "date-form")
+        raise PlanError(file, where, Refusal("plan.err.date_form", key=repr(key)), "date-form")
     try:
         day = date.fromisoformat(key)
     except ValueError:
-        raise PlanError(file, where, f"{key} is not a calendar date", "date-form") from None
+        raise PlanError(
+            file, where, Refusal("plan.err.not_calendar", key=key), "date-form"
+        ) from None
     if day.day != 1:
         raise PlanError(
             file,
             where,
-            f"pay is monthly: a value holds from the first day of a month"
-            f" (write {day.replace(day=1).isoformat()} or the 1st of the next month)",
+            Refusal("plan.err.not_first", first=day.replace(day=1).isoformat()),
             "date-not-first",
         )
     return day
@@ -296,7 +307,7 @@ class Plan:
             raise PlanError(
                 self.source,
                 "",
-                f"the plan starts {self.starts.isoformat()}: it has no values for {month}",
+                Refusal("plan.err.before_start", starts=self.starts.isoformat(), month=month),
                 "before-start",
             )
         return chosen[-1]
@@ -310,22 +321,22 @@ class _Reader:
     def __init__(self, file: str, since: date, multi: bool) -> None:
         self.file, self.since, self.multi = file, since, multi
 
-    def err(self, key: str, reason: str, code: str) -> PlanError:
+    def err(self, key: str, reason: Refusal, code: str) -> PlanError:
         if self.multi:
-            reason += f" (in the version in force from {self.since.isoformat()})"
+            reason = Refusal("plan.err.in_version", reason=reason, since=self.since.isoformat())
         return PlanError(self.file, key, reason, code)
 
     def mapping(self, node: Any, key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
         node = node.value if isinstance(node, Dated) else node
         if not isinstance(node, dict):
-            raise self.err(key, f"expected a mapping with keys {', '.join(allowed)}", "type")
+            raise self.err(key, Refusal("plan.err.mapping_keys", keys=", ".join(allowed)), "type")
         for k in node:
             if k not in allowed:
                 hint = difflib.get_close_matches(k, allowed, 1)
-                more = f" (did you mean {hint[0]}?)" if hint else ""
+                more = Refusal("plan.err.did_you_mean", name=hint[0]) if hint else ""
                 raise self.err(
                     f"{key}.{k}" if key else k,
-                    f"unknown key{more}; expected one of {', '.join(allowed)}",
+                    Refusal("plan.err.unknown_key", more=more, keys=", ".join(allowed)),
                     "unknown-key",
                 )
         return node
@@ -335,11 +346,11 @@ class _Reader:
 
     def param(self, node: Any, key: str) -> Any:
         if node is None:
-            raise self.err(key, "missing", "missing")
+            raise self.err(key, Refusal("plan.err.missing"), "missing")
         if not isinstance(node, Dated):
             raise self.err(
                 key,
-                "a parameter needs the date from which it holds, e.g. {2024-01-01: 3000.00}",
+                Refusal("plan.err.undated"),
                 "undated",
             )
         return node.value
@@ -347,15 +358,15 @@ class _Reader:
     def money(self, node: Any, key: str) -> int:
         v = self.param(node, key)
         if isinstance(v, bool) or not isinstance(v, int | Decimal):
-            raise self.err(key, f"money must be a number of yuan, not {v!r}", "type")
+            raise self.err(key, Refusal("plan.err.money_type", value=repr(v)), "type")
         if isinstance(v, Decimal):
             if not v.is_finite():
-                raise self.err(key, f"money must be a finite number, not {v}", "type")
+                raise self.err(key, Refusal("plan.err.money_finite", value=str(v)), "type")
             fen = v * 100
             if fen != fen.to_integral_value():
                 raise self.err(
                     key,
-                    f"money given with more than 2 decimals ({v} yuan): write whole fen",
+                    Refusal("plan.err.money_decimals", value=str(v)),
                     "money-decimals",
                 )
             return int(fen)
@@ -364,15 +375,15 @@ class _Reader:
     def count(self, node: Any, key: str) -> int:
         v = self.param(node, key)
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise self.err(key, f"expected a whole number ≥ 0, not {v!r}", "type")
+            raise self.err(key, Refusal("plan.err.whole", value=repr(v)), "type")
         return v
 
     def number(self, node: Any, key: str) -> Fraction:
         v = self.param(node, key)
         if isinstance(v, bool) or not isinstance(v, int | Decimal):
-            raise self.err(key, f"expected a number, not {v!r}", "type")
+            raise self.err(key, Refusal("plan.err.number", value=repr(v)), "type")
         if isinstance(v, Decimal) and not v.is_finite():
-            raise self.err(key, f"expected a finite number, not {v}", "type")
+            raise self.err(key, Refusal("plan.err.finite", value=str(v)), "type")
         return Fraction(v)
 
     def rate(self, node: Any, key: str) -> Fraction:
@@ -381,25 +392,27 @@ class _Reader:
             try:
                 r = Fraction(Decimal(v.strip()[:-1].strip())) / 100
             except (InvalidOperation, ValueError):
-                raise self.err(key, f"{v!r} is not a percentage like 3.5%", "type") from None
+                raise self.err(key, Refusal("plan.err.percentage", value=repr(v)), "type") from None
         else:
             r = self.number(node, key)
             if r > 1:
                 raise self.err(
-                    key, f"a rate of {v} looks like a percentage: write {v}% or {r / 100}", "rate"
+                    key,
+                    Refusal("plan.err.rate_percent", value=str(v), fraction=str(r / 100)),
+                    "rate",
                 )
         if not 0 <= r <= 1:
-            raise self.err(key, f"a rate must lie between 0 and 100 %, not {v}", "rate")
+            raise self.err(key, Refusal("plan.err.rate_range", value=str(v)), "rate")
         return r
 
     def metric(self, node: Any, key: str, *, money_part: bool = False) -> str:
         name = self.structural(node)
         if not isinstance(name, str) or name not in FIELDS:
             hint = difflib.get_close_matches(str(name), FIELDS, 1)
-            more = f" (did you mean {hint[0]}?)" if hint else ""
-            raise self.err(key, f"unknown metric {name!r}{more}; see docs/pay.md", "metric")
+            more = Refusal("plan.err.did_you_mean", name=hint[0]) if hint else ""
+            raise self.err(key, Refusal("plan.err.metric", name=repr(name), more=more), "metric")
         if money_part and (name not in PARTS or not name.endswith("_fen")):
-            raise self.err(key, f"{name} is not an amount of money in fen", "metric")
+            raise self.err(key, Refusal("plan.err.not_money", name=name), "metric")
         return name
 
     def metric_value(self, metric: str, node: Any, key: str) -> int | Fraction:
@@ -419,22 +432,23 @@ class _Reader:
         metric = self.metric(g.get("metric"), f"{key}.metric")
         op = self.structural(g.get("op"))
         if op not in OPS:
-            raise self.err(f"{key}.op", f"op must be one of {' '.join(OPS)}, not {op!r}", "op")
+            raise self.err(
+                f"{key}.op", Refusal("plan.err.op", ops=" ".join(OPS), op=repr(op)), "op"
+            )
         if "reference" not in g or g["reference"] is None:
             raise self.err(
                 key,
-                "a gate without a reference: give reference: team, reference: target,"
-                " or a dated number",
+                Refusal("plan.err.no_reference"),
                 "no-reference",
             )
         ref = g["reference"]
         target = self.structural(g.get("target"))
         undefined = self.structural(g.get("if_undefined", "fail"))
         if undefined not in ("pass", "fail"):
-            raise self.err(f"{key}.if_undefined", "must be pass or fail", "type")
+            raise self.err(f"{key}.if_undefined", Refusal("plan.err.pass_fail"), "type")
         if ref in ("team", "target"):
             if target is not None and ref != "target":
-                raise self.err(f"{key}.target", "a target name needs reference: target", "type")
+                raise self.err(f"{key}.target", Refusal("plan.err.target_reference"), "type")
             return Gate(
                 metric,
                 op,
@@ -446,7 +460,7 @@ class _Reader:
         if isinstance(ref, str):
             raise self.err(
                 f"{key}.reference",
-                f"reference must be team, target or a dated number, not {ref!r}",
+                Refusal("plan.err.reference", ref=repr(ref)),
                 "no-reference",
             )
         number = self.metric_value(metric, ref, f"{key}.reference")
@@ -459,29 +473,29 @@ class _Reader:
         if isinstance(node, dict):
             return (self.gate(node, key),)
         if not isinstance(node, list):
-            raise self.err(key, "expected a list of gates", "type")
+            raise self.err(key, Refusal("plan.err.gates"), "type")
         return tuple(self.gate(g, f"{key}[{i}]") for i, g in enumerate(node))
 
     def bands(self, node: Any, key: str, unit: str) -> list[tuple[int, int | None, dict[str, Any]]]:
         """Half-open [from, to) bands: from 0, contiguous, the last open-ended."""
         node = self.structural(node)
         if not isinstance(node, list) or not node:
-            raise self.err(key, "expected a non-empty list of bands", "type")
+            raise self.err(key, Refusal("plan.err.bands"), "type")
         out: list[tuple[int, int | None, dict[str, Any]]] = []
         for i, raw in enumerate(node):
             k = f"{key}[{i}]"
             b = self.structural(raw)
             if not isinstance(b, dict):
-                raise self.err(k, "expected a mapping with from, to and values", "type")
+                raise self.err(k, Refusal("plan.err.band"), "type")
             read = self.money if unit == "money" else self.count
             lower = read(b.get("from"), f"{k}.from")
             upper = None if b.get("to") is None else read(b["to"], f"{k}.to")
             if upper is not None and upper <= lower:
-                raise self.err(k, f"to ({b['to'].value}) must be above from", "tiers")
+                raise self.err(k, Refusal("plan.err.band_to", to=str(b["to"].value)), "tiers")
             if i == 0 and lower != 0:
                 raise self.err(
                     f"{k}.from",
-                    "the first band must start at 0, or amounts below it would pay nothing",
+                    Refusal("plan.err.band_first"),
                     "tiers-gap",
                 )
             if i > 0:
@@ -489,29 +503,33 @@ class _Reader:
                 if prev is None:
                     raise self.err(
                         k,
-                        f"{key}[{i - 1}] has no upper end, so it overlaps this band",
+                        Refusal("plan.err.band_open", band=f"{key}[{i - 1}]"),
                         "tiers-overlap",
                     )
                 if lower < prev:
                     raise self.err(
                         f"{k}.from",
-                        f"bands overlap: this one starts at {_show(lower, unit)} but {key}[{i - 1}]"
-                        f" runs to {_show(prev, unit)} (bands are half-open [from, to))",
+                        Refusal(
+                            "plan.err.band_overlap",
+                            lower=_show(lower, unit),
+                            band=f"{key}[{i - 1}]",
+                            upper=_show(prev, unit),
+                        ),
                         "tiers-overlap",
                     )
                 if lower > prev:
                     raise self.err(
                         f"{k}.from",
-                        f"bands are not contiguous: nothing covers [{_show(prev, unit)},"
-                        f" {_show(lower, unit)})",
+                        Refusal(
+                            "plan.err.band_gap", upper=_show(prev, unit), lower=_show(lower, unit)
+                        ),
                         "tiers-gap",
                     )
             out.append((lower, upper, b))
         if out[-1][1] is not None:
             raise self.err(
                 f"{key}[{len(out) - 1}].to",
-                "the last band must have no upper end (omit to), or amounts above it would"
-                " pay nothing",
+                Refusal("plan.err.band_last"),
                 "tiers-gap",
             )
         return out
@@ -523,10 +541,10 @@ class _Reader:
         amount = self.money(b.get("amount"), f"{key}.amount")
         step_months = self.count(b.get("step_months"), f"{key}.step_months")
         if step_months == 0:
-            raise self.err(f"{key}.step_months", "must be at least 1", "type")
+            raise self.err(f"{key}.step_months", Refusal("plan.err.step_months"), "type")
         prorate = self.structural(b.get("prorate", True))
         if not isinstance(prorate, bool):
-            raise self.err(f"{key}.prorate", "must be true or false", "type")
+            raise self.err(f"{key}.prorate", Refusal("plan.err.true_false"), "type")
         return BaseSpec(
             amount,
             step_months,
@@ -577,7 +595,7 @@ class _Reader:
             )
         mode = self.structural(c.get("mode", "marginal"))
         if mode not in ("marginal", "whole"):
-            raise self.err(f"{key}.mode", f"mode must be marginal or whole, not {mode!r}", "type")
+            raise self.err(f"{key}.mode", Refusal("plan.err.mode", mode=repr(mode)), "type")
         bands = self.bands(c.get("tiers"), f"{key}.tiers", "money")
         for i, (_, _, b) in enumerate(bands):
             self.mapping(b, f"{key}.tiers[{i}]", ("from", "to", "rate"))
@@ -594,7 +612,7 @@ class _Reader:
         target = self.gates(p.get("target"), f"{key}.target")
         awards_raw = self.structural(p.get("awards")) or []
         if not isinstance(awards_raw, list):
-            raise self.err(f"{key}.awards", "expected a list of awards", "type")
+            raise self.err(f"{key}.awards", Refusal("plan.err.awards"), "type")
         awards = []
         for i, raw in enumerate(awards_raw):
             k = f"{key}.awards[{i}]"
@@ -636,9 +654,7 @@ class _Reader:
         )
         secs = self.mapping(top.get("sections"), "sections", ROLES)
         if not secs:
-            raise self.err(
-                "sections", "a plan needs at least one section (presale, aftersale)", "type"
-            )
+            raise self.err("sections", Refusal("plan.err.sections"), "type")
         sections: dict[str, Section] = {}
         for role, raw in secs.items():
             k = f"sections.{role}"
@@ -664,13 +680,11 @@ class _Reader:
         targets: dict[str, dict[str, int | Fraction]] = {}
         raw_t = self.structural(top.get("targets")) or {}
         if not isinstance(raw_t, dict):
-            raise self.err("targets", "expected agent ids (or *) mapped to targets", "type")
+            raise self.err("targets", Refusal("plan.err.targets"), "type")
         for who, named in raw_t.items():
             named = self.structural(named)
             if not isinstance(named, dict):
-                raise self.err(
-                    f"targets.{who}", "expected target names mapped to dated values", "type"
-                )
+                raise self.err(f"targets.{who}", Refusal("plan.err.targets_agent"), "type")
             targets[str(who)] = {}
             for name, v in named.items():
                 metric = self.metric(name.split(".")[-1], f"targets.{who}.{name}")
@@ -691,8 +705,7 @@ class _Reader:
                 if g.reference == "target" and g.target and g.target.split(".")[-1] != g.metric:
                     raise self.err(
                         f"{g.key}.target",
-                        f"target {g.target!r} must name the metric it compares ({g.metric}),"
-                        f" e.g. quarter.{g.metric}",
+                        Refusal("plan.err.target_metric", target=repr(g.target), metric=g.metric),
                         "type",
                     )
 
@@ -714,16 +727,16 @@ def parse_plan(text: str, source: str) -> Plan:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         raise PlanError(
-            source, where, f"not valid YAML: {getattr(e, 'problem', e)}", "yaml"
+            source, where, Refusal("plan.err.yaml", error=str(getattr(e, "problem", e))), "yaml"
         ) from None
     if not isinstance(tree, dict):
-        raise PlanError(source, "", "a plan file is a YAML mapping (plan:, sections:, …)", "type")
+        raise PlanError(source, "", Refusal("plan.err.not_mapping"), "type")
     scan = _Scan(source)
     _check_dates(tree, (), scan, False)
     if not scan.dated:
         # report the first parameter that lacks its date, with its key
         _Reader(source, date.min, False).version(_resolve(tree, date.min, False, ()))
-        raise PlanError(source, "", "no dated parameter: see docs/pay.md for the format", "undated")
+        raise PlanError(source, "", Refusal("plan.err.undated_file"), "undated")
     starts = max(days[0] for _, days in scan.dated)
     change = sorted({d for _, days in scan.dated for d in days if d > starts} | {starts})
     versions = []
@@ -732,12 +745,12 @@ def parse_plan(text: str, source: str) -> Plan:
         versions.append(_Reader(source, day, len(change) > 1).version(resolved))
     name = tree.get("plan")
     if not isinstance(name, str) or not name:
-        raise PlanError(source, "plan", "a plan needs a name (plan: my-shop-2025)", "missing")
+        raise PlanError(source, "plan", Refusal("plan.err.no_name"), "missing")
     title = tree.get("title") or {}
     if isinstance(title, str):
         title = {"zh": title, "en": title}
     if not isinstance(title, dict):
-        raise PlanError(source, "title", "expected a text or {zh: …, en: …}", "type")
+        raise PlanError(source, "title", Refusal("plan.err.title"), "type")
     return Plan(
         name=name,
         version=str(tree.get("version", "")),
@@ -759,11 +772,9 @@ def load_plan(ref: str) -> Plan:
     if ref in SHIPPED and not path.exists():
         return parse_plan(shipped_text(ref), ref)
     if not path.exists():
-        raise PlanError(
-            ref, "", f"no such plan file, and not a shipped plan ({', '.join(SHIPPED)})", "no-file"
-        )
+        raise PlanError(ref, "", Refusal("plan.err.no_file", shipped=", ".join(SHIPPED)), "no-file")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise PlanError(ref, "", f"cannot read the file: {e}", "no-file") from None
+        raise PlanError(ref, "", Refusal("plan.err.read", error=str(e)), "no-file") from None
     return parse_plan(text, ref)

@@ -422,7 +422,7 @@ def register(wp: Workplace, route: Route) -> None:
             plan = load_plan(plan_name)
             prepared = prepare(plan, shop, month, ctx.kpis, runs.all(shop), datetime.now().date())
         except PlanError as e:
-            return wp.page(ctx, "message.html", 400, message=str(e))
+            return wp.page(ctx, "message.html", 400, message=e.text(ctx.lang))
         record = store_run(runs, prepared, datetime.now(), explain_both)
         ctx.people.record_draft(record.run_id, ctx.user.name)
         ctx.people.audit(

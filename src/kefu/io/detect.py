@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kefu.i18n import Refusal
 from kefu.inert import visible
 from kefu.io.records import KINDS, ImportFileError
 from kefu.io.tabular import Sheet
@@ -125,9 +126,9 @@ def find_header(sheet: Sheet, file: str, wanted: str | None) -> Header | None:
 
 # Exports people will try that kefu does not read yet: recognised, to say so plainly.
 NOT_YET: tuple[tuple[frozenset[str], str], ...] = (
-    (frozenset({"主订单编号", "子订单编号", "商家编码"}), "a Taobao item list without 购买数量"),
-    (frozenset({"客服", "接待人数", "询单人数"}), "a 赤兔 agent performance report"),
-    (frozenset({"旺旺昵称", "询单人数"}), "a 生意参谋 agent performance report"),
+    (frozenset({"主订单编号", "子订单编号", "商家编码"}), "io.what.item_list"),
+    (frozenset({"客服", "接待人数", "询单人数"}), "io.what.chitu"),
+    (frozenset({"旺旺昵称", "询单人数"}), "io.what.sycm"),
 )
 
 
@@ -144,7 +145,7 @@ def unknown_header(file: str, sheet: Sheet, wanted: str | None) -> ImportFileErr
                 return missing_columns(file, kind, missing)
         for signature, what in NOT_YET:
             if signature <= names:
-                return ImportFileError("io.file.not_yet", file=file, what=what)
+                return ImportFileError("io.file.not_yet", file=file, what=Refusal(what))
     first = header_names(sheet.rows[0][1]) if sheet.rows else []
     shown = visible(", ".join(c[:30] for c in first[:6] if c)[:120]) or "nothing"
     if wanted:
@@ -154,7 +155,7 @@ def unknown_header(file: str, sheet: Sheet, wanted: str | None) -> ImportFileErr
     return ImportFileError("io.file.unknown", file=file, rows=HEADER_SEARCH_ROWS, first=shown)
 
 
-def check_kind(file: str, wanted: str | None, found: str, what: str) -> None:
+def check_kind(file: str, wanted: str | None, found: str, what: Refusal) -> None:
     """Refuse a file whose kind contradicts --kind."""
     if wanted is not None and wanted != found:
         raise ImportFileError(

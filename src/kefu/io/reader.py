@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from kefu.i18n import Refusal
 from kefu.io import (
     canonical,
     douyin_orders,
@@ -86,7 +87,7 @@ def read_file(
         raise ImportFileError("io.file.nul", file=file, line=line)
     fmt = chat_format(text)
     if fmt is not None:
-        check_kind(file, kind, "messages", "千牛 chat text")
+        check_kind(file, kind, "messages", Refusal("io.what.chat"))
         return qianniu_chat.parse(
             text,
             file=file,
@@ -134,7 +135,7 @@ def _from_sheet(
             raise ImportFileError("io.file.empty", file=file)
         raise unknown_header(file, sheet, kind)
     if header.family == "canonical":
-        check_kind(file, kind, header.kind, "a canonical table")
+        check_kind(file, kind, header.kind, Refusal("io.what.canonical"))
         return canonical.parse(
             sheet,
             header.index,
@@ -146,7 +147,7 @@ def _from_sheet(
             zones=zones,
         )
     if header.family == "taobao-traderates":
-        check_kind(file, kind, "reviews", "a file of Taobao ratings (tid, result, created)")
+        check_kind(file, kind, "reviews", Refusal("io.what.ratings"))
         return taobao_reviews.parse(
             sheet,
             header.index,
@@ -157,7 +158,7 @@ def _from_sheet(
         )
     spec = PLATFORM_SPECS.get(header.family)
     if spec is not None:
-        check_kind(file, kind, "orders", f"an order export of {spec.platform}")
+        check_kind(file, kind, "orders", Refusal("io.what.platform_orders", platform=spec.platform))
         if container == "parquet":
             raise unknown_header(file, sheet, kind)
         return platform_orders.parse(
@@ -170,7 +171,7 @@ def _from_sheet(
             shop=shop,
             zones=zones,
         )
-    check_kind(file, kind, "orders", "a Taobao/Tmall order export")
+    check_kind(file, kind, "orders", Refusal("io.what.taobao_orders"))
     if header.family == "taobao-detail":
         if container == "parquet":
             raise unknown_header(file, sheet, kind)

@@ -90,6 +90,8 @@ def test_the_shops_settings_are_used(db: Path) -> None:
         with open_store(db) as st:
             st.set_setting(SHOP, "diagnosis.min_inquiries", "lots")
         code, out = kefu("diagnose", "--month", "2024-09", "--db", str(db))
+        assert code == 1 and "diagnosis.min_inquiries 必须是整数" in out
+        code, out = kefu("diagnose", "--month", "2024-09", "--db", str(db), "--lang", "en")
         assert code == 1 and "diagnosis.min_inquiries must be a whole number" in out
     finally:
         with open_store(db) as st:

@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kefu.i18n import Refusal
+from kefu.i18n import Refusal, t
 from kefu.io import DEFAULT_AUTO_REPLY_PREFIXES, ImportFileError, ParsedFile, Quarantined, read_file
 from kefu.io.shop_settings import SettingError, ShopZones, from_mapping, now_in, parse_timezone
 from kefu.store.bulk import sha256_of
@@ -135,11 +135,10 @@ def import_files(
             reports[i].refused(e)
         except Exception as e:  # the transaction rolled back: nothing of this file is stored
             detail = " ".join(str(e).split())[:300]  # DuckDB's messages span lines: one sentence
-            reports[
-                i
-            ].error = (
-                f"{pf.file} could not be written to {store.path} (nothing of it was kept): {detail}"
+            failed = ImportFileError(
+                "io.file.write_failed", file=pf.file, path=str(store.path), error=detail
             )
+            reports[i].refused(failed)
         tick(paths[i].name, sizes[i])
 
     _report_unknown_agents(store, parsed, reports, bulk_message_shops)
@@ -161,7 +160,13 @@ def shop_zones(store: Store, reports: Sequence[ImportReport] = ()) -> ShopZones:
         except SettingError as e:
             for r in reports:
                 r.warnings.append(
-                    f"shop {shop_id}'s setting is ignored ({e}); its times use {ShopZones().default}"
+                    t(
+                        "io.warn.timezone_ignored",
+                        None,
+                        shop=shop_id,
+                        error=e,
+                        zone=ShopZones().default,
+                    )
                 )
     return ShopZones(zones)
 
@@ -187,8 +192,10 @@ def _import_report(
     try:
         import_report(store, path, parsed, report)
     except Exception as e:  # the transaction rolled back: nothing of this file is stored
-        report.error = (
-            f"{path.name} could not be written to {store.path} (nothing of it was kept): {e}"
+        report.refused(
+            ImportFileError(
+                "io.file.write_failed", file=path.name, path=str(store.path), error=str(e)
+            )
         )
     return True
 
@@ -204,9 +211,7 @@ def _auto_reply(
     try:
         s = from_mapping(values)
     except SettingError as e:
-        report.warnings.append(
-            f"shop {shop}'s setting is ignored ({e}); automatic replies use the defaults"
-        )
+        report.warnings.append(t("io.warn.auto_reply_ignored", None, shop=shop, error=e))
         return (), DEFAULT_AUTO_REPLY_PREFIXES
     return s.bot_accounts, s.auto_reply_prefixes
 

@@ -145,3 +145,12 @@ def test_a_refusal_speaks_both_languages_and_logs_english() -> None:
     assert i18n.render(stored, "zh") == e.value.text("zh")
     nested = Refusal("io.file.csv_row", file="a.csv", row=3, error=e.value)
     assert i18n.render(nested.as_json(), "zh").endswith("不是以元计的金额 (应形如 201.12)")
+
+
+def test_a_refusal_survives_pickling() -> None:
+    import pickle
+
+    from kefu.io.cells import CellError
+
+    again = pickle.loads(pickle.dumps(CellError("io.cell.negative", value="-1")))
+    assert isinstance(again, CellError) and again.text("zh") == "'-1' 是负数"

@@ -53,12 +53,19 @@ class Refusal(Exception):
     def __str__(self) -> str:
         return self.text("en")
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled (a worker process) with its values
+        return (_rebuild, (type(self), self.key, self.values))
+
     def as_json(self) -> dict[str, Any]:
         """{"key": …, "values": {…}} with nested refusals as their own key and values."""
         return {
             "key": self.area + self.key,
             "values": {k: _jsonable(v) for k, v in self.values.items()},
         }
+
+
+def _rebuild(cls: type[Refusal], key: str, values: dict[str, Any]) -> Refusal:
+    return cls(key, **values)
 
 
 def _render(value: Any, lang: str | None) -> Any:

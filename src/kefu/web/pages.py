@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from kefu.diagnosis.settings import known_settings, setting_areas
 from kefu.i18n import t
@@ -43,7 +44,7 @@ Route = Callable[..., Callable[[Callable[..., Response]], Callable[..., Response
 
 def _shop(ctx: Ctx, p: dict[str, Any]) -> Resource:
     shop = p["shop"]
-    if shop not in ctx.store.shops():
+    if shop not in ctx.shops():
         raise Denied(404)
     if "month" in p and not MONTH.fullmatch(p["month"]):
         raise Denied(404)
@@ -54,9 +55,7 @@ def _shop_to_fill(ctx: Ctx, p: dict[str, Any]) -> Resource:
     """A shop that may have no data yet: one the user is assigned to (or any, for an owner)."""
     shop = p["shop"]
     user = ctx.user
-    if shop in ctx.store.shops() or (
-        user is not None and (user.role == "owner" or shop in user.shops)
-    ):
+    if shop in ctx.shops() or (user is not None and (user.role == "owner" or shop in user.shops)):
         return Resource(shop_id=shop)
     raise Denied(404)
 
@@ -137,7 +136,7 @@ def register(wp: Workplace, route: Route) -> None:
     def home(ctx: Ctx) -> Response:
         user = ctx.user
         assert user is not None
-        known = set(ctx.store.shops()) | set(user.shops) | {s for s, _ in user.seats}
+        known = set(ctx.shops()) | set(user.shops) | {s for s, _ in user.seats}
         shops = sorted(s for s in known if allowed(user, "shop.team", Resource(shop_id=s)))
         latest = {}
         for s in shops:
@@ -154,10 +153,28 @@ def register(wp: Workplace, route: Route) -> None:
         )
 
     # -- a shop's month ---------------------------------------------------------------------
+    def seen_by(ctx: Ctx, shop: str) -> tuple[str, ...] | None:
+        """The agents whose rows the user sees in a shop's month (None: all of them)."""
+        assert ctx.user is not None
+        return None if ctx.user.role != "agent" else tuple(sorted(ctx.user.agents_in(shop)))
+
+    def kpi_body(ctx: Ctx, shop: str, month: str) -> dict[str, Any]:
+        """`kefu kpi --format json`'s object as the user may see it, made once per inputs."""
+        assert ctx.user is not None
+        user = ctx.user
+        sm = month_of(ctx, shop, month)
+        key = ("kpi", shop, month, ctx.kpis.keys[shop], seen_by(ctx, shop))
+        body: dict[str, Any] = wp.rendered(key, lambda: kpi_json_for(user, sm))
+        return body
+
     @route("GET", "/shops/{shop}/months/{month}", "shop.team", _shop)
     def shop_month(ctx: Ctx, shop: str, month: str) -> Response:
         assert ctx.user is not None
-        body = kpi_json_for(ctx.user, month_of(ctx, shop, month))
+        body = kpi_body(ctx, shop, month)
+        key = ("kpi.html", shop, month, ctx.kpis.keys[shop], seen_by(ctx, shop), ctx.lang)
+        table = wp.rendered(
+            key, lambda: Markup(wp.render(ctx, "kpi_table.html", shop=shop, kpi=body))
+        )
         manages = allowed(ctx.user, "shop.agents", Resource(shop_id=shop))
         return wp.page(
             ctx,
@@ -165,6 +182,7 @@ def register(wp: Workplace, route: Route) -> None:
             shop=shop,
             month=month,
             kpi=body,
+            table=table,
             manages=manages,
             prev=shift_month(month, -1),
             next=shift_month(month, 1),
@@ -561,8 +579,11 @@ def register(wp: Workplace, route: Route) -> None:
     # -- the JSON API: the CLI's objects, the pages' permissions -----------------------------
     @route("GET", "/api/v1/shops/{shop}/kpi/{month}", "shop.team", _shop, api=True)
     def api_kpi(ctx: Ctx, shop: str, month: str) -> Response:
-        assert ctx.user is not None
-        return json_response(kpi_json_for(ctx.user, month_of(ctx, shop, month)))
+        body = kpi_body(ctx, shop, month)
+        key = ("kpi.json", shop, month, ctx.kpis.keys[shop], seen_by(ctx, shop))
+        return Response(
+            wp.rendered(key, lambda: dumps(body).encode()), media_type="application/json"
+        )
 
     @route("GET", "/api/v1/shops/{shop}/diagnosis/{month}", "shop.agents", _shop, api=True)
     def api_diagnosis(ctx: Ctx, shop: str, month: str) -> Response:

@@ -162,7 +162,7 @@ def test_refusals_are_audited(shop: WebShop, tmp_path: Path) -> None:
             _login(client, "lin")
             r = client.get(f"/shops/{shop.shop}/agents/{shop.agent_a}/payslips/{shop.month}")
             assert r.status_code == 403
-            entries = People(app.state.workplace.store, create=False).audit_entries()
+            entries = People(app.state.workplace.store).audit_entries()
             assert any(e["actor"] == "lin" and e["outcome"] == "refused" for e in entries)
     finally:
         app.state.workplace.close()

@@ -66,7 +66,6 @@ def test_concurrent_requests_compute_a_month_once(
     _, shop, files, month = demo
     with open_store(tmp_path / "c.duckdb") as store:
         import_files(store, files)
-        CachedKpis(store, None)  # the cache table
         memo = MonthMemo()
         lock = threading.RLock()
         engines: list[Counting] = []

@@ -79,7 +79,6 @@ def build(folder: Path) -> WebShop:
         people.record_draft(draft.run_id, "lead")
         order_a = _order_credited_to(store, sid, a, month)
         qid = Questions(store).ask(sid, a, month, "提成", "mei", "我的提成是不是少算了？")
-        CachedKpis(store, None)
         CachedKpis(store, source).shop_months(sid, list(shop.months))
     return WebShop(db, sid, month, draft_month, a, b, draft.run_id, order_a, qid)
 

@@ -27,15 +27,6 @@ from kefu import __version__
 from kefu.metrics.table import Activity, AgentMonth, KpiSource, ShopMonth
 from kefu.store.database import Store
 
-DDL = """CREATE TABLE IF NOT EXISTS kpi_cache (
-    shop_id VARCHAR NOT NULL,
-    month VARCHAR NOT NULL,
-    inputs_key VARCHAR NOT NULL,
-    body VARCHAR NOT NULL,
-    computed_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (shop_id, month)
-)"""
-
 
 def inputs_key(store: Store, shop_id: str) -> str:
     """What every month of the shop depends on, as one hash.
@@ -137,8 +128,6 @@ class CachedKpis:
         self.inner = inner
         self.lock = lock or nullcontext()
         self.memo = memo
-        if inner is None:
-            store.con.execute(DDL)
         self.computed: list[tuple[str, str]] = []  # (shop, month) computed, for tests and logs
         self.keys: dict[str, str] = {}  # the inputs key each shop was last read under
 

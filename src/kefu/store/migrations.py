@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from kefu import __version__
-from kefu.store.schema import AUDIT_LOG, DDL, REPORTED_FIGURES, SCHEMA_VERSION
+from kefu.store.schema import AUDIT_LOG, DDL, REPORTED_FIGURES, SCHEMA_VERSION, WEB_TABLES
 
 Step = str | Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -52,6 +52,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             AUDIT_LOG,
             "ALTER TABLE schema_version ADD COLUMN kefu_version VARCHAR",
         ),
+    ),
+    Migration(
+        3,
+        "the web workplace (issue #9): users, their shops and seats, sessions, API tokens,"
+        " login attempts, payroll sign-off, questions and their threads, the KPI cache",
+        WEB_TABLES,
     ),
 )
 

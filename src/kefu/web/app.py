@@ -95,8 +95,6 @@ class Workplace:
     ) -> None:
         self.max_upload = max_upload
         self.store = open_store(db)
-        People(self.store)  # creates the workplace's tables once
-        Questions(self.store)
         self.lock = threading.RLock()
         self.secure_cookies = secure_cookies
         self.rules: list[Rule] = []
@@ -104,7 +102,6 @@ class Workplace:
             loader=PackageLoader("kefu.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
         )
-        CachedKpis(self.store, None, self.lock)  # creates the cache table
         self.months = MonthMemo()
         self._rendered: OrderedDict[Hashable, Any] = OrderedDict()
         self._rendered_lock = threading.Lock()
@@ -141,7 +138,7 @@ class Workplace:
         from kefu.metrics.reported import ChosenKpis
 
         now = datetime.now()
-        people = People(store, create=False, lock=self.lock)
+        people = People(store, lock=self.lock)
         user: User | None = None
         csrf: str | None = None
         auth = request.headers.get("authorization", "")
@@ -164,7 +161,7 @@ class Workplace:
             csrf,
             store,
             people,
-            Questions(store, create=False),
+            Questions(store),
             kpis,
             lambda: self.shops(store),
         )

@@ -220,3 +220,42 @@ def test_agent_api_shows_only_their_row_and_the_whole_team(shop: WebShop, tmp_pa
     assert body["team"] == full["team"]
     assert body["agents"][0] == next(a for a in full["agents"] if a["agent_id"] == shop.agent_a)
     assert list(body) == list(full)
+
+
+def test_agent_page_lists_own_credited_orders_each_linked(shop: WebShop, tmp_path: Path) -> None:
+    """Agent A's page lists the orders credited to A (no one else's), each opening its credit."""
+    from kefu.metrics.explain import explain_order
+    from kefu.store import open_store
+
+    db = tmp_path / "kefu.duckdb"
+    shutil.copy(shop.db, db)
+    link = re.compile(r'href="/shops/[^"]+/orders/([^"]+)"')
+    page_a = f"/shops/{shop.shop}/agents/{shop.agent_a}?month={shop.month}"
+    page_b = f"/shops/{shop.shop}/agents/{shop.agent_b}?month={shop.month}"
+    app = create_app(db)
+    try:
+        with TestClient(app) as client:
+            _login(client, "lead")  # the manager sees both lists (and fills the page memo first)
+            listed_b = link.findall(client.get(page_b).text)
+            from_lead = link.findall(client.get(page_a).text)
+        with TestClient(app) as client:
+            _login(client, "mei")
+            r = client.get(page_a)
+            assert r.status_code == 200
+            listed_a = link.findall(r.text)
+            assert client.get(page_b).status_code == 403
+            assert (
+                client.get(f"/shops/{shop.shop}/agents/{shop.agent_a}?month=2099-01").status_code
+                == 404
+            )
+            for order in listed_a[:5]:
+                assert client.get(f"/shops/{shop.shop}/orders/{order}").status_code == 200
+            for order in listed_b[:5]:
+                assert client.get(f"/shops/{shop.shop}/orders/{order}").status_code in (403, 404)
+    finally:
+        app.state.workplace.close()
+    assert shop.order_a in listed_a and listed_a == from_lead
+    assert listed_b and not set(listed_a) & set(listed_b)
+    with open_store(db) as store:
+        for order in listed_a[:10]:
+            assert explain_order(store, shop.shop, order).facts["agent_id"] == shop.agent_a

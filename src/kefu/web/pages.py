@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from kefu.diagnosis.settings import known_settings, setting_areas
 from kefu.i18n import t
+from kefu.metrics.explain import credited_orders
 from kefu.metrics.table import ShopMonth, shift_month
 from kefu.store.payroll import PayrollRuns, RunRecord
 from kefu.store.people import PeopleError
@@ -39,6 +40,7 @@ from kefu.web.app import (
 
 LOGIN_CSRF_COOKIE = "kefu_login_csrf"
 PLANS = ("seed", "growth", "midyear")  # the plans shipped with kefu, offered on the pay page
+ORDERS_SHOWN = 500  # an agent page lists at most this many of a month's credited orders
 Route = Callable[..., Callable[[Callable[..., Response]], Callable[..., Response]]]
 
 
@@ -217,6 +219,14 @@ def register(wp: Workplace, route: Route) -> None:
         runs = [r for r in PayrollRuns(ctx.store).approved(shop)]
         paid = sorted({r.month for r in runs if _has_agent(r, agent)}, reverse=True)
         judged = _judgement(ctx, shop, agent, shift_month(last, -1)) if last else None
+        months = [m for m, _ in rows]
+        month = ctx.request.query_params.get("month") or months[-1]
+        if month not in months:
+            raise Denied(404)
+        orders = wp.rendered(
+            ("orders", shop, agent, month, ctx.kpis.keys[shop]),
+            lambda: credited_orders(ctx.store, shop, agent, month),
+        )
         return wp.page(
             ctx,
             "agent.html",
@@ -224,6 +234,9 @@ def register(wp: Workplace, route: Route) -> None:
             agent=agent,
             name=rows[-1][1]["name"],
             rows=rows,
+            orders_month=month,
+            orders=orders[:ORDERS_SHOWN],
+            orders_total=len(orders),
             payslips=paid,
             questions=ctx.questions.for_seat(shop, agent),
             judged=judged,

@@ -74,6 +74,7 @@ def _url(path: str, shop: WebShop, action: str) -> str:
         "run": str(shop.draft_run),
         "order": shop.order_a,
         "qid": str(shop.question_a),
+        "uid": str(shop.user_b),
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
@@ -259,3 +260,70 @@ def test_agent_page_lists_own_credited_orders_each_linked(shop: WebShop, tmp_pat
     with open_store(db) as store:
         for order in listed_a[:10]:
             assert explain_order(store, shop.shop, order).facts["agent_id"] == shop.agent_a
+
+
+def test_the_owner_disables_a_user_and_resets_a_password(shop: WebShop, tmp_path: Path) -> None:
+    """Owner only, with the CSRF token; the person's sessions end; each change is audited."""
+    db = tmp_path / "kefu.duckdb"
+    shutil.copy(shop.db, db)
+    app = create_app(db)
+    try:
+        people = People(app.state.workplace.store)
+        mei = people.find("mei")
+        assert mei is not None
+        with TestClient(app) as lin_client, TestClient(app) as mei_client:
+            _login(lin_client, "lin")
+            _login(mei_client, "mei")
+            with TestClient(app) as lead:
+                lead_csrf = _login(lead, "lead")
+                url = f"/users/{shop.user_b}/disable"
+                assert lead.post(url, data={"csrf": lead_csrf}).status_code == 403
+            with TestClient(app) as boss:
+                csrf = _login(boss, "boss")
+                disable = f"/users/{shop.user_b}/disable"
+                assert boss.post(disable, data={}, follow_redirects=False).status_code == 403
+                assert lin_client.get("/", follow_redirects=False).status_code == 200
+                r = boss.post(disable, data={"csrf": csrf}, follow_redirects=False)
+                assert r.status_code == 303
+                assert lin_client.get("/", follow_redirects=False).status_code == 303  # signed out
+                reset = f"/users/{mei.user_id}/password"
+                short = boss.post(reset, data={"csrf": csrf, "password": "short"})
+                assert short.status_code == 400
+                assert mei_client.get("/", follow_redirects=False).status_code == 200
+                r = boss.post(
+                    reset,
+                    data={"csrf": csrf, "password": "mei-new-password"},
+                    follow_redirects=False,
+                )
+                assert r.status_code == 303
+                assert mei_client.get("/", follow_redirects=False).status_code == 303
+                boss_id = people.find("boss").user_id  # type: ignore[union-attr]
+                own = boss.post(f"/users/{boss_id}/disable", data={"csrf": csrf})
+                assert own.status_code == 400
+                assert boss.post("/users/999999/disable", data={"csrf": csrf}).status_code == 404
+        assert people.check_password("lin", PASSWORDS["lin"]) is None  # disabled
+        assert people.check_password("mei", PASSWORDS["mei"]) is None
+        assert people.check_password("mei", "mei-new-password") is not None
+        entries = people.audit_entries()
+    finally:
+        app.state.workplace.close()
+    done = {(e["actor"], e["action"], e["object"], e["outcome"]) for e in entries}
+    assert ("boss", "users.disable", "lin", "ok") in done
+    assert ("boss", "users.set_password", "mei", "ok") in done
+    assert not any("mei-new-password" in str(e) for e in entries)
+
+
+def test_the_last_owner_cannot_be_disabled(shop: WebShop, tmp_path: Path) -> None:
+    from kefu.store import open_store
+    from kefu.store.people import PeopleError
+
+    db = tmp_path / "kefu.duckdb"
+    shutil.copy(shop.db, db)
+    with open_store(db) as store:
+        people = People(store)
+        with pytest.raises(PeopleError, match="last_owner"):
+            people.set_disabled("boss")
+        people.add("boss2", "owner", "boss2-password")
+        people.set_disabled("boss")
+        with pytest.raises(PeopleError, match="last_owner"):
+            people.set_disabled("boss2")

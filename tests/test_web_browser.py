@@ -5,7 +5,7 @@ uploads the demo shop's export files (GBK Taobao orders, 千牛 chat text, CSVs)
 page shows the figures `kefu kpi --format json` prints for the same store; the manager drafts
 a payroll run and cannot approve it; the owner approves; agent A reads their payslip and
 reaches nothing of agent B's, by link, URL or API; a forged POST fails; a name with <script>
-is text; wrong passwords are throttled; agent A's question reaches the manager and the answer
+is text; the owner resets that user's password and disables them, ending their sessions; wrong passwords are throttled; agent A's question reaches the manager and the answer
 reaches agent A. Screenshots of every page, in both languages and at phone width, go to
 test-artifacts/web/.
 """
@@ -185,6 +185,26 @@ def test_the_workplace_story(world: dict[str, Any]) -> None:
         assert owner.url.endswith("/users")
     assert "<script>alert(1)</script>" in owner.inner_text("table")  # shown as text, not run
     _shot(owner, "users-zh")
+
+    # -- the owner resets a password and disables a user; the person's sessions end ---------
+    odd = "<script>alert(1)</script>"
+    uid = owner.locator("tr[data-user]", has_text=odd).get_attribute("data-user")
+    row = f"tr[data-user='{uid}']"
+    other = _login(_person(world), base, odd, "script-password")
+    assert not other.url.endswith("/login")
+    owner.fill(f"{row} form.reset input[name=password]", "script-password-2")
+    owner.click(f"{row} form.reset button")
+    assert owner.url.endswith("/users")
+    other.goto(base + "/")
+    assert other.url.endswith("/login"), "a reset password ends the person's sessions"
+    _login(other, base, odd, "script-password-2")
+    assert not other.url.endswith("/login")
+    owner.click(f"{row} form.disable button")
+    assert "已停用" in owner.inner_text(row)
+    assert owner.locator(f"{row} form.disable").count() == 0
+    other.goto(base + "/")
+    assert other.url.endswith("/login"), "a disabled user's sessions end"
+    _shot(owner, "users-managed-zh")
 
     # -- the manager imports the shop's export files ---------------------------------------
     lead = _login(_person(world), base, "lead", "lead-password")

@@ -39,6 +39,7 @@ class WebShop:
     draft_run: int
     order_a: str  # an order of the month credited to agent A
     question_a: int  # a question raised by agent A
+    user_b: int  # agent B's user id (lin)
 
 
 def build(folder: Path) -> WebShop:
@@ -55,7 +56,7 @@ def build(folder: Path) -> WebShop:
         people.add("lead", "manager", PASSWORDS["lead"], shops=[sid])
         people.add("stranger", "manager", PASSWORDS["stranger"], shops=["别家店"])
         people.add("mei", "agent", PASSWORDS["mei"], seats=[(sid, a)])
-        people.add("lin", "agent", PASSWORDS["lin"], seats=[(sid, b)])
+        lin = people.add("lin", "agent", PASSWORDS["lin"], seats=[(sid, b)])
         month, draft_month = shop.months[-3], shop.months[-2]
         runs = PayrollRuns(store)
         source = StoreKpis(store)
@@ -80,7 +81,7 @@ def build(folder: Path) -> WebShop:
         order_a = _order_credited_to(store, sid, a, month)
         qid = Questions(store).ask(sid, a, month, "提成", "mei", "我的提成是不是少算了？")
         CachedKpis(store, source).shop_months(sid, list(shop.months))
-    return WebShop(db, sid, month, draft_month, a, b, draft.run_id, order_a, qid)
+    return WebShop(db, sid, month, draft_month, a, b, draft.run_id, order_a, qid, lin.user_id)
 
 
 def _order_credited_to(store: object, shop_id: str, agent_id: str, month: str) -> str:

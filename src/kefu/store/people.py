@@ -177,6 +177,12 @@ class People:
 
     def set_disabled(self, name: str, disabled: bool = True) -> None:
         user = self._existing(name)
+        if disabled and user.role == "owner" and not user.disabled:
+            row = self.con.execute(
+                "SELECT count(*) FROM users WHERE role = 'owner' AND NOT disabled"
+            ).fetchone()
+            if row is not None and row[0] <= 1:
+                raise PeopleError("user.last_owner")  # nobody could manage the store any more
         with self.store.transaction():
             self.con.execute(
                 "UPDATE users SET disabled = ? WHERE user_id = ?", [disabled, user.user_id]

@@ -568,6 +568,46 @@ def register(wp: Workplace, route: Route) -> None:
         )
         return RedirectResponse("/users", 303)
 
+    def users_refusal(ctx: Ctx, key: str, status: int = 400) -> Response:
+        return wp.page(
+            ctx,
+            "users.html",
+            status,
+            users=ctx.people.all(),
+            error=t(key, ctx.lang),
+            audit=ctx.people.audit_entries(50),
+        )
+
+    def target_user(ctx: Ctx, uid: str) -> Any:
+        user = ctx.people.get(int(uid)) if uid.isdigit() and len(uid) < 10 else None
+        if user is None:
+            raise Denied(404)
+        return user
+
+    @route("POST", "/users/{uid}/disable", "users.manage")
+    def users_disable(ctx: Ctx, form: dict[str, Any], uid: str) -> Response:
+        assert ctx.user is not None
+        user = target_user(ctx, uid)
+        if user.user_id == ctx.user.user_id:
+            return users_refusal(ctx, "web.user.disable_self")
+        try:
+            ctx.people.set_disabled(user.name)
+        except PeopleError as e:
+            return users_refusal(ctx, f"web.{e}")
+        ctx.people.audit(ctx.user.name, "users.disable", user.name, "ok", {"via": "web"})
+        return RedirectResponse("/users", 303)
+
+    @route("POST", "/users/{uid}/password", "users.manage")
+    def users_password(ctx: Ctx, form: dict[str, Any], uid: str) -> Response:
+        assert ctx.user is not None
+        user = target_user(ctx, uid)
+        try:
+            ctx.people.set_password(user.name, form.get("password", ""))
+        except PeopleError as e:
+            return users_refusal(ctx, f"web.{e}")
+        ctx.people.audit(ctx.user.name, "users.set_password", user.name, "ok", {"via": "web"})
+        return RedirectResponse("/users", 303)
+
     # -- order credit -----------------------------------------------------------------------
     def _order(ctx: Ctx, p: dict[str, Any]) -> Resource:
         from kefu.metrics.explain import OrderNotFound, explain_order

@@ -17,6 +17,7 @@ import pytest
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 
+from kefu.pay.plan import shipped_text
 from kefu.store.people import People
 from kefu.web.app import create_app
 from webshop import PASSWORDS, WebShop, build
@@ -126,6 +127,14 @@ def test_route_by_role(shop: WebShop, rules: list[Any], role: str, tmp_path: Pat
                 )
                 if rule.method == "GET":
                     r = client.get(url, follow_redirects=False, headers=headers)
+                elif rule.path.endswith("/whatif"):
+                    plan = shipped_text("seed").encode()
+                    r = client.post(
+                        url,
+                        data={"csrf": csrf},
+                        files={"plan_file": ("mine.yaml", plan, "application/yaml")},
+                        follow_redirects=False,
+                    )
                 elif rule.action == "import":
                     agents = (
                         f"shop_id,agent_id,name,role\n{shop.shop},{shop.agent_a},小美,presale\n"
@@ -327,3 +336,61 @@ def test_the_last_owner_cannot_be_disabled(shop: WebShop, tmp_path: Path) -> Non
         people.set_disabled("boss")
         with pytest.raises(PeopleError, match="last_owner"):
             people.set_disabled("boss2")
+
+
+def test_a_plan_file_uploaded_for_the_what_if_and_a_draft(shop: WebShop, tmp_path: Path) -> None:
+    """Checked by the CLI's plan loader; a bad one is one sentence and stores nothing."""
+    from kefu.store import open_store
+    from kefu.store.payroll import PayrollRuns
+
+    db = tmp_path / "kefu.duckdb"
+    shutil.copy(shop.db, db)
+    mine = shipped_text("seed").replace("plan: seed", "plan: mine", 1)
+    broken = mine.replace("amount: {2000-01-01: 3000.00}", "amount: {2000-01-01: 3000.001}", 1)
+    assert broken != mine
+    whatif = f"/shops/{shop.shop}/pay/{shop.draft_month}/whatif"
+    draft = f"/shops/{shop.shop}/pay/{shop.draft_month}/draft"
+
+    def plan(text: str | bytes, name: str = "mine.yaml") -> dict[str, Any]:
+        data = text.encode() if isinstance(text, str) else text
+        return {"plan_file": (name, data, "application/yaml")}
+
+    app = create_app(db)
+    try:
+        with TestClient(app) as client:
+            csrf = _login(client, "lead")
+            r = client.post(whatif, data={"csrf": csrf}, files=plan(mine))
+            assert r.status_code == 200
+            head = re.search(r'<table class="kpi" id="whatif"><thead>(.*?)</thead>', r.text, re.S)
+            assert head and head.group(1).count("<th>") == 5  # agent, mine, three shipped
+            assert "mine" in head.group(1) and 'id="uploaded-plan"' in r.text
+            for bad, status in [
+                (plan(broken), 400),
+                (plan(mine.encode("utf-16")), 400),
+                (plan(b"plan: [unclosed"), 400),
+            ]:
+                r = client.post(whatif, data={"csrf": csrf}, files=bad)
+                assert r.status_code == status
+                error = re.search(r'<p class="error" role="alert">([^<]*)</p>', r.text)
+                assert error and error.group(1).count("。") <= 1, error
+                assert "Traceback" not in r.text
+            r = client.post(whatif, data={"csrf": csrf}, files=plan(broken))
+            assert "3000.001" in r.text or "amount" in r.text  # names the key at fault
+            assert client.post(whatif, data={}, files=plan(mine)).status_code == 403  # no CSRF
+            before = len(PayrollRuns(app.state.workplace.store).all(shop.shop))
+            r = client.post(draft, data={"csrf": csrf}, files=plan(broken))
+            assert r.status_code == 400
+            assert len(PayrollRuns(app.state.workplace.store).all(shop.shop)) == before
+            r = client.post(
+                draft, data={"csrf": csrf, "plan": "seed"}, files=plan(mine), follow_redirects=False
+            )
+            assert r.status_code == 303
+        with TestClient(app) as client:
+            csrf = _login(client, "mei")
+            assert client.post(whatif, data={"csrf": csrf}, files=plan(mine)).status_code == 403
+    finally:
+        app.state.workplace.close()
+    with open_store(db) as store:
+        latest = PayrollRuns(store).all(shop.shop)[-1]
+    assert latest.plan_text == mine and latest.plan_source == "mine.yaml"
+    assert latest.plan_name == "mine"

@@ -176,11 +176,12 @@ def test_the_workplace_story(world: dict[str, Any]) -> None:
         ("lin", "agent", "", f"{sid}:{b}", "lin-password"),
         ("<script>alert(1)</script>", "manager", "别家店", "", "script-password"),
     ]:
-        owner.fill("input[name=name]", name)
-        owner.select_option("select[name=role]", role)
-        owner.fill("input[name=password]", password)
-        owner.fill("input[name=shops]", shops)
-        owner.fill("input[name=seats]", seats)
+        form = "#add-user-form"
+        owner.fill(f"{form} input[name=name]", name)
+        owner.select_option(f"{form} select[name=role]", role)
+        owner.fill(f"{form} input[name=password]", password)
+        owner.fill(f"{form} input[name=shops]", shops)
+        owner.fill(f"{form} input[name=seats]", seats)
         owner.click("#add-user")
         assert owner.url.endswith("/users")
     assert "<script>alert(1)</script>" in owner.inner_text("table")  # shown as text, not run

@@ -40,6 +40,7 @@ from kefu.web.app import (
 
 LOGIN_CSRF_COOKIE = "kefu_login_csrf"
 PLANS = ("seed", "growth", "midyear")  # the plans shipped with kefu, offered on the pay page
+PLAN_MAX = 256 * 1024  # bytes: a plan file is a few kilobytes of YAML
 ORDERS_SHOWN = 500  # an agent page lists at most this many of a month's credited orders
 Route = Callable[..., Callable[[Callable[..., Response]], Callable[..., Response]]]
 
@@ -388,6 +389,28 @@ def register(wp: Workplace, route: Route) -> None:
     # -- pay --------------------------------------------------------------------------------
     @route("GET", "/shops/{shop}/pay/{month}", "pay.view", _shop)
     def pay_page(ctx: Ctx, shop: str, month: str) -> Response:
+        return pay_view(ctx, shop, month)
+
+    @route("POST", "/shops/{shop}/pay/{month}/whatif", "pay.view", _shop, upload=True)
+    def pay_whatif(ctx: Ctx, form: dict[str, Any], shop: str, month: str) -> Response:
+        """The what-if with a plan file of the user's own beside the shipped plans (a trial)."""
+        try:
+            plan = _uploaded_plan(form)
+        except Refusal as r:
+            return pay_view(ctx, shop, month, error=r.text(ctx.lang), status=400)
+        if plan is None:
+            return pay_view(ctx, shop, month, error=t("web.plan_no_file", ctx.lang), status=400)
+        return pay_view(ctx, shop, month, extra=plan)
+
+    def pay_view(
+        ctx: Ctx,
+        shop: str,
+        month: str,
+        *,
+        extra: Any = None,
+        error: str | None = None,
+        status: int = 200,
+    ) -> Response:
         from kefu.pay.compare import compare
         from kefu.pay.plan import PlanError, load_plan
         from kefu.pay.runs import diff
@@ -398,13 +421,19 @@ def register(wp: Workplace, route: Route) -> None:
         changes = None
         if approved is not None:
             _, changes = diff(approved, ctx.kpis, PayrollRuns(ctx.store).all(shop))
+        plans = [load_plan(p) for p in PLANS]
         try:
-            whatif = compare([load_plan(p) for p in PLANS], shop, month, month, ctx.kpis)
-        except PlanError:
-            whatif = None
+            whatif = compare(([extra] if extra else []) + plans, shop, month, month, ctx.kpis)
+        except PlanError as e:
+            if extra is None:
+                raise
+            whatif, error, status = None, t("web.plan_refused", ctx.lang, error=str(e)), 400
         return wp.page(
             ctx,
             "pay.html",
+            status,
+            error=error,
+            uploaded=extra,
             shop=shop,
             month=month,
             runs=runs,
@@ -433,7 +462,7 @@ def register(wp: Workplace, route: Route) -> None:
             headers={"Content-Disposition": f'attachment; filename="pay-{month}.xlsx"'},
         )
 
-    @route("POST", "/shops/{shop}/pay/{month}/draft", "pay.draft", _shop)
+    @route("POST", "/shops/{shop}/pay/{month}/draft", "pay.draft", _shop, upload=True)
     def pay_draft(ctx: Ctx, form: dict[str, Any], shop: str, month: str) -> Response:
         from kefu.pay.plan import PlanError, load_plan
         from kefu.pay.runs import prepare, store_run
@@ -443,14 +472,21 @@ def register(wp: Workplace, route: Route) -> None:
         runs = PayrollRuns(ctx.store)
         if runs.approved_for(shop, month) is not None:
             return wp.page(ctx, "message.html", 409, message=t("web.run_exists", ctx.lang))
+        try:
+            uploaded = _uploaded_plan(form)
+        except Refusal as r:
+            return pay_view(ctx, shop, month, error=r.text(ctx.lang), status=400)
         plan_name = form.get("plan") or "seed"
-        if plan_name not in PLANS:
+        if uploaded is None and plan_name not in PLANS:
             return wp.page(ctx, "message.html", 400, message=t("web.plan_unknown", ctx.lang))
         try:
-            plan = load_plan(plan_name)
+            plan = uploaded or load_plan(plan_name)
             prepared = prepare(plan, shop, month, ctx.kpis, runs.all(shop), datetime.now().date())
         except PlanError as e:
-            return wp.page(ctx, "message.html", 400, message=str(e))
+            error = t("web.plan_refused", ctx.lang, error=str(e))
+            return pay_view(ctx, shop, month, error=error, status=400)
+        if uploaded is not None:
+            plan_name = f"{plan.name} ({plan.source}, sha256 {plan.sha256[:12]})"
         record = store_run(runs, prepared, datetime.now(), explain_both)
         ctx.people.record_draft(record.run_id, ctx.user.name)
         ctx.people.audit(
@@ -674,6 +710,43 @@ def register(wp: Workplace, route: Route) -> None:
         if who is None:
             raise Denied(404)
         return json_response(who)
+
+
+class Refusal(Exception):
+    """A request refused in one sentence of the catalogue (key and values)."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        self.key, self.values = key, values
+
+    def text(self, lang: str) -> str:
+        return t(self.key, lang, **self.values)
+
+
+def _uploaded_plan(form: dict[str, Any]) -> Any:
+    """The plan file uploaded with the form, read and checked by the CLI's plan loader.
+
+    None when no file came (an empty file input sends an empty part). The plan's source is the
+    file's own name, as `kefu pay compare --plan FILE` would name it; its text is kept with a
+    run drafted from it, as for any plan.
+    """
+    from kefu.pay.plan import PlanError, parse_plan
+
+    files = [f for f in form.get("_files", []) if f.stat().st_size > 0]
+    if not files:
+        return None
+    if len(files) > 1:
+        raise Refusal("web.plan_one_file")
+    path: Path = files[0]
+    if path.stat().st_size > PLAN_MAX:
+        raise Refusal("web.plan_too_large", kb=PLAN_MAX // 1024)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refusal("web.plan_not_utf8", file=path.name) from None
+    try:
+        return parse_plan(text, path.name)
+    except PlanError as e:
+        raise Refusal("web.plan_refused", error=str(e)) from None
 
 
 def _has_agent(record: RunRecord, agent: str) -> bool:

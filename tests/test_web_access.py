@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ EXPECTED: dict[str, set[str]] = {
     "question.view": {"boss", "lead", "mei"},
     "question.answer": {"boss", "lead"},
     "users.manage": {"boss"},
+    "voice.view": {"boss", "lead"},  # buyers' words: never an agent's
 }
 PUBLIC = {("GET", "/login"), ("POST", "/login")}
 
@@ -394,3 +396,48 @@ def test_a_plan_file_uploaded_for_the_what_if_and_a_draft(shop: WebShop, tmp_pat
         latest = PayrollRuns(store).all(shop.shop)[-1]
     assert latest.plan_text == mine and latest.plan_source == "mine.yaml"
     assert latest.plan_name == "mine"
+
+
+KEFU = [sys.executable, "-m", "kefu.cli.main"]
+
+
+def test_voice_of_the_buyer_for_managers_only(shop: WebShop, tmp_path: Path) -> None:
+    """The page and API show `kefu voice --format json`'s month; agents reach neither."""
+    import json
+    import subprocess
+    from urllib.parse import quote
+
+    db = tmp_path / "kefu.duckdb"
+    shutil.copy(shop.db, db)
+    cli = subprocess.run(
+        [*KEFU, "voice", "--db", str(db), "--month", shop.month, "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    expected = json.loads(cli.stdout)
+    page = f"/shops/{shop.shop}/voice/{shop.month}"
+    api = f"/api/v1/shops/{shop.shop}/voice/{shop.month}"
+    app = create_app(db)
+    try:
+        with TestClient(app) as client:
+            _login(client, "lead")
+            r = client.get(page)
+            assert r.status_code == 200
+            assert client.get(api).json() == expected
+            rows = re.findall(r'<tr data-topic="(\w+)">', r.text)
+            topics = [x["topic"] for x in expected["topics"]]
+            assert topics and rows[: len(topics)] == topics
+            assert (
+                f'href="/shops/{quote(shop.shop)}/voice/{shop.month}"'
+                in client.get(f"/shops/{shop.shop}/months/{shop.month}").text
+            )
+        for agent in ("mei", "lin"):
+            with TestClient(app) as client:
+                _login(client, agent)
+                assert client.get(page).status_code == 403
+                assert client.get(api).status_code == 403
+                month_page = client.get(f"/shops/{shop.shop}/months/{shop.month}").text
+                assert "/voice/" not in month_page
+    finally:
+        app.state.workplace.close()

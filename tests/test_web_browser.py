@@ -15,11 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +23,8 @@ import pytest
 
 from conftest import FIXTURES
 from kefu.demo.generate import generate_demo_shop
+from webshop import Served
+from webshop import kefu as _kefu
 
 CHROMIUM = Path("/usr/bin/chromium")
 REAL_SHOP = "勤驿达海外生活"  # the shop the real Taobao export sample names
@@ -37,66 +34,6 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 pytestmark = pytest.mark.browser
-
-
-def _kefu(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kefu.cli.main", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "KEFU_LANG": "zh"},
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """`kefu serve` in a child process, stopped and started around CLI reads of the store."""
-
-    def __init__(self, db: Path) -> None:
-        self.db = db
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[str] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kefu.cli.main",
-                "serve",
-                "--db",
-                str(self.db),
-                "--port",
-                str(self.port),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/login", timeout=2).read()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise AssertionError(f"kefu serve stopped: {self.proc.stdout.read()}") from None  # type: ignore[union-attr]
-                time.sleep(0.3)
-        raise AssertionError("kefu serve did not answer within 60 s")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=30)
-            self.proc = None
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +56,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         stdin="boss-password\n",
     )
     assert made.returncode == 0, made.stderr
-    server = Server(db)
+    server = Served(db)
+    SERVER.append(server)
     server.start()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as p:
@@ -157,8 +95,14 @@ def _login(page: Any, base: str, name: str, password: str) -> Any:
     return page
 
 
+SERVER: list[Served] = []  # the story's server, whose log explains an error page
+
+
 def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if "Internal Server Error" in page.content():
+        tail = SERVER[-1].tail() if SERVER else ""
+        raise AssertionError(f"{name}: the server failed on {page.url}: {tail}")
 
 
 def test_the_workplace_story(world: dict[str, Any]) -> None:

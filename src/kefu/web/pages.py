@@ -644,6 +644,39 @@ def register(wp: Workplace, route: Route) -> None:
         ctx.people.audit(ctx.user.name, "users.set_password", user.name, "ok", {"via": "web"})
         return RedirectResponse("/users", 303)
 
+    # -- the voice of the buyer (issue #12) ------------------------------------------------
+    def voice_of(ctx: Ctx, shop: str, month: str) -> Any:
+        """`kefu voice`'s month, made once per inputs (imports, settings) and kept."""
+        from kefu.metrics.cache import inputs_key
+        from kefu.voice.month import VoiceOfBuyer
+
+        key = ("voice", shop, month, inputs_key(ctx.store, shop))
+        return wp.rendered(key, lambda: VoiceOfBuyer(ctx.store).month(shop, month))
+
+    @route("GET", "/shops/{shop}/voice/{month}", "voice.view", _shop)
+    def voice_page(ctx: Ctx, shop: str, month: str) -> Response:
+        from kefu.voice.digest import topic_name
+        from kefu.voice.month import LAST_MESSAGES, MIN_LOST, PREVIOUS_MONTHS
+
+        v = voice_of(ctx, shop, month)
+        return wp.page(
+            ctx,
+            "voice.html",
+            shop=shop,
+            month=month,
+            v=v,
+            topic=lambda code: topic_name(code, ctx.lang),
+            last=LAST_MESSAGES,
+            min_lost=MIN_LOST,
+            previous=PREVIOUS_MONTHS,
+            prev=shift_month(month, -1),
+            next=shift_month(month, 1),
+        )
+
+    @route("GET", "/api/v1/shops/{shop}/voice/{month}", "voice.view", _shop, api=True)
+    def api_voice(ctx: Ctx, shop: str, month: str) -> Response:
+        return json_response(voice_of(ctx, shop, month).to_json())
+
     # -- order credit -----------------------------------------------------------------------
     def _order(ctx: Ctx, p: dict[str, Any]) -> Resource:
         from kefu.metrics.explain import OrderNotFound, explain_order

@@ -20,7 +20,6 @@ import argparse
 import http.cookiejar
 import json
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,19 +34,14 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))
 
 import gen  # noqa: E402
+from webshop import KEFU, Served  # noqa: E402  (the web tests' serve-and-wait helper)
 
 CLIENTS = 20
 REQUESTS = 200
 REVIEWS_CHANGED = 1000
-KEFU = [sys.executable, "-m", "kefu.cli.main"]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Client:
@@ -153,23 +147,9 @@ def run(size: str, out: Path, changed_import: bool = False) -> dict[str, Any]:
     cli_s = time.perf_counter() - t0
     expected = json.loads(cli.stdout)
 
-    port = _port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [*KEFU, "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = Served(db, timeout=120).start()
+    base = server.base
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(base + "/login", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
         page = f"/shops/{shop}/months/{month}"
         api = f"/api/v1/shops/{shop}/kpi/{month}"
         first = Client(base, "boss", "bench-password")
@@ -217,8 +197,7 @@ def run(size: str, out: Path, changed_import: bool = False) -> dict[str, Any]:
         load_s = time.perf_counter() - t0
         importer.join()
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        server.stop()
     with open_store(db) as store:
         reviews_after = store.count("reviews", shop)
     ordered = sorted(latencies)

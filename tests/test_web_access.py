@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +46,8 @@ EXPECTED: dict[str, set[str]] = {
     "voice.view": {"boss", "lead"},  # buyers' words: never an agent's
 }
 PUBLIC = {("GET", "/login"), ("POST", "/login")}
+KEFU = [sys.executable, "-m", "kefu.cli.main"]
+LEXICON = "topics:\n  quality:\n    words: [起球]\n"  # a shop's lexicon (docs/voice.md)
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +132,13 @@ def test_route_by_role(shop: WebShop, rules: list[Any], role: str, tmp_path: Pat
                 )
                 if rule.method == "GET":
                     r = client.get(url, follow_redirects=False, headers=headers)
+                elif rule.path.endswith("/lexicon"):
+                    r = client.post(
+                        url,
+                        data={"csrf": csrf},
+                        files={"lexicon_file": ("shop.yaml", LEXICON.encode(), "application/yaml")},
+                        follow_redirects=False,
+                    )
                 elif rule.path.endswith("/whatif"):
                     plan = shipped_text("seed").encode()
                     r = client.post(
@@ -398,9 +408,6 @@ def test_a_plan_file_uploaded_for_the_what_if_and_a_draft(shop: WebShop, tmp_pat
     assert latest.plan_name == "mine"
 
 
-KEFU = [sys.executable, "-m", "kefu.cli.main"]
-
-
 def test_voice_of_the_buyer_for_managers_only(shop: WebShop, tmp_path: Path) -> None:
     """The page and API show `kefu voice --format json`'s month; agents reach neither."""
     import json
@@ -441,3 +448,56 @@ def test_voice_of_the_buyer_for_managers_only(shop: WebShop, tmp_path: Path) -> 
                 assert "/voice/" not in month_page
     finally:
         app.state.workplace.close()
+
+
+def test_the_shops_lexicon_uploaded_on_the_voice_page(shop: WebShop, tmp_path: Path) -> None:
+    """Checked by `kefu voice`'s loader, kept in the store, used by the page and by the CLI."""
+    import json
+
+    db = tmp_path / "kefu.duckdb"
+    shutil.copy(shop.db, db)
+    base = f"/shops/{shop.shop}/voice/{shop.month}"
+    # every buyer message that names 急用 or 搓泥 is also `gift` under the shop's lexicon
+    mine = "topics:\n  gift:\n    words: [急用, 搓泥]\n"
+
+    def lexicon(text: str) -> dict[str, Any]:
+        return {"lexicon_file": ("shop.yaml", text.encode(), "application/yaml")}
+
+    app = create_app(db)
+    try:
+        with TestClient(app) as client:
+            csrf = _login(client, "lead")
+            before = client.get(f"/api/v1/shops/{shop.shop}/voice/{shop.month}").json()
+            bad = client.post(
+                f"{base}/lexicon", data={"csrf": csrf}, files=lexicon("topics: [unclosed")
+            )
+            assert bad.status_code == 400 and 'class="error"' in bad.text
+            wrong = client.post(
+                f"{base}/lexicon", data={"csrf": csrf}, files=lexicon("topics:\n  nosuch: {}\n")
+            )
+            assert wrong.status_code == 400
+            assert client.get(f"{base}/lexicon.yaml").status_code == 404  # nothing kept
+            r = client.post(
+                f"{base}/lexicon", data={"csrf": csrf}, files=lexicon(mine), follow_redirects=False
+            )
+            assert r.status_code == 303
+            assert client.get(f"{base}/lexicon.yaml").text == mine
+            after = client.get(f"/api/v1/shops/{shop.shop}/voice/{shop.month}").json()
+        with TestClient(app) as client:
+            csrf = _login(client, "mei")
+            r = client.post(f"{base}/lexicon", data={"csrf": csrf}, files=lexicon("{}"))
+            assert r.status_code == 403
+            assert client.get(f"{base}/lexicon.yaml").status_code == 403
+        entries = People(app.state.workplace.store).audit_entries()
+    finally:
+        app.state.workplace.close()
+    gift = {t["topic"]: t["messages"] for t in after["topics"]}.get("gift", 0)
+    assert gift > {t["topic"]: t["messages"] for t in before["topics"]}.get("gift", 0)
+    assert any(e["action"] == "voice.lexicon" and e["actor"] == "lead" for e in entries)
+    cli = subprocess.run(
+        [*KEFU, "voice", "--db", str(db), "--month", shop.month, "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(cli.stdout) == after  # kefu voice reads the shop's lexicon too

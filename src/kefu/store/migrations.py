@@ -16,7 +16,14 @@ from dataclasses import dataclass
 import duckdb
 
 from kefu import __version__
-from kefu.store.schema import AUDIT_LOG, DDL, REPORTED_FIGURES, SCHEMA_VERSION, WEB_TABLES
+from kefu.store.schema import (
+    AUDIT_LOG,
+    DDL,
+    REPORTED_FIGURES,
+    SCHEMA_VERSION,
+    SHOP_LEXICONS,
+    WEB_TABLES,
+)
 
 Step = str | Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -56,8 +63,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         3,
         "the web workplace (issue #9): users, their shops and seats, sessions, API tokens,"
-        " login attempts, payroll sign-off, questions and their threads, the KPI cache",
-        WEB_TABLES,
+        " login attempts, payroll sign-off, questions and their threads, the KPI cache; a shop's"
+        " own voice lexicon (issue #12)",
+        (*WEB_TABLES, SHOP_LEXICONS),
     ),
 )
 

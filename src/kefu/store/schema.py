@@ -247,3 +247,13 @@ WEB_TABLES: tuple[str, ...] = (
         PRIMARY KEY (shop_id, month)
     )""",
 )
+
+# Schema 3, with the workplace: a shop's own lexicon for the voice of the buyer (docs/voice.md),
+# the YAML text as uploaded, merged over kefu's lexicon by `kefu voice` and the voice page.
+SHOP_LEXICONS = """CREATE TABLE IF NOT EXISTS shop_lexicons (
+    shop_id VARCHAR NOT NULL PRIMARY KEY,
+    lexicon_text VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    set_by VARCHAR NOT NULL,
+    set_at TIMESTAMP NOT NULL
+)"""

@@ -41,6 +41,7 @@ from kefu.web.app import (
 LOGIN_CSRF_COOKIE = "kefu_login_csrf"
 PLANS = ("seed", "growth", "midyear")  # the plans shipped with kefu, offered on the pay page
 PLAN_MAX = 256 * 1024  # bytes: a plan file is a few kilobytes of YAML
+LEXICON_MAX = 256 * 1024  # bytes: a shop's lexicon is a few kilobytes of YAML
 ORDERS_SHOWN = 500  # an agent page lists at most this many of a month's credited orders
 Route = Callable[..., Callable[[Callable[..., Response]], Callable[..., Response]]]
 
@@ -646,22 +647,42 @@ def register(wp: Workplace, route: Route) -> None:
 
     # -- the voice of the buyer (issue #12) ------------------------------------------------
     def voice_of(ctx: Ctx, shop: str, month: str) -> Any:
-        """`kefu voice`'s month, made once per inputs (imports, settings) and kept."""
+        """`kefu voice`'s month (with the shop's lexicon), made once per inputs and kept."""
         from kefu.metrics.cache import inputs_key
+        from kefu.store.lexicons import shop_lexicon
+        from kefu.voice.lexicon import load_lexicon
         from kefu.voice.month import VoiceOfBuyer
+        from kefu.voice.topics import Classifier
 
-        key = ("voice", shop, month, inputs_key(ctx.store, shop))
-        return wp.rendered(key, lambda: VoiceOfBuyer(ctx.store).month(shop, month))
+        kept = shop_lexicon(ctx.store, shop)
+
+        def make() -> Any:
+            lex = load_lexicon(text=kept.text, name=f"{shop} lexicon") if kept else None
+            return VoiceOfBuyer(ctx.store, Classifier(lex)).month(shop, month)
+
+        key = ("voice", shop, month, inputs_key(ctx.store, shop), kept.sha256 if kept else None)
+        return wp.rendered(key, make)
 
     @route("GET", "/shops/{shop}/voice/{month}", "voice.view", _shop)
     def voice_page(ctx: Ctx, shop: str, month: str) -> Response:
+        return voice_view(ctx, shop, month)
+
+    def voice_view(
+        ctx: Ctx, shop: str, month: str, error: str | None = None, status: int = 200
+    ) -> Response:
+        from kefu.store.lexicons import shop_lexicon
         from kefu.voice.digest import topic_name
         from kefu.voice.month import LAST_MESSAGES, MIN_LOST, PREVIOUS_MONTHS
 
         v = voice_of(ctx, shop, month)
+        assert ctx.user is not None
         return wp.page(
             ctx,
             "voice.html",
+            status,
+            error=error,
+            lexicon=shop_lexicon(ctx.store, shop),
+            can_edit=allowed(ctx.user, "settings.edit", Resource(shop_id=shop)),
             shop=shop,
             month=month,
             v=v,
@@ -671,6 +692,45 @@ def register(wp: Workplace, route: Route) -> None:
             previous=PREVIOUS_MONTHS,
             prev=shift_month(month, -1),
             next=shift_month(month, 1),
+        )
+
+    @route("POST", "/shops/{shop}/voice/{month}/lexicon", "settings.edit", _shop, upload=True)
+    def voice_lexicon(ctx: Ctx, form: dict[str, Any], shop: str, month: str) -> Response:
+        """The shop's own lexicon: uploaded (checked by `kefu voice`'s loader) or removed."""
+        from kefu.store.lexicons import set_shop_lexicon
+        from kefu.voice.lexicon import LexiconError, load_lexicon
+
+        assert ctx.user is not None
+        files = [f for f in form.get("_files", []) if f.stat().st_size > 0]
+        if form.get("remove"):
+            set_shop_lexicon(ctx.store, shop, None, ctx.user.name)
+            return RedirectResponse(f"/shops/{shop}/voice/{month}", 303)
+        if len(files) != 1 or files[0].stat().st_size > LEXICON_MAX:
+            key = "web.lexicon_one_file" if len(files) != 1 else "web.lexicon_too_large"
+            error = t(key, ctx.lang, kb=LEXICON_MAX // 1024)
+            return voice_view(ctx, shop, month, error, 400)
+        try:
+            text = files[0].read_bytes().decode("utf-8-sig")
+            load_lexicon(text=text, name=files[0].name)
+        except UnicodeDecodeError:
+            error = t("web.lexicon_refused", ctx.lang, error=f"{files[0].name}: not UTF-8")
+            return voice_view(ctx, shop, month, error, 400)
+        except LexiconError as e:
+            return voice_view(ctx, shop, month, t("web.lexicon_refused", ctx.lang, error=e), 400)
+        set_shop_lexicon(ctx.store, shop, text, ctx.user.name)
+        return RedirectResponse(f"/shops/{shop}/voice/{month}", 303)
+
+    @route("GET", "/shops/{shop}/voice/{month}/lexicon.yaml", "voice.view", _shop)
+    def voice_lexicon_file(ctx: Ctx, shop: str, month: str) -> Response:
+        from kefu.store.lexicons import shop_lexicon
+
+        kept = shop_lexicon(ctx.store, shop)
+        if kept is None:
+            raise Denied(404)
+        return Response(
+            kept.text,
+            media_type="text/plain; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="lexicon.yaml"'},
         )
 
     @route("GET", "/api/v1/shops/{shop}/voice/{month}", "voice.view", _shop, api=True)

@@ -232,6 +232,8 @@ def test_the_workplace_story(world: dict[str, Any]) -> None:
         f"/api/v1/shops/{sid}/agents/{b}/payslips/{month}",
         f"/api/v1/shops/{sid}/diagnosis/{month}",
         f"/api/v1/shops/{sid}/pay/{month}",
+        f"/shops/{sid}/voice/{month}",
+        f"/api/v1/shops/{sid}/voice/{month}",
         "/users",
     ]:
         status = mei.request.get(base + url).status
@@ -267,6 +269,7 @@ def test_the_workplace_story(world: dict[str, Any]) -> None:
         (f"/shops/{sid}/pay/{month}", "pay"),
         (f"/shops/{sid}/import", "import"),
         (f"/shops/{sid}/settings", "settings"),
+        (f"/shops/{sid}/voice/{month}", "voice"),
         ("/users", "users"),
         ("/", "home"),
     ]:

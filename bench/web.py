@@ -8,8 +8,10 @@ On the bench shop of `--size` (bench/gen.py's synthetic Parquet files, cached in
 3. send REQUESTS requests (shop-month page and the KPI API, alternately) from CLIENTS
    concurrent clients while the same shop's reviews file is imported again through the
    upload page; report p50 / p95 / max latency, failed requests, and whether the import
-   kept every row.
-Prints a JSON summary; `--docs` rewrites the web section of docs/performance.md.
+   kept every row. With `--changed-import` the file imported meanwhile has REVIEWS_CHANGED
+   ratings changed, so the import changes the month's inputs and the month is computed again
+   while the clients read it (otherwise every row is an unchanged duplicate).
+Prints a JSON summary.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import argparse
 import http.cookiejar
 import json
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,18 +34,14 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))
 
 import gen  # noqa: E402
+from webshop import KEFU, Served  # noqa: E402  (the web tests' serve-and-wait helper)
 
 CLIENTS = 20
 REQUESTS = 200
-KEFU = [sys.executable, "-m", "kefu.cli.main"]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+REVIEWS_CHANGED = 1000
 
 
 class Client:
@@ -96,7 +93,23 @@ class Client:
             return e.code, e.read().decode()
 
 
-def run(size: str, out: Path) -> dict[str, Any]:
+def _changed_reviews(source: Path, folder: Path) -> Path:
+    """A copy of the reviews file with the rating of its first REVIEWS_CHANGED rows changed."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(source)
+    ratings = table.column("rating").to_pylist()
+    swap = {"good": "neutral", "neutral": "bad", "bad": "good"}
+    ratings[:REVIEWS_CHANGED] = [swap.get(r, "good") for r in ratings[:REVIEWS_CHANGED]]
+    table = table.set_column(table.schema.get_field_index("rating"), "rating", pa.array(ratings))
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / source.name
+    pq.write_table(table, target)
+    return target
+
+
+def run(size: str, out: Path, changed_import: bool = False) -> dict[str, Any]:
     from kefu.store import open_store
     from kefu.store.ingest import import_files
 
@@ -134,23 +147,9 @@ def run(size: str, out: Path) -> dict[str, Any]:
     cli_s = time.perf_counter() - t0
     expected = json.loads(cli.stdout)
 
-    port = _port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [*KEFU, "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = Served(db, timeout=120).start()
+    base = server.base
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(base + "/login", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
         page = f"/shops/{shop}/months/{month}"
         api = f"/api/v1/shops/{shop}/kpi/{month}"
         first = Client(base, "boss", "bench-password")
@@ -174,10 +173,13 @@ def run(size: str, out: Path) -> dict[str, Any]:
                         failures.append(status)
 
         upload_result: dict[str, Any] = {}
+        reviews = folder / "reviews.parquet"
+        if changed_import:
+            reviews = _changed_reviews(reviews, store_dir / "changed")
 
         def upload() -> None:
             t0 = time.perf_counter()
-            status, body = first.upload(f"/shops/{shop}/import", folder / "reviews.parquet")
+            status, body = first.upload(f"/shops/{shop}/import", reviews)
             upload_result.update(
                 status=status,
                 seconds=round(time.perf_counter() - t0, 2),
@@ -195,14 +197,14 @@ def run(size: str, out: Path) -> dict[str, Any]:
         load_s = time.perf_counter() - t0
         importer.join()
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        server.stop()
     with open_store(db) as store:
         reviews_after = store.count("reviews", shop)
     ordered = sorted(latencies)
     return {
         "size": size,
         "month": month,
+        "changed_import": changed_import,
         "import_s": round(import_s, 2),
         "cli_kpi_s": round(cli_s, 2),
         "first_page_s": round(first_s, 2),
@@ -222,8 +224,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="1M", help="1M or 10M (bench/gen.py sizes)")
     ap.add_argument("--out", default=str(HERE / "out"), help="where the bench data is cached")
+    ap.add_argument(
+        "--changed-import",
+        action="store_true",
+        help="the concurrent import changes ratings, so the month is computed again under load",
+    )
     args = ap.parse_args()
-    print(json.dumps(run(args.size, Path(args.out)), ensure_ascii=False, indent=2))
+    result = run(args.size, Path(args.out), args.changed_import)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":

@@ -307,3 +307,57 @@ def test_a_schema_1_store_that_made_reported_figures_on_open_upgrades(tmp_path: 
     with open_store(path) as store:
         assert store.version() == SCHEMA_VERSION
     assert snapshot(path)["reported_figures"] == before["reported_figures"]
+
+
+def test_a_schema_2_store_that_made_the_web_tables_on_open_upgrades(tmp_path: Path) -> None:
+    """kefu builds of schema 2 with the workplace created its tables whenever it opened a store."""
+    from kefu.store.people import People
+    from kefu.store.schema import WEB_TABLES
+
+    path = released(2, tmp_path)
+    con = duckdb.connect(str(path))
+    for statement in WEB_TABLES:
+        con.execute(statement)
+    con.execute(
+        "INSERT INTO users VALUES (1, 'boss', 'owner', 'argon2-hash', false, 'zh', now()::TIMESTAMP)"
+    )
+    con.execute("INSERT INTO user_agents VALUES (1, '样例店', '小美')")
+    con.execute("INSERT INTO payroll_signoff VALUES (1, 'lead', 'boss')")
+    con.execute(
+        "INSERT INTO questions VALUES (1, '样例店', '小美', '2024-05', 'pay', 'mei',"
+        " now()::TIMESTAMP, 'open')"
+    )
+    con.execute("INSERT INTO kpi_cache VALUES ('样例店', '2024-05', 'k', '{}', now()::TIMESTAMP)")
+    con.close()
+    before = snapshot(path)
+    with open_store(path) as store:
+        assert store.version() == SCHEMA_VERSION
+        assert [u.name for u in People(store).all()] == ["boss"]
+    after = snapshot(path)
+    for table in ("users", "user_agents", "payroll_signoff", "questions", "kpi_cache"):
+        assert after[table] == before[table], table
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert definitions(con) == fresh_definitions(tmp_path, SCHEMA_VERSION)
+    finally:
+        con.close()
+
+
+def test_the_web_tables_come_from_a_migration_not_from_opening_the_workplace(
+    tmp_path: Path,
+) -> None:
+    """A new store has the workplace's tables without `kefu serve` ever having opened it."""
+    with open_store(tmp_path / "new.duckdb") as store:
+        tables = set(migrations.table_names(store.con))
+    assert {
+        "users",
+        "user_shops",
+        "user_agents",
+        "web_sessions",
+        "api_tokens",
+        "payroll_signoff",
+        "login_attempts",
+        "questions",
+        "question_messages",
+        "kpi_cache",
+    } <= tables

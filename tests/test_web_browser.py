@@ -5,7 +5,7 @@ uploads the demo shop's export files (GBK Taobao orders, 千牛 chat text, CSVs)
 page shows the figures `kefu kpi --format json` prints for the same store; the manager drafts
 a payroll run and cannot approve it; the owner approves; agent A reads their payslip and
 reaches nothing of agent B's, by link, URL or API; a forged POST fails; a name with <script>
-is text; wrong passwords are throttled; agent A's question reaches the manager and the answer
+is text; the owner resets that user's password and disables them, ending their sessions; wrong passwords are throttled; agent A's question reaches the manager and the answer
 reaches agent A. Screenshots of every page, in both languages and at phone width, go to
 test-artifacts/web/.
 """
@@ -15,11 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +23,8 @@ import pytest
 
 from conftest import FIXTURES
 from kefu.demo.generate import generate_demo_shop
+from webshop import Served
+from webshop import kefu as _kefu
 
 CHROMIUM = Path("/usr/bin/chromium")
 REAL_SHOP = "勤驿达海外生活"  # the shop the real Taobao export sample names
@@ -37,66 +34,6 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 pytestmark = pytest.mark.browser
-
-
-def _kefu(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kefu.cli.main", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "KEFU_LANG": "zh"},
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """`kefu serve` in a child process, stopped and started around CLI reads of the store."""
-
-    def __init__(self, db: Path) -> None:
-        self.db = db
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[str] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kefu.cli.main",
-                "serve",
-                "--db",
-                str(self.db),
-                "--port",
-                str(self.port),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/login", timeout=2).read()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise AssertionError(f"kefu serve stopped: {self.proc.stdout.read()}") from None  # type: ignore[union-attr]
-                time.sleep(0.3)
-        raise AssertionError("kefu serve did not answer within 60 s")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=30)
-            self.proc = None
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +56,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         stdin="boss-password\n",
     )
     assert made.returncode == 0, made.stderr
-    server = Server(db)
+    server = Served(db)
+    SERVER.append(server)
     server.start()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as p:
@@ -157,8 +95,14 @@ def _login(page: Any, base: str, name: str, password: str) -> Any:
     return page
 
 
+SERVER: list[Served] = []  # the story's server, whose log explains an error page
+
+
 def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if "Internal Server Error" in page.content():
+        tail = SERVER[-1].tail() if SERVER else ""
+        raise AssertionError(f"{name}: the server failed on {page.url}: {tail}")
 
 
 def test_the_workplace_story(world: dict[str, Any]) -> None:
@@ -176,15 +120,36 @@ def test_the_workplace_story(world: dict[str, Any]) -> None:
         ("lin", "agent", "", f"{sid}:{b}", "lin-password"),
         ("<script>alert(1)</script>", "manager", "别家店", "", "script-password"),
     ]:
-        owner.fill("input[name=name]", name)
-        owner.select_option("select[name=role]", role)
-        owner.fill("input[name=password]", password)
-        owner.fill("input[name=shops]", shops)
-        owner.fill("input[name=seats]", seats)
+        form = "#add-user-form"
+        owner.fill(f"{form} input[name=name]", name)
+        owner.select_option(f"{form} select[name=role]", role)
+        owner.fill(f"{form} input[name=password]", password)
+        owner.fill(f"{form} input[name=shops]", shops)
+        owner.fill(f"{form} input[name=seats]", seats)
         owner.click("#add-user")
         assert owner.url.endswith("/users")
     assert "<script>alert(1)</script>" in owner.inner_text("table")  # shown as text, not run
     _shot(owner, "users-zh")
+
+    # -- the owner resets a password and disables a user; the person's sessions end ---------
+    odd = "<script>alert(1)</script>"
+    uid = owner.locator("tr[data-user]", has_text=odd).get_attribute("data-user")
+    row = f"tr[data-user='{uid}']"
+    other = _login(_person(world), base, odd, "script-password")
+    assert not other.url.endswith("/login")
+    owner.fill(f"{row} form.reset input[name=password]", "script-password-2")
+    owner.click(f"{row} form.reset button")
+    assert owner.url.endswith("/users")
+    other.goto(base + "/")
+    assert other.url.endswith("/login"), "a reset password ends the person's sessions"
+    _login(other, base, odd, "script-password-2")
+    assert not other.url.endswith("/login")
+    owner.click(f"{row} form.disable button")
+    assert "已停用" in owner.inner_text(row)
+    assert owner.locator(f"{row} form.disable").count() == 0
+    other.goto(base + "/")
+    assert other.url.endswith("/login"), "a disabled user's sessions end"
+    _shot(owner, "users-managed-zh")
 
     # -- the manager imports the shop's export files ---------------------------------------
     lead = _login(_person(world), base, "lead", "lead-password")
@@ -267,6 +232,8 @@ def test_the_workplace_story(world: dict[str, Any]) -> None:
         f"/api/v1/shops/{sid}/agents/{b}/payslips/{month}",
         f"/api/v1/shops/{sid}/diagnosis/{month}",
         f"/api/v1/shops/{sid}/pay/{month}",
+        f"/shops/{sid}/voice/{month}",
+        f"/api/v1/shops/{sid}/voice/{month}",
         "/users",
     ]:
         status = mei.request.get(base + url).status
@@ -302,6 +269,7 @@ def test_the_workplace_story(world: dict[str, Any]) -> None:
         (f"/shops/{sid}/pay/{month}", "pay"),
         (f"/shops/{sid}/import", "import"),
         (f"/shops/{sid}/settings", "settings"),
+        (f"/shops/{sid}/voice/{month}", "voice"),
         ("/users", "users"),
         ("/", "home"),
     ]:

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
+from functools import partial
 from pathlib import Path
 
 import duckdb
-import pytest
 
+import webshop
+from webshop import Served
 
-def kefu(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kefu.cli.main", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "KEFU_LANG": "en"},
-        check=False,
-    )
+kefu = partial(webshop.kefu, lang="en")
 
 
 def test_users_commands(tmp_path: Path) -> None:
@@ -146,28 +134,8 @@ def test_a_served_store_refuses_other_commands_in_one_sentence(tmp_path: Path) -
         db,
         stdin="boss-password\n",
     )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "kefu.cli.main", "serve", "--db", db, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("kefu serve did not start")
-                time.sleep(0.3)
+    with Served(Path(db)):
         r = kefu("users", "list", "--db", db)
         assert r.returncode == 1
         assert "in use by another process" in r.stderr
         assert "Traceback" not in r.stderr
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -1,8 +1,19 @@
-"""A demo shop with people for the web tests: an owner, a manager, a manager of another shop,
-and two agents, plus a payroll run drafted by the manager and one approved run."""
+"""Helpers of the web tests: a demo shop with people, running `kefu`, serving a store.
+
+`build` makes the demo shop with an owner, a manager, a manager of another shop and two
+agents, plus a payroll run drafted by the manager and one approved run. `kefu` runs the
+installed command; `Served` is a real `kefu serve` on a free loopback port (bench/web.py
+imports it too).
+"""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,6 +29,81 @@ from kefu.store.ingest import import_files
 from kefu.store.payroll import PayrollRuns
 from kefu.store.people import People
 from kefu.store.questions import Questions
+
+KEFU = [sys.executable, "-m", "kefu.cli.main"]
+
+
+def kefu(
+    *args: str, stdin: str | None = None, lang: str = "zh"
+) -> subprocess.CompletedProcess[str]:
+    """`kefu ARGS` in a child process (KEFU_LANG=lang), its output captured, never raising."""
+    return subprocess.run(
+        [*KEFU, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "KEFU_LANG": lang},
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served:
+    """`kefu serve --db DB` on a free loopback port; its output goes to a log beside the store.
+
+    `start()` returns once /login answers; a server that stops early, or never answers, fails
+    with the end of its log. Stopped and started again around CLI reads of the store.
+    """
+
+    def __init__(self, db: Path, timeout: float = 60) -> None:
+        self.db = db
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = db.parent / f"serve-{self.port}.log"
+        self.timeout = timeout
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Served:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [*KEFU, "serve", "--db", str(self.db), "--port", str(self.port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/login", timeout=2).read()
+                return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"kefu serve stopped: {self.tail()}") from None
+                time.sleep(0.3)
+        self.stop()
+        raise AssertionError(
+            f"kefu serve did not answer within {self.timeout:.0f} s: {self.tail()}"
+        )
+
+    def tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")[-chars:]
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=60)
+            self.proc = None
+
+    def __enter__(self) -> Served:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 PASSWORDS = {
     "boss": "boss-password",
@@ -39,6 +125,7 @@ class WebShop:
     draft_run: int
     order_a: str  # an order of the month credited to agent A
     question_a: int  # a question raised by agent A
+    user_b: int  # agent B's user id (lin)
 
 
 def build(folder: Path) -> WebShop:
@@ -55,7 +142,7 @@ def build(folder: Path) -> WebShop:
         people.add("lead", "manager", PASSWORDS["lead"], shops=[sid])
         people.add("stranger", "manager", PASSWORDS["stranger"], shops=["别家店"])
         people.add("mei", "agent", PASSWORDS["mei"], seats=[(sid, a)])
-        people.add("lin", "agent", PASSWORDS["lin"], seats=[(sid, b)])
+        lin = people.add("lin", "agent", PASSWORDS["lin"], seats=[(sid, b)])
         month, draft_month = shop.months[-3], shop.months[-2]
         runs = PayrollRuns(store)
         source = StoreKpis(store)
@@ -79,9 +166,8 @@ def build(folder: Path) -> WebShop:
         people.record_draft(draft.run_id, "lead")
         order_a = _order_credited_to(store, sid, a, month)
         qid = Questions(store).ask(sid, a, month, "提成", "mei", "我的提成是不是少算了？")
-        CachedKpis(store, None)
         CachedKpis(store, source).shop_months(sid, list(shop.months))
-    return WebShop(db, sid, month, draft_month, a, b, draft.run_id, order_a, qid)
+    return WebShop(db, sid, month, draft_month, a, b, draft.run_id, order_a, qid, lin.user_id)
 
 
 def _order_credited_to(store: object, shop_id: str, agent_id: str, month: str) -> str:

@@ -52,12 +52,18 @@ def voice_cmd(
     check_month(month)
     if fmt not in FORMATS:
         say("voice.err.format", formats=", ".join(FORMATS), value=fmt)
-    try:
-        lex = load_lexicon(lexicon)
-    except LexiconError as e:
-        say("voice.err.lexicon", error=e)
+    from kefu.store.lexicons import shop_lexicon
+
     store = open_db(db, must_exist=True)
     shop_id = resolve_shop(store, shop)
+    kept = None if lexicon is not None else shop_lexicon(store, shop_id)
+    try:
+        if kept is not None:  # the shop's own, uploaded on the voice page
+            lex = load_lexicon(text=kept.text, name=f"{shop_id} lexicon")
+        else:
+            lex = load_lexicon(lexicon)
+    except LexiconError as e:
+        say("voice.err.lexicon", error=e)
     try:
         v = VoiceOfBuyer(store, Classifier(lex)).month(shop_id, month, agent=agent, product=product)
     except VoiceError as e:

@@ -143,3 +143,57 @@ def explain_order(store: Store, shop_id: str, order_id: str) -> OrderExplanation
         after="",
         aftersale_sessions=n_after,
     )
+
+
+@dataclass(frozen=True)
+class CreditedOrder:
+    """One order credited to an agent: when it was placed and paid, its amount, and why."""
+
+    order_id: str
+    created_at: datetime
+    paid_at: datetime | None
+    amount_fen: int | None
+    refund_fen: int | None
+    credited_by: str  # created | paid: the order time the agent's last contact preceded
+    contact_at: datetime | None
+    days_after_contact: int | None
+
+
+def credited_orders(store: Store, shop_id: str, agent_id: str, month: str) -> list[CreditedOrder]:
+    """The orders credited to `agent_id` for inquiries of `month` (metrics.md §2), oldest first.
+
+    The same attribution step as `explain_order` and the KPIs: an order listed here is one
+    `explain_order` says was credited to the agent, and the month's paying-buyer figures
+    count exactly these orders.
+    """
+    con = store.con
+    s = from_mapping(store.settings(shop_id))
+    prepare_inputs(con, {shop_id: s}, [])
+    DuckDBRunner().run(con, [shop_id])
+    rows = con.execute(
+        "SELECT order_id, created_at, paid_s, amount_fen, refund_fen, credited_by,"
+        " CASE credited_by WHEN 'created' THEN last_contact_created_s"
+        " ELSE last_contact_paid_s END AS contact_s, created_s"
+        " FROM attribution WHERE shop_id = ? AND agent_id = ? AND inquiry_month = ?"
+        " ORDER BY created_s, order_id",
+        [shop_id, agent_id, month],
+    ).fetchall()
+    found = []
+    for order_id, created, paid_s, amount, refund, by, contact_s, created_s in rows:
+        ref_s = created_s if by == "created" else paid_s
+        days = None
+        if contact_s is not None and ref_s is not None:
+            days = int(ref_s) // 86400 - int(contact_s) // 86400
+        found.append(
+            CreditedOrder(
+                order_id=str(order_id),
+                created_at=created,
+                paid_at=_at(paid_s),
+                amount_fen=amount,
+                refund_fen=refund,
+                credited_by=str(by),
+                contact_at=_at(contact_s),
+                days_after_contact=days,
+            )
+        )
+    return found

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 import duckdb
 
 from kefu import __version__
-from kefu.store.schema import AUDIT_LOG, DDL, QUARANTINE_WHY, REPORTED_FIGURES, SCHEMA_VERSION
+from kefu.store.schema import (
+    AUDIT_LOG,
+    DDL,
+    QUARANTINE_WHY,
+    REPORTED_FIGURES,
+    SCHEMA_VERSION,
+    SHOP_LEXICONS,
+    WEB_TABLES,
+)
 
 Step = str | Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -58,6 +66,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         "quarantine.why: a quarantined row's reason as its catalogue key and values, shown in"
         " the reader's language",
         (QUARANTINE_WHY,),
+    ),
+    Migration(
+        4,
+        "the web workplace (issue #9): users, their shops and seats, sessions, API tokens,"
+        " login attempts, payroll sign-off, questions and their threads, the KPI cache; a shop's"
+        " own voice lexicon (issue #12)",
+        (*WEB_TABLES, SHOP_LEXICONS),
     ),
 )
 

@@ -20,45 +20,6 @@ from kefu.store.database import Store
 
 ROLES = ("owner", "manager", "agent")
 
-DDL = [
-    """CREATE TABLE IF NOT EXISTS users (
-        user_id INTEGER NOT NULL PRIMARY KEY,
-        name VARCHAR NOT NULL UNIQUE,
-        role VARCHAR NOT NULL,
-        password_hash VARCHAR NOT NULL,
-        disabled BOOLEAN NOT NULL DEFAULT false,
-        lang VARCHAR NOT NULL DEFAULT 'zh',
-        created_at TIMESTAMP NOT NULL
-    )""",
-    # the shops a manager (or agent) works in; an owner sees every shop
-    """CREATE TABLE IF NOT EXISTS user_shops (
-        user_id INTEGER NOT NULL, shop_id VARCHAR NOT NULL, PRIMARY KEY (user_id, shop_id))""",
-    # the sub-accounts (seats) an agent is; possibly several, across shops
-    """CREATE TABLE IF NOT EXISTS user_agents (
-        user_id INTEGER NOT NULL, shop_id VARCHAR NOT NULL, agent_id VARCHAR NOT NULL,
-        PRIMARY KEY (user_id, shop_id, agent_id))""",
-    """CREATE TABLE IF NOT EXISTS web_sessions (
-        token_sha256 VARCHAR NOT NULL PRIMARY KEY,
-        user_id INTEGER NOT NULL,
-        csrf VARCHAR NOT NULL,
-        created_at TIMESTAMP NOT NULL,
-        expires_at TIMESTAMP NOT NULL,
-        revoked_at TIMESTAMP
-    )""",
-    """CREATE TABLE IF NOT EXISTS api_tokens (
-        token_sha256 VARCHAR NOT NULL PRIMARY KEY,
-        user_id INTEGER NOT NULL,
-        label VARCHAR NOT NULL,
-        created_at TIMESTAMP NOT NULL,
-        revoked_at TIMESTAMP
-    )""",
-    # who drafted and who approved each payroll run (the four-eyes rule of the workplace)
-    """CREATE TABLE IF NOT EXISTS payroll_signoff (
-        run_id INTEGER NOT NULL PRIMARY KEY, drafted_by VARCHAR, approved_by VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS login_attempts (
-        name VARCHAR NOT NULL, address VARCHAR NOT NULL, attempted_at TIMESTAMP NOT NULL, ok BOOLEAN NOT NULL)""",
-]
-
 
 class PeopleError(Refusal, ValueError):
     """A user operation that cannot be done (unknown user, bad role, name taken …).
@@ -124,15 +85,11 @@ class People:
         self,
         store: Store,
         *,
-        create: bool = True,
         lock: AbstractContextManager[Any] | None = None,
     ) -> None:
         self.store = store
         self.con = store.con
         self.lock = lock or nullcontext()
-        if create:
-            for stmt in DDL:
-                self.con.execute(stmt)
 
     # -- users ------------------------------------------------------------------------------
     def add(
@@ -226,6 +183,12 @@ class People:
 
     def set_disabled(self, name: str, disabled: bool = True) -> None:
         user = self._existing(name)
+        if disabled and user.role == "owner" and not user.disabled:
+            row = self.con.execute(
+                "SELECT count(*) FROM users WHERE role = 'owner' AND NOT disabled"
+            ).fetchone()
+            if row is not None and row[0] <= 1:
+                raise PeopleError("user.last_owner")  # nobody could manage the store any more
         with self.store.transaction():
             self.con.execute(
                 "UPDATE users SET disabled = ? WHERE user_id = ?", [disabled, user.user_id]

@@ -12,35 +12,11 @@ from kefu.store.database import Store
 
 OUTCOMES = ("open", "answered", "corrected", "declined")
 
-DDL = [
-    """CREATE TABLE IF NOT EXISTS questions (
-        question_id INTEGER NOT NULL PRIMARY KEY,
-        shop_id VARCHAR NOT NULL,
-        agent_id VARCHAR NOT NULL,
-        month VARCHAR,
-        about VARCHAR NOT NULL,
-        asked_by VARCHAR NOT NULL,
-        asked_at TIMESTAMP NOT NULL,
-        status VARCHAR NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS question_messages (
-        question_id INTEGER NOT NULL,
-        seq INTEGER NOT NULL,
-        author VARCHAR NOT NULL,
-        written_at TIMESTAMP NOT NULL,
-        text VARCHAR NOT NULL,
-        PRIMARY KEY (question_id, seq)
-    )""",
-]
-
 
 class Questions:
-    def __init__(self, store: Store, *, create: bool = True) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.con = store.con
-        if create:
-            for stmt in DDL:
-                self.con.execute(stmt)
 
     def ask(
         self, shop_id: str, agent_id: str, month: str | None, about: str, by: str, text: str

@@ -9,7 +9,7 @@ column is a new migration: see "Changing the schema" in docs/store.md.
 from __future__ import annotations
 
 # The schema this kefu writes: the number of the last migration (kefu.store.migrations).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Identity of records (metrics.md §3): importing a record again with the same identity
 # updates it. Messages are identified by every field but `chars` (text NULL counts as '').
@@ -180,3 +180,84 @@ AUDIT_LOG = """CREATE TABLE audit_log (
 # Schema 3: a quarantined row's reason as its catalogue key and values (JSON), so it is shown
 # in the reader's language; `reason` keeps the English sentence (older rows have only that).
 QUARANTINE_WHY = "ALTER TABLE quarantine ADD COLUMN why VARCHAR"
+
+# Schema 4: the web workplace (issue #9, docs/web.md, docs/security.md). IF NOT EXISTS
+# because kefu builds of schema 2 made while the workplace was written created these tables
+# when `kefu serve` or `kefu users` opened the store; such a store upgrades keeping their rows.
+# Passwords are Argon2id hashes, session and API tokens SHA-256 hashes of random tokens.
+WEB_TABLES: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS users (
+        user_id INTEGER NOT NULL PRIMARY KEY,
+        name VARCHAR NOT NULL UNIQUE,
+        role VARCHAR NOT NULL,
+        password_hash VARCHAR NOT NULL,
+        disabled BOOLEAN NOT NULL DEFAULT false,
+        lang VARCHAR NOT NULL DEFAULT 'zh',
+        created_at TIMESTAMP NOT NULL
+    )""",
+    # the shops a manager (or agent) works in; an owner sees every shop
+    """CREATE TABLE IF NOT EXISTS user_shops (
+        user_id INTEGER NOT NULL, shop_id VARCHAR NOT NULL, PRIMARY KEY (user_id, shop_id))""",
+    # the sub-accounts (seats) an agent is; possibly several, across shops
+    """CREATE TABLE IF NOT EXISTS user_agents (
+        user_id INTEGER NOT NULL, shop_id VARCHAR NOT NULL, agent_id VARCHAR NOT NULL,
+        PRIMARY KEY (user_id, shop_id, agent_id))""",
+    """CREATE TABLE IF NOT EXISTS web_sessions (
+        token_sha256 VARCHAR NOT NULL PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        csrf VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        expires_at TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP
+    )""",
+    """CREATE TABLE IF NOT EXISTS api_tokens (
+        token_sha256 VARCHAR NOT NULL PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        label VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP
+    )""",
+    # who drafted and who approved each payroll run (the four-eyes rule of the workplace)
+    """CREATE TABLE IF NOT EXISTS payroll_signoff (
+        run_id INTEGER NOT NULL PRIMARY KEY, drafted_by VARCHAR, approved_by VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS login_attempts (
+        name VARCHAR NOT NULL, address VARCHAR NOT NULL, attempted_at TIMESTAMP NOT NULL, ok BOOLEAN NOT NULL)""",
+    # questions (申诉) an agent raises about a payslip line or an order's credit, and the thread
+    """CREATE TABLE IF NOT EXISTS questions (
+        question_id INTEGER NOT NULL PRIMARY KEY,
+        shop_id VARCHAR NOT NULL,
+        agent_id VARCHAR NOT NULL,
+        month VARCHAR,
+        about VARCHAR NOT NULL,
+        asked_by VARCHAR NOT NULL,
+        asked_at TIMESTAMP NOT NULL,
+        status VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS question_messages (
+        question_id INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        author VARCHAR NOT NULL,
+        written_at TIMESTAMP NOT NULL,
+        text VARCHAR NOT NULL,
+        PRIMARY KEY (question_id, seq)
+    )""",
+    # a shop-month's KPI object as JSON, under the hash of what it depends on (kefu.metrics.cache)
+    """CREATE TABLE IF NOT EXISTS kpi_cache (
+        shop_id VARCHAR NOT NULL,
+        month VARCHAR NOT NULL,
+        inputs_key VARCHAR NOT NULL,
+        body VARCHAR NOT NULL,
+        computed_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (shop_id, month)
+    )""",
+)
+
+# Schema 4, with the workplace: a shop's own lexicon for the voice of the buyer (docs/voice.md),
+# the YAML text as uploaded, merged over kefu's lexicon by `kefu voice` and the voice page.
+SHOP_LEXICONS = """CREATE TABLE IF NOT EXISTS shop_lexicons (
+    shop_id VARCHAR NOT NULL PRIMARY KEY,
+    lexicon_text VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    set_by VARCHAR NOT NULL,
+    set_at TIMESTAMP NOT NULL
+)"""

@@ -160,10 +160,18 @@ def _negations(data: dict[str, Any], name: str, codes: set[str]) -> list[Negatio
     return out
 
 
-def load_lexicon(override: str | Path | None = None) -> Lexicon:
-    """kefu's lexicon, with a shop's file (more words, sub-topics, negations) merged over it."""
+def load_lexicon(
+    override: str | Path | None = None, *, text: str | None = None, name: str = "shop lexicon"
+) -> Lexicon:
+    """kefu's lexicon, with a shop's file (more words, sub-topics, negations) merged over it.
+
+    The shop's lexicon is the file `override`, or its `text` (as kept in the store), named
+    `name` in errors.
+    """
     files = [("kefu/voice/lexicon.yaml", _builtin_text(), True)]
-    if override is not None:
+    if text is not None:
+        files.append((name, text, False))
+    elif override is not None:
         path = Path(override)
         try:
             files.append((str(path), path.read_text(encoding="utf-8"), False))

@@ -29,6 +29,7 @@ ACTIONS: dict[str, str] = {
     "question.view": "read a question thread",
     "question.answer": "answer questions",
     "users.manage": "add, disable and change users",
+    "voice.view": "the voice of the buyer: topics, lost-sale reasons, rising words (buyers' words)",
 }
 
 
@@ -64,6 +65,7 @@ def allowed(user: User | None, action: str, resource: Resource | None = None) ->
         "pay.view",
         "pay.draft",
         "question.answer",
+        "voice.view",
     ):
         return manages
     if action == "pay.approve":

@@ -16,7 +16,8 @@ import secrets
 import tempfile
 import threading
 from base64 import b64encode
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
@@ -31,7 +32,7 @@ from starlette.staticfiles import StaticFiles
 
 from kefu import __version__
 from kefu.i18n import LANGS, t
-from kefu.metrics.cache import CachedKpis
+from kefu.metrics.cache import CachedKpis, MonthMemo
 from kefu.metrics.table import ShopMonth
 from kefu.store.database import Store, open_store
 from kefu.store.people import People, User
@@ -75,6 +76,7 @@ class Ctx:
     people: People
     questions: Questions
     kpis: CachedKpis
+    shops: Callable[[], list[str]]  # the store's shops (kept by the workplace until an import)
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,6 @@ class Workplace:
     ) -> None:
         self.max_upload = max_upload
         self.store = open_store(db)
-        People(self.store)  # creates the workplace's tables once
-        Questions(self.store)
         self.lock = threading.RLock()
         self.secure_cookies = secure_cookies
         self.rules: list[Rule] = []
@@ -102,7 +102,33 @@ class Workplace:
             loader=PackageLoader("kefu.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
         )
-        CachedKpis(self.store, None, self.lock)  # creates the cache table
+        self.months = MonthMemo()
+        self._rendered: OrderedDict[Hashable, Any] = OrderedDict()
+        self._rendered_lock = threading.Lock()
+
+    def rendered(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """`make()`, kept for the next request with the same key (which names every input).
+
+        The KPI table of a month is the same text for every request that sees the same agents
+        under the same inputs key and language; rendering it again for each of twenty clients
+        was most of a page's time (docs/performance.md).
+        """
+        with self._rendered_lock:
+            if key in self._rendered:
+                self._rendered.move_to_end(key)
+                return self._rendered[key]
+        value = make()
+        with self._rendered_lock:
+            self._rendered[key] = value
+            while len(self._rendered) > 128:
+                self._rendered.popitem(last=False)
+        return value
+
+    def shops(self, store: Store) -> list[str]:
+        """The store's shops; they change only with an import, so they are kept until one."""
+        row = store.con.execute("SELECT count(*), coalesce(max(import_id), 0) FROM import_log")
+        state = tuple(row.fetchone() or ())
+        return list(self.rendered(("shops", state), store.shops))
 
     def close(self) -> None:
         self.store.close()
@@ -112,7 +138,7 @@ class Workplace:
         from kefu.metrics.reported import ChosenKpis
 
         now = datetime.now()
-        people = People(store, create=False, lock=self.lock)
+        people = People(store, lock=self.lock)
         user: User | None = None
         csrf: str | None = None
         auth = request.headers.get("authorization", "")
@@ -127,10 +153,24 @@ class Workplace:
         lang = request.query_params.get("lang") or (user.lang if user else None) or "zh"
         if lang not in LANGS:
             lang = "zh"
-        kpis = CachedKpis(store, ChosenKpis(store), self.lock)
-        return Ctx(request, user, lang, csrf, store, people, Questions(store, create=False), kpis)
+        kpis = CachedKpis(store, ChosenKpis(store), self.lock, self.months)
+        return Ctx(
+            request,
+            user,
+            lang,
+            csrf,
+            store,
+            people,
+            Questions(store),
+            kpis,
+            lambda: self.shops(store),
+        )
 
     def page(self, ctx: Ctx, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        html = self.render(ctx, template, **values)
+        return HTMLResponse(html, status_code=status)
+
+    def render(self, ctx: Ctx, template: str, **values: Any) -> str:
         lang = ctx.lang
 
         def tr(key: str, **kw: Any) -> str:
@@ -140,7 +180,7 @@ class Workplace:
         from kefu.metrics.labels import label, yuan
         from kefu.report.kpi_table import show
 
-        html = self.env.get_template(template).render(
+        return self.env.get_template(template).render(
             t=tr,
             user=ctx.user,
             lang=lang,
@@ -152,7 +192,6 @@ class Workplace:
             yuan=yuan,
             **values,
         )
-        return HTMLResponse(html, status_code=status)
 
 
 def create_app(

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from kefu.diagnosis.settings import known_settings, setting_areas
 from kefu.i18n import Refusal, t
+from kefu.metrics.explain import credited_orders
 from kefu.metrics.table import ShopMonth, shift_month
 from kefu.store.payroll import PayrollRuns, RunRecord
 from kefu.store.people import PeopleError
@@ -38,12 +40,15 @@ from kefu.web.app import (
 
 LOGIN_CSRF_COOKIE = "kefu_login_csrf"
 PLANS = ("seed", "growth", "midyear")  # the plans shipped with kefu, offered on the pay page
+PLAN_MAX = 256 * 1024  # bytes: a plan file is a few kilobytes of YAML
+LEXICON_MAX = 256 * 1024  # bytes: a shop's lexicon is a few kilobytes of YAML
+ORDERS_SHOWN = 500  # an agent page lists at most this many of a month's credited orders
 Route = Callable[..., Callable[[Callable[..., Response]], Callable[..., Response]]]
 
 
 def _shop(ctx: Ctx, p: dict[str, Any]) -> Resource:
     shop = p["shop"]
-    if shop not in ctx.store.shops():
+    if shop not in ctx.shops():
         raise Denied(404)
     if "month" in p and not MONTH.fullmatch(p["month"]):
         raise Denied(404)
@@ -54,9 +59,7 @@ def _shop_to_fill(ctx: Ctx, p: dict[str, Any]) -> Resource:
     """A shop that may have no data yet: one the user is assigned to (or any, for an owner)."""
     shop = p["shop"]
     user = ctx.user
-    if shop in ctx.store.shops() or (
-        user is not None and (user.role == "owner" or shop in user.shops)
-    ):
+    if shop in ctx.shops() or (user is not None and (user.role == "owner" or shop in user.shops)):
         return Resource(shop_id=shop)
     raise Denied(404)
 
@@ -137,7 +140,7 @@ def register(wp: Workplace, route: Route) -> None:
     def home(ctx: Ctx) -> Response:
         user = ctx.user
         assert user is not None
-        known = set(ctx.store.shops()) | set(user.shops) | {s for s, _ in user.seats}
+        known = set(ctx.shops()) | set(user.shops) | {s for s, _ in user.seats}
         shops = sorted(s for s in known if allowed(user, "shop.team", Resource(shop_id=s)))
         latest = {}
         for s in shops:
@@ -154,10 +157,28 @@ def register(wp: Workplace, route: Route) -> None:
         )
 
     # -- a shop's month ---------------------------------------------------------------------
+    def seen_by(ctx: Ctx, shop: str) -> tuple[str, ...] | None:
+        """The agents whose rows the user sees in a shop's month (None: all of them)."""
+        assert ctx.user is not None
+        return None if ctx.user.role != "agent" else tuple(sorted(ctx.user.agents_in(shop)))
+
+    def kpi_body(ctx: Ctx, shop: str, month: str) -> dict[str, Any]:
+        """`kefu kpi --format json`'s object as the user may see it, made once per inputs."""
+        assert ctx.user is not None
+        user = ctx.user
+        sm = month_of(ctx, shop, month)
+        key = ("kpi", shop, month, ctx.kpis.keys[shop], seen_by(ctx, shop))
+        body: dict[str, Any] = wp.rendered(key, lambda: kpi_json_for(user, sm))
+        return body
+
     @route("GET", "/shops/{shop}/months/{month}", "shop.team", _shop)
     def shop_month(ctx: Ctx, shop: str, month: str) -> Response:
         assert ctx.user is not None
-        body = kpi_json_for(ctx.user, month_of(ctx, shop, month))
+        body = kpi_body(ctx, shop, month)
+        key = ("kpi.html", shop, month, ctx.kpis.keys[shop], seen_by(ctx, shop), ctx.lang)
+        table = wp.rendered(
+            key, lambda: Markup(wp.render(ctx, "kpi_table.html", shop=shop, kpi=body))
+        )
         manages = allowed(ctx.user, "shop.agents", Resource(shop_id=shop))
         return wp.page(
             ctx,
@@ -165,6 +186,7 @@ def register(wp: Workplace, route: Route) -> None:
             shop=shop,
             month=month,
             kpi=body,
+            table=table,
             manages=manages,
             prev=shift_month(month, -1),
             next=shift_month(month, 1),
@@ -199,6 +221,14 @@ def register(wp: Workplace, route: Route) -> None:
         runs = [r for r in PayrollRuns(ctx.store).approved(shop)]
         paid = sorted({r.month for r in runs if _has_agent(r, agent)}, reverse=True)
         judged = _judgement(ctx, shop, agent, shift_month(last, -1)) if last else None
+        months = [m for m, _ in rows]
+        month = ctx.request.query_params.get("month") or months[-1]
+        if month not in months:
+            raise Denied(404)
+        orders = wp.rendered(
+            ("orders", shop, agent, month, ctx.kpis.keys[shop]),
+            lambda: credited_orders(ctx.store, shop, agent, month),
+        )
         return wp.page(
             ctx,
             "agent.html",
@@ -206,6 +236,9 @@ def register(wp: Workplace, route: Route) -> None:
             agent=agent,
             name=rows[-1][1]["name"],
             rows=rows,
+            orders_month=month,
+            orders=orders[:ORDERS_SHOWN],
+            orders_total=len(orders),
             payslips=paid,
             questions=ctx.questions.for_seat(shop, agent),
             judged=judged,
@@ -360,6 +393,28 @@ def register(wp: Workplace, route: Route) -> None:
     # -- pay --------------------------------------------------------------------------------
     @route("GET", "/shops/{shop}/pay/{month}", "pay.view", _shop)
     def pay_page(ctx: Ctx, shop: str, month: str) -> Response:
+        return pay_view(ctx, shop, month)
+
+    @route("POST", "/shops/{shop}/pay/{month}/whatif", "pay.view", _shop, upload=True)
+    def pay_whatif(ctx: Ctx, form: dict[str, Any], shop: str, month: str) -> Response:
+        """The what-if with a plan file of the user's own beside the shipped plans (a trial)."""
+        try:
+            plan = _uploaded_plan(form)
+        except Refusal as r:
+            return pay_view(ctx, shop, month, error=r.text(ctx.lang), status=400)
+        if plan is None:
+            return pay_view(ctx, shop, month, error=t("web.plan_no_file", ctx.lang), status=400)
+        return pay_view(ctx, shop, month, extra=plan)
+
+    def pay_view(
+        ctx: Ctx,
+        shop: str,
+        month: str,
+        *,
+        extra: Any = None,
+        error: str | None = None,
+        status: int = 200,
+    ) -> Response:
         from kefu.pay.compare import compare
         from kefu.pay.plan import PlanError, load_plan
         from kefu.pay.runs import diff
@@ -370,13 +425,19 @@ def register(wp: Workplace, route: Route) -> None:
         changes = None
         if approved is not None:
             _, changes = diff(approved, ctx.kpis, PayrollRuns(ctx.store).all(shop))
+        plans = [load_plan(p) for p in PLANS]
         try:
-            whatif = compare([load_plan(p) for p in PLANS], shop, month, month, ctx.kpis)
-        except PlanError:
-            whatif = None
+            whatif = compare(([extra] if extra else []) + plans, shop, month, month, ctx.kpis)
+        except PlanError as e:
+            if extra is None:
+                raise
+            whatif, error, status = None, t("web.plan_refused", ctx.lang, error=str(e)), 400
         return wp.page(
             ctx,
             "pay.html",
+            status,
+            error=error,
+            uploaded=extra,
             shop=shop,
             month=month,
             runs=runs,
@@ -405,7 +466,7 @@ def register(wp: Workplace, route: Route) -> None:
             headers={"Content-Disposition": f'attachment; filename="pay-{month}.xlsx"'},
         )
 
-    @route("POST", "/shops/{shop}/pay/{month}/draft", "pay.draft", _shop)
+    @route("POST", "/shops/{shop}/pay/{month}/draft", "pay.draft", _shop, upload=True)
     def pay_draft(ctx: Ctx, form: dict[str, Any], shop: str, month: str) -> Response:
         from kefu.pay.plan import PlanError, load_plan
         from kefu.pay.runs import prepare, store_run
@@ -415,14 +476,21 @@ def register(wp: Workplace, route: Route) -> None:
         runs = PayrollRuns(ctx.store)
         if runs.approved_for(shop, month) is not None:
             return wp.page(ctx, "message.html", 409, message=t("web.run_exists", ctx.lang))
+        try:
+            uploaded = _uploaded_plan(form)
+        except Refusal as r:
+            return pay_view(ctx, shop, month, error=r.text(ctx.lang), status=400)
         plan_name = form.get("plan") or "seed"
-        if plan_name not in PLANS:
+        if uploaded is None and plan_name not in PLANS:
             return wp.page(ctx, "message.html", 400, message=t("web.plan_unknown", ctx.lang))
         try:
-            plan = load_plan(plan_name)
+            plan = uploaded or load_plan(plan_name)
             prepared = prepare(plan, shop, month, ctx.kpis, runs.all(shop), datetime.now().date())
         except PlanError as e:
-            return wp.page(ctx, "message.html", 400, message=e.text(ctx.lang))
+            error = e.text(ctx.lang)
+            return pay_view(ctx, shop, month, error=error, status=400)
+        if uploaded is not None:
+            plan_name = f"{plan.name} ({plan.source}, sha256 {plan.sha256[:12]})"
         record = store_run(runs, prepared, datetime.now(), explain_both)
         ctx.people.record_draft(record.run_id, ctx.user.name)
         ctx.people.audit(
@@ -540,6 +608,138 @@ def register(wp: Workplace, route: Route) -> None:
         )
         return RedirectResponse("/users", 303)
 
+    def users_refusal(ctx: Ctx, key: str, status: int = 400) -> Response:
+        return wp.page(
+            ctx,
+            "users.html",
+            status,
+            users=ctx.people.all(),
+            error=t(key, ctx.lang),
+            audit=ctx.people.audit_entries(50),
+        )
+
+    def target_user(ctx: Ctx, uid: str) -> Any:
+        user = ctx.people.get(int(uid)) if uid.isdigit() and len(uid) < 10 else None
+        if user is None:
+            raise Denied(404)
+        return user
+
+    @route("POST", "/users/{uid}/disable", "users.manage")
+    def users_disable(ctx: Ctx, form: dict[str, Any], uid: str) -> Response:
+        assert ctx.user is not None
+        user = target_user(ctx, uid)
+        if user.user_id == ctx.user.user_id:
+            return users_refusal(ctx, "web.user.disable_self")
+        try:
+            ctx.people.set_disabled(user.name)
+        except PeopleError as e:
+            return users_refusal(ctx, f"web.{e}")
+        ctx.people.audit(ctx.user.name, "users.disable", user.name, "ok", {"via": "web"})
+        return RedirectResponse("/users", 303)
+
+    @route("POST", "/users/{uid}/password", "users.manage")
+    def users_password(ctx: Ctx, form: dict[str, Any], uid: str) -> Response:
+        assert ctx.user is not None
+        user = target_user(ctx, uid)
+        try:
+            ctx.people.set_password(user.name, form.get("password", ""))
+        except PeopleError as e:
+            return users_refusal(ctx, f"web.{e}")
+        ctx.people.audit(ctx.user.name, "users.set_password", user.name, "ok", {"via": "web"})
+        return RedirectResponse("/users", 303)
+
+    # -- the voice of the buyer (issue #12) ------------------------------------------------
+    def voice_of(ctx: Ctx, shop: str, month: str) -> Any:
+        """`kefu voice`'s month (with the shop's lexicon), made once per inputs and kept."""
+        from kefu.metrics.cache import inputs_key
+        from kefu.store.lexicons import shop_lexicon
+        from kefu.voice.lexicon import load_lexicon
+        from kefu.voice.month import VoiceOfBuyer
+        from kefu.voice.topics import Classifier
+
+        kept = shop_lexicon(ctx.store, shop)
+
+        def make() -> Any:
+            lex = load_lexicon(text=kept.text, name=f"{shop} lexicon") if kept else None
+            return VoiceOfBuyer(ctx.store, Classifier(lex)).month(shop, month)
+
+        key = ("voice", shop, month, inputs_key(ctx.store, shop), kept.sha256 if kept else None)
+        return wp.rendered(key, make)
+
+    @route("GET", "/shops/{shop}/voice/{month}", "voice.view", _shop)
+    def voice_page(ctx: Ctx, shop: str, month: str) -> Response:
+        return voice_view(ctx, shop, month)
+
+    def voice_view(
+        ctx: Ctx, shop: str, month: str, error: str | None = None, status: int = 200
+    ) -> Response:
+        from kefu.store.lexicons import shop_lexicon
+        from kefu.voice.digest import topic_name
+        from kefu.voice.month import LAST_MESSAGES, MIN_LOST, PREVIOUS_MONTHS
+
+        v = voice_of(ctx, shop, month)
+        assert ctx.user is not None
+        return wp.page(
+            ctx,
+            "voice.html",
+            status,
+            error=error,
+            lexicon=shop_lexicon(ctx.store, shop),
+            can_edit=allowed(ctx.user, "settings.edit", Resource(shop_id=shop)),
+            shop=shop,
+            month=month,
+            v=v,
+            topic=lambda code: topic_name(code, ctx.lang),
+            last=LAST_MESSAGES,
+            min_lost=MIN_LOST,
+            previous=PREVIOUS_MONTHS,
+            prev=shift_month(month, -1),
+            next=shift_month(month, 1),
+        )
+
+    @route("POST", "/shops/{shop}/voice/{month}/lexicon", "settings.edit", _shop, upload=True)
+    def voice_lexicon(ctx: Ctx, form: dict[str, Any], shop: str, month: str) -> Response:
+        """The shop's own lexicon: uploaded (checked by `kefu voice`'s loader) or removed."""
+        from kefu.store.lexicons import set_shop_lexicon
+        from kefu.voice.lexicon import LexiconError, load_lexicon
+
+        assert ctx.user is not None
+        files = [f for f in form.get("_files", []) if f.stat().st_size > 0]
+        if form.get("remove"):
+            set_shop_lexicon(ctx.store, shop, None, ctx.user.name)
+            return RedirectResponse(f"/shops/{shop}/voice/{month}", 303)
+        if len(files) != 1 or files[0].stat().st_size > LEXICON_MAX:
+            key = "web.lexicon_one_file" if len(files) != 1 else "web.lexicon_too_large"
+            error = t(key, ctx.lang, kb=LEXICON_MAX // 1024)
+            return voice_view(ctx, shop, month, error, 400)
+        try:
+            text = files[0].read_bytes().decode("utf-8-sig")
+            load_lexicon(text=text, name=files[0].name)
+        except UnicodeDecodeError:
+            error = t("web.lexicon_refused", ctx.lang, error=f"{files[0].name}: not UTF-8")
+            return voice_view(ctx, shop, month, error, 400)
+        except LexiconError as e:
+            return voice_view(ctx, shop, month, t("web.lexicon_refused", ctx.lang, error=e), 400)
+        set_shop_lexicon(ctx.store, shop, text, ctx.user.name)
+        return RedirectResponse(f"/shops/{shop}/voice/{month}", 303)
+
+    @route("GET", "/shops/{shop}/voice/{month}/lexicon.yaml", "voice.view", _shop)
+    def voice_lexicon_file(ctx: Ctx, shop: str, month: str) -> Response:
+        from kefu.store.lexicons import shop_lexicon
+
+        kept = shop_lexicon(ctx.store, shop)
+        if kept is None:
+            raise Denied(404)
+        return Response(
+            kept.text,
+            media_type="text/plain; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="lexicon.yaml"'},
+        )
+
+    @route("GET", "/api/v1/shops/{shop}/voice/{month}", "voice.view", _shop, api=True)
+    def api_voice(ctx: Ctx, shop: str, month: str) -> Response:
+        return json_response(voice_of(ctx, shop, month).to_json())
+
     # -- order credit -----------------------------------------------------------------------
     def _order(ctx: Ctx, p: dict[str, Any]) -> Resource:
         from kefu.metrics.explain import OrderNotFound, explain_order
@@ -564,8 +764,11 @@ def register(wp: Workplace, route: Route) -> None:
     # -- the JSON API: the CLI's objects, the pages' permissions -----------------------------
     @route("GET", "/api/v1/shops/{shop}/kpi/{month}", "shop.team", _shop, api=True)
     def api_kpi(ctx: Ctx, shop: str, month: str) -> Response:
-        assert ctx.user is not None
-        return json_response(kpi_json_for(ctx.user, month_of(ctx, shop, month)))
+        body = kpi_body(ctx, shop, month)
+        key = ("kpi.json", shop, month, ctx.kpis.keys[shop], seen_by(ctx, shop))
+        return Response(
+            wp.rendered(key, lambda: dumps(body).encode()), media_type="application/json"
+        )
 
     @route("GET", "/api/v1/shops/{shop}/diagnosis/{month}", "shop.agents", _shop, api=True)
     def api_diagnosis(ctx: Ctx, shop: str, month: str) -> Response:
@@ -603,6 +806,33 @@ def register(wp: Workplace, route: Route) -> None:
         if who is None:
             raise Denied(404)
         return json_response(who)
+
+
+def _uploaded_plan(form: dict[str, Any]) -> Any:
+    """The plan file uploaded with the form, read and checked by the CLI's plan loader.
+
+    None when no file came (an empty file input sends an empty part). The plan's source is the
+    file's own name, as `kefu pay compare --plan FILE` would name it; its text is kept with a
+    run drafted from it, as for any plan.
+    """
+    from kefu.pay.plan import PlanError, parse_plan
+
+    files = [f for f in form.get("_files", []) if f.stat().st_size > 0]
+    if not files:
+        return None
+    if len(files) > 1:
+        raise Refusal("web.plan_one_file")
+    path: Path = files[0]
+    if path.stat().st_size > PLAN_MAX:
+        raise Refusal("web.plan_too_large", kb=PLAN_MAX // 1024)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refusal("web.plan_not_utf8", file=path.name) from None
+    try:
+        return parse_plan(text, path.name)
+    except PlanError as e:
+        raise Refusal("web.plan_refused", error=e) from None
 
 
 def _has_agent(record: RunRecord, agent: str) -> bool:

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 import duckdb
 
 from kefu import __version__
-from kefu.store.schema import AUDIT_LOG, DDL, REPORTED_FIGURES, SCHEMA_VERSION
+from kefu.store.schema import (
+    AUDIT_LOG,
+    DDL,
+    ORDER_ITEMS,
+    PRODUCTS,
+    REPORTED_FIGURES,
+    SCHEMA_VERSION,
+)
 
 Step = str | Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -52,6 +59,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             AUDIT_LOG,
             "ALTER TABLE schema_version ADD COLUMN kefu_version VARCHAR",
         ),
+    ),
+    Migration(
+        3,
+        "order_items (what each order sold: product, SKU, unit price, quantity) and products"
+        " (the shop's category, launch date and stage of a product; issue #11)",
+        (ORDER_ITEMS, PRODUCTS),
     ),
 )
 

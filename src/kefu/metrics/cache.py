@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kefu import __version__
+from kefu.metrics.mix import Stratum
 from kefu.metrics.table import Activity, AgentMonth, KpiSource, ShopMonth
 from kefu.store.database import Store
 
@@ -68,7 +69,8 @@ def load_month(text: str) -> ShopMonth:
         )
         for a in d.pop("agents")
     ]
-    return ShopMonth(agents=agents, **d)
+    strata = tuple(Stratum(**x) for x in d.pop("strata", []))
+    return ShopMonth(agents=agents, strata=strata, **d)
 
 
 def _date(v: str | None) -> date | None:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import duckdb
 
 from kefu.metrics.fields import EXTRA_PARTS, PARTS, empty_parts
+from kefu.metrics.mix import Stratum
 from kefu.metrics.settings import MetricSettings, from_mapping
 from kefu.metrics.steps import steps
 from kefu.metrics.table import Activity, AgentMonth, ShopMonth, month_bounds
@@ -26,6 +27,7 @@ INPUT_VIEWS: dict[str, str] = {
     "in_orders": "SELECT shop_id, order_id, buyer_id, created_at, CAST(epoch(created_at) AS BIGINT) AS created_s,"
     " CAST(epoch(paid_at) AS BIGINT) AS paid_s, amount_fen, items, refund_fen FROM orders",
     "in_reviews": "SELECT shop_id, order_id, rating FROM reviews",
+    "in_order_items": "SELECT shop_id, order_id, product_id, sku, line_fen FROM order_items",
 }
 
 # The steps read back per (shop, agent, month), besides `agent_months` (who is listed) and
@@ -182,6 +184,7 @@ class Computation:
     agent_months: list[tuple[str, str, str]]
     by_step: dict[str, dict[tuple[str, str, str], dict[str, Any]]]
     shop_orders: dict[tuple[str, str], dict[str, Any]]
+    strata: dict[tuple[str, str], list[Stratum]]
 
 
 def _collect(runner: Runner) -> Computation:
@@ -190,7 +193,22 @@ def _collect(runner: Runner) -> Computation:
         by_step[name] = {(r["shop_id"], r["agent_id"], r["month"]): r for r in runner.rows(name)}
     am = sorted((r["shop_id"], r["agent_id"], r["month"]) for r in runner.rows("agent_months"))
     so = {(r["shop_id"], r["month"]): r for r in runner.rows("shop_orders")}
-    return Computation(am, by_step, so)
+    strata: dict[tuple[str, str], list[Stratum]] = defaultdict(list)
+    for r in sorted(
+        runner.rows("agent_strata"),
+        key=lambda r: (
+            r["shop_id"],
+            r["month"],
+            r["agent_id"],
+            r["measure"],
+            r["product"],
+            r["band"],
+        ),
+    ):
+        strata[(r["shop_id"], r["month"])].append(
+            Stratum(r["agent_id"], r["measure"], r["product"], r["band"], int(r["n"]), int(r["k"]))
+        )
+    return Computation(am, by_step, so, dict(strata))
 
 
 def _parts(comp: Computation, key: tuple[str, str, str]) -> dict[str, int]:
@@ -322,6 +340,7 @@ class StoreKpis:
                     activity=_activity(comp, key),
                 )
             )
+        presale = {k: {a.agent_id for a in v if a.role == "presale"} for k, v in rows.items()}
         out: dict[str, dict[str, ShopMonth]] = {}
         for shop in shops:
             s = settings[shop]
@@ -344,5 +363,10 @@ class StoreKpis:
                     unattributable_orders=int(so.get("unattributable_orders") or 0),
                     unattributable_sales_fen=int(so.get("unattributable_sales_fen") or 0),
                     settings=s.to_json(),
+                    strata=tuple(
+                        x
+                        for x in comp.strata.get((shop, month), [])
+                        if x.agent_id in presale.get((shop, month), set())
+                    ),
                 )
         return out

@@ -124,11 +124,20 @@ def judge(
     team: Mapping[str, int],
     target: int | Fraction | None,
     min_inquiries: int,
+    mix: Mapping[str, Fraction | None] | None = None,
 ) -> dict[str, Any]:
-    """One gate's verdict with the two numbers compared (JSON-ready)."""
+    """One gate's verdict with the two numbers compared (JSON-ready).
+
+    `mix` holds the team's rate on the agent's own mix (kefu.metrics.mix) per metric, for
+    gates with reference: team_mix; where it has none (no strata, or every stratum thin)
+    such a gate compares with the team's pooled value, and says so.
+    """
     agent = metric_value(parts, gate.metric)
-    if gate.reference == "team":
+    mixed = None if mix is None else mix.get(gate.metric)
+    if gate.reference == "team" or (gate.reference == "team_mix" and mixed is None):
         against = metric_value(team, gate.metric)
+    elif gate.reference == "team_mix":
+        against = mixed
     elif gate.reference == "target":
         against = target
     else:
@@ -137,7 +146,7 @@ def judge(
     verdict: Verdict
     note = ""
     if not available(parts, gate.metric) or (
-        gate.reference == "team" and not available(team, gate.metric)
+        gate.reference in ("team", "team_mix") and not available(team, gate.metric)
     ):
         # a figure the month's report cannot give: the plan's rule for "no data" when it says
         # pass, else not judged (withheld), never a silent zero
@@ -152,6 +161,8 @@ def judge(
         note = "undefined"
     else:
         verdict = "pass" if _compare(agent, gate.op, against) else "fail"
+    if gate.reference == "team_mix" and mixed is None and not note:
+        note = "no_mix"  # no strata finer than the whole team: compared with the team pooled
     return {
         "metric": gate.metric,
         "op": gate.op,
@@ -328,13 +339,22 @@ def commission_line(
     team: Mapping[str, int],
     tenure: int | None,
     target: TargetOf,
+    mix: Mapping[str, Fraction | None] | None = None,
 ) -> Line:
     """Tiered commission on the commission base, paid only when every gate holds.
 
-    `target(agent_id, name)` gives the agent's own target for gates with reference: target.
+    `target(agent_id, name)` gives the agent's own target for gates with reference: target;
+    `mix` the team's rates on the agent's own mix for gates with reference: team_mix.
     """
     gates = [
-        judge(g, parts, team, target(agent_id, g.target) if g.target else None, spec.min_inquiries)
+        judge(
+            g,
+            parts,
+            team,
+            target(agent_id, g.target) if g.target else None,
+            spec.min_inquiries,
+            mix,
+        )
         for g in spec.gates
     ]
     verdict = _overall(gates)
@@ -410,6 +430,7 @@ def period_line(
     team: Mapping[str, int],
     peers: Mapping[str, Parts],
     target: TargetOf,
+    mix: Mapping[str, Fraction | None] | None = None,
 ) -> Line:
     """A period bonus on pooled figures: a target, then awards per metric and a rank award.
 
@@ -417,7 +438,14 @@ def period_line(
     rank award's field). Paid in the period's last month.
     """
     goal = [
-        judge(g, parts, team, target(agent_id, g.target) if g.target else None, spec.min_inquiries)
+        judge(
+            g,
+            parts,
+            team,
+            target(agent_id, g.target) if g.target else None,
+            spec.min_inquiries,
+            mix,
+        )
         for g in spec.target
     ]
     reached = _overall(goal)
@@ -430,6 +458,7 @@ def period_line(
                 team,
                 target(agent_id, award.gate.target) if award.gate.target else None,
                 spec.min_inquiries,
+                mix,
             )
             if award.gate
             else None

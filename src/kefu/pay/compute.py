@@ -10,6 +10,7 @@ from typing import Any
 
 from kefu import i18n
 from kefu.metrics.fields import Parts, available, empty_parts, pool
+from kefu.metrics.mix import MIN_STRATUM, expected
 from kefu.metrics.table import AgentMonth, KpiSource, ShopMonth, month_bounds, month_range
 from kefu.pay.components import (
     Line,
@@ -264,7 +265,13 @@ def pay_month(
             if section.commission:
                 out.append(
                     commission_line(
-                        section.commission, a.agent_id, a.parts, team, tenure, version.target
+                        section.commission,
+                        a.agent_id,
+                        a.parts,
+                        team,
+                        tenure,
+                        version.target,
+                        mix_rates(data, [month], a.agent_id),
                     )
                 )
             for name, spec in (
@@ -286,6 +293,7 @@ def pay_month(
                         team_p,
                         peers,
                         version.target,
+                        mix_rates(data, months, a.agent_id),
                     )
                 )
     names = {a.agent_id: a.name for a in paid}
@@ -327,6 +335,26 @@ def pay_month(
         sm.paid_net_sales_fen if sm else 0,
         tuple(_warnings(sm, version, month)),
     )
+
+
+def mix_rates(
+    data: Mapping[str, ShopMonth], months: Sequence[str], agent_id: str
+) -> dict[str, Fraction | None]:
+    """The team's conversion and 客单价 on the agent's own mix over `months` (reference:
+    team_mix): Σ expected ÷ Σ buyers over the months; None where no month has strata finer
+    than the whole team (docs/pay.md)."""
+    out: dict[str, Fraction | None] = {}
+    for metric, measure in (("conversion_rate", "conversion"), ("avg_spend_fen", "spend")):
+        total, n, informative = Fraction(0), 0, False
+        for m in months:
+            sm = data.get(m)
+            if sm is None or not sm.strata:
+                continue
+            e = expected(sm.strata, agent_id, measure, MIN_STRATUM)  # type: ignore[arg-type]
+            total, n = total + e.expected, n + e.n
+            informative = informative or e.informative
+        out[metric] = total / n if informative and n else None
+    return out
 
 
 def _value(parts: Mapping[str, int], metric: str) -> int | Fraction | None:

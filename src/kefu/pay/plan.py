@@ -34,7 +34,10 @@ DEFAULT_SETTLE_DAYS = 15
 
 Op = Literal[">=", ">", "<=", "<"]
 Mode = Literal["marginal", "whole"]
-Reference = Literal["number", "team", "target"]
+Reference = Literal["number", "team", "team_mix", "target"]
+# metrics a `reference: team_mix` gate may compare: those the team's rate on the agent's own
+# mix of products and hours is defined for (kefu.metrics.mix, docs/diagnosis.md)
+MIX_METRICS = ("conversion_rate", "avg_spend_fen")
 
 
 class PlanError(ValueError):
@@ -288,6 +291,23 @@ class Plan:
     def starts(self) -> date:
         return self.versions[0].since
 
+    def gates(self) -> list[Gate]:
+        """Every gate of every version and section."""
+        out: list[Gate] = []
+        for v in self.versions:
+            for sec in v.sections.values():
+                if sec.commission:
+                    out += sec.commission.gates
+                for p in (sec.quarterly_bonus, sec.annual_bonus):
+                    if p:
+                        out += [*p.target, *(a.gate for a in p.awards if a.gate)]
+        return out
+
+    @property
+    def needs_strata(self) -> bool:
+        """Whether a gate compares with the team on the agent's mix (its inputs keep strata)."""
+        return any(g.reference == "team_mix" for g in self.gates())
+
     def at(self, month: str) -> PlanVersion:
         """The version in force on the first day of `month`."""
         first = date(int(month[:4]), int(month[5:7]), 1)
@@ -423,8 +443,8 @@ class _Reader:
         if "reference" not in g or g["reference"] is None:
             raise self.err(
                 key,
-                "a gate without a reference: give reference: team, reference: target,"
-                " or a dated number",
+                "a gate without a reference: give reference: team, reference: team_mix,"
+                " reference: target, or a dated number",
                 "no-reference",
             )
         ref = g["reference"]
@@ -432,7 +452,13 @@ class _Reader:
         undefined = self.structural(g.get("if_undefined", "fail"))
         if undefined not in ("pass", "fail"):
             raise self.err(f"{key}.if_undefined", "must be pass or fail", "type")
-        if ref in ("team", "target"):
+        if ref == "team_mix" and metric not in MIX_METRICS:
+            raise self.err(
+                f"{key}.reference",
+                f"reference: team_mix compares {' or '.join(MIX_METRICS)} only, not {metric}",
+                "no-reference",
+            )
+        if ref in ("team", "target", "team_mix"):
             if target is not None and ref != "target":
                 raise self.err(f"{key}.target", "a target name needs reference: target", "type")
             return Gate(
@@ -446,7 +472,7 @@ class _Reader:
         if isinstance(ref, str):
             raise self.err(
                 f"{key}.reference",
-                f"reference must be team, target or a dated number, not {ref!r}",
+                f"reference must be team, team_mix, target or a dated number, not {ref!r}",
                 "no-reference",
             )
         number = self.metric_value(metric, ref, f"{key}.reference")

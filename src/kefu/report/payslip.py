@@ -79,6 +79,8 @@ def gate_text(g: Mapping[str, Any], lang: str | None, counted: Mapping[str, Coun
         verdict += i18n.t("reports.pay.gate_not_available_pass", lang)
     if g.get("note") == "undefined" and g["result"] in ("pass", "fail"):
         verdict = i18n.t("pay.gate.undefined", lang, verdict=verdict)
+    if g.get("note") == "no_mix":
+        verdict += i18n.t("mix.pay.no_mix", lang)
     against_counts = counted.get("team") if g["reference"] == "team" else None
     return i18n.t(
         "pay.gate.line",

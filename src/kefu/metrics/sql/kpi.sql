@@ -6,7 +6,7 @@
 -- local calendar day).
 --
 -- Inputs (prepared by the runner): in_agents, in_messages (+ sent_s), in_orders (+ created_s,
--- paid_s), in_reviews, cfg (one row of settings per shop), ignored (shop_id, account),
+-- paid_s), in_reviews, in_order_items (order lines: product, merchant code, line_fen), cfg (one row of settings per shop), ignored (shop_id, account),
 -- req_months (month, first_day, last_day, and first_s / end_s: epoch seconds of its first day
 -- and of the day after its last).
 
@@ -337,6 +337,84 @@ FROM (
     GROUP BY shop_id, agent_id, month, buyer_id
 ) b
 GROUP BY shop_id, agent_id, month
+
+-- step: buyer_mix
+-- Each inquiring buyer of an agent-month with what like-with-like comparison stratifies on
+-- (docs/diagnosis.md, "Like with like"): the hour band of their first inquiry (night
+-- 00–08, day 08–18, evening 18–24), the product they asked about (the smallest product id
+-- whose id or merchant code, 4 characters or more, appears in their messages of the month
+-- to the agent; '' when none does: chosen without looking at the outcome, so conversion
+-- can be stratified on it), the product their credited orders led to (the product of
+-- their largest order line; '' without lines) and what they paid (credited sales).
+WITH inq AS (
+    SELECT shop_id, agent_id, month, buyer_id, MIN(start_s) AS first_s
+    FROM sess
+    WHERE is_inquiry
+    GROUP BY shop_id, agent_id, month, buyer_id
+),
+product_keys AS (
+    SELECT DISTINCT shop_id, product_id, product_id AS product_key
+    FROM in_order_items WHERE LENGTH(product_id) >= 4
+    UNION
+    SELECT DISTINCT shop_id, product_id, sku AS product_key
+    FROM in_order_items WHERE sku IS NOT NULL AND LENGTH(sku) >= 4
+),
+asked AS (
+    SELECT m.shop_id, m.agent_id, STRFTIME(m.sent_at, '%Y-%m') AS month, m.buyer_id,
+           MIN(k.product_id) AS product_id
+    FROM in_messages m
+    JOIN product_keys k ON k.shop_id = m.shop_id AND STRPOS(m.text, k.product_key) > 0
+    WHERE m.sender = 'buyer'
+    GROUP BY m.shop_id, m.agent_id, STRFTIME(m.sent_at, '%Y-%m'), m.buyer_id
+),
+led AS (
+    SELECT shop_id, agent_id, month, buyer_id, product_id
+    FROM (
+        SELECT c.shop_id, c.agent_id, c.month, c.buyer_id, i.product_id,
+               ROW_NUMBER() OVER (
+                   PARTITION BY c.shop_id, c.agent_id, c.month, c.buyer_id
+                   ORDER BY i.line_fen DESC, i.product_id
+               ) AS r
+        FROM credited c
+        JOIN in_order_items i ON i.shop_id = c.shop_id AND i.order_id = c.order_id
+    ) x
+    WHERE r = 1
+),
+spend AS (
+    SELECT shop_id, agent_id, month, buyer_id, SUM(amount_fen) AS fen
+    FROM credited
+    GROUP BY shop_id, agent_id, month, buyer_id
+)
+SELECT q.shop_id, q.agent_id, q.month, q.buyer_id,
+       CASE WHEN (q.first_s % 86400) // 3600 < 8 THEN 'night'
+            WHEN (q.first_s % 86400) // 3600 < 18 THEN 'day'
+            ELSE 'evening' END AS band,
+       COALESCE(a.product_id, '') AS asked_product,
+       COALESCE(l.product_id, '') AS led_product,
+       CASE WHEN sp.fen IS NULL THEN 0 ELSE 1 END AS paid,
+       COALESCE(sp.fen, 0) AS spend_fen
+FROM inq q
+LEFT JOIN asked a
+  ON a.shop_id = q.shop_id AND a.agent_id = q.agent_id AND a.month = q.month AND a.buyer_id = q.buyer_id
+LEFT JOIN led l
+  ON l.shop_id = q.shop_id AND l.agent_id = q.agent_id AND l.month = q.month AND l.buyer_id = q.buyer_id
+LEFT JOIN spend sp
+  ON sp.shop_id = q.shop_id AND sp.agent_id = q.agent_id AND sp.month = q.month AND sp.buyer_id = q.buyer_id
+
+-- step: agent_strata
+-- The strata of each agent-month: conversion by (product asked about, hour band) over
+-- inquiring buyers (n) and those who paid (k); 客单价 by (product led to, hour band) over
+-- paying buyers (n) and their credited sales in fen (k).
+SELECT shop_id, agent_id, month, 'conversion' AS measure, asked_product AS product, band,
+       COUNT(*) AS n, SUM(paid) AS k
+FROM buyer_mix
+GROUP BY shop_id, agent_id, month, asked_product, band
+UNION ALL
+SELECT shop_id, agent_id, month, 'spend' AS measure, led_product AS product, band,
+       COUNT(*) AS n, SUM(spend_fen) AS k
+FROM buyer_mix
+WHERE paid = 1
+GROUP BY shop_id, agent_id, month, led_product, band
 
 -- step: agent_activity
 -- When agents worked: active clock hours and days, the busiest day's inquiries, and the

@@ -19,6 +19,7 @@ from typing import Any
 
 from kefu import __version__
 from kefu.metrics.mix import Stratum
+from kefu.metrics.product_sales import ProductFact, ProductSales
 from kefu.metrics.table import Activity, AgentMonth, KpiSource, ShopMonth
 from kefu.store.database import Store
 
@@ -70,7 +71,14 @@ def load_month(text: str) -> ShopMonth:
         for a in d.pop("agents")
     ]
     strata = tuple(Stratum(**x) for x in d.pop("strata", []))
-    return ShopMonth(agents=agents, strata=strata, **d)
+    sales = tuple(ProductSales(**x) for x in d.pop("product_sales", []))
+    facts = tuple(
+        ProductFact(
+            x["product_id"], _date(x["first_sale"]), _date(x["launched_on"]), x["stage_set"]
+        )
+        for x in d.pop("products", [])
+    )
+    return ShopMonth(agents=agents, strata=strata, product_sales=sales, products=facts, **d)
 
 
 def _date(v: str | None) -> date | None:

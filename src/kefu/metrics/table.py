@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from kefu.metrics.fields import Parts, as_json, not_available, pool, value
 from kefu.metrics.mix import Stratum
+from kefu.metrics.product_sales import ProductFact, ProductSales
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ class ShopMonth:
     # the presale agents' strata for like-with-like references (kefu.metrics.mix); empty when
     # the source cannot give them (a platform's report, a pay case)
     strata: tuple[Stratum, ...] = ()
+    # credited sales by product and buyer kind, and the products' facts (kefu.metrics.product_sales)
+    product_sales: tuple[ProductSales, ...] = ()
+    products: tuple[ProductFact, ...] = ()
 
     @property
     def presale(self) -> list[AgentMonth]:

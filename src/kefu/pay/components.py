@@ -307,10 +307,31 @@ def mix_weights(mix: Sequence[MixBand], tenure: int) -> MixBand:
     return next(b for b in mix if b.lower <= tenure and (b.upper is None or tenure < b.upper))
 
 
+StageSplit = Mapping[tuple[str, str], int]  # (buyer kind, product stage) -> fen
+BUYER_KINDS = ("new", "returning")
+STAGES = ("new", "established")
+
+
+def stage_weight(spec: CommissionSpec, kind: str, stage: str, tenure: int | None) -> Fraction:
+    """The weight of one (buyer kind × product stage): the tenure band's weight for the buyer
+    kind times the product stage's factor for it (docs/pay.md)."""
+    band = mix_weights(spec.mix, tenure or 0)
+    w = band.new if kind == "new" else band.returning
+    if spec.stages is None:
+        return w
+    pair = spec.stages.new_product if stage == "new" else spec.stages.established
+    return w * (pair[0] if kind == "new" else pair[1])
+
+
 def commission_base(
-    spec: CommissionSpec, parts: Mapping[str, int], tenure: int | None
+    spec: CommissionSpec,
+    parts: Mapping[str, int],
+    tenure: int | None,
+    split: StageSplit | None = None,
 ) -> tuple[Fraction, dict[str, Any]]:
-    """The amount the tiers apply to: one money part, or new/returning sales weighted by tenure."""
+    """The amount the tiers apply to: one money part, or new/returning sales weighted by tenure
+    (and, when the plan says so, by product stage: `split` gives the agent's sales per buyer
+    kind and product stage; what it does not place counts as established)."""
     if spec.base_metric is not None:
         v = Fraction(int(parts[spec.base_metric]))
         m = spec.base_metric
@@ -318,7 +339,7 @@ def commission_base(
     band = mix_weights(spec.mix, tenure or 0)
     new, ret = int(parts[spec.new_metric]), int(parts[spec.returning_metric])
     v = new * band.new + ret * band.returning
-    info = {
+    info: dict[str, Any] = {
         "new_metric": spec.new_metric,
         "new_fen": new,
         "new_weight": exact_json(band.new),
@@ -329,6 +350,28 @@ def commission_base(
         "tenure_band": [band.lower, band.upper],
         "base_fen": exact_json(v),
     }
+    if spec.stages is None:
+        return v, info
+    cells = []
+    v = Fraction(0)
+    for kind, total in (("new", new), ("returning", ret)):
+        placed = {st: int((split or {}).get((kind, st), 0)) for st in STAGES}
+        # sales the split cannot place (no product sales: a platform's report) are established
+        placed["established"] += total - sum(placed.values())
+        for st in STAGES:
+            w = stage_weight(spec, kind, st, tenure)
+            v += placed[st] * w
+            cells.append(
+                {
+                    "buyer": kind,
+                    "stage": st,
+                    "sales_fen": placed[st],
+                    "weight": exact_json(w),
+                }
+            )
+    info["new_product_months"] = spec.stages.new_months
+    info["by_product_stage"] = cells
+    info["base_fen"] = exact_json(v)
     return v, info
 
 
@@ -340,6 +383,7 @@ def commission_line(
     tenure: int | None,
     target: TargetOf,
     mix: Mapping[str, Fraction | None] | None = None,
+    split: StageSplit | None = None,
 ) -> Line:
     """Tiered commission on the commission base, paid only when every gate holds.
 
@@ -379,7 +423,7 @@ def commission_line(
             },
             counted,
         )
-    base, base_info = commission_base(spec, parts, tenure)
+    base, base_info = commission_base(spec, parts, tenure, split)
     bands = tier_amounts(base, spec.tiers, spec.mode)
     would = tiered(base, spec.tiers, spec.mode)
     would_fen = round_half_up(would)

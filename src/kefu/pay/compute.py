@@ -22,8 +22,9 @@ from kefu.pay.components import (
     rank_line,
     tenure_months,
 )
-from kefu.pay.plan import Plan, PlanVersion
+from kefu.pay.plan import STAGE_SPLIT, CommissionSpec, Plan, PlanVersion
 from kefu.pay.text import Text
+from kefu.store.products import product_stage
 
 ORDER = ("base", "rank_bonus", "commission", "quarterly_bonus", "annual_bonus", "clawback")
 
@@ -272,6 +273,7 @@ def pay_month(
                         tenure,
                         version.target,
                         mix_rates(data, [month], a.agent_id),
+                        stage_split(sm, a.agent_id, month, section.commission),
                     )
                 )
             for name, spec in (
@@ -335,6 +337,35 @@ def pay_month(
         sm.paid_net_sales_fen if sm else 0,
         tuple(_warnings(sm, version, month)),
     )
+
+
+def stage_split(
+    sm: ShopMonth | None, agent_id: str, month: str, spec: CommissionSpec
+) -> dict[tuple[str, str], int] | None:
+    """The agent's credited sales of the month per (buyer kind × product stage), for a buyer
+    mix weighted by product stage; None when the plan does not weight by stage.
+
+    An order counts under the stage of its main product on the month's first day (docs/pay.md);
+    orders without order lines, and products without a stage, count as established.
+    """
+    if spec.stages is None or sm is None:
+        return None
+    net = STAGE_SPLIT[spec.new_metric][1] == "net"
+    first = date(int(month[:4]), int(month[5:7]), 1)
+    facts = {f.product_id: f for f in sm.products}
+    out: dict[tuple[str, str], int] = {}
+    for ps in sm.product_sales:
+        if ps.agent_id != agent_id:
+            continue
+        f = facts.get(ps.product)
+        stage = (
+            product_stage(f.stage_set, f.launched_on, f.first_sale, first, spec.stages.new_months)
+            if f is not None
+            else None
+        )
+        key = ("returning" if ps.returning else "new", stage or "established")
+        out[key] = out.get(key, 0) + (ps.net_sales_fen if net else ps.sales_fen)
+    return out
 
 
 def mix_rates(

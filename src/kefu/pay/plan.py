@@ -223,6 +223,28 @@ class RankSpec:
 
 
 @dataclass(frozen=True)
+class StageWeights:
+    """Buyer-mix factors by product stage (the article's 新产品 / 老产品), times the tenure weight.
+
+    A product is new within `new_months` calendar months of its launch date or first sale,
+    or when the shop set it so (docs/products.md); each pair is (new buyers, returning buyers).
+    """
+
+    new_months: int
+    new_product: tuple[Fraction, Fraction]
+    established: tuple[Fraction, Fraction]
+
+
+# the buyer-mix parts a product-stage weighting can split by product, and how
+STAGE_SPLIT: dict[str, tuple[str, str]] = {
+    "new_buyer_net_sales_fen": ("new", "net"),
+    "returning_buyer_net_sales_fen": ("returning", "net"),
+    "new_buyer_sales_fen": ("new", "gross"),
+    "returning_buyer_sales_fen": ("returning", "gross"),
+}
+
+
+@dataclass(frozen=True)
 class CommissionSpec:
     gates: tuple[Gate, ...]
     min_inquiries: int
@@ -232,6 +254,7 @@ class CommissionSpec:
     mix: tuple[MixBand, ...]
     mode: Mode
     tiers: tuple[Tier, ...]
+    stages: StageWeights | None = None  # buyer mix weighted by product stage too
 
 
 @dataclass(frozen=True)
@@ -302,6 +325,15 @@ class Plan:
                     if p:
                         out += [*p.target, *(a.gate for a in p.awards if a.gate)]
         return out
+
+    @property
+    def needs_products(self) -> bool:
+        """Whether a commission weights sales by product stage (its inputs keep product sales)."""
+        return any(
+            sec.commission is not None and sec.commission.stages is not None
+            for v in self.versions
+            for sec in v.sections.values()
+        )
 
     @property
     def needs_strata(self) -> bool:
@@ -577,12 +609,15 @@ class _Reader:
         base_metric: str | None = None
         new_metric, ret_metric = "new_buyer_net_sales_fen", "returning_buyer_net_sales_fen"
         mix: tuple[MixBand, ...] = ()
+        stages: StageWeights | None = None
         if isinstance(base, str) or base is None:
             base_metric = self.metric(base, f"{key}.base", money_part=True)
         else:
             bm = self.mapping(base, f"{key}.base", ("buyer_mix",))
             m = self.mapping(
-                bm.get("buyer_mix"), f"{key}.base.buyer_mix", ("new", "returning", "by_tenure")
+                bm.get("buyer_mix"),
+                f"{key}.base.buyer_mix",
+                ("new", "returning", "by_tenure", "by_product_stage"),
             )
             k = f"{key}.base.buyer_mix"
             new_metric = self.metric(m.get("new", new_metric), f"{k}.new", money_part=True)
@@ -601,6 +636,16 @@ class _Reader:
                 )
                 for i, (lo, hi, b) in enumerate(bands)
             )
+            if m.get("by_product_stage") is not None:
+                stages = self.stages(m["by_product_stage"], f"{k}.by_product_stage")
+                for metric, part in ((new_metric, "new"), (ret_metric, "returning")):
+                    if STAGE_SPLIT.get(metric, ("", ""))[0] != part:
+                        raise self.err(
+                            f"{k}.{part}",
+                            f"by_product_stage splits {', '.join(STAGE_SPLIT)} by product;"
+                            f" {metric} cannot be",
+                            "type",
+                        )
         mode = self.structural(c.get("mode", "marginal"))
         if mode not in ("marginal", "whole"):
             raise self.err(f"{key}.mode", f"mode must be marginal or whole, not {mode!r}", "type")
@@ -611,7 +656,25 @@ class _Reader:
             Tier(lo, hi, self.rate(b.get("rate"), f"{key}.tiers[{i}].rate"))
             for i, (lo, hi, b) in enumerate(bands)
         )
-        return CommissionSpec(gates, min_inq, base_metric, new_metric, ret_metric, mix, mode, tiers)
+        return CommissionSpec(
+            gates, min_inq, base_metric, new_metric, ret_metric, mix, mode, tiers, stages
+        )
+
+    def stages(self, node: Any, key: str) -> StageWeights:
+        st = self.mapping(node, key, ("new_months", "new_product", "established"))
+        months = self.count(st.get("new_months"), f"{key}.new_months")
+        if months < 1:
+            raise self.err(f"{key}.new_months", "must be 1 or more months", "type")
+        pairs = []
+        for name in ("new_product", "established"):
+            w = self.mapping(st.get(name), f"{key}.{name}", ("new", "returning"))
+            pairs.append(
+                (
+                    self.number(w.get("new"), f"{key}.{name}.new"),
+                    self.number(w.get("returning"), f"{key}.{name}.returning"),
+                )
+            )
+        return StageWeights(months, pairs[0], pairs[1])
 
     def period(self, node: Any, key: str, period: str, min_inq: int) -> PeriodSpec:
         p = self.mapping(node, key, ("target", "min_inquiries", "awards", "rank_award"))

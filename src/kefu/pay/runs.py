@@ -108,7 +108,8 @@ def prepare(
         "shop_id": shop_id,
         "month": month,
         "shop_months": {
-            m: shop_month_to_json(sm, strata=plan.needs_strata) for m, sm in sorted(data.items())
+            m: shop_month_to_json(sm, strata=plan.needs_strata, products=plan.needs_products)
+            for m, sm in sorted(data.items())
         },
         "settled": [_settled_json(s) for s in settled],
     }

@@ -270,6 +270,29 @@ JOIN first_paid fp ON fp.shop_id = a.shop_id AND fp.buyer_id = a.buyer_id
 LEFT JOIN in_reviews rv ON rv.shop_id = a.shop_id AND rv.order_id = a.order_id
 WHERE a.agent_id IS NOT NULL
 
+-- step: agent_product_sales
+-- Credited sales per agent-month by buyer kind and the order's main product (the product of
+-- its largest line, ties to the smallest id; '' for an order without lines): what a pay plan
+-- weighting sales by product stage reads (docs/pay.md). Sums over products give the
+-- agent-month's new- and returning-buyer sales exactly.
+SELECT c.shop_id, c.agent_id, c.month, COALESCE(m.product_id, '') AS product,
+       c.is_returning,
+       SUM(c.amount_fen) AS sales_fen,
+       SUM(c.amount_fen - c.refund_fen) AS net_sales_fen
+FROM credited c
+LEFT JOIN (
+    SELECT shop_id, order_id, product_id
+    FROM (
+        SELECT i.shop_id, i.order_id, i.product_id,
+               ROW_NUMBER() OVER (
+                   PARTITION BY i.shop_id, i.order_id ORDER BY i.line_fen DESC, i.product_id
+               ) AS r
+        FROM in_order_items i
+    ) x
+    WHERE r = 1
+) m ON m.shop_id = c.shop_id AND m.order_id = c.order_id
+GROUP BY c.shop_id, c.agent_id, c.month, COALESCE(m.product_id, ''), c.is_returning
+
 -- step: repurchase
 -- Paying buyers of an agent-month who paid another order within repurchase_days after t0,
 -- t0 being their earliest paid_at among the orders credited to that agent-month.

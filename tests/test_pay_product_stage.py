@@ -74,7 +74,9 @@ def test_a_product_stage_plan_paid_by_hand() -> None:
     # marginal tiers: 50,000 × 3 % + 12,000 × 4 % = 1,500 + 480 = 1,980.00
     assert line.inputs["commission_base"]["base_fen"] == 62_000 * YUAN
     assert line.amount_fen == 1_980 * YUAN
-    cells = {(c["buyer"], c["stage"]): c for c in line.inputs["commission_base"]["by_product_stage"]}
+    cells = {
+        (c["buyer"], c["stage"]): c for c in line.inputs["commission_base"]["by_product_stage"]
+    }
     assert {k: c["sales_fen"] for k, c in cells.items()} == {
         ("new", "new"): 20_000 * YUAN,
         ("new", "established"): 10_000 * YUAN,
@@ -114,7 +116,8 @@ def test_a_shop_set_stage_and_the_window_decide() -> None:
     pay = pay_month(parse_plan(STAGED, "p.yaml"), SHOP, "2024-10", {"2024-10": late})
     (line,) = [ln for ln in pay.agent("甲").lines if ln.component == "commission"]
     cells = {
-        (c["buyer"], c["stage"]): c["sales_fen"] for c in line.inputs["commission_base"]["by_product_stage"]
+        (c["buyer"], c["stage"]): c["sales_fen"]
+        for c in line.inputs["commission_base"]["by_product_stage"]
     }
     assert cells[("new", "new")] == 0 and cells[("new", "established")] == 30_000 * YUAN
 
@@ -123,7 +126,8 @@ def test_a_month_without_product_sales_counts_as_established() -> None:
     sm = replace(hand_shop(), product_sales=(), products=())
     line = commission(STAGED, sm)
     cells = {
-        (c["buyer"], c["stage"]): c["sales_fen"] for c in line.inputs["commission_base"]["by_product_stage"]
+        (c["buyer"], c["stage"]): c["sales_fen"]
+        for c in line.inputs["commission_base"]["by_product_stage"]
     }
     assert cells == {
         ("new", "new"): 0,

@@ -365,9 +365,9 @@ GROUP BY shop_id, agent_id, month
 -- Each inquiring buyer of an agent-month with what like-with-like comparison stratifies on
 -- (docs/diagnosis.md, "Like with like"): the hour band of their first inquiry (night
 -- 00–08, day 08–18, evening 18–24), the product they asked about (the smallest product id
--- whose id or merchant code, 4 characters or more, appears in their messages of the month
--- to the agent; '' when none does: chosen without looking at the outcome, so conversion
--- can be stratified on it), the product their credited orders led to (the product of
+-- whose id or merchant code — 4 or more letters, digits, '-' or '_' — is a word of their
+-- messages of the month to the agent; '' when none is: chosen without looking at the
+-- outcome, so conversion can be stratified on it), the product their credited orders led to (the product of
 -- their largest order line; '' without lines) and what they paid (credited sales).
 WITH inq AS (
     SELECT shop_id, agent_id, month, buyer_id, MIN(start_s) AS first_s
@@ -383,12 +383,18 @@ product_keys AS (
     FROM in_order_items WHERE sku IS NOT NULL AND LENGTH(sku) >= 4
 ),
 asked AS (
-    SELECT m.shop_id, m.agent_id, STRFTIME(m.sent_at, '%Y-%m') AS month, m.buyer_id,
-           MIN(k.product_id) AS product_id
-    FROM in_messages m
-    JOIN product_keys k ON k.shop_id = m.shop_id AND STRPOS(m.text, k.product_key) > 0
-    WHERE m.sender = 'buyer'
-    GROUP BY m.shop_id, m.agent_id, STRFTIME(m.sent_at, '%Y-%m'), m.buyer_id
+    -- the buyer's words cut into runs of 4+ letters, digits, '-' or '_', matched exactly
+    -- against the products' ids and merchant codes: an equi-join, not a scan of every text
+    -- for every product
+    SELECT t.shop_id, t.agent_id, t.month, t.buyer_id, MIN(k.product_id) AS product_id
+    FROM (
+        SELECT shop_id, agent_id, STRFTIME(sent_at, '%Y-%m') AS month, buyer_id,
+               UNNEST(REGEXP_EXTRACT_ALL(text, '[A-Za-z0-9_-]{4,}')) AS token
+        FROM in_messages
+        WHERE sender = 'buyer'
+    ) t
+    JOIN product_keys k ON k.shop_id = t.shop_id AND k.product_key = t.token
+    GROUP BY t.shop_id, t.agent_id, t.month, t.buyer_id
 ),
 led AS (
     SELECT shop_id, agent_id, month, buyer_id, product_id

@@ -257,6 +257,7 @@ def test_spark_gives_the_same_strata(tmp_path: Path, month: ShopMonth) -> None:
     finally:
         st_.close()
     assert spark.strata == month.strata
+    assert spark.product_sales == month.product_sales and spark.product_sales
 
 
 def test_a_pay_gate_compares_with_the_team_on_her_mix(tmp_path: Path) -> None:

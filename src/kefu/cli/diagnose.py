@@ -93,7 +93,9 @@ def diagnose_cmd(
     print_report(d, console, lang, wide=wide or piped(console))
     from kefu.report.mix_table import print_mix
 
-    print_mix(d.verdicts, month, console, lang, strata, d.settings.min_stratum)
+    print_mix(
+        d.verdicts, month, console, lang, strata, d.settings.min_stratum, wide or piped(console)
+    )
     if reported is not None:
         from kefu.inert import shown
         from kefu.metrics.reported import source_lines

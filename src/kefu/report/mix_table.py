@@ -6,14 +6,13 @@ from __future__ import annotations
 from fractions import Fraction
 
 from rich.console import Console
-from rich.table import Table
 
 from kefu.diagnosis.quadrant import Verdict
 from kefu.i18n import t
-from kefu.inert import visible
 from kefu.metrics.fields import round_half_up
 from kefu.metrics.labels import yuan
 from kefu.metrics.mix import Expected
+from kefu.report.fit import Col, Grid, print_grid
 
 
 def _pct(x: Fraction | None) -> str:
@@ -29,6 +28,88 @@ def _oe(e: Expected | None) -> str:
     return "—" if r is None else f"{float(r):.2f}"
 
 
+def mix_grid(verdicts: tuple[Verdict, ...] | list[Verdict], month: str, lang: str) -> Grid | None:
+    """The like-with-like table of the agents judged on their mix; None when none was."""
+    mixed = [v for v in verdicts if v.mix is not None and v.mix.conversion is not None]
+    if not mixed:
+        return None
+    keys = (
+        "conv",
+        "conv_plain",
+        "conv_mix",
+        "conv_oe",
+        "spend",
+        "spend_plain",
+        "spend_mix",
+        "spend_oe",
+    )
+    grid = Grid(
+        [Col("agent", t("mix.col.agent", lang), identity=True)]
+        + [Col(k, t(f"mix.col.{k}", lang), numeric=True) for k in keys],
+        title=t("mix.title", lang, month=month),
+        priority=[
+            "agent",
+            "conv_oe",
+            "spend_oe",
+            "conv",
+            "spend",
+            "conv_mix",
+            "spend_mix",
+            "conv_plain",
+            "spend_plain",
+        ],
+    )
+    for v in mixed:
+        assert v.mix is not None
+        conv, spend = v.mix.conversion, v.mix.spend
+        grid.add_row(
+            [
+                v.name,
+                _pct(v.conversion),
+                _pct(v.plain.conversion),
+                _pct(conv.expected_rate if conv and conv.informative else None),
+                _oe(conv),
+                _fen(v.avg_spend),
+                _fen(v.plain.avg_spend_fen),
+                _fen(spend.expected_rate if spend and spend.informative else None),
+                _oe(spend),
+            ]
+        )
+    return grid
+
+
+def strata_grid(v: Verdict, e: Expected, lang: str, min_stratum: int) -> Grid:
+    """One agent's strata of one measure: buyers, what they gave, the team rate used, its level."""
+    grid = Grid(
+        [
+            Col("product", t("mix.col.product", lang), identity=True),
+            Col("band", t("mix.col.band", lang), identity=True),
+        ]
+        + [Col(k, t(f"mix.col.{k}", lang), numeric=True) for k in ("n", "k", "team_rate")]
+        + [Col("level", t("mix.col.level", lang))],
+        title=t(
+            "mix.strata_title",
+            lang,
+            agent=v.name,
+            measure=t(f"mix.measure.{e.measure}", lang),
+            min=min_stratum,
+        ),
+    )
+    for c in e.cells:
+        rate = Fraction(c.team_k, c.team_n) if c.team_n else None
+        grid.add_row(
+            [
+                c.product or t("mix.unknown_product", lang),
+                t(f"mix.band.{c.band}", lang),
+                str(c.n),
+                str(c.k) if e.measure == "conversion" else yuan(c.k),
+                _pct(rate) if e.measure == "conversion" else _fen(rate),
+                t(f"mix.level.{c.level}", lang),
+            ]
+        )
+    return grid
+
+
 def print_mix(
     verdicts: tuple[Verdict, ...] | list[Verdict],
     month: str,
@@ -36,69 +117,23 @@ def print_mix(
     lang: str,
     strata: bool = False,
     min_stratum: int = 20,
+    wide: bool = False,
 ) -> None:
     """Print the like-with-like table (when any agent has a mix) and, with `strata`, each
-    agent's strata."""
-    mixed = [v for v in verdicts if v.mix is not None and v.mix.conversion is not None]
-    if not mixed:
+    agent's strata; tables fit the terminal as the report's do (kefu.report.fit)."""
+    grid = mix_grid(verdicts, month, lang)
+    if grid is None:
         if strata:
             console.print(t("mix.none", lang), highlight=False, soft_wrap=True)
         return
-    table = Table(title=t("mix.title", lang, month=month), title_justify="left")
-    for key in (
-        "agent",
-        "conversion",
-        "plain",
-        "expected",
-        "oe",
-        "spend",
-        "plain",
-        "expected",
-        "oe",
-    ):
-        table.add_column(t(f"mix.col.{key}", lang))
-    for v in mixed:
-        assert v.mix is not None
-        conv, spend = v.mix.conversion, v.mix.spend
-        table.add_row(
-            visible(v.name),
-            _pct(v.conversion),
-            _pct(v.plain.conversion),
-            _pct(conv.expected_rate if conv and conv.informative else None),
-            _oe(conv),
-            _fen(v.avg_spend),
-            _fen(v.plain.avg_spend_fen),
-            _fen(spend.expected_rate if spend and spend.informative else None),
-            _oe(spend),
-        )
-    console.print(table)
+    print_grid(console, grid, lang, wide=wide, can_choose=False)
     if not strata:
         return
-    for v in mixed:
-        assert v.mix is not None
+    for v in verdicts:
+        if v.mix is None:
+            continue
         for e in (v.mix.conversion, v.mix.spend):
-            if e is None or not e.cells:
-                continue
-            st = Table(
-                title=t(
-                    "mix.strata_title",
-                    lang,
-                    agent=visible(v.name),
-                    measure=t(f"mix.measure.{e.measure}", lang),
-                    min=min_stratum,
-                ),
-                title_justify="left",
-            )
-            for key in ("product", "band", "n", "k", "team_rate", "level"):
-                st.add_column(t(f"mix.col.{key}", lang))
-            for c in e.cells:
-                rate = Fraction(c.team_k, c.team_n) if c.team_n else None
-                st.add_row(
-                    visible(c.product) if c.product else t("mix.unknown_product", lang),
-                    t(f"mix.band.{c.band}", lang),
-                    str(c.n),
-                    str(c.k) if e.measure == "conversion" else yuan(c.k),
-                    _pct(rate) if e.measure == "conversion" else _fen(rate),
-                    t(f"mix.level.{c.level}", lang),
+            if e is not None and e.cells:
+                print_grid(
+                    console, strata_grid(v, e, lang, min_stratum), lang, wide=wide, can_choose=False
                 )
-            console.print(st)

@@ -19,6 +19,9 @@ EVIDENCE = {
     "conversion_interval", "conversion_reference", "conversion_side", "avg_spend_fen",
     "avg_spend_interval_fen", "avg_spend_interval_method", "avg_spend_reference_fen",
     "avg_spend_side", "items_per_buyer", "items_per_buyer_reference", "min_inquiries", "confidence",
+    "conversion_reference_source", "avg_spend_reference_source", "conversion_plain_reference",
+    "conversion_plain_side", "avg_spend_plain_reference_fen", "avg_spend_plain_side",
+    "conversion_observed_expected", "avg_spend_observed_expected",
 }  # fmt: skip
 
 

@@ -74,6 +74,7 @@ def docs_shop(
     files = demo_store["workspace"] / "files"
     shutil.copy(files / "agents.csv", work / "agents.csv")
     shutil.copy(files / "reviews.csv", work / "reviews.csv")
+    shutil.copy(files / "products.csv", work / "products.csv")
     shutil.copy(
         sorted(files.glob("ExportOrderList*.csv"))[-1], work / "ExportOrderList201707080100.csv"
     )

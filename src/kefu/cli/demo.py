@@ -57,6 +57,11 @@ def demo(
                 dropped=r.dropped_total,
             )
             console.print(line, highlight=False)
+        if shop.products is not None:  # the shop's own facts about its products
+            from kefu.io.products_file import read_products
+            from kefu.store.products import import_products
+
+            import_products(store, shop.shop_id, read_products(shop.products))
         month = shop.months[-1]
         sm = StoreKpis(store).shop_months(shop.shop_id, [month])[month]
         kpi_table.print_to(console, sm, lang, wide=piped(console))

@@ -73,6 +73,7 @@ def diagnose_cmd(
     lang: LangOption = None,
     engine: EngineOption = "duckdb",
     wide: WideOption = False,
+    strata: Annotated[bool, typer.Option("--strata", help=h("mix.help_strata"))] = False,
     db: DbOption = None,
 ) -> None:
     lang = check_lang(lang)
@@ -90,6 +91,11 @@ def diagnose_cmd(
     from kefu.report.terminal import print_report
 
     print_report(d, console, lang, wide=wide or piped(console))
+    from kefu.report.mix_table import print_mix
+
+    print_mix(
+        d.verdicts, month, console, lang, strata, d.settings.min_stratum, wide or piped(console)
+    )
     if reported is not None:
         from kefu.inert import shown
         from kefu.metrics.reported import source_lines

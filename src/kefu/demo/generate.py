@@ -25,6 +25,7 @@ class DemoShop:
     months: list[str]
     files: list[Path]  # in import order: agents, orders (list, detail…), messages, reviews
     cast: dict[str, str]  # agent_id -> "role key: the lesson they illustrate"
+    products: Path | None = None  # the shop's product file (kefu products import)
 
 
 def generate_demo_shop(
@@ -61,11 +62,14 @@ def generate_demo_shop(
 
     reviews = workspace / "reviews.csv"
     writers.write_reviews(reviews, world.reviews, clock)
+    products = workspace / "products.csv"
+    writers.write_products(products, month_names)
     return DemoShop(
         shop_id=SHOP_ID,
         months=month_names,
         files=[agents, *exports, messages, *qianniu, reviews],
         cast={agent_id(a): f"{a.key}: {a.lesson}" for a in CAST},
+        products=products,
     )
 
 

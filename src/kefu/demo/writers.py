@@ -115,6 +115,19 @@ def write_order_export(
     return listing, detail
 
 
+def write_products(path: Path, months: list[str]) -> None:
+    """products.csv: the shop's category of each product; the newest two launched in the
+    story's last months (new products), the sample kit set 老品 by the shop."""
+    launch = f"{months[-3] if len(months) >= 3 else months[0]}-01"
+    lines = ["商品编码,类目,上新日期,阶段"]
+    for i, p in enumerate(tx.PRODUCTS):
+        category = "彩妆" if p.nick in ("口红", "隔离霜") else "护肤"
+        newest = i >= len(tx.PRODUCTS) - 2
+        stage = "老品" if p.code == "XM-XY-5" else ""
+        lines.append(f"{p.code},{category},{launch if newest else ''},{stage}")
+    write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
 def write_agents(path: Path, months: list[str]) -> None:
     with open_for_write(path) as f:
         out = csv.writer(f, lineterminator="\n")

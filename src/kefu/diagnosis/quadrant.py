@@ -15,6 +15,7 @@ from typing import Literal
 from kefu.diagnosis.intervals import Interval, SpendInterval, spend_interval, wilson
 from kefu.diagnosis.settings import DiagnosisSettings
 from kefu.metrics.fields import Parts, exact, round_half_up, value
+from kefu.metrics.mix import Expected, expected
 from kefu.metrics.table import AgentMonth, ShopMonth
 
 Quadrant = Literal["both_high", "high_conv_low_spend", "low_conv_high_spend", "both_low"]
@@ -34,7 +35,7 @@ QUADRANTS: tuple[Quadrant, ...] = (
 )
 VERDICTS: tuple[VerdictCode, ...] = (*QUADRANTS, "borderline", "insufficient_data")
 Side = Literal["high", "low", "borderline"]
-Source = Literal["team", "target", "baseline"]
+Source = Literal["team", "team_mix", "target", "baseline"]
 
 # The optional per-agent-month part that makes the spend interval exact (see docs/diagnosis.md).
 SALES_SQ = "sales_sq_fen"
@@ -93,8 +94,46 @@ def pooled_reference(
 
 
 def month_reference(shop: ShopMonth, settings: DiagnosisSettings) -> Reference:
-    """The default reference of a month: the presale team pooled (metrics.md §3), or targets."""
+    """The plain reference of a month: the presale team pooled (metrics.md §3), or targets."""
     return pooled_reference(shop.team, settings, (shop.month,))
+
+
+@dataclass(frozen=True)
+class Mix:
+    """An agent's like-with-like comparison: observed and expected on their own mix, per axis."""
+
+    conversion: Expected | None
+    spend: Expected | None
+
+
+def mix_reference(
+    shop: ShopMonth, agent_id: str, plain: Reference, settings: DiagnosisSettings
+) -> tuple[Reference, Mix]:
+    """The agent's reference on their own mix (docs/diagnosis.md, "Like with like").
+
+    Each axis that the plain reference takes from the pooled team becomes the team's rate on
+    the agent's mix of strata (source `team_mix`) when the month has strata finer than the
+    pooled team for it; a target stays a target.
+    """
+    if not shop.strata:
+        return plain, Mix(None, None)
+    conv = expected(shop.strata, agent_id, "conversion", settings.min_stratum)
+    spend = expected(shop.strata, agent_id, "spend", settings.min_stratum)
+    conversion, conv_source = plain.conversion, plain.conversion_source
+    avg_spend, spend_source = plain.avg_spend_fen, plain.avg_spend_source
+    if conv_source == "team" and conv.informative and conv.expected_rate is not None:
+        conversion, conv_source = conv.expected_rate, "team_mix"
+    if spend_source == "team" and spend.informative and spend.expected_rate is not None:
+        avg_spend, spend_source = spend.expected_rate, "team_mix"
+    ref = Reference(
+        conversion=conversion,
+        conversion_source=conv_source,
+        avg_spend_fen=avg_spend,
+        avg_spend_source=spend_source,
+        items_per_buyer=plain.items_per_buyer,
+        months=plain.months,
+    )
+    return ref, Mix(conv, spend)
 
 
 @dataclass(frozen=True)
@@ -122,6 +161,21 @@ class Verdict:
     items_per_buyer: Fraction | None
     reference: Reference
     min_inquiries: int
+    # the plain pooled reference, shown beside a mix-adjusted one (None: the same as `reference`)
+    plain_reference: Reference | None = None
+    mix: Mix | None = None
+
+    @property
+    def plain(self) -> Reference:
+        return self.plain_reference or self.reference
+
+    def plain_side(self, axis: Literal["conversion", "spend"]) -> Side | None:
+        """The side against the plain pooled reference (what a comparison without mix says)."""
+        if self.verdict == "insufficient_data":
+            return None
+        if axis == "conversion":
+            return _side(self.conversion_interval, self.plain.conversion)
+        return _side(self.spend_interval, self.plain.avg_spend_fen)
 
     @property
     def avg_spend_fen(self) -> int | None:
@@ -159,6 +213,16 @@ class Verdict:
             "items_per_buyer_reference": _f(ref.items_per_buyer),
             "min_inquiries": self.min_inquiries,
             "confidence": 0.95,
+            # like with like (docs/diagnosis.md): which reference judged each axis, and the
+            # plain pooled comparison beside it
+            "conversion_reference_source": ref.conversion_source,
+            "avg_spend_reference_source": ref.avg_spend_source,
+            "conversion_plain_reference": _f(self.plain.conversion),
+            "conversion_plain_side": self.plain_side("conversion"),
+            "avg_spend_plain_reference_fen": _fen(self.plain.avg_spend_fen),
+            "avg_spend_plain_side": self.plain_side("spend"),
+            "conversion_observed_expected": _ratio(self.mix.conversion if self.mix else None),
+            "avg_spend_observed_expected": _ratio(self.mix.spend if self.mix else None),
         }
 
 
@@ -167,8 +231,14 @@ def _part(parts: Mapping[str, int], name: str) -> int | None:
     return None if v is None else int(v)
 
 
-def judge(agent: AgentMonth, reference: Reference, settings: DiagnosisSettings) -> Verdict:
-    """The verdict of one agent-month against a reference."""
+def judge(
+    agent: AgentMonth,
+    reference: Reference,
+    settings: DiagnosisSettings,
+    plain: Reference | None = None,
+    mix: Mix | None = None,
+) -> Verdict:
+    """The verdict of one agent-month against a reference (`plain`: the pooled one beside it)."""
     p = agent.parts
     inquiring, paying = int(p["inquiring_buyers"]), int(p["paying_buyers"])
     conversion = exact(p, "conversion_rate")
@@ -213,15 +283,28 @@ def judge(agent: AgentMonth, reference: Reference, settings: DiagnosisSettings) 
         items_per_buyer=exact(p, "items_per_buyer"),
         reference=reference,
         min_inquiries=settings.min_inquiries,
+        plain_reference=plain if plain is not None and plain != reference else None,
+        mix=mix,
     )
 
 
 def judge_month(
     shop: ShopMonth, settings: DiagnosisSettings, reference: Reference | None = None
 ) -> list[Verdict]:
-    """Every presale agent of the month, against the month's reference unless one is given."""
-    ref = reference or month_reference(shop, settings)
-    return [judge(a, ref, settings) for a in sorted(shop.presale, key=lambda a: a.agent_id)]
+    """Every presale agent of the month, against the given reference; by default against the
+    team on the agent's own mix where the month's strata allow (`mix_reference` setting), else
+    the month's plain reference."""
+    agents = sorted(shop.presale, key=lambda a: a.agent_id)
+    if reference is not None:
+        return [judge(a, reference, settings) for a in agents]
+    plain = month_reference(shop, settings)
+    if not settings.mix_reference:
+        return [judge(a, plain, settings) for a in agents]
+    out = []
+    for a in agents:
+        ref, mix = mix_reference(shop, a.agent_id, plain, settings)
+        out.append(judge(a, ref, settings, plain, mix))
+    return out
 
 
 def _side(interval: Interval | None, reference: Fraction | None) -> Side:
@@ -237,6 +320,11 @@ def _leaning(conv: Fraction | None, spend: Fraction | None, ref: Reference) -> Q
     c: Side = "high" if conv >= ref.conversion else "low"
     s: Side = "high" if spend >= ref.avg_spend_fen else "low"
     return quadrant_of(c, s)
+
+
+def _ratio(e: Expected | None) -> float | None:
+    r = None if e is None else e.ratio
+    return None if r is None else round(float(r), 4)
 
 
 def _f(x: Fraction | None) -> float | None:

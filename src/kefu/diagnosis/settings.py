@@ -169,6 +169,22 @@ REGISTRY: tuple[Setting, ...] = (
         high=10,
         optional=False,
     ),
+    Setting(
+        "mix_reference",
+        1,
+        "count",
+        low=0,
+        high=1,
+        optional=False,
+    ),
+    Setting(
+        "min_stratum",
+        20,
+        "count",
+        low=1,
+        high=None,
+        optional=False,
+    ),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in REGISTRY}
 
@@ -192,6 +208,8 @@ class DiagnosisSettings:
     steady_max_unexplained_cv: Fraction = Fraction(1, 4)
     moves_with_shop_correlation: Fraction = Fraction(1, 2)
     break_deviation: Fraction = Fraction(3, 10)
+    mix_reference: int = 1  # 1: judge against the team on the agent's own mix where data allows
+    min_stratum: int = 20  # a stratum with fewer team buyers takes a coarser stratum's rate
 
     @property
     def months_needed(self) -> int:

@@ -43,4 +43,8 @@ SPEC = OrderSpec(
     paid=("支付完成时间",),
     items="商品数量",
     aftersale="售后状态",
+    product_id=("商品ID",),
+    title=("选购商品",),
+    sku=("商家编码",),
+    unit_price=("商品金额",),
 )

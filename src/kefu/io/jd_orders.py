@@ -36,4 +36,8 @@ SPEC = OrderSpec(
     buyer="下单帐号",
     paid=("付款确认时间",),
     items="订购数量",
+    product_id=("商品ID",),
+    title=("商品名称",),
+    sku=("商家SKUID", "货号"),
+    unit_price=("京东价",),
 )

@@ -41,4 +41,8 @@ SPEC = OrderSpec(
     aftersale="售后状态",
     refund="退款金额(元)",
     id_pattern=re.compile(r"\d{6}-\d+|\d+"),  # 订单号 like 240903-123456789012345
+    product_id=("商品id",),
+    title=("商品",),
+    sku=("商家编码-商品维度", "商家编码-SKU维度", "商家编码-规格维度"),
+    line_total=("商品总价(元)",),
 )

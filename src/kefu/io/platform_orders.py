@@ -18,7 +18,7 @@ from typing import Any, Literal
 from kefu.i18n import Refusal, t
 from kefu.io.cells import CellError, clean, parse_count, parse_fen, parse_timestamp
 from kefu.io.detect import header_names
-from kefu.io.records import Collector, ImportFileError, ParsedFile, summarise
+from kefu.io.records import Collector, ImportFileError, ParsedFile, items_table, summarise
 from kefu.io.shop_settings import ShopZones
 from kefu.io.tabular import Sheet, data_rows
 
@@ -73,6 +73,12 @@ class OrderSpec:
     aftersale: str | None = None
     refund: str | None = None
     shop: tuple[str, ...] = ("店铺名称",)
+    # order lines (docs/products.md): the first present column of each is read
+    product_id: tuple[str, ...] = ()
+    title: tuple[str, ...] = ()
+    sku: tuple[str, ...] = ()
+    unit_price: tuple[str, ...] = ()  # price of one item
+    line_total: tuple[str, ...] = ()  # price of the line (read when no unit price column)
     id_pattern: re.Pattern[str] = re.compile(r"\d+")  # 拼多多 writes 240903-123456789012345
 
     def columns(self) -> tuple[str, ...]:
@@ -90,6 +96,11 @@ class OrderSpec:
                 self.aftersale,
                 self.refund,
                 *self.shop,
+                *self.product_id,
+                *self.title,
+                *self.sku,
+                *self.unit_price,
+                *self.line_total,
             )
             if c
         )
@@ -111,6 +122,8 @@ class _Order:
     lines: list[Line]
     line_keys: dict[tuple[str, ...], int]
     records: list[tuple[int, dict[str, str]]]
+    item_lines: list[dict[str, Any]]
+    items_bad: bool = False
 
 
 def parse(
@@ -153,6 +166,45 @@ def parse(
     has_aftersale = spec.aftersale is not None and spec.aftersale in pos
     has_refund = spec.refund is not None and spec.refund in pos
     line_cols = [c for c in spec.line_id if c in pos]
+
+    def first_of(columns: tuple[str, ...]) -> str | None:
+        return next((c for c in columns if c in pos), None)
+
+    product_col, title_col, sku_col = (
+        first_of(spec.product_id),
+        first_of(spec.title),
+        first_of(spec.sku),
+    )
+    price_col = first_of(spec.unit_price) or first_of(spec.line_total)
+    price_is_unit = first_of(spec.unit_price) is not None
+    with_lines = price_col is not None and any((product_col, title_col, sku_col))
+
+    def item_of(cells: list[str], quantity: int) -> dict[str, Any]:
+        """One order line: product = the product id, else the merchant code, else the title."""
+        title = value(cell(cells, title_col)) if title_col else ""
+        sku = value(cell(cells, sku_col)) if sku_col else ""
+        product = (value(cell(cells, product_col)) if product_col else "") or sku or title
+        if not product:
+            column = str(product_col or sku_col or title_col)
+            raise _Reject(column, "", Refusal("products.no_product", column=column))
+        raw = cell(cells, price_col)
+        if not value(raw):
+            raise _Reject(
+                str(price_col), raw, Refusal("orders.platform.empty", column=str(price_col))
+            )
+        price = parsed(str(price_col), raw, parse_fen)
+        if price_is_unit:
+            unit, total = price, price * quantity
+        else:  # a line total: the unit price is rounded half-up to a whole fen
+            unit, total = (2 * price + quantity) // (2 * quantity) if quantity else price, price
+        return {
+            "product_id": product,
+            "title": title or None,
+            "sku": sku or None,
+            "unit_price_fen": unit,
+            "quantity": quantity,
+            "line_fen": total,
+        }
 
     def cell(cells: list[str], column: str | None) -> str:
         i = pos.get(column) if column else None
@@ -240,6 +292,12 @@ def parse(
                 bool(value(raw_amount)),
             )
             line_key = tuple(value(cell(cells, c)) for c in line_cols)
+            item: dict[str, Any] | _Reject | None = None
+            if with_lines:
+                try:
+                    item = item_of(cells, items)
+                except _Reject as e:
+                    item = e
             order = orders.get(key)
             if order is None:
                 orders[key] = _Order(
@@ -251,7 +309,9 @@ def parse(
                     [line],
                     {line_key: row_no},
                     [(row_no, record)],
+                    [],
                 )
+                _add_item(orders[key], item, line_key, col, row_no, record, order_id)
                 continue
             if spec.lines == "unique" or (line_cols and line_key in order.line_keys):
                 first = order.line_keys.get(line_key, order.first_row)
@@ -279,6 +339,7 @@ def parse(
             order.lines.append(line)
             order.line_keys[line_key] = row_no
             order.records.append((row_no, record))
+            _add_item(order, item, line_key, col, row_no, record, order_id)
         except _Reject as e:
             col.reject(row_no, e.column, e.raw, e.reason, record)
             if key is not None and key not in bad:
@@ -295,6 +356,7 @@ def parse(
 
     counts = {"cancelled": 0, "refunded": 0, "partial": 0}
     no_amount: list[str] = []
+    item_rows: list[dict[str, Any]] = []
     for key, order in sorted(orders.items(), key=lambda kv: kv[1].first_row):
         head = order.lines[0]
         outcome = spec.outcome(order.lines)
@@ -345,6 +407,10 @@ def parse(
         if row is None:  # the shared rules of kefu.io.rules (e.g. paid before created)
             continue
         col.add(order.first_row, row)
+        if not order.items_bad:
+            item_rows += [
+                {**it, "shop_id": order.shop_id, "order_id": key[1]} for it in order.item_lines
+            ]
         counts["cancelled"] += outcome == "cancelled"
         counts["refunded"] += outcome == "refunded" or 0 < refund == amount
         counts["partial"] += 0 < refund < amount
@@ -383,7 +449,37 @@ def parse(
         quarantine=col.quarantine,
         warnings=warnings,
         notes=notes,
+        items=items_table(item_rows) if with_lines else None,
     )
+
+
+def _add_item(
+    order: _Order,
+    item: dict[str, Any] | _Reject | None,
+    line_key: tuple[str, ...],
+    col: Collector,
+    row_no: int,
+    record: dict[str, str],
+    order_id: str,
+) -> None:
+    """Keep a line's item on its order; a line that cannot be read costs the order its lines."""
+    if item is None or order.items_bad:
+        return
+    if isinstance(item, _Reject):
+        col.reject(
+            row_no,
+            item.column,
+            item.raw,
+            t("products.line_left_out", reason=item.reason, id=order_id),
+            record,
+        )
+        order.items_bad = True
+        order.item_lines.clear()
+        return
+    item["line_id"] = "|".join(line_key) if any(line_key) else str(len(order.item_lines) + 1)
+    if any(it["line_id"] == item["line_id"] for it in order.item_lines):
+        item["line_id"] = f"{item['line_id']}#{len(order.item_lines) + 1}"
+    order.item_lines.append(item)
 
 
 def _yuan(fen: int) -> str:

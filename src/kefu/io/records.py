@@ -59,6 +59,30 @@ ARROW_TYPES: dict[str, dict[str, pa.DataType]] = {
 }
 
 
+# Order lines (schema 3, store table order_items): what each order sold. Same names and
+# order as the store's ORDER_ITEMS statement (a test checks it).
+ITEM_TYPES: dict[str, pa.DataType] = {
+    "shop_id": pa.string(),
+    "order_id": pa.string(),
+    "line_id": pa.string(),
+    "product_id": pa.string(),
+    "title": pa.string(),
+    "sku": pa.string(),
+    "unit_price_fen": pa.int64(),
+    "quantity": pa.int32(),
+    "line_fen": pa.int64(),
+    "category": pa.string(),
+}
+
+
+def items_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Order lines as an Arrow table of ITEM_TYPES (a missing key is NULL)."""
+    return pa.table(
+        {c: pa.array([r.get(c) for r in rows], type=ty) for c, ty in ITEM_TYPES.items()},
+        schema=pa.schema(list(ITEM_TYPES.items())),
+    )
+
+
 class ImportFileError(Refusal):
     """A file that cannot be read at all: one sentence naming the file (a catalogue key)."""
 
@@ -108,6 +132,8 @@ class ParsedFile:
     `source_rows[i]` is the row number (as a person sees it) of `table` row i.
     `updates_only` marks a file whose rows may only change records already in the store
     (an order detail list, which carries item counts but no orders).
+    `items` holds the order lines the file carries (product, unit price, quantity; ITEM_TYPES),
+    None when it carries none; `shop_id` may be NULL there (the shop of the order in the store).
     """
 
     file: str
@@ -125,6 +151,7 @@ class ParsedFile:
     partial: dict[str, list[bool]] = field(default_factory=dict)
     duplicates: int = 0
     updates_only: bool = False
+    items: pa.Table | None = None
 
 
 class Collector:

@@ -14,7 +14,7 @@ from typing import Any
 from kefu.i18n import Refusal
 from kefu.io.cells import CellError, clean, parse_count, parse_fen, parse_timestamp
 from kefu.io.detect import header_names
-from kefu.io.records import Collector, ImportFileError, ParsedFile, summarise
+from kefu.io.records import Collector, ImportFileError, ParsedFile, items_table, summarise
 from kefu.io.shop_settings import ShopZones
 from kefu.io.tabular import Sheet, data_rows
 
@@ -32,7 +32,11 @@ ORDER_COLUMNS = (ORDER_ID, BUYER, SHOP, CREATED, PAID, TOTAL, *ACTUAL, REFUND, I
 
 MAIN_ORDER_ID = "主订单编号"
 QUANTITY = "购买数量"
-DETAIL_COLUMNS = (MAIN_ORDER_ID, ORDER_ID, QUANTITY)
+SUB_ORDER_ID = "子订单编号"
+TITLES = ("标题", "商品标题")
+PRICE = "价格"
+MERCHANT_CODE = "商家编码"
+DETAIL_COLUMNS = (MAIN_ORDER_ID, ORDER_ID, QUANTITY, SUB_ORDER_ID, *TITLES, PRICE, MERCHANT_CODE)
 
 CLOSED = "交易关闭"
 _DIGITS = re.compile(r"\d+")
@@ -303,10 +307,12 @@ def parse_detail(
     encoding: str | None,
     shop: str | None,
 ) -> ParsedFile:
-    """Item counts per order (the sum of 购买数量) from an ExportOrderDetailList-shaped sheet.
+    """Item counts per order (the sum of 购买数量) from an ExportOrderDetailList-shaped sheet,
+    and its order lines (product, unit price 价格, quantity) when it has a 价格 column.
 
     The result only updates orders: imported with its order list it gives their `items`;
-    alone it updates the `items` of orders already in the store.
+    alone it updates the `items` of orders already in the store. An order whose lines cannot
+    all be read gets none of them (each bad row quarantined with why).
     """
     _, header_cells = sheet.rows[header_index]
     pos = _positions(header_cells, DETAIL_COLUMNS)
@@ -319,6 +325,10 @@ def parse_detail(
     sums: dict[str, int] = {}
     first_row: dict[str, int] = {}
     bad: dict[str, int] = {}
+    title_col = next((c for c in TITLES if c in pos), None)
+    with_lines = PRICE in pos and (title_col is not None or MERCHANT_CODE in pos)
+    lines: dict[str, list[dict[str, Any]]] = {}
+    bad_lines: set[str] = set()
     col = Collector(
         "orders",
         file,
@@ -345,6 +355,31 @@ def parse_detail(
             continue
         sums[order_id] = sums.get(order_id, 0) + qty
         first_row.setdefault(order_id, row_no)
+        if with_lines:
+            try:
+                line = _line(cells, pos, title_col, order_id, qty, len(lines.get(order_id, ())))
+            except _Reject as e:
+                col.reject(
+                    row_no,
+                    e.column,
+                    e.value,
+                    f"{e.reason}; no line of order {order_id} is imported (its item count is)",
+                    record,
+                )
+                bad_lines.add(order_id)
+                continue
+            if any(other["line_id"] == line["line_id"] for other in lines.get(order_id, ())):
+                col.reject(
+                    row_no,
+                    SUB_ORDER_ID,
+                    line["line_id"],
+                    f"duplicate {SUB_ORDER_ID} {line['line_id']} in order {order_id}: "
+                    "no line of the order is imported",
+                    record,
+                )
+                bad_lines.add(order_id)
+                continue
+            lines.setdefault(order_id, []).append(line)
     for order_id, total in sums.items():
         if order_id in bad:
             continue
@@ -364,4 +399,58 @@ def parse_detail(
         source_rows=col.source_rows,
         quarantine=col.quarantine,
         updates_only=True,
+        items=_lines_table(lines, bad, bad_lines, shop) if with_lines else None,
+        notes=[]
+        if with_lines
+        else [f"this detail list has no {PRICE} column: it gives item counts, not order lines"],
     )
+
+
+def _line(
+    cells: list[str],
+    pos: dict[str, int],
+    title_col: str | None,
+    order_id: str,
+    qty: int,
+    before: int,
+) -> dict[str, Any]:
+    """One order line: product = 商家编码, else the title; price 价格 is the unit price."""
+    title = clean(_cell(cells, pos, title_col)) if title_col else ""
+    code = clean(_cell(cells, pos, MERCHANT_CODE))
+    product = code or title
+    if not product:
+        raise _Reject(
+            title_col or MERCHANT_CODE,
+            "",
+            Refusal("products.no_product", column=title_col or MERCHANT_CODE),
+        )
+    raw_price = _cell(cells, pos, PRICE)
+    if not clean(raw_price):
+        raise _Reject(PRICE, raw_price, Refusal("orders.platform.empty", column=PRICE))
+    price = _parse(PRICE, raw_price, parse_fen)
+    sub = clean(_cell(cells, pos, SUB_ORDER_ID))
+    return {
+        "order_id": order_id,
+        "line_id": sub or str(before + 1),
+        "product_id": product,
+        "title": title or None,
+        "sku": code or None,
+        "unit_price_fen": price,
+        "quantity": qty,
+        "line_fen": price * qty,
+    }
+
+
+def _lines_table(
+    lines: dict[str, list[dict[str, Any]]],
+    bad: dict[str, int],
+    bad_lines: set[str],
+    shop: str | None,
+) -> Any:
+    rows = [
+        {**line, "shop_id": shop}
+        for order_id, ls in lines.items()
+        if order_id not in bad and order_id not in bad_lines
+        for line in ls
+    ]
+    return items_table(rows)

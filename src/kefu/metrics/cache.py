@@ -24,6 +24,8 @@ from datetime import date, datetime
 from typing import Any
 
 from kefu import __version__
+from kefu.metrics.mix import Stratum
+from kefu.metrics.product_sales import ProductFact, ProductSales
 from kefu.metrics.table import Activity, AgentMonth, KpiSource, ShopMonth
 from kefu.store.database import Store
 
@@ -70,7 +72,15 @@ def load_month(text: str) -> ShopMonth:
         )
         for a in d.pop("agents")
     ]
-    return ShopMonth(agents=agents, **d)
+    strata = tuple(Stratum(**x) for x in d.pop("strata", []))
+    sales = tuple(ProductSales(**x) for x in d.pop("product_sales", []))
+    facts = tuple(
+        ProductFact(
+            x["product_id"], _date(x["first_sale"]), _date(x["launched_on"]), x["stage_set"]
+        )
+        for x in d.pop("products", [])
+    )
+    return ShopMonth(agents=agents, strata=strata, product_sales=sales, products=facts, **d)
 
 
 def _date(v: str | None) -> date | None:

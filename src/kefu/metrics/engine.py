@@ -11,6 +11,8 @@ from typing import Any, Protocol
 import duckdb
 
 from kefu.metrics.fields import EXTRA_PARTS, PARTS, empty_parts
+from kefu.metrics.mix import Stratum
+from kefu.metrics.product_sales import ProductFact, ProductSales
 from kefu.metrics.settings import MetricSettings, from_mapping
 from kefu.metrics.steps import steps
 from kefu.metrics.table import Activity, AgentMonth, ShopMonth, month_bounds
@@ -26,7 +28,25 @@ INPUT_VIEWS: dict[str, str] = {
     "in_orders": "SELECT shop_id, order_id, buyer_id, created_at, CAST(epoch(created_at) AS BIGINT) AS created_s,"
     " CAST(epoch(paid_at) AS BIGINT) AS paid_s, amount_fen, items, refund_fen FROM orders",
     "in_reviews": "SELECT shop_id, order_id, rating FROM reviews",
+    "in_order_items": "SELECT shop_id, order_id, product_id, sku, line_fen FROM order_items",
 }
+# a store older than schema 3 read as it is (kefu.store.backup checks, upgrade tests) has no
+# order lines: the steps read none
+NO_ORDER_ITEMS = (
+    "SELECT CAST(NULL AS VARCHAR) AS shop_id, CAST(NULL AS VARCHAR) AS order_id,"
+    " CAST(NULL AS VARCHAR) AS product_id, CAST(NULL AS VARCHAR) AS sku,"
+    " CAST(NULL AS BIGINT) AS line_fen FROM (SELECT 1) WHERE FALSE"
+)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'"
+        " AND database_name = current_database()",
+        [name],
+    ).fetchone()
+    return bool(row and row[0])
+
 
 # The steps read back per (shop, agent, month), besides `agent_months` (who is listed) and
 # `shop_orders` (per shop and month); the rest are intermediate.
@@ -85,6 +105,9 @@ def prepare_inputs(
     shops = list(settings)
     shop_list = ", ".join(map(sql_text, shops)) or "NULL"
     for name, sql in INPUT_VIEWS.items():
+        if name == "in_order_items" and not _has_table(con, "order_items"):
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {NO_ORDER_ITEMS}")
+            continue
         where = f"shop_id IN ({shop_list})"
         if name == "in_messages" and window != ALL_TIME:
             where += f" AND sent_at >= {_ts(window[0])} AND sent_at < {_ts(window[1])}"
@@ -182,6 +205,8 @@ class Computation:
     agent_months: list[tuple[str, str, str]]
     by_step: dict[str, dict[tuple[str, str, str], dict[str, Any]]]
     shop_orders: dict[tuple[str, str], dict[str, Any]]
+    strata: dict[tuple[str, str], list[Stratum]]
+    product_sales: dict[tuple[str, str], list[ProductSales]]
 
 
 def _collect(runner: Runner) -> Computation:
@@ -190,7 +215,42 @@ def _collect(runner: Runner) -> Computation:
         by_step[name] = {(r["shop_id"], r["agent_id"], r["month"]): r for r in runner.rows(name)}
     am = sorted((r["shop_id"], r["agent_id"], r["month"]) for r in runner.rows("agent_months"))
     so = {(r["shop_id"], r["month"]): r for r in runner.rows("shop_orders")}
-    return Computation(am, by_step, so)
+    strata: dict[tuple[str, str], list[Stratum]] = defaultdict(list)
+    for r in sorted(
+        runner.rows("agent_strata"),
+        key=lambda r: (
+            r["shop_id"],
+            r["month"],
+            r["agent_id"],
+            r["measure"],
+            r["product"],
+            r["band"],
+        ),
+    ):
+        strata[(r["shop_id"], r["month"])].append(
+            Stratum(r["agent_id"], r["measure"], r["product"], r["band"], int(r["n"]), int(r["k"]))
+        )
+    sales: dict[tuple[str, str], list[ProductSales]] = defaultdict(list)
+    for r in sorted(
+        runner.rows("agent_product_sales"),
+        key=lambda r: (
+            r["shop_id"],
+            r["month"],
+            r["agent_id"],
+            r["product"],
+            bool(r["is_returning"]),
+        ),
+    ):
+        sales[(r["shop_id"], r["month"])].append(
+            ProductSales(
+                r["agent_id"],
+                r["product"],
+                bool(r["is_returning"]),
+                int(r["sales_fen"]),
+                int(r["net_sales_fen"]),
+            )
+        )
+    return Computation(am, by_step, so, dict(strata), dict(sales))
 
 
 def _parts(comp: Computation, key: tuple[str, str, str]) -> dict[str, int]:
@@ -322,10 +382,12 @@ class StoreKpis:
                     activity=_activity(comp, key),
                 )
             )
+        presale = {k: {a.agent_id for a in v if a.role == "presale"} for k, v in rows.items()}
         out: dict[str, dict[str, ShopMonth]] = {}
         for shop in shops:
             s = settings[shop]
             end = self.store.data_end(shop)
+            facts = self._product_facts(shop)
             out[shop] = {}
             for month in months:
                 so = comp.shop_orders.get((shop, month)) or {}
@@ -344,5 +406,23 @@ class StoreKpis:
                     unattributable_orders=int(so.get("unattributable_orders") or 0),
                     unattributable_sales_fen=int(so.get("unattributable_sales_fen") or 0),
                     settings=s.to_json(),
+                    strata=tuple(
+                        x
+                        for x in comp.strata.get((shop, month), [])
+                        if x.agent_id in presale.get((shop, month), set())
+                    ),
+                    product_sales=tuple(comp.product_sales.get((shop, month), [])),
+                    products=facts,
                 )
         return out
+
+    def _product_facts(self, shop: str) -> tuple[ProductFact, ...]:
+        """The shop's products with what decides their stage (kefu.store.products)."""
+        from kefu.store.products import products
+
+        if not _has_table(self.store.con, "products"):
+            return ()
+        return tuple(
+            ProductFact(p.product_id, p.first_sale, p.launched_on, p.stage_set)
+            for p in products(self.store, shop)
+        )

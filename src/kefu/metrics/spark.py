@@ -18,7 +18,16 @@ import duckdb
 
 from kefu.metrics.steps import spark_sql, steps
 
-INPUTS = ("in_agents", "in_messages", "in_orders", "in_reviews", "cfg", "ignored", "req_months")
+INPUTS = (
+    "in_agents",
+    "in_messages",
+    "in_orders",
+    "in_reviews",
+    "in_order_items",
+    "cfg",
+    "ignored",
+    "req_months",
+)
 
 
 @cache

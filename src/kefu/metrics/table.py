@@ -13,6 +13,8 @@ from fractions import Fraction
 from typing import Any, Protocol
 
 from kefu.metrics.fields import Parts, as_json, not_available, pool, value
+from kefu.metrics.mix import Stratum
+from kefu.metrics.product_sales import ProductFact, ProductSales
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,12 @@ class ShopMonth:
     # None: computed by kefu from chats and orders; else the platform report the figures come
     # from, e.g. {"source": "chitu", "label": "赤兔 自定义报表", "credit_rule": "order_first", …}
     source: dict[str, Any] | None = None
+    # the presale agents' strata for like-with-like references (kefu.metrics.mix); empty when
+    # the source cannot give them (a platform's report, a pay case)
+    strata: tuple[Stratum, ...] = ()
+    # credited sales by product and buyer kind, and the products' facts (kefu.metrics.product_sales)
+    product_sales: tuple[ProductSales, ...] = ()
+    products: tuple[ProductFact, ...] = ()
 
     @property
     def presale(self) -> list[AgentMonth]:

@@ -124,11 +124,20 @@ def judge(
     team: Mapping[str, int],
     target: int | Fraction | None,
     min_inquiries: int,
+    mix: Mapping[str, Fraction | None] | None = None,
 ) -> dict[str, Any]:
-    """One gate's verdict with the two numbers compared (JSON-ready)."""
+    """One gate's verdict with the two numbers compared (JSON-ready).
+
+    `mix` holds the team's rate on the agent's own mix (kefu.metrics.mix) per metric, for
+    gates with reference: team_mix; where it has none (no strata, or every stratum thin)
+    such a gate compares with the team's pooled value, and says so.
+    """
     agent = metric_value(parts, gate.metric)
-    if gate.reference == "team":
+    mixed = None if mix is None else mix.get(gate.metric)
+    if gate.reference == "team" or (gate.reference == "team_mix" and mixed is None):
         against = metric_value(team, gate.metric)
+    elif gate.reference == "team_mix":
+        against = mixed
     elif gate.reference == "target":
         against = target
     else:
@@ -137,7 +146,7 @@ def judge(
     verdict: Verdict
     note = ""
     if not available(parts, gate.metric) or (
-        gate.reference == "team" and not available(team, gate.metric)
+        gate.reference in ("team", "team_mix") and not available(team, gate.metric)
     ):
         # a figure the month's report cannot give: the plan's rule for "no data" when it says
         # pass, else not judged (withheld), never a silent zero
@@ -152,6 +161,8 @@ def judge(
         note = "undefined"
     else:
         verdict = "pass" if _compare(agent, gate.op, against) else "fail"
+    if gate.reference == "team_mix" and mixed is None and not note:
+        note = "no_mix"  # no strata finer than the whole team: compared with the team pooled
     return {
         "metric": gate.metric,
         "op": gate.op,
@@ -296,10 +307,31 @@ def mix_weights(mix: Sequence[MixBand], tenure: int) -> MixBand:
     return next(b for b in mix if b.lower <= tenure and (b.upper is None or tenure < b.upper))
 
 
+StageSplit = Mapping[tuple[str, str], int]  # (buyer kind, product stage) -> fen
+BUYER_KINDS = ("new", "returning")
+STAGES = ("new", "established")
+
+
+def stage_weight(spec: CommissionSpec, kind: str, stage: str, tenure: int | None) -> Fraction:
+    """The weight of one (buyer kind × product stage): the tenure band's weight for the buyer
+    kind times the product stage's factor for it (docs/pay.md)."""
+    band = mix_weights(spec.mix, tenure or 0)
+    w = band.new if kind == "new" else band.returning
+    if spec.stages is None:
+        return w
+    pair = spec.stages.new_product if stage == "new" else spec.stages.established
+    return w * (pair[0] if kind == "new" else pair[1])
+
+
 def commission_base(
-    spec: CommissionSpec, parts: Mapping[str, int], tenure: int | None
+    spec: CommissionSpec,
+    parts: Mapping[str, int],
+    tenure: int | None,
+    split: StageSplit | None = None,
 ) -> tuple[Fraction, dict[str, Any]]:
-    """The amount the tiers apply to: one money part, or new/returning sales weighted by tenure."""
+    """The amount the tiers apply to: one money part, or new/returning sales weighted by tenure
+    (and, when the plan says so, by product stage: `split` gives the agent's sales per buyer
+    kind and product stage; what it does not place counts as established)."""
     if spec.base_metric is not None:
         v = Fraction(int(parts[spec.base_metric]))
         m = spec.base_metric
@@ -307,7 +339,7 @@ def commission_base(
     band = mix_weights(spec.mix, tenure or 0)
     new, ret = int(parts[spec.new_metric]), int(parts[spec.returning_metric])
     v = new * band.new + ret * band.returning
-    info = {
+    info: dict[str, Any] = {
         "new_metric": spec.new_metric,
         "new_fen": new,
         "new_weight": exact_json(band.new),
@@ -318,6 +350,28 @@ def commission_base(
         "tenure_band": [band.lower, band.upper],
         "base_fen": exact_json(v),
     }
+    if spec.stages is None:
+        return v, info
+    cells = []
+    v = Fraction(0)
+    for kind, total in (("new", new), ("returning", ret)):
+        placed = {st: int((split or {}).get((kind, st), 0)) for st in STAGES}
+        # sales the split cannot place (no product sales: a platform's report) are established
+        placed["established"] += total - sum(placed.values())
+        for st in STAGES:
+            w = stage_weight(spec, kind, st, tenure)
+            v += placed[st] * w
+            cells.append(
+                {
+                    "buyer": kind,
+                    "stage": st,
+                    "sales_fen": placed[st],
+                    "weight": exact_json(w),
+                }
+            )
+    info["new_product_months"] = spec.stages.new_months
+    info["by_product_stage"] = cells
+    info["base_fen"] = exact_json(v)
     return v, info
 
 
@@ -328,13 +382,23 @@ def commission_line(
     team: Mapping[str, int],
     tenure: int | None,
     target: TargetOf,
+    mix: Mapping[str, Fraction | None] | None = None,
+    split: StageSplit | None = None,
 ) -> Line:
     """Tiered commission on the commission base, paid only when every gate holds.
 
-    `target(agent_id, name)` gives the agent's own target for gates with reference: target.
+    `target(agent_id, name)` gives the agent's own target for gates with reference: target;
+    `mix` the team's rates on the agent's own mix for gates with reference: team_mix.
     """
     gates = [
-        judge(g, parts, team, target(agent_id, g.target) if g.target else None, spec.min_inquiries)
+        judge(
+            g,
+            parts,
+            team,
+            target(agent_id, g.target) if g.target else None,
+            spec.min_inquiries,
+            mix,
+        )
         for g in spec.gates
     ]
     verdict = _overall(gates)
@@ -359,7 +423,7 @@ def commission_line(
             },
             counted,
         )
-    base, base_info = commission_base(spec, parts, tenure)
+    base, base_info = commission_base(spec, parts, tenure, split)
     bands = tier_amounts(base, spec.tiers, spec.mode)
     would = tiered(base, spec.tiers, spec.mode)
     would_fen = round_half_up(would)
@@ -410,6 +474,7 @@ def period_line(
     team: Mapping[str, int],
     peers: Mapping[str, Parts],
     target: TargetOf,
+    mix: Mapping[str, Fraction | None] | None = None,
 ) -> Line:
     """A period bonus on pooled figures: a target, then awards per metric and a rank award.
 
@@ -417,7 +482,14 @@ def period_line(
     rank award's field). Paid in the period's last month.
     """
     goal = [
-        judge(g, parts, team, target(agent_id, g.target) if g.target else None, spec.min_inquiries)
+        judge(
+            g,
+            parts,
+            team,
+            target(agent_id, g.target) if g.target else None,
+            spec.min_inquiries,
+            mix,
+        )
         for g in spec.target
     ]
     reached = _overall(goal)
@@ -430,6 +502,7 @@ def period_line(
                 team,
                 target(agent_id, award.gate.target) if award.gate.target else None,
                 spec.min_inquiries,
+                mix,
             )
             if award.gate
             else None

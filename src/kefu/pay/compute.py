@@ -10,6 +10,7 @@ from typing import Any
 
 from kefu import i18n
 from kefu.metrics.fields import Parts, available, empty_parts, pool
+from kefu.metrics.mix import MIN_STRATUM, expected
 from kefu.metrics.table import AgentMonth, KpiSource, ShopMonth, month_bounds, month_range
 from kefu.pay.components import (
     Line,
@@ -21,8 +22,9 @@ from kefu.pay.components import (
     rank_line,
     tenure_months,
 )
-from kefu.pay.plan import Plan, PlanVersion
+from kefu.pay.plan import STAGE_SPLIT, CommissionSpec, Plan, PlanVersion
 from kefu.pay.text import Text
+from kefu.store.products import product_stage
 
 ORDER = ("base", "rank_bonus", "commission", "quarterly_bonus", "annual_bonus", "clawback")
 
@@ -264,7 +266,14 @@ def pay_month(
             if section.commission:
                 out.append(
                     commission_line(
-                        section.commission, a.agent_id, a.parts, team, tenure, version.target
+                        section.commission,
+                        a.agent_id,
+                        a.parts,
+                        team,
+                        tenure,
+                        version.target,
+                        mix_rates(data, [month], a.agent_id),
+                        stage_split(sm, a.agent_id, month, section.commission),
                     )
                 )
             for name, spec in (
@@ -286,6 +295,7 @@ def pay_month(
                         team_p,
                         peers,
                         version.target,
+                        mix_rates(data, months, a.agent_id),
                     )
                 )
     names = {a.agent_id: a.name for a in paid}
@@ -327,6 +337,55 @@ def pay_month(
         sm.paid_net_sales_fen if sm else 0,
         tuple(_warnings(sm, version, month)),
     )
+
+
+def stage_split(
+    sm: ShopMonth | None, agent_id: str, month: str, spec: CommissionSpec
+) -> dict[tuple[str, str], int] | None:
+    """The agent's credited sales of the month per (buyer kind × product stage), for a buyer
+    mix weighted by product stage; None when the plan does not weight by stage.
+
+    An order counts under the stage of its main product on the month's first day (docs/pay.md);
+    orders without order lines, and products without a stage, count as established.
+    """
+    if spec.stages is None or sm is None:
+        return None
+    net = STAGE_SPLIT[spec.new_metric][1] == "net"
+    first = date(int(month[:4]), int(month[5:7]), 1)
+    facts = {f.product_id: f for f in sm.products}
+    out: dict[tuple[str, str], int] = {}
+    for ps in sm.product_sales:
+        if ps.agent_id != agent_id:
+            continue
+        f = facts.get(ps.product)
+        stage = (
+            product_stage(f.stage_set, f.launched_on, f.first_sale, first, spec.stages.new_months)
+            if f is not None
+            else None
+        )
+        key = ("returning" if ps.returning else "new", stage or "established")
+        out[key] = out.get(key, 0) + (ps.net_sales_fen if net else ps.sales_fen)
+    return out
+
+
+def mix_rates(
+    data: Mapping[str, ShopMonth], months: Sequence[str], agent_id: str
+) -> dict[str, Fraction | None]:
+    """The team's conversion and 客单价 on the agent's own mix over `months` (reference:
+    team_mix): Σ expected ÷ Σ buyers over the months; None where no month has strata finer
+    than the whole team (docs/pay.md)."""
+    out: dict[str, Fraction | None] = {}
+    for metric, measure in (("conversion_rate", "conversion"), ("avg_spend_fen", "spend")):
+        total, n, informative = Fraction(0), 0, False
+        for m in months:
+            sm = data.get(m)
+            if sm is None or not sm.strata:
+                continue
+            e = expected(sm.strata, agent_id, measure, MIN_STRATUM)  # type: ignore[arg-type]
+            total, n = total + e.expected, n + e.n
+            informative = informative or e.informative
+        out[metric] = total / n if informative and n else None
+    return out
 
 
 def _value(parts: Mapping[str, int], metric: str) -> int | Fraction | None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
 from kefu.metrics.fields import PARTS, empty_parts
+from kefu.metrics.mix import Stratum
+from kefu.metrics.product_sales import ProductFact, ProductSales
 from kefu.metrics.table import AgentMonth, ShopMonth
 
 
@@ -36,9 +39,13 @@ def agent_to_json(a: AgentMonth) -> dict[str, Any]:
     }
 
 
-def shop_month_to_json(sm: ShopMonth) -> dict[str, Any]:
-    """Everything pay reads of a ShopMonth, as JSON (activity figures are not pay inputs)."""
-    return {
+def shop_month_to_json(
+    sm: ShopMonth, *, strata: bool = False, products: bool = False
+) -> dict[str, Any]:
+    """Everything pay reads of a ShopMonth, as JSON (activity figures are not pay inputs);
+    the strata only when the plan compares with the team on the agent's mix (`strata`), the
+    sales by product and the products' facts only when it weights by product stage."""
+    out = {
         "shop_id": sm.shop_id,
         "month": sm.month,
         "provisional": sm.provisional,
@@ -52,6 +59,20 @@ def shop_month_to_json(sm: ShopMonth) -> dict[str, Any]:
         "unattributable_orders": sm.unattributable_orders,
         "unattributable_sales_fen": sm.unattributable_sales_fen,
     }
+    if strata and sm.strata:
+        out["strata"] = [asdict(x) for x in sm.strata]
+    if products and (sm.product_sales or sm.products):
+        out["product_sales"] = [asdict(x) for x in sm.product_sales]
+        out["products"] = [
+            {
+                "product_id": f.product_id,
+                "first_sale": f.first_sale.isoformat() if f.first_sale else None,
+                "launched_on": f.launched_on.isoformat() if f.launched_on else None,
+                "stage_set": f.stage_set,
+            }
+            for f in sm.products
+        ]
+    return out
 
 
 def _day(v: Any) -> date | None:
@@ -90,4 +111,15 @@ def shop_month_from_json(r: Mapping[str, Any]) -> ShopMonth:
         paid_net_sales_fen=int(r.get("paid_net_sales_fen", 0)),
         unattributable_orders=int(r.get("unattributable_orders", 0)),
         unattributable_sales_fen=int(r.get("unattributable_sales_fen", 0)),
+        strata=tuple(Stratum(**x) for x in r.get("strata", ())),
+        product_sales=tuple(ProductSales(**x) for x in r.get("product_sales", ())),
+        products=tuple(
+            ProductFact(
+                str(x["product_id"]),
+                _day(x.get("first_sale")),
+                _day(x.get("launched_on")),
+                x.get("stage_set"),
+            )
+            for x in r.get("products", ())
+        ),
     )

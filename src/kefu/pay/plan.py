@@ -35,7 +35,10 @@ DEFAULT_SETTLE_DAYS = 15
 
 Op = Literal[">=", ">", "<=", "<"]
 Mode = Literal["marginal", "whole"]
-Reference = Literal["number", "team", "target"]
+Reference = Literal["number", "team", "team_mix", "target"]
+# metrics a `reference: team_mix` gate may compare: those the team's rate on the agent's own
+# mix of products and hours is defined for (kefu.metrics.mix, docs/diagnosis.md)
+MIX_METRICS = ("conversion_rate", "avg_spend_fen")
 
 
 class PlanError(ValueError):
@@ -231,6 +234,28 @@ class RankSpec:
 
 
 @dataclass(frozen=True)
+class StageWeights:
+    """Buyer-mix factors by product stage (the article's 新产品 / 老产品), times the tenure weight.
+
+    A product is new within `new_months` calendar months of its launch date or first sale,
+    or when the shop set it so (docs/products.md); each pair is (new buyers, returning buyers).
+    """
+
+    new_months: int
+    new_product: tuple[Fraction, Fraction]
+    established: tuple[Fraction, Fraction]
+
+
+# the buyer-mix parts a product-stage weighting can split by product, and how
+STAGE_SPLIT: dict[str, tuple[str, str]] = {
+    "new_buyer_net_sales_fen": ("new", "net"),
+    "returning_buyer_net_sales_fen": ("returning", "net"),
+    "new_buyer_sales_fen": ("new", "gross"),
+    "returning_buyer_sales_fen": ("returning", "gross"),
+}
+
+
+@dataclass(frozen=True)
 class CommissionSpec:
     gates: tuple[Gate, ...]
     min_inquiries: int
@@ -240,6 +265,7 @@ class CommissionSpec:
     mix: tuple[MixBand, ...]
     mode: Mode
     tiers: tuple[Tier, ...]
+    stages: StageWeights | None = None  # buyer mix weighted by product stage too
 
 
 @dataclass(frozen=True)
@@ -298,6 +324,32 @@ class Plan:
     @property
     def starts(self) -> date:
         return self.versions[0].since
+
+    def gates(self) -> list[Gate]:
+        """Every gate of every version and section."""
+        out: list[Gate] = []
+        for v in self.versions:
+            for sec in v.sections.values():
+                if sec.commission:
+                    out += sec.commission.gates
+                for p in (sec.quarterly_bonus, sec.annual_bonus):
+                    if p:
+                        out += [*p.target, *(a.gate for a in p.awards if a.gate)]
+        return out
+
+    @property
+    def needs_products(self) -> bool:
+        """Whether a commission weights sales by product stage (its inputs keep product sales)."""
+        return any(
+            sec.commission is not None and sec.commission.stages is not None
+            for v in self.versions
+            for sec in v.sections.values()
+        )
+
+    @property
+    def needs_strata(self) -> bool:
+        """Whether a gate compares with the team on the agent's mix (its inputs keep strata)."""
+        return any(g.reference == "team_mix" for g in self.gates())
 
     def at(self, month: str) -> PlanVersion:
         """The version in force on the first day of `month`."""
@@ -446,7 +498,13 @@ class _Reader:
         undefined = self.structural(g.get("if_undefined", "fail"))
         if undefined not in ("pass", "fail"):
             raise self.err(f"{key}.if_undefined", Refusal("plan.err.pass_fail"), "type")
-        if ref in ("team", "target"):
+        if ref == "team_mix" and metric not in MIX_METRICS:
+            raise self.err(
+                f"{key}.reference",
+                Refusal("plan.err.team_mix_metric", metrics=" / ".join(MIX_METRICS), metric=metric),
+                "no-reference",
+            )
+        if ref in ("team", "target", "team_mix"):
             if target is not None and ref != "target":
                 raise self.err(f"{key}.target", Refusal("plan.err.target_reference"), "type")
             return Gate(
@@ -569,12 +627,15 @@ class _Reader:
         base_metric: str | None = None
         new_metric, ret_metric = "new_buyer_net_sales_fen", "returning_buyer_net_sales_fen"
         mix: tuple[MixBand, ...] = ()
+        stages: StageWeights | None = None
         if isinstance(base, str) or base is None:
             base_metric = self.metric(base, f"{key}.base", money_part=True)
         else:
             bm = self.mapping(base, f"{key}.base", ("buyer_mix",))
             m = self.mapping(
-                bm.get("buyer_mix"), f"{key}.base.buyer_mix", ("new", "returning", "by_tenure")
+                bm.get("buyer_mix"),
+                f"{key}.base.buyer_mix",
+                ("new", "returning", "by_tenure", "by_product_stage"),
             )
             k = f"{key}.base.buyer_mix"
             new_metric = self.metric(m.get("new", new_metric), f"{k}.new", money_part=True)
@@ -593,6 +654,19 @@ class _Reader:
                 )
                 for i, (lo, hi, b) in enumerate(bands)
             )
+            if m.get("by_product_stage") is not None:
+                stages = self.stages(m["by_product_stage"], f"{k}.by_product_stage")
+                for metric, part in ((new_metric, "new"), (ret_metric, "returning")):
+                    if STAGE_SPLIT.get(metric, ("", ""))[0] != part:
+                        raise self.err(
+                            f"{k}.{part}",
+                            Refusal(
+                                "plan.err.stage_split",
+                                metrics=", ".join(STAGE_SPLIT),
+                                metric=metric,
+                            ),
+                            "type",
+                        )
         mode = self.structural(c.get("mode", "marginal"))
         if mode not in ("marginal", "whole"):
             raise self.err(f"{key}.mode", Refusal("plan.err.mode", mode=repr(mode)), "type")
@@ -603,7 +677,25 @@ class _Reader:
             Tier(lo, hi, self.rate(b.get("rate"), f"{key}.tiers[{i}].rate"))
             for i, (lo, hi, b) in enumerate(bands)
         )
-        return CommissionSpec(gates, min_inq, base_metric, new_metric, ret_metric, mix, mode, tiers)
+        return CommissionSpec(
+            gates, min_inq, base_metric, new_metric, ret_metric, mix, mode, tiers, stages
+        )
+
+    def stages(self, node: Any, key: str) -> StageWeights:
+        st = self.mapping(node, key, ("new_months", "new_product", "established"))
+        months = self.count(st.get("new_months"), f"{key}.new_months")
+        if months < 1:
+            raise self.err(f"{key}.new_months", Refusal("plan.err.new_months"), "type")
+        pairs = []
+        for name in ("new_product", "established"):
+            w = self.mapping(st.get(name), f"{key}.{name}", ("new", "returning"))
+            pairs.append(
+                (
+                    self.number(w.get("new"), f"{key}.{name}.new"),
+                    self.number(w.get("returning"), f"{key}.{name}.returning"),
+                )
+            )
+        return StageWeights(months, pairs[0], pairs[1])
 
     def period(self, node: Any, key: str, period: str, min_inq: int) -> PeriodSpec:
         p = self.mapping(node, key, ("target", "min_inquiries", "awards", "rank_award"))

@@ -107,7 +107,10 @@ def prepare(
     inputs = {
         "shop_id": shop_id,
         "month": month,
-        "shop_months": {m: shop_month_to_json(sm) for m, sm in sorted(data.items())},
+        "shop_months": {
+            m: shop_month_to_json(sm, strata=plan.needs_strata, products=plan.needs_products)
+            for m, sm in sorted(data.items())
+        },
         "settled": [_settled_json(s) for s in settled],
     }
     pay = pay_from_inputs(plan, inputs)

@@ -279,7 +279,7 @@ def reference_note(d: ShopDiagnosis, lang: str) -> str:
         if methods == {"sales_sq"}
         else i18n.t("report.method.assumed_cv", lang, cv=f"{float(d.settings.spend_cv):.2f}")
     )
-    return i18n.t(
+    note = i18n.t(
         "report.reference_note",
         lang,
         conv=_pct(ref.conversion).text(lang),
@@ -289,6 +289,14 @@ def reference_note(d: ShopDiagnosis, lang: str) -> str:
         min=d.settings.min_inquiries,
         method=method,
     )
+    mixed = [
+        v.name
+        for v in d.verdicts
+        if "team_mix" in (v.reference.conversion_source, v.reference.avg_spend_source)
+    ]
+    if mixed:  # like with like: say so, and that the plain comparison is beside it
+        note += " " + i18n.t("mix.note", lang, n=len(mixed), min=d.settings.min_stratum)
+    return note
 
 
 # -- quadrants ----------------------------------------------------------------------------------

@@ -79,6 +79,8 @@ def gate_text(g: Mapping[str, Any], lang: str | None, counted: Mapping[str, Coun
         verdict += i18n.t("reports.pay.gate_not_available_pass", lang)
     if g.get("note") == "undefined" and g["result"] in ("pass", "fail"):
         verdict = i18n.t("pay.gate.undefined", lang, verdict=verdict)
+    if g.get("note") == "no_mix":
+        verdict += i18n.t("mix.pay.no_mix", lang)
     against_counts = counted.get("team") if g["reference"] == "team" else None
     return i18n.t(
         "pay.gate.line",
@@ -160,6 +162,28 @@ def _commission_base(info: Mapping[str, Any], lang: str | None) -> str:
             "pay.commission.base_metric", lang, metric=label(info["metric"], lang), base=base
         )
     lower, upper = info["tenure_band"]
+    if "by_product_stage" in info:  # weighted by buyer kind × product stage (docs/pay.md)
+        cells = [
+            i18n.t(
+                "pay.stage.cell",
+                lang,
+                buyer=i18n.t(f"pay.stage.buyer.{c['buyer']}", lang),
+                stage=i18n.t(f"pay.stage.{c['stage']}", lang),
+                sales=money(c["sales_fen"]),
+                weight=c["weight"],
+            )
+            for c in info["by_product_stage"]
+        ]
+        return i18n.t(
+            "pay.commission.base_stage",
+            lang,
+            cells=" + ".join(cells),
+            base=base,
+            tenure=info["tenure_months"] if info["tenure_months"] is not None else 0,
+            lower=lower,
+            upper="∞" if upper is None else upper,
+            months=info["new_product_months"],
+        )
     return i18n.t(
         "pay.commission.base_mix",
         lang,

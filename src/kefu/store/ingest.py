@@ -335,6 +335,8 @@ def _write_file(
             counts = _write(store, pf.kind, table, pf.columns, partial)
         report.imported, report.updated = counts.inserted, counts.updated
         report.duplicates = counts.unchanged + pf.duplicates
+        if pf.items is not None:
+            _write_items(store, pf.items, shop, report)
         report.quarantined = len(quarantine)
         report.quarantine = quarantine
         shops = _shops(pf.table) or ([shop] if shop else [])
@@ -554,6 +556,70 @@ def _write_detail(
     if not update.num_rows:
         return UpsertCounts(0, 0, 0)
     return store.upsert("orders", update, ["shop_id", "order_id", "items"])
+
+
+def _write_items(store: Store, items: pa.Table, shop: str | None, report: ImportReport) -> None:
+    """Order lines: each order in `items` gets exactly these lines (its earlier ones replaced).
+
+    Lines without a shop take the shop of their order in the store; lines of an order the
+    store does not hold are not written, and a note says how many (their rows are in the
+    quarantine already when no order list of this import had them).
+    """
+    if not items.num_rows:
+        return
+    shops = items.column("shop_id").to_pylist()
+    ids = items.column("order_id").to_pylist()
+    found = _orders_by_id(store, ids, shop)
+    keep: list[int] = []
+    owners: list[str] = []
+    missing: set[str] = set()
+    for r, (s, oid) in enumerate(zip(shops, ids, strict=True)):
+        if s is not None:
+            if s in found.get(oid, [s]):
+                keep.append(r)
+                owners.append(s)
+            continue
+        held = found.get(oid, [])
+        if len(held) != 1:
+            missing.add(oid)
+            continue
+        keep.append(r)
+        owners.append(held[0])
+    table = items.take(pa.array(keep, type=pa.int64()))
+    table = table.set_column(0, "shop_id", pa.array(owners, type=pa.string()))
+    cols = table.column_names
+    store.con.register("_kefu_items", table)
+    try:
+        before = {
+            tuple(r)
+            for r in store.con.execute(
+                f"SELECT {', '.join('t.' + c for c in cols)} FROM order_items t SEMI JOIN "
+                "(SELECT DISTINCT shop_id, order_id FROM _kefu_items) k "
+                "ON t.shop_id = k.shop_id AND t.order_id = k.order_id"
+            ).fetchall()
+        }
+        store.con.execute(
+            "DELETE FROM order_items t USING (SELECT DISTINCT shop_id, order_id FROM _kefu_items) k "
+            "WHERE t.shop_id = k.shop_id AND t.order_id = k.order_id"
+        )
+        store.con.execute(f"INSERT INTO order_items ({', '.join(cols)}) SELECT * FROM _kefu_items")
+    finally:
+        store.con.unregister("_kefu_items")
+    after = {tuple(row.values()) for row in table.to_pylist()}
+    old_keys, new_keys = {r[:3] for r in before}, {r[:3] for r in after}
+    same = len(after & before)
+    new = len(new_keys - old_keys)
+    changed = len(after) - new - same
+    removed = len(old_keys - new_keys)
+    report.notes.append(
+        f"order lines: {new} new, {changed} changed, {same} unchanged"
+        + (f", {removed} no longer in the export removed" if removed else "")
+    )
+    if missing:
+        report.notes.append(
+            f"the lines of {len(missing)} orders were not imported: their order is not in the store "
+            "(or in several shops: give --shop)"
+        )
 
 
 # -- after the files ------------------------------------------------------------------------

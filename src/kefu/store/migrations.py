@@ -19,6 +19,8 @@ from kefu import __version__
 from kefu.store.schema import (
     AUDIT_LOG,
     DDL,
+    ORDER_ITEMS,
+    PRODUCTS,
     QUARANTINE_WHY,
     REPORTED_FIGURES,
     SCHEMA_VERSION,
@@ -73,6 +75,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         " login attempts, payroll sign-off, questions and their threads, the KPI cache; a shop's"
         " own voice lexicon (issue #12)",
         (*WEB_TABLES, SHOP_LEXICONS),
+    ),
+    Migration(
+        5,
+        "order_items (what each order sold: product, SKU, unit price, quantity) and products"
+        " (the shop's category, launch date and stage of a product; issue #11)",
+        (ORDER_ITEMS, PRODUCTS),
     ),
 )
 

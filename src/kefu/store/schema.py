@@ -9,7 +9,7 @@ column is a new migration: see "Changing the schema" in docs/store.md.
 from __future__ import annotations
 
 # The schema this kefu writes: the number of the last migration (kefu.store.migrations).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Identity of records (metrics.md §3): importing a record again with the same identity
 # updates it. Messages are identified by every field but `chars` (text NULL counts as '').
@@ -260,4 +260,38 @@ SHOP_LEXICONS = """CREATE TABLE IF NOT EXISTS shop_lexicons (
     sha256 VARCHAR NOT NULL,
     set_by VARCHAR NOT NULL,
     set_at TIMESTAMP NOT NULL
+)"""
+
+# Schema 5 (issue #11): what each order sold, line by line, and the shop's products.
+# One row per order line: `line_id` is the export's sub-order id (子订单编号, 商品ID) or the
+# line's number within its order in the file. `product_id` is the platform's product id
+# when the export has one, else the merchant code (商家编码), else the title. Money in fen:
+# `unit_price_fen` as the export gives it, `line_fen` = what the line sold for before
+# order-level discounts (unit × quantity, or the export's line total). Re-importing an
+# order replaces all its lines.
+ORDER_ITEMS = """CREATE TABLE order_items (
+    shop_id VARCHAR NOT NULL,
+    order_id VARCHAR NOT NULL,
+    line_id VARCHAR NOT NULL,
+    product_id VARCHAR NOT NULL,
+    title VARCHAR,
+    sku VARCHAR,
+    unit_price_fen BIGINT NOT NULL,
+    quantity INTEGER NOT NULL,
+    line_fen BIGINT NOT NULL,
+    category VARCHAR,
+    PRIMARY KEY (shop_id, order_id, line_id)
+)"""
+
+# What the shop says about a product (`kefu products import`): its title, category, launch
+# date and stage ('new' or 'established'; NULL = derived from the dates). The first sale
+# date is derived from order_items and orders, never stored.
+PRODUCTS = """CREATE TABLE products (
+    shop_id VARCHAR NOT NULL,
+    product_id VARCHAR NOT NULL,
+    title VARCHAR,
+    category VARCHAR,
+    launched_on DATE,
+    stage VARCHAR,
+    PRIMARY KEY (shop_id, product_id)
 )"""

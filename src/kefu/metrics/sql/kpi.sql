@@ -6,7 +6,7 @@
 -- local calendar day).
 --
 -- Inputs (prepared by the runner): in_agents, in_messages (+ sent_s), in_orders (+ created_s,
--- paid_s), in_reviews, cfg (one row of settings per shop), ignored (shop_id, account),
+-- paid_s), in_reviews, in_order_items (order lines: product, merchant code, line_fen), cfg (one row of settings per shop), ignored (shop_id, account),
 -- req_months (month, first_day, last_day, and first_s / end_s: epoch seconds of its first day
 -- and of the day after its last).
 
@@ -270,6 +270,29 @@ JOIN first_paid fp ON fp.shop_id = a.shop_id AND fp.buyer_id = a.buyer_id
 LEFT JOIN in_reviews rv ON rv.shop_id = a.shop_id AND rv.order_id = a.order_id
 WHERE a.agent_id IS NOT NULL
 
+-- step: agent_product_sales
+-- Credited sales per agent-month by buyer kind and the order's main product (the product of
+-- its largest line, ties to the smallest id; '' for an order without lines): what a pay plan
+-- weighting sales by product stage reads (docs/pay.md). Sums over products give the
+-- agent-month's new- and returning-buyer sales exactly.
+SELECT c.shop_id, c.agent_id, c.month, COALESCE(m.product_id, '') AS product,
+       c.is_returning,
+       SUM(c.amount_fen) AS sales_fen,
+       SUM(c.amount_fen - c.refund_fen) AS net_sales_fen
+FROM credited c
+LEFT JOIN (
+    SELECT shop_id, order_id, product_id
+    FROM (
+        SELECT i.shop_id, i.order_id, i.product_id,
+               ROW_NUMBER() OVER (
+                   PARTITION BY i.shop_id, i.order_id ORDER BY i.line_fen DESC, i.product_id
+               ) AS r
+        FROM in_order_items i
+    ) x
+    WHERE r = 1
+) m ON m.shop_id = c.shop_id AND m.order_id = c.order_id
+GROUP BY c.shop_id, c.agent_id, c.month, COALESCE(m.product_id, ''), c.is_returning
+
 -- step: repurchase
 -- Paying buyers of an agent-month who paid another order within repurchase_days after t0,
 -- t0 being their earliest paid_at among the orders credited to that agent-month.
@@ -337,6 +360,90 @@ FROM (
     GROUP BY shop_id, agent_id, month, buyer_id
 ) b
 GROUP BY shop_id, agent_id, month
+
+-- step: buyer_mix
+-- Each inquiring buyer of an agent-month with what like-with-like comparison stratifies on
+-- (docs/diagnosis.md, "Like with like"): the hour band of their first inquiry (night
+-- 00–08, day 08–18, evening 18–24), the product they asked about (the smallest product id
+-- whose id or merchant code — 4 or more letters, digits, '-' or '_' — is a word of their
+-- messages of the month to the agent; '' when none is: chosen without looking at the
+-- outcome, so conversion can be stratified on it), the product their credited orders led to (the product of
+-- their largest order line; '' without lines) and what they paid (credited sales).
+WITH inq AS (
+    SELECT shop_id, agent_id, month, buyer_id, MIN(start_s) AS first_s
+    FROM sess
+    WHERE is_inquiry
+    GROUP BY shop_id, agent_id, month, buyer_id
+),
+product_keys AS (
+    SELECT DISTINCT shop_id, product_id, product_id AS product_key
+    FROM in_order_items WHERE LENGTH(product_id) >= 4
+    UNION
+    SELECT DISTINCT shop_id, product_id, sku AS product_key
+    FROM in_order_items WHERE sku IS NOT NULL AND LENGTH(sku) >= 4
+),
+asked AS (
+    -- the buyer's words cut into runs of 4+ letters, digits, '-' or '_', matched exactly
+    -- against the products' ids and merchant codes: an equi-join, not a scan of every text
+    -- for every product
+    SELECT t.shop_id, t.agent_id, t.month, t.buyer_id, MIN(k.product_id) AS product_id
+    FROM (
+        SELECT shop_id, agent_id, STRFTIME(sent_at, '%Y-%m') AS month, buyer_id,
+               UNNEST(REGEXP_EXTRACT_ALL(text, '[A-Za-z0-9_-]{4,}')) AS token
+        FROM in_messages
+        WHERE sender = 'buyer'
+    ) t
+    JOIN product_keys k ON k.shop_id = t.shop_id AND k.product_key = t.token
+    GROUP BY t.shop_id, t.agent_id, t.month, t.buyer_id
+),
+led AS (
+    SELECT shop_id, agent_id, month, buyer_id, product_id
+    FROM (
+        SELECT c.shop_id, c.agent_id, c.month, c.buyer_id, i.product_id,
+               ROW_NUMBER() OVER (
+                   PARTITION BY c.shop_id, c.agent_id, c.month, c.buyer_id
+                   ORDER BY i.line_fen DESC, i.product_id
+               ) AS r
+        FROM credited c
+        JOIN in_order_items i ON i.shop_id = c.shop_id AND i.order_id = c.order_id
+    ) x
+    WHERE r = 1
+),
+spend AS (
+    SELECT shop_id, agent_id, month, buyer_id, SUM(amount_fen) AS fen
+    FROM credited
+    GROUP BY shop_id, agent_id, month, buyer_id
+)
+SELECT q.shop_id, q.agent_id, q.month, q.buyer_id,
+       CASE WHEN (q.first_s % 86400) // 3600 < 8 THEN 'night'
+            WHEN (q.first_s % 86400) // 3600 < 18 THEN 'day'
+            ELSE 'evening' END AS band,
+       COALESCE(a.product_id, '') AS asked_product,
+       COALESCE(l.product_id, '') AS led_product,
+       CASE WHEN sp.fen IS NULL THEN 0 ELSE 1 END AS paid,
+       COALESCE(sp.fen, 0) AS spend_fen
+FROM inq q
+LEFT JOIN asked a
+  ON a.shop_id = q.shop_id AND a.agent_id = q.agent_id AND a.month = q.month AND a.buyer_id = q.buyer_id
+LEFT JOIN led l
+  ON l.shop_id = q.shop_id AND l.agent_id = q.agent_id AND l.month = q.month AND l.buyer_id = q.buyer_id
+LEFT JOIN spend sp
+  ON sp.shop_id = q.shop_id AND sp.agent_id = q.agent_id AND sp.month = q.month AND sp.buyer_id = q.buyer_id
+
+-- step: agent_strata
+-- The strata of each agent-month: conversion by (product asked about, hour band) over
+-- inquiring buyers (n) and those who paid (k); 客单价 by (product led to, hour band) over
+-- paying buyers (n) and their credited sales in fen (k).
+SELECT shop_id, agent_id, month, 'conversion' AS measure, asked_product AS product, band,
+       COUNT(*) AS n, SUM(paid) AS k
+FROM buyer_mix
+GROUP BY shop_id, agent_id, month, asked_product, band
+UNION ALL
+SELECT shop_id, agent_id, month, 'spend' AS measure, led_product AS product, band,
+       COUNT(*) AS n, SUM(spend_fen) AS k
+FROM buyer_mix
+WHERE paid = 1
+GROUP BY shop_id, agent_id, month, led_product, band
 
 -- step: agent_activity
 -- When agents worked: active clock hours and days, the busiest day's inquiries, and the

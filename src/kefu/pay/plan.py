@@ -501,7 +501,9 @@ class _Reader:
         if ref == "team_mix" and metric not in MIX_METRICS:
             raise self.err(
                 f"{key}.reference",
-                Refusal("plan.err.team_mix_metric", metrics=" / ".join(MIX_METRICS), metric=metric),
+                Refusal(
+                    "plan.err.team_mix_metric", metrics=" or ".join(MIX_METRICS), metric=metric
+                ),
                 "no-reference",
             )
         if ref in ("team", "target", "team_mix"):

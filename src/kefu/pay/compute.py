@@ -21,7 +21,7 @@ from kefu.pay.components import (
     rank_line,
     tenure_months,
 )
-from kefu.pay.plan import Plan, PlanVersion
+from kefu.pay.plan import BaseSpec, Plan, PlanVersion
 from kefu.pay.text import Text
 
 ORDER = ("base", "rank_bonus", "commission", "quarterly_bonus", "annual_bonus", "clawback")
@@ -245,7 +245,7 @@ def pay_month(
             out = lines[a.agent_id]
             tenure = tenure_months(a.hired_on, month)
             if section.base:
-                out.append(base_line(section.base, a.hired_on, a.left_on, month))
+                out.append(_person_base(section.base, a, month))
             if section.rank_bonus and any(
                 not available(m.parts, section.rank_bonus.metric) for m in members
             ):
@@ -326,6 +326,23 @@ def pay_month(
         agents,
         sm.paid_net_sales_fen if sm else 0,
         tuple(_warnings(sm, version, month)),
+    )
+
+
+def _person_base(spec: BaseSpec, a: AgentMonth, month: str) -> Line:
+    """The base ladder of an agent or person; a person's seats are listed on it, and a person
+    paid their base in another shop gets a line of 0 saying which."""
+    line = base_line(spec, a.hired_on, a.left_on, month)
+    extra: dict[str, Any] = {}
+    if a.seats:
+        extra["seats"] = [{"agent_id": s, "from": f, "until": u} for s, f, u in a.seats]
+    if a.base_elsewhere is not None:
+        extra["paid_in_shop"] = a.base_elsewhere
+        return Line("base", 0, "not_paid", {**line.inputs, **extra})
+    return (
+        Line(line.component, line.amount_fen, line.status, {**line.inputs, **extra})
+        if extra
+        else line
     )
 
 

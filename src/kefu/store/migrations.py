@@ -16,7 +16,14 @@ from dataclasses import dataclass
 import duckdb
 
 from kefu import __version__
-from kefu.store.schema import AUDIT_LOG, DDL, REPORTED_FIGURES, SCHEMA_VERSION
+from kefu.store.schema import (
+    AUDIT_LOG,
+    DDL,
+    PERSONS,
+    REPORTED_FIGURES,
+    SCHEMA_VERSION,
+    SEAT_HOLDERS,
+)
 
 Step = str | Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -36,6 +43,25 @@ class Migration:
     steps: tuple[Step, ...]
 
 
+def _one_person_per_agent(con: duckdb.DuckDBPyConnection) -> None:
+    """Every agent of the store becomes a person holding that one seat (no dates: always).
+
+    The person's id is the agent's own, or `shop:agent` where the same agent id is used in
+    more than one shop (a person id is the same across shops)."""
+    con.execute(
+        """CREATE TEMP TABLE _kefu_people AS
+        SELECT shop_id, agent_id, name, hired_on, left_on,
+               CASE WHEN count(*) OVER (PARTITION BY agent_id) > 1
+                    THEN shop_id || ':' || agent_id ELSE agent_id END AS person_id
+        FROM agents"""
+    )
+    con.execute("INSERT INTO persons SELECT person_id, name, hired_on, left_on FROM _kefu_people")
+    con.execute(
+        "INSERT INTO seat_holders SELECT shop_id, agent_id, person_id, NULL, NULL FROM _kefu_people"
+    )
+    con.execute("DROP TABLE _kefu_people")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -52,6 +78,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             AUDIT_LOG,
             "ALTER TABLE schema_version ADD COLUMN kefu_version VARCHAR",
         ),
+    ),
+    Migration(
+        3,
+        "persons and seat_holders (people behind seats, issue #10): one person per existing"
+        " agent, holding that seat throughout",
+        (PERSONS, SEAT_HOLDERS, _one_person_per_agent),
     ),
 )
 

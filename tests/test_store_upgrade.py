@@ -109,6 +109,10 @@ def test_an_old_store_upgrades_and_keeps_every_row_pay_line_and_figure(
             # history kept (version, applied_at), the versions applied appended
             assert [r[:2] for r in after[table][: len(rows)]] == [r[:2] for r in rows]
             assert [r[0] for r in after[table]] == list(range(1, SCHEMA_VERSION + 1))
+        elif table == "audit_log":
+            # every entry kept as it was; the upgrade's own entry appended after them
+            assert after[table][: len(rows)] == rows, "audit_log changed in the upgrade"
+            assert [r[3] for r in after[table][len(rows) :]] == ["store.upgrade"]
         else:
             assert after[table] == rows, f"{table} changed in the upgrade"
     assert payroll_digest(path) == pay_before

@@ -214,7 +214,7 @@ def test_an_upgraded_store_has_a_person_per_agent(tmp_path: Path, version: int) 
         people = s.con.execute("SELECT * FROM persons ORDER BY ALL").fetchall()
     assert agents
     assert held == [(shop, agent, agent, None, None) for shop, agent, *_ in agents]
-    assert people == sorted((agent, name, h, l) for _, agent, name, h, l in agents)
+    assert people == sorted((agent, name, hired, left) for _, agent, name, hired, left in agents)
 
 
 def test_one_seat_one_person_pays_byte_for_byte_as_seats_did(

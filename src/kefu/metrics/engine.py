@@ -64,7 +64,7 @@ def _split_holds(con: duckdb.DuckDBPyConnection, split: Sequence[Holding]) -> No
 
 # The steps read back per (shop, agent, month), besides `agent_months` (who is listed) and
 # `shop_orders` (per shop and month); the rest are intermediate.
-PART_STEPS = ("agent_sessions", "agent_sales", "repurchase", "agent_spread")
+PART_STEPS = ("agent_sessions", "agent_sales", "repurchase", "agent_spread", "agent_assists")
 ACTIVITY_STEPS = ("agent_activity", "agent_hours", "agent_peak")
 
 
@@ -185,7 +185,10 @@ def message_window(
     first, _ = month_bounds(min(months))
     _, last = month_bounds(max(months))
     days = max(s.attribution_days for s in settings.values()) + 2
-    start, end = _epoch(first) - days * DAY, _epoch(last) + DAY + days * DAY
+    # an assist may come attribution_days after the reference time of an order credited to
+    # an inquiry of the months, itself up to attribution_days after that inquiry
+    after = days + max(s.attribution_days for s in settings.values())
+    start, end = _epoch(first) - days * DAY, _epoch(last) + DAY + after * DAY
     if any(s.attribution_rule != "order" for s in settings.values()):
         last_paid = _scalar(
             con,
@@ -312,7 +315,10 @@ class StoreKpis:
             "THEN 1 END) AS cut FROM sess"
         )
         latest = row["latest"]
-        end_ok = latest is None or (int(latest) // DAY + days + 1) * DAY <= window[1]
+        # assists: contacts up to attribution_days after a reference time that is itself
+        # up to attribution_days after the months' last session (kpi.sql, agent_assists)
+        ahead = max(days, 2 * (days - 1))
+        end_ok = latest is None or (int(latest) // DAY + ahead + 1) * DAY <= window[1]
         return (not row["cut"], end_ok)
 
     def settings(self, shop_id: str) -> MetricSettings:

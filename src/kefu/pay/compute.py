@@ -24,7 +24,15 @@ from kefu.pay.components import (
 from kefu.pay.plan import BaseSpec, Plan, PlanVersion
 from kefu.pay.text import Text
 
-ORDER = ("base", "rank_bonus", "commission", "quarterly_bonus", "annual_bonus", "clawback")
+ORDER = (
+    "base",
+    "rank_bonus",
+    "commission",
+    "assist_commission",
+    "quarterly_bonus",
+    "annual_bonus",
+    "clawback",
+)
 
 
 @dataclass(frozen=True)
@@ -265,6 +273,18 @@ def pay_month(
                 out.append(
                     commission_line(
                         section.commission, a.agent_id, a.parts, team, tenure, version.target
+                    )
+                )
+            if section.assist_commission:
+                out.append(
+                    commission_line(
+                        section.assist_commission,
+                        a.agent_id,
+                        a.parts,
+                        team,
+                        tenure,
+                        version.target,
+                        component="assist_commission",
                     )
                 )
             for name, spec in (

@@ -342,7 +342,7 @@ def explain(line: Line, lang: str | None = None) -> str:
     """The sentence that says why a line holds its amount, with every figure it used."""
     if line.component == "base":
         return _base(line, lang)
-    if line.component == "commission":
+    if line.component in ("commission", "assist_commission"):
         return _commission(line, lang)
     if line.component in ("quarterly_bonus", "annual_bonus"):
         return _period(line, lang)

@@ -292,3 +292,70 @@ def test_no_seat_has_two_holders_on_a_day(tmp_path: Path, rows: list[tuple[Any, 
         )
         backwards = mine[0] is not None and mine[1] is not None and mine[1] < mine[0]
         assert backwards or any(s == seat and overlaps(mine, span) for s, span in spans)
+
+
+def test_the_chinese_template_carries_the_person_and_the_interval(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from kefu.cli.template import write_template
+
+    path = tmp_path / "客服名单.xlsx"
+    write_template("agents", path, "zh")
+    wb = load_workbook(path)
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[1]]
+    assert header[-3:] == ["工号", "使用开始", "使用结束"]
+    rows = [
+        [
+            "店",
+            "店:一号",
+            "张三",
+            "售前",
+            None,
+            date(2025, 1, 1),
+            None,
+            "E1",
+            None,
+            date(2026, 9, 15),
+        ],
+        [
+            "店",
+            "店:一号",
+            "李四",
+            "售前",
+            None,
+            date(2026, 9, 16),
+            None,
+            "E2",
+            date(2026, 9, 16),
+            None,
+        ],
+        [
+            "店",
+            "店:一号",
+            "王五",
+            "售前",
+            None,
+            date(2026, 1, 1),
+            None,
+            "E3",
+            date(2026, 9, 10),
+            None,
+        ],
+    ]
+    for r, values in enumerate(rows, start=2):
+        for c, v in enumerate(values, start=1):
+            ws.cell(row=r, column=c, value=v)
+    wb.save(path)
+    db = tmp_path / "k.duckdb"
+    out = kefu("import", str(path), "--db", str(db))
+    assert (
+        "row 4, held_from" in out and "overlaps row 2" in out
+    )  # 王五 from 09-10: 张三 until 09-15
+    with open_store(db) as s:
+        held = s.con.execute(
+            "SELECT person_id, held_from, held_until FROM seat_holders ORDER BY 1"
+        ).fetchall()
+        seat = s.con.execute("SELECT name, hired_on, left_on FROM agents").fetchall()
+    assert held == [("E1", None, date(2026, 9, 15)), ("E2", date(2026, 9, 16), None)]
+    assert seat == [("李四", date(2025, 1, 1), None)]  # the latest holder; every holder's days

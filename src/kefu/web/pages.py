@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from kefu.diagnosis.settings import known_settings, setting_areas
 from kefu.i18n import t
-from kefu.metrics.table import ShopMonth, shift_month
+from kefu.metrics.table import KpiSource, ShopMonth, shift_month
 from kefu.store.payroll import PayrollRuns, RunRecord
 from kefu.store.people import PeopleError
 from kefu.store.questions import Questions
@@ -366,9 +366,9 @@ def register(wp: Workplace, route: Route) -> None:
         approved = next((r for r in runs if r.approved), None)
         changes = None
         if approved is not None:
-            _, changes = diff(approved, ctx.kpis, PayrollRuns(ctx.store).all(shop))
+            _, changes = diff(approved, pay_kpis(ctx), PayrollRuns(ctx.store).all(shop))
         try:
-            whatif = compare([load_plan(p) for p in PLANS], shop, month, month, ctx.kpis)
+            whatif = compare([load_plan(p) for p in PLANS], shop, month, month, pay_kpis(ctx))
         except PlanError:
             whatif = None
         return wp.page(
@@ -417,7 +417,9 @@ def register(wp: Workplace, route: Route) -> None:
             return wp.page(ctx, "message.html", 400, message=t("web.plan_unknown", ctx.lang))
         try:
             plan = load_plan(plan_name)
-            prepared = prepare(plan, shop, month, ctx.kpis, runs.all(shop), datetime.now().date())
+            prepared = prepare(
+                plan, shop, month, pay_kpis(ctx), runs.all(shop), datetime.now().date()
+            )
         except PlanError as e:
             return wp.page(ctx, "message.html", 400, message=str(e))
         record = store_run(runs, prepared, datetime.now(), explain_both)
@@ -600,6 +602,14 @@ def register(wp: Workplace, route: Route) -> None:
         if who is None:
             raise Denied(404)
         return json_response(who)
+
+
+def pay_kpis(ctx: Ctx) -> KpiSource:
+    """What pay reads: the KPI months per person, as `kefu pay` (docs/pay.md, people behind
+    seats); for a store whose every seat is its own person, the seats' months as they are."""
+    from kefu.metrics.people import PersonKpis
+
+    return PersonKpis(ctx.store, ctx.kpis)
 
 
 def _has_agent(record: RunRecord, agent: str) -> bool:

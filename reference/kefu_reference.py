@@ -61,6 +61,10 @@ PART_FIELDS: tuple[str, ...] = (
     "slow_turns",
     "typing_chars",
     "typing_seconds",
+    "assisted_inquiries",
+    "assisted_orders",
+    "assisted_sales_fen",
+    "assisted_net_sales_fen",
 )
 
 # The rates, each recomputed from parts (None when its denominator is 0).
@@ -362,12 +366,18 @@ def _credit(paid: pd.DataFrame, time_col: str, contacts: pd.DataFrame, days: int
     return latest["session"].where(latest["sent_at"].notna() & (day_gap <= days))
 
 
+def _contacts(m: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    """Agent messages of pre-sale inquiries: what an order can be credited to."""
+    inquiry_sessions = sessions.loc[sessions["is_inquiry"], "session"]
+    return m.loc[m["is_agent"] & m["session"].isin(inquiry_sessions)]
+
+
 def _attribute(
     paid: pd.DataFrame, m: pd.DataFrame, sessions: pd.DataFrame, s: dict[str, Any]
-) -> pd.Series:
-    """Session number credited with each paid order of a known buyer (NaN when silent)."""
-    inquiry_sessions = sessions.loc[sessions["is_inquiry"], "session"]
-    contacts = m.loc[m["is_agent"] & m["session"].isin(inquiry_sessions)]
+) -> tuple[pd.Series, pd.Series]:
+    """Session number credited with each paid order of a known buyer (NaN when silent), and
+    the time the credit was judged at (created_at, or paid_at when credited by payment)."""
+    contacts = _contacts(m, sessions)
     # "a tie in time goes to the agent_id that sorts first by Unicode code points":
     # keep, per buyer and second, only the contact of the smallest agent_id.
     contacts = contacts.sort_values([*BUYER, "sent_at", "agent_id"], kind="mergesort")
@@ -376,11 +386,49 @@ def _attribute(
     days = s["attribution_days"]
     rule = s["attribution_rule"]
     if rule == "paid":  # 付款判定: the contact before payment, window from date(paid_at)
-        return _credit(paid, "paid_at", contacts, days)
+        return _credit(paid, "paid_at", contacts, days), paid["paid_at"]
     credited = _credit(paid, "created_at", contacts, days)  # 下单判定
+    reference = paid["created_at"].where(credited.notna())
     if rule == "order_first":  # 下单优先: 'order', else 'paid'
         credited = credited.fillna(_credit(paid, "paid_at", contacts, days))
-    return credited
+    return credited, reference.fillna(paid["paid_at"])
+
+
+def _assists(
+    credited: pd.DataFrame, reference: pd.Series, contacts: pd.DataFrame, days: int
+) -> pd.DataFrame:
+    """§2 Assists, per agent and month of the credited order.
+
+    "An agent assists an order credited to another agent when they sent an agent message in
+    one of the buyer's pre-sale inquiries within attribution_days calendar days of the
+    order's reference time, either side, and not after its payment. Each assisting agent
+    counts the order once."
+    """
+    columns = ["shop_id", "order_id", "buyer_id", "agent_id", "month", "amount_fen"]
+    columns += ["refund_fen", "paid_at", "ref_at"]
+    orders = credited.assign(ref_at=reference.reindex(credited.index))[columns]
+    helpers = contacts[["shop_id", "buyer_id", "agent_id", "sent_at"]].rename(
+        columns={"agent_id": "helper"}
+    )
+    pairs = orders.merge(helpers, on=BUYER)
+    gap = (pairs["sent_at"].dt.normalize() - pairs["ref_at"].dt.normalize()).dt.days
+    keep = (
+        (pairs["helper"] != pairs["agent_id"])
+        & (pairs["sent_at"] <= pairs["paid_at"])
+        & gap.between(-days, days)
+    )
+    helped = pairs.loc[keep].drop_duplicates(["shop_id", "order_id", "helper"])
+    helped = helped.assign(
+        agent_id=helped["helper"],
+        assisted_orders=1,
+        assisted_sales_fen=helped["amount_fen"],
+        assisted_net_sales_fen=helped["amount_fen"] - helped["refund_fen"],
+    )
+    summed = helped.groupby(AGENT_MONTH)[
+        ["assisted_orders", "assisted_sales_fen", "assisted_net_sales_fen"]
+    ].sum()
+    # "assisted_inquiries: the buyers of those orders, distinct"
+    return summed.join(_distinct_buyers(helped, "assisted_inquiries"))
 
 
 def _paid_before(frame: pd.DataFrame, time_col: str, paid: pd.DataFrame) -> pd.Series:
@@ -646,16 +694,20 @@ def compute(
 
     m = _sessionize(messages, s["session_gap_minutes"])
     sessions = _sessions(m, agents, paid, s)
-    session_of_order = _attribute(paid, m, sessions, s)
+    session_of_order, reference = _attribute(paid, m, sessions, s)
     credited = _credited_orders(paid, session_of_order, sessions, reviews)
     buyers = _repurchasing(credited, paid, s["repurchase_days"])
+    assists = _assists(credited, reference, _contacts(m, sessions), s["attribution_days"])
 
     # Agents listed: "every agent with a session in it and every agent employed on at
     # least one of its days".
     months = _shop_months(messages, orders)
-    listed = pd.concat([sessions[AGENT_MONTH], _employed(agents, months)]).drop_duplicates()
+    # and every agent with an assist in it (§2 Assists)
+    listed = pd.concat(
+        [sessions[AGENT_MONTH], assists.reset_index()[AGENT_MONTH], _employed(agents, months)]
+    ).drop_duplicates()
     table = listed.set_index(AGENT_MONTH).join(
-        [_session_parts(sessions), _order_parts(credited, buyers)]
+        [_session_parts(sessions), _order_parts(credited, buyers), assists]
     )
     table = table.reindex(columns=list(PART_FIELDS)).fillna(0).round().astype("int64")
     table = table.reset_index()

@@ -665,3 +665,140 @@ def _chain(shop: str) -> Shop:
         t += timedelta(minutes=25)
         k += 1
     return s.order("o", "X", "2024-02-10 13:00:00", "2024-02-10 13:00:05", 900, shop=shop)
+
+
+# Assists (metrics.md §2): A hands the buyer over to C (转接), C's later answer wins the
+# credit; A's contact that day is an assist. D's contact two days earlier is too old to
+# assist (attribution_days 1). The order is credited once: the team's sales are C's alone.
+@case(
+    "assist_transfer",
+    {
+        ("2024-09", "C"): dict(
+            orders=1, sales_fen=10000, net_sales_fen=8000, assisted_orders=0, assisted_sales_fen=0
+        ),
+        ("2024-09", "A"): dict(
+            orders=0,
+            sales_fen=0,
+            inquiring_buyers=1,
+            assisted_inquiries=1,
+            assisted_orders=1,
+            assisted_sales_fen=10000,
+            assisted_net_sales_fen=8000,
+        ),
+        ("2024-09", "D"): dict(inquiring_buyers=1, assisted_orders=0, assisted_sales_fen=0),
+        ("2024-09", "TEAM"): dict(
+            orders=1, sales_fen=10000, assisted_orders=1, assisted_sales_fen=10000
+        ),
+        ("2024-09", "SHOP"): dict(silent_orders=0),
+    },
+)
+def _assist_transfer(shop: str) -> Shop:
+    s = Shop().agent("A", shop=shop).agent("C", shop=shop).agent("D", shop=shop)
+    s.chat(
+        "B",
+        "D",
+        ("2024-09-08 09:00:00", "buyer", "?"),
+        ("2024-09-08 09:01:00", "agent", "!"),
+        shop=shop,
+    )
+    s.chat(
+        "B",
+        "A",
+        ("2024-09-10 10:00:00", "buyer", "?"),
+        ("2024-09-10 10:01:00", "agent", "转接"),
+        shop=shop,
+    )
+    s.chat(
+        "B",
+        "C",
+        ("2024-09-10 10:05:00", "buyer", "?"),
+        ("2024-09-10 10:10:00", "agent", "!"),
+        shop=shop,
+    )
+    return s.order(
+        "o1", "B", "2024-09-10 10:30:00", "2024-09-10 10:31:00", 10000, refund_fen=2000, shop=shop
+    )
+
+
+# A colleague following up (催付) an order A won: C writes between the order and its payment.
+# Under the `order` rule the credit stays with A; C counts an assist. A message after the
+# payment (E) is after-sale and assists nothing.
+@case(
+    "assist_follow_up",
+    {
+        ("2024-09", "A"): dict(orders=1, sales_fen=5000, assisted_orders=0),
+        ("2024-09", "C"): dict(
+            orders=0, inquiring_buyers=1, assisted_inquiries=1, assisted_sales_fen=5000
+        ),
+        ("2024-09", "E"): dict(assisted_orders=0, inquiring_buyers=0),
+    },
+)
+def _assist_follow_up(shop: str) -> Shop:
+    s = Shop().agent("A", shop=shop).agent("C", shop=shop).agent("E", shop=shop)
+    s.chat(
+        "B",
+        "A",
+        ("2024-09-10 10:00:00", "buyer", "?"),
+        ("2024-09-10 10:01:00", "agent", "!"),
+        shop=shop,
+    )
+    s.chat(
+        "B",
+        "C",
+        ("2024-09-10 11:00:00", "agent", "亲, 记得付款"),
+        ("2024-09-10 11:02:00", "buyer", "好"),
+        ("2024-09-10 11:03:00", "agent", "谢谢"),
+        shop=shop,
+    )
+    s.chat(
+        "B",
+        "E",
+        ("2024-09-10 13:00:00", "buyer", "?"),
+        ("2024-09-10 13:01:00", "agent", "!"),
+        shop=shop,
+    )
+    return s.order("o1", "B", "2024-09-10 10:30:00", "2024-09-10 12:00:00", 5000, shop=shop)
+
+
+# The same follow-up under the `paid` rule: the credit goes to C (the last contact before the
+# payment) and A, who served the buyer that day, assists.
+@case(
+    "assist_follow_up_paid_rule",
+    {
+        ("2024-09", "C"): dict(orders=1, sales_fen=5000, assisted_orders=0),
+        ("2024-09", "A"): dict(orders=0, assisted_inquiries=1, assisted_sales_fen=5000),
+    },
+    settings={"attribution_rule": "paid"},
+)
+def _assist_paid(shop: str) -> Shop:
+    return _assist_follow_up(shop)
+
+
+# An assist is counted in the month the order is credited to: A's contact on 30 September,
+# C's on 1 October winning an order of 1 October. A, who left on 30 September and has no
+# session in October, is listed in October for the assist.
+@case(
+    "assist_across_month_end",
+    {
+        ("2024-09", "A"): dict(inquiring_buyers=1, assisted_orders=0),
+        ("2024-10", "A"): dict(sessions=0, assisted_orders=1, assisted_sales_fen=7000),
+        ("2024-10", "C"): dict(orders=1, sales_fen=7000),
+    },
+)
+def _assist_month_end(shop: str) -> Shop:
+    s = Shop().agent("A", shop=shop, left_on="2024-09-30").agent("C", shop=shop)
+    s.chat(
+        "B",
+        "A",
+        ("2024-09-30 23:50:00", "buyer", "?"),
+        ("2024-09-30 23:51:00", "agent", "!"),
+        shop=shop,
+    )
+    s.chat(
+        "B",
+        "C",
+        ("2024-10-01 00:30:00", "buyer", "?"),
+        ("2024-10-01 00:35:00", "agent", "!"),
+        shop=shop,
+    )
+    return s.order("o1", "B", "2024-10-01 00:40:00", "2024-10-01 00:41:00", 7000, shop=shop)

@@ -56,14 +56,18 @@ def kpi(
     raw: Annotated[bool, typer.Option("--raw", help=h("cli.opt.raw"))] = False,
     lang: LangOption = None,
     engine: Annotated[str, typer.Option("--engine", help=h("cli.opt.engine"))] = "duckdb",
+    by: Annotated[str, typer.Option("--by", help=h("cli.opt.by"))] = "seat",
     db: DbOption = None,
 ) -> None:
+    from kefu.metrics.people import PersonKpis
     from kefu.metrics.reported import ChosenKpis
+    from kefu.metrics.table import KpiSource
     from kefu.report import kpi_table
 
     lang = check_lang(lang)
     check_month(month)
     check_choice("--format", fmt, FORMATS)
+    check_choice("--by", by, ("seat", "person"))
     if fmt == "xlsx" and output is None:
         say("output.needs_output", fmt="xlsx", example="kpi.xlsx")
     if output is not None:
@@ -94,7 +98,10 @@ def kpi(
                     known=",".join(e.known),
                 )
             )
-    sm = ChosenKpis(store, engine=engine).shop_months(shop_id, [month])[month]
+    source: KpiSource = ChosenKpis(store, engine=engine)
+    if by == "person":  # each person's seats summed, a seat that changed hands split by date
+        source = PersonKpis(store, source, engine=engine)
+    sm = source.shop_months(shop_id, [month])[month]
     if not sm.agents and sm.paid_orders == 0 and sm.unattributable_orders == 0:
         fail(no_data(store, shop_id, month, lang))
     whole = sm

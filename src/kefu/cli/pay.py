@@ -49,13 +49,14 @@ PlanOption = Annotated[str, typer.Option("--plan", help=h("cli.opt.plan"))]
 
 
 def kpi_source(store: Store) -> KpiSource:
-    """The KPI months of the store (the metrics engine, or agent reports for months without
-    chats), imported only when needed."""
+    """The KPI months of the store per person (docs/pay.md, people behind seats): the metrics
+    engine, or agent reports for months without chats, imported only when needed."""
     try:
+        from kefu.metrics.people import PersonKpis
         from kefu.metrics.reported import ChosenKpis
     except ImportError:
         say("cli.err.no_engine")
-    source: KpiSource = ChosenKpis(store)
+    source: KpiSource = PersonKpis(store, ChosenKpis(store))
     return source
 
 
@@ -349,7 +350,16 @@ def payslip(
             plan_label = the_plan.label(lang)
             state = "trial"
             source = source_text(state, lang)
+        holders = _holders(store, shop_id, month, agent)
     known = [(a.agent_id, a.name) for a in result.agents]
+    held = [(p, n) for p, n in known if p in holders]
+    if agent not in dict(known) and held:  # a seat: the person who held it in the month
+        if len(held) > 1:
+            listed = ", ".join(f"{p} ({n})" for p, n in held)
+            fail(t("agent.ambiguous", lang, query=agent, matches=listed))
+        agent = held[0][0]
+        if record is not None:
+            result, plan_label, state, source, stored = from_run(record, run_lines, agent, lang)
     if agent not in dict(known) and any(agent in (n, a.split(":", 1)[-1]) for a, n in known):
         agent = resolve_agent(known, agent, lang)  # a name (or the part after shop:)
         if record is not None:  # the run's stored sentences are the named agent's
@@ -368,6 +378,15 @@ def payslip(
         _wrote(output, lang)
     else:  # html is escaped by payslip_html; text shows control characters, never obeys them
         typer.echo(slip if fmt == "html" else visible(slip, tabs=True), nl=False)
+
+
+def _holders(store: Store, shop_id: str, month: str, seat: str) -> list[str]:
+    """The persons who held a seat (sub-account) of the shop in the month."""
+    from kefu.metrics.people import held_days
+    from kefu.store.seats import holdings
+
+    found = holdings(store, [shop_id])
+    return sorted({h.person_id for h in found if h.agent_id == seat and held_days(h, month)})
 
 
 # -- kefu payroll ---------------------------------------------------------------------------------

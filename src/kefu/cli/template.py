@@ -16,7 +16,7 @@ import typer
 from kefu.cli.common import LangOption, check_lang, console, fail, h
 from kefu.i18n import t
 from kefu.io.canonical import AGENT_HEADERS, CHOICES, RATINGS, REQUIRED, ROLES, SENDERS
-from kefu.io.records import ARROW_TYPES, KINDS
+from kefu.io.records import KINDS, file_types
 from kefu.output import OutputError, save_workbook
 
 ROWS = 1000  # rows the validation covers below the header
@@ -28,7 +28,7 @@ ACCEPTED = {"role": ROLES, "sender": SENDERS, "rating": RATINGS}
 def headers(kind: str, lang: str) -> list[tuple[str, str]]:
     """(canonical column, header written) for every column of `kind`."""
     out = []
-    for column in ARROW_TYPES[kind]:
+    for column in file_types(kind):
         header = AGENT_HEADER_ZH[column] if kind == "agents" and lang == "zh" else column
         out.append((column, header))
     return out
@@ -49,7 +49,7 @@ def write_template(kind: str, path: Path, lang: str) -> None:
     data.title = t("template.sheet_data", lang)
     cols = headers(kind, lang)
     data.append([h for _, h in cols])
-    types = ARROW_TYPES[kind]
+    types = file_types(kind)
     for i, (column, _) in enumerate(cols, start=1):
         letter = get_column_letter(i)
         cell = data.cell(row=1, column=i)
@@ -78,7 +78,7 @@ def write_template(kind: str, path: Path, lang: str) -> None:
         elif arrow.startswith("int") and column != "chars":
             validation = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0")
             validation.error = t("template.invalid_number", lang)
-        if column in ("order_id", "agent_id", "buyer_id"):
+        if column in ("order_id", "agent_id", "buyer_id", "person_id"):
             fmt = "@"  # text: an order number never becomes 3.5E+16
         if validation is not None:
             validation.showErrorMessage = True

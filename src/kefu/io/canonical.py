@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from kefu.i18n import Refusal
+from kefu.io import seats
 from kefu.io.cells import CellError, clean, parse_count, parse_date, parse_timestamp
 from kefu.io.detect import header_names
 from kefu.io.masking import mask
-from kefu.io.records import ARROW_TYPES, Collector, ImportFileError, ParsedFile
+from kefu.io.records import Collector, ImportFileError, ParsedFile, file_types
 from kefu.io.shop_settings import ShopZones
 from kefu.io.tabular import Sheet, data_rows
 
@@ -45,6 +46,15 @@ AGENT_HEADERS: dict[str, str] = {
     "入职时间": "hired_on",
     "离职日期": "left_on",
     "离职时间": "left_on",
+    # people behind seats (kefu.io.seats): the person holding the seat, and from when to when
+    "工号": "person_id",
+    "人员": "person_id",
+    "人员编号": "person_id",
+    "员工编号": "person_id",
+    "使用开始": "held_from",
+    "使用开始日期": "held_from",
+    "使用结束": "held_until",
+    "使用结束日期": "held_until",
 }
 
 
@@ -124,7 +134,7 @@ def parse(
     """The canonical table of `kind` in `sheet`, whose header is at `sheet.rows[header_index]`."""
     _, header_cells = sheet.rows[header_index]
     names = [canonical_header(n) for n in header_names(header_cells)]
-    schema = ARROW_TYPES[kind]
+    schema = file_types(kind)
     position: dict[str, int] = {}
     for i, n in enumerate(names):
         if n in schema and n not in position:
@@ -144,6 +154,10 @@ def parse(
 
     plan = [(c, position[c], _converter(c, str(t))) for c, t in schema.items() if c in position]
     message_key = ("shop_id", "buyer_id", "agent_id", "sent_at", "sender", "text")
+    # an agents file naming persons or seat intervals: a seat may have several rows (one per
+    # holder), checked together once read (kefu.io.seats)
+    held = kind == "agents" and any(c in position for c in seats.PERSON_COLUMNS)
+    buffered: list[tuple[int, dict[str, Any], dict[str, str]]] = []
 
     for row_no, cells, record in data_rows(sheet, header_index, width, position, col):
         try:
@@ -161,6 +175,9 @@ def parse(
                 duplicates += 1
                 continue
             seen[key] = row_no
+        elif held:
+            buffered.append((row_no, row, record))
+            continue
         else:
             key = tuple(row.get(c) or "" for c in KEY_COLUMNS[kind])
             if key in seen:
@@ -170,6 +187,14 @@ def parse(
                 continue
             seen[key] = row_no
         col.add(row_no, row)
+    if buffered:
+        refused = {r.row_no: r for r in seats.check((n, row) for n, row, _ in buffered)}
+        for row_no, row, record in buffered:
+            r = refused.get(row_no)
+            if r is None:
+                col.add(row_no, row)
+            else:
+                col.reject(row_no, r.column, r.value, r.reason, record)
 
     given = [
         c for c in out_cols if c in position or c in ALWAYS_GIVEN.get(kind, ()) or c == "shop_id"

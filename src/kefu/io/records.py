@@ -83,6 +83,19 @@ def items_table(rows: list[dict[str, Any]]) -> pa.Table:
     )
 
 
+# Columns a file of a kind may carry beyond its canonical table: the agents file's person and
+# the interval during which that person holds the seat (docs/importers.md, "People behind
+# seats"). The store keeps them in its own tables (persons, seat_holders), not in `agents`.
+FILE_EXTRA_TYPES: dict[str, dict[str, pa.DataType]] = {
+    "agents": {"person_id": pa.string(), "held_from": pa.date32(), "held_until": pa.date32()},
+}
+
+
+def file_types(kind: str) -> dict[str, pa.DataType]:
+    """Every column a file of `kind` may carry: its canonical table's, then the extra ones."""
+    return {**ARROW_TYPES[kind], **FILE_EXTRA_TYPES.get(kind, {})}
+
+
 class ImportFileError(Refusal):
     """A file that cannot be read at all: one sentence naming the file (a catalogue key)."""
 
@@ -175,7 +188,8 @@ class Collector:
     ) -> None:
         self.kind = kind
         self.file = file
-        self.types = {c: ARROW_TYPES[kind][c] for c in ARROW_TYPES[kind] if c in columns}
+        types = file_types(kind)
+        self.types = {c: types[c] for c in types if c in columns}
         self.values: dict[str, list[Any]] = {c: [] for c in self.types}
         self.source_rows: list[int] = []
         self.quarantine: list[Quarantined] = []

@@ -19,7 +19,7 @@ from kefu.i18n import Refusal
 from kefu.inert import visible
 
 # Text columns that identify or name something: shown in tables, terminals, spreadsheets.
-ID_COLUMNS = ("shop_id", "order_id", "buyer_id", "agent_id")
+ID_COLUMNS = ("shop_id", "order_id", "buyer_id", "agent_id", "person_id")
 SHORT_TEXT = (*ID_COLUMNS, "name", "team", "role", "sender", "rating", "status")
 
 # Characters never allowed in ids and short text: C0 and C1 controls (NUL, ESC, CR, …),
@@ -50,7 +50,7 @@ ORDERED: dict[str, tuple[tuple[str, str], ...]] = {
         ("paid_at", "refunded_at"),
         ("created_at", "refunded_at"),
     ),
-    "agents": (("hired_on", "left_on"),),
+    "agents": (("hired_on", "left_on"), ("held_from", "held_until")),
 }
 # (part, whole): the part must not exceed the whole.
 NOT_ABOVE: dict[str, tuple[tuple[str, str], ...]] = {"orders": (("refund_fen", "amount_fen"),)}

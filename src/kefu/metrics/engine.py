@@ -18,6 +18,7 @@ from kefu.metrics.steps import steps
 from kefu.metrics.table import Activity, AgentMonth, ShopMonth, month_bounds
 from kefu.store import Store
 from kefu.store.database import sql_text
+from kefu.store.seats import Holding
 
 # What the steps read, prepared from the store. Epoch seconds of the naive shop-local times
 # make every duration and calendar-day comparison integer arithmetic on both engines.
@@ -48,9 +49,42 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(row and row[0])
 
 
+# A seat split between its holders (people behind seats): the agent ids of the split run are
+# `seat` + SPLIT_MARK + `person` (a unit separator: never in an id, kefu.io.rules).
+SPLIT_MARK = "\x1f"
+SPLIT_VIEWS: dict[str, str] = {
+    "in_messages": "SELECT m.shop_id, m.buyer_id,"
+    " COALESCE(h.agent_id || chr(31) || h.person_id, m.agent_id) AS agent_id, m.sent_at,"
+    " m.sent_s, m.sender, m.text, m.chars"
+    " FROM (" + INPUT_VIEWS["in_messages"] + " WHERE {where}) m"
+    " LEFT JOIN split_holds h ON h.shop_id = m.shop_id AND h.agent_id = m.agent_id"
+    " AND (h.from_day IS NULL OR m.sent_at >= h.from_day)"
+    " AND (h.until_day IS NULL OR m.sent_at < h.until_day + INTERVAL 1 DAY)",
+    "in_agents": "SELECT * FROM (SELECT a.shop_id, a.agent_id, a.name, a.role, a.team,"
+    " a.hired_on, a.left_on FROM agents a"
+    " ANTI JOIN split_holds h ON h.shop_id = a.shop_id AND h.agent_id = a.agent_id"
+    " UNION ALL SELECT a.shop_id, h.agent_id || chr(31) || h.person_id, p.name, a.role, a.team,"
+    " h.from_day, h.until_day FROM split_holds h"
+    " JOIN agents a ON a.shop_id = h.shop_id AND a.agent_id = h.agent_id"
+    " LEFT JOIN persons p ON p.person_id = h.person_id) x",
+}
+
+
+def _split_holds(con: duckdb.DuckDBPyConnection, split: Sequence[Holding]) -> None:
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE split_holds (shop_id VARCHAR, agent_id VARCHAR,"
+        " person_id VARCHAR, from_day DATE, until_day DATE)"
+    )
+    if split:
+        con.executemany(
+            "INSERT INTO split_holds VALUES (?, ?, ?, ?, ?)",
+            [(h.shop_id, h.agent_id, h.person_id, h.start, h.end) for h in split],
+        )
+
+
 # The steps read back per (shop, agent, month), besides `agent_months` (who is listed) and
 # `shop_orders` (per shop and month); the rest are intermediate.
-PART_STEPS = ("agent_sessions", "agent_sales", "repurchase", "agent_spread")
+PART_STEPS = ("agent_sessions", "agent_sales", "repurchase", "agent_spread", "agent_assists")
 ACTIVITY_STEPS = ("agent_activity", "agent_hours", "agent_peak")
 
 
@@ -96,8 +130,13 @@ def prepare_inputs(
     settings: dict[str, MetricSettings],
     months: Sequence[str],
     window: tuple[int, int] = ALL_TIME,
+    split: Sequence[Holding] | None = None,
 ) -> None:
     """Temp views and tables the steps read, restricted to the shops computed.
+
+    `split` (holdings of seats that changed hands) makes each of those seats one agent per
+    holder, `seat` + SPLIT_MARK + `person`: a message belongs to whoever held its seat on
+    the day it was sent (kefu.metrics.people).
 
     `window` (epoch seconds, end excluded) limits the messages read; orders are read whole,
     since after-sale, returning and repurchase look back and forward without a bound.
@@ -111,6 +150,12 @@ def prepare_inputs(
         where = f"shop_id IN ({shop_list})"
         if name == "in_messages" and window != ALL_TIME:
             where += f" AND sent_at >= {_ts(window[0])} AND sent_at < {_ts(window[1])}"
+        if split is not None and name in SPLIT_VIEWS:
+            _split_holds(con, split)
+            if name == "in_messages":  # the window applies to the messages as read
+                sql, where = SPLIT_VIEWS[name].format(where=where), "TRUE"
+            else:
+                sql = SPLIT_VIEWS[name]
         con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql} WHERE {where}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE cfg ({CFG_COLUMNS})")
     rows = [(*r, *window) for r in _config_rows(settings)]
@@ -163,7 +208,10 @@ def message_window(
     first, _ = month_bounds(min(months))
     _, last = month_bounds(max(months))
     days = max(s.attribution_days for s in settings.values()) + 2
-    start, end = _epoch(first) - days * DAY, _epoch(last) + DAY + days * DAY
+    # an assist may come attribution_days after the reference time of an order credited to
+    # an inquiry of the months, itself up to attribution_days after that inquiry
+    after = days + max(s.attribution_days for s in settings.values())
+    start, end = _epoch(first) - days * DAY, _epoch(last) + DAY + after * DAY
     if any(s.attribution_rule != "order" for s in settings.values()):
         last_paid = _scalar(
             con,
@@ -285,8 +333,15 @@ def _reaches(data_end: datetime | None, last_day: date, days: int) -> bool:
 class StoreKpis:
     """The KpiSource kefu normally reads: the store's records through the metric steps."""
 
-    def __init__(self, store: Store, engine: str = "duckdb", runner: Runner | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        engine: str = "duckdb",
+        runner: Runner | None = None,
+        split: Sequence[Holding] | None = None,
+    ) -> None:
         self.store = store
+        self.split = split
         if runner is None:
             if engine == "duckdb":
                 runner = DuckDBRunner()
@@ -320,7 +375,10 @@ class StoreKpis:
             "THEN 1 END) AS cut FROM sess"
         )
         latest = row["latest"]
-        end_ok = latest is None or (int(latest) // DAY + days + 1) * DAY <= window[1]
+        # assists: contacts up to attribution_days after a reference time that is itself
+        # up to attribution_days after the months' last session (kpi.sql, agent_assists)
+        ahead = max(days, 2 * (days - 1))
+        end_ok = latest is None or (int(latest) // DAY + ahead + 1) * DAY <= window[1]
         return (not row["cut"], end_ok)
 
     def settings(self, shop_id: str) -> MetricSettings:
@@ -344,7 +402,7 @@ class StoreKpis:
         )
         window = message_window(con, settings, list(months))
         while True:
-            prepare_inputs(con, settings, list(months), window)
+            prepare_inputs(con, settings, list(months), window, self.split)
             self.runner.run(con, list(shops))
             if window == ALL_TIME:
                 break

@@ -45,6 +45,11 @@ PARTS: tuple[str, ...] = (
     "slow_turns",
     "typing_chars",
     "typing_seconds",
+    # assists (metrics.md §2): orders credited to another agent that this agent helped win
+    "assisted_inquiries",
+    "assisted_orders",
+    "assisted_sales_fen",
+    "assisted_net_sales_fen",
 )
 
 # Parts that are pooled like the others but are not in the KPI JSON contract.

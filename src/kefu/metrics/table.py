@@ -45,6 +45,12 @@ class AgentMonth:
     known: bool  # listed in the agents table (else a sub-account seen only in messages)
     parts: Parts
     activity: Activity | None = None
+    # a person's row (kefu.metrics.people): the seats held in the month, (agent_id, first
+    # day, last day); empty for a seat's own row and for a person who is their one seat
+    seats: tuple[tuple[str, str | None, str | None], ...] = ()
+    # a person's base is paid once, in the shop where they held seats on most days: that
+    # shop's id when it is another one
+    base_elsewhere: str | None = None
 
     def value(self, name: str) -> int | Fraction | None:
         return value(self.parts, name)
@@ -69,6 +75,8 @@ class AgentMonth:
             "role": self.role,
             **as_json(self.parts),
         }
+        if self.seats:  # a person's row (kpi --by person): the seats summed in it
+            out["seats"] = [{"agent_id": s, "from": f, "until": u} for s, f, u in self.seats]
         missing = self.not_available
         if missing:  # only months read from a platform's report (docs/reports.md)
             out["not_available"] = missing

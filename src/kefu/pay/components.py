@@ -384,8 +384,12 @@ def commission_line(
     target: TargetOf,
     mix: Mapping[str, Fraction | None] | None = None,
     split: StageSplit | None = None,
+    component: str = "commission",
 ) -> Line:
     """Tiered commission on the commission base, paid only when every gate holds.
+
+    `component` names the line: `commission`, or `assist_commission` (the same rule on what
+    the agent helped colleagues sell).
 
     `target(agent_id, name)` gives the agent's own target for gates with reference: target;
     `mix` the team's rates on the agent's own mix for gates with reference: team_mix.
@@ -411,7 +415,7 @@ def commission_line(
     no_base = [m for m in base_metrics if m is not None and not available(parts, m)]
     if no_base and verdict != "fail":  # a report without the base's figure: not judged
         return Line(
-            "commission",
+            component,
             0,
             "withheld",
             {
@@ -435,7 +439,7 @@ def commission_line(
     else:
         status, amount = "withheld", 0
     return Line(
-        "commission",
+        component,
         amount,
         status,
         {
@@ -574,7 +578,14 @@ def _period_counted(
 
 def _component_order(name: str) -> tuple[int, str]:
     """Payslip order, whatever order a stored record's keys came back in."""
-    order = ("base", "rank_bonus", "commission", "quarterly_bonus", "annual_bonus")
+    order = (
+        "base",
+        "rank_bonus",
+        "commission",
+        "assist_commission",
+        "quarterly_bonus",
+        "annual_bonus",
+    )
     return (order.index(name) if name in order else len(order), name)
 
 

@@ -22,11 +22,19 @@ from kefu.pay.components import (
     rank_line,
     tenure_months,
 )
-from kefu.pay.plan import STAGE_SPLIT, CommissionSpec, Plan, PlanVersion
+from kefu.pay.plan import STAGE_SPLIT, BaseSpec, CommissionSpec, Plan, PlanVersion
 from kefu.pay.text import Text
 from kefu.store.products import product_stage
 
-ORDER = ("base", "rank_bonus", "commission", "quarterly_bonus", "annual_bonus", "clawback")
+ORDER = (
+    "base",
+    "rank_bonus",
+    "commission",
+    "assist_commission",
+    "quarterly_bonus",
+    "annual_bonus",
+    "clawback",
+)
 
 
 @dataclass(frozen=True)
@@ -247,7 +255,7 @@ def pay_month(
             out = lines[a.agent_id]
             tenure = tenure_months(a.hired_on, month)
             if section.base:
-                out.append(base_line(section.base, a.hired_on, a.left_on, month))
+                out.append(_person_base(section.base, a, month))
             if section.rank_bonus and any(
                 not available(m.parts, section.rank_bonus.metric) for m in members
             ):
@@ -274,6 +282,18 @@ def pay_month(
                         version.target,
                         mix_rates(data, [month], a.agent_id),
                         stage_split(sm, a.agent_id, month, section.commission),
+                    )
+                )
+            if section.assist_commission:
+                out.append(
+                    commission_line(
+                        section.assist_commission,
+                        a.agent_id,
+                        a.parts,
+                        team,
+                        tenure,
+                        version.target,
+                        component="assist_commission",
                     )
                 )
             for name, spec in (
@@ -386,6 +406,23 @@ def mix_rates(
             informative = informative or e.informative
         out[metric] = total / n if informative and n else None
     return out
+
+
+def _person_base(spec: BaseSpec, a: AgentMonth, month: str) -> Line:
+    """The base ladder of an agent or person; a person's seats are listed on it, and a person
+    paid their base in another shop gets a line of 0 saying which."""
+    line = base_line(spec, a.hired_on, a.left_on, month)
+    extra: dict[str, Any] = {}
+    if a.seats:
+        extra["seats"] = [{"agent_id": s, "from": f, "until": u} for s, f, u in a.seats]
+    if a.base_elsewhere is not None:
+        extra["paid_in_shop"] = a.base_elsewhere
+        return Line("base", 0, "not_paid", {**line.inputs, **extra})
+    return (
+        Line(line.component, line.amount_fen, line.status, {**line.inputs, **extra})
+        if extra
+        else line
+    )
 
 
 def _value(parts: Mapping[str, int], metric: str) -> int | Fraction | None:

@@ -25,6 +25,17 @@ class FrozenKpis:
 
 
 def agent_to_json(a: AgentMonth) -> dict[str, Any]:
+    out = _agent_json(a)
+    # a person's row: their seats and where their base is paid (absent for a seat's own row,
+    # so the inputs of runs before people behind seats read and hash the same)
+    if a.seats:
+        out["seats"] = [list(s) for s in a.seats]
+    if a.base_elsewhere is not None:
+        out["base_elsewhere"] = a.base_elsewhere
+    return out
+
+
+def _agent_json(a: AgentMonth) -> dict[str, Any]:
     return {
         "agent_id": a.agent_id,
         "name": a.name,
@@ -94,6 +105,8 @@ def agent_from_json(shop_id: str, month: str, a: Mapping[str, Any]) -> AgentMont
         left_on=_day(a.get("left_on")),
         known=bool(a.get("known", True)),
         parts=parts,
+        seats=tuple((str(s[0]), s[1], s[2]) for s in a.get("seats") or ()),
+        base_elsewhere=a.get("base_elsewhere"),
     )
 
 

@@ -27,7 +27,14 @@ from kefu.i18n import Refusal
 from kefu.metrics.fields import FIELDS, PARTS, RATE_BY_NAME
 
 ROLES = ("presale", "aftersale")
-COMPONENTS = ("base", "rank_bonus", "commission", "quarterly_bonus", "annual_bonus")
+COMPONENTS = (
+    "base",
+    "rank_bonus",
+    "commission",
+    "assist_commission",
+    "quarterly_bonus",
+    "annual_bonus",
+)
 OPS = (">=", ">", "<=", "<")
 SHIPPED = ("seed", "growth", "midyear")
 DEFAULT_MIN_INQUIRIES = 30
@@ -39,6 +46,9 @@ Reference = Literal["number", "team", "team_mix", "target"]
 # metrics a `reference: team_mix` gate may compare: those the team's rate on the agent's own
 # mix of products and hours is defined for (kefu.metrics.mix, docs/diagnosis.md)
 MIX_METRICS = ("conversion_rate", "avg_spend_fen")
+
+
+ASSIST_BASE = "assisted_net_sales_fen"  # assist_commission's default base
 
 
 class PlanError(ValueError):
@@ -290,6 +300,8 @@ class Section:
     base: BaseSpec | None = None
     rank_bonus: RankSpec | None = None
     commission: CommissionSpec | None = None
+    # the same format as commission, on an assisted-sales part (metrics.md §2 Assist)
+    assist_commission: CommissionSpec | None = None
     quarterly_bonus: PeriodSpec | None = None
     annual_bonus: PeriodSpec | None = None
 
@@ -699,6 +711,15 @@ class _Reader:
             )
         return StageWeights(months, pairs[0], pairs[1])
 
+    def assist_commission(self, node: Any, key: str, min_inq: int) -> CommissionSpec:
+        """A commission on the sales a person helped colleagues win: its base is one money
+        part, `assisted_net_sales_fen` when not named (no buyer mix)."""
+        c = self.mapping(node, key, ("gates", "min_inquiries", "base", "mode", "tiers"))
+        if not isinstance(self.structural(c.get("base", "")), str):
+            raise self.err(f"{key}.base", Refusal("plan.err.assist_base"), "type")
+        spec = self.commission({**c, "base": c.get("base", ASSIST_BASE)}, key, min_inq)
+        return spec
+
     def period(self, node: Any, key: str, period: str, min_inq: int) -> PeriodSpec:
         p = self.mapping(node, key, ("target", "min_inquiries", "awards", "rank_award"))
         if "min_inquiries" in p:
@@ -762,6 +783,11 @@ class _Reader:
                 commission=self.commission(s["commission"], f"{k}.commission", mi)
                 if s.get("commission") is not None
                 else None,
+                assist_commission=self.assist_commission(
+                    s["assist_commission"], f"{k}.assist_commission", mi
+                )
+                if s.get("assist_commission") is not None
+                else None,
                 quarterly_bonus=self.period(
                     s["quarterly_bonus"], f"{k}.quarterly_bonus", "quarterly_bonus", mi
                 )
@@ -791,6 +817,8 @@ class _Reader:
             gates: list[Gate] = []
             if s.commission:
                 gates += s.commission.gates
+            if s.assist_commission:
+                gates += s.assist_commission.gates
             for p in (s.quarterly_bonus, s.annual_bonus):
                 if p:
                     gates += p.target

@@ -109,6 +109,20 @@ def tier_text(b: Mapping[str, Any], lang: str | None) -> str:
 # -- each component's sentence ------------------------------------------------------------------
 def _base(line: Line, lang: str | None) -> str:
     x = line.inputs
+    seats = ""
+    if x.get("seats"):  # a person on several seats, or on a seat that changed hands
+        listed = [
+            i18n.t("people.pay.seat", lang, seat=s["agent_id"], start=s["from"], end=s["until"])
+            for s in x["seats"]
+        ]
+        seats = " " + i18n.t("people.pay.seats", lang, seats=_join(listed, lang))
+    if x.get("paid_in_shop"):
+        return i18n.t("people.pay.base_elsewhere", lang, shop=x["paid_in_shop"]) + seats
+    return _base_calc(line, lang) + seats
+
+
+def _base_calc(line: Line, lang: str | None) -> str:
+    x = line.inputs
     tenure = x["tenure_months"]
     capped = tenure is not None and tenure // x["step_months"] > x["max_steps"]
     text = i18n.t(
@@ -352,7 +366,7 @@ def explain(line: Line, lang: str | None = None) -> str:
     """The sentence that says why a line holds its amount, with every figure it used."""
     if line.component == "base":
         return _base(line, lang)
-    if line.component == "commission":
+    if line.component in ("commission", "assist_commission"):
         return _commission(line, lang)
     if line.component in ("quarterly_bonus", "annual_bonus"):
         return _period(line, lang)

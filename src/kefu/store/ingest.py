@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from kefu.i18n import Refusal, t
 from kefu.io import DEFAULT_AUTO_REPLY_PREFIXES, ImportFileError, ParsedFile, Quarantined, read_file
 from kefu.io.shop_settings import SettingError, ShopZones, from_mapping, now_in, parse_timezone
+from kefu.store import seats
 from kefu.store.bulk import sha256_of
 from kefu.store.bulk import try_import as try_bulk
 from kefu.store.database import Store, UpsertCounts
@@ -332,7 +333,15 @@ def _write_file(
             if pf.kind == "reviews":
                 table, keep = _review_shops(store, pf, quarantine)
             partial = {c: [m[r] for r in keep] for c, m in pf.partial.items()}
-            counts = _write(store, pf.kind, table, pf.columns, partial)
+            if pf.kind == "agents" and seats.held_mode(pf.columns):
+                # several rows of one seat (its holders): one agents row per seat
+                cols = [c for c in pf.columns if c not in seats.PERSON_COLUMNS]
+                cols += [c for c in seats.FACTS if c not in cols]
+                counts = _write(store, "agents", seats.seat_rows(table), cols, {})
+            else:
+                counts = _write(store, pf.kind, table, pf.columns, partial)
+            if pf.kind == "agents":
+                seats.write_holdings(store, table, pf.columns)
         report.imported, report.updated = counts.inserted, counts.updated
         report.duplicates = counts.unchanged + pf.duplicates
         if pf.items is not None:

@@ -20,10 +20,12 @@ from kefu.store.schema import (
     AUDIT_LOG,
     DDL,
     ORDER_ITEMS,
+    PERSONS,
     PRODUCTS,
     QUARANTINE_WHY,
     REPORTED_FIGURES,
     SCHEMA_VERSION,
+    SEAT_HOLDERS,
     SHOP_LEXICONS,
     WEB_TABLES,
 )
@@ -44,6 +46,25 @@ class Migration:
     version: int  # the schema version a store has once this migration is applied
     summary: str  # one line: what the version adds (docs/store.md lists them)
     steps: tuple[Step, ...]
+
+
+def _one_person_per_agent(con: duckdb.DuckDBPyConnection) -> None:
+    """Every agent of the store becomes a person holding that one seat (no dates: always).
+
+    The person's id is the agent's own, or `shop:agent` where the same agent id is used in
+    more than one shop (a person id is the same across shops)."""
+    con.execute(
+        """CREATE TEMP TABLE _kefu_people AS
+        SELECT shop_id, agent_id, name, hired_on, left_on,
+               CASE WHEN count(*) OVER (PARTITION BY agent_id) > 1
+                    THEN shop_id || ':' || agent_id ELSE agent_id END AS person_id
+        FROM agents"""
+    )
+    con.execute("INSERT INTO persons SELECT person_id, name, hired_on, left_on FROM _kefu_people")
+    con.execute(
+        "INSERT INTO seat_holders SELECT shop_id, agent_id, person_id, NULL, NULL FROM _kefu_people"
+    )
+    con.execute("DROP TABLE _kefu_people")
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -81,6 +102,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "order_items (what each order sold: product, SKU, unit price, quantity) and products"
         " (the shop's category, launch date and stage of a product; issue #11)",
         (ORDER_ITEMS, PRODUCTS),
+    ),
+    Migration(
+        6,
+        "persons and seat_holders (people behind seats, issue #10): one person per existing"
+        " agent, holding that seat throughout",
+        (PERSONS, SEAT_HOLDERS, _one_person_per_agent),
     ),
 )
 

@@ -9,7 +9,7 @@ column is a new migration: see "Changing the schema" in docs/store.md.
 from __future__ import annotations
 
 # The schema this kefu writes: the number of the last migration (kefu.store.migrations).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Identity of records (metrics.md §3): importing a record again with the same identity
 # updates it. Messages are identified by every field but `chars` (text NULL counts as '').
@@ -294,4 +294,25 @@ PRODUCTS = """CREATE TABLE products (
     launched_on DATE,
     stage VARCHAR,
     PRIMARY KEY (shop_id, product_id)
+)"""
+
+# Schema 6: people behind seats (issue #10). A person (a 工号, with name, hiring and leaving
+# dates) holds sub-accounts (the `agents` rows, "seats") over dated intervals, across shops:
+# a seat can pass from one person to another on a date. held_from / held_until are days
+# held, both included; NULL falls back on the person's hired_on / left_on, else open. One
+# seat has at most one holder on any day (checked where an agents file is read). An
+# upgraded store gets one person per agent, holding it throughout (docs/store.md).
+PERSONS = """CREATE TABLE persons (
+    person_id VARCHAR NOT NULL PRIMARY KEY,
+    name VARCHAR,
+    hired_on DATE,
+    left_on DATE
+)"""
+
+SEAT_HOLDERS = """CREATE TABLE seat_holders (
+    shop_id VARCHAR NOT NULL,
+    agent_id VARCHAR NOT NULL,
+    person_id VARCHAR NOT NULL,
+    held_from DATE,
+    held_until DATE
 )"""

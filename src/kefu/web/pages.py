@@ -18,7 +18,7 @@ from markupsafe import Markup
 from kefu.diagnosis.settings import known_settings, setting_areas
 from kefu.i18n import Refusal, t
 from kefu.metrics.explain import credited_orders
-from kefu.metrics.table import ShopMonth, shift_month
+from kefu.metrics.table import KpiSource, ShopMonth, shift_month
 from kefu.store.payroll import PayrollRuns, RunRecord
 from kefu.store.people import PeopleError
 from kefu.store.questions import Questions
@@ -424,10 +424,10 @@ def register(wp: Workplace, route: Route) -> None:
         approved = next((r for r in runs if r.approved), None)
         changes = None
         if approved is not None:
-            _, changes = diff(approved, ctx.kpis, PayrollRuns(ctx.store).all(shop))
+            _, changes = diff(approved, pay_kpis(ctx), PayrollRuns(ctx.store).all(shop))
         plans = [load_plan(p) for p in PLANS]
         try:
-            whatif = compare(([extra] if extra else []) + plans, shop, month, month, ctx.kpis)
+            whatif = compare(([extra] if extra else []) + plans, shop, month, month, pay_kpis(ctx))
         except PlanError as e:
             if extra is None:
                 raise
@@ -485,7 +485,9 @@ def register(wp: Workplace, route: Route) -> None:
             return wp.page(ctx, "message.html", 400, message=t("web.plan_unknown", ctx.lang))
         try:
             plan = uploaded or load_plan(plan_name)
-            prepared = prepare(plan, shop, month, ctx.kpis, runs.all(shop), datetime.now().date())
+            prepared = prepare(
+                plan, shop, month, pay_kpis(ctx), runs.all(shop), datetime.now().date()
+            )
         except PlanError as e:
             error = e.text(ctx.lang)
             return pay_view(ctx, shop, month, error=error, status=400)
@@ -808,33 +810,6 @@ def register(wp: Workplace, route: Route) -> None:
         return json_response(who)
 
 
-def _uploaded_plan(form: dict[str, Any]) -> Any:
-    """The plan file uploaded with the form, read and checked by the CLI's plan loader.
-
-    None when no file came (an empty file input sends an empty part). The plan's source is the
-    file's own name, as `kefu pay compare --plan FILE` would name it; its text is kept with a
-    run drafted from it, as for any plan.
-    """
-    from kefu.pay.plan import PlanError, parse_plan
-
-    files = [f for f in form.get("_files", []) if f.stat().st_size > 0]
-    if not files:
-        return None
-    if len(files) > 1:
-        raise Refusal("web.plan_one_file")
-    path: Path = files[0]
-    if path.stat().st_size > PLAN_MAX:
-        raise Refusal("web.plan_too_large", kb=PLAN_MAX // 1024)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Refusal("web.plan_not_utf8", file=path.name) from None
-    try:
-        return parse_plan(text, path.name)
-    except PlanError as e:
-        raise Refusal("web.plan_refused", error=e) from None
-
-
 def _has_agent(record: RunRecord, agent: str) -> bool:
     return any(a.get("agent_id") == agent for a in record.results.get("agents", []))
 
@@ -878,3 +853,38 @@ def _judgement(ctx: Ctx, shop: str, agent: str, month: str) -> dict[str, Any] | 
         x for key in ("causes", "flags", "stability") for x in d[key] if x.get("agent_id") == agent
     ]
     return {"month": month, "verdict": verdict, "texts": [x["text"] for x in mine if x.get("text")]}
+
+
+def _uploaded_plan(form: dict[str, Any]) -> Any:
+    """The plan file uploaded with the form, read and checked by the CLI's plan loader.
+
+    None when no file came (an empty file input sends an empty part). The plan's source is the
+    file's own name, as `kefu pay compare --plan FILE` would name it; its text is kept with a
+    run drafted from it, as for any plan.
+    """
+    from kefu.pay.plan import PlanError, parse_plan
+
+    files = [f for f in form.get("_files", []) if f.stat().st_size > 0]
+    if not files:
+        return None
+    if len(files) > 1:
+        raise Refusal("web.plan_one_file")
+    path: Path = files[0]
+    if path.stat().st_size > PLAN_MAX:
+        raise Refusal("web.plan_too_large", kb=PLAN_MAX // 1024)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refusal("web.plan_not_utf8", file=path.name) from None
+    try:
+        return parse_plan(text, path.name)
+    except PlanError as e:
+        raise Refusal("web.plan_refused", error=e) from None
+
+
+def pay_kpis(ctx: Ctx) -> KpiSource:
+    """What pay reads: the KPI months per person, as `kefu pay` (docs/pay.md, people behind
+    seats); for a store whose every seat is its own person, the seats' months as they are."""
+    from kefu.metrics.people import PersonKpis
+
+    return PersonKpis(ctx.store, ctx.kpis)

@@ -445,6 +445,35 @@ FROM buyer_mix
 WHERE paid = 1
 GROUP BY shop_id, agent_id, month, led_product, band
 
+-- step: agent_assists
+-- Assists (metrics.md §2): an order credited to one agent that another agent helped win — a
+-- conversation transferred (转接) to the colleague who closed it, or a colleague following
+-- up an order someone else won (催付). The assisting agent sent an agent message in one of
+-- the buyer's pre-sale inquiries within attribution_days calendar days of the order's
+-- reference time, either side (created_at, or paid_at when the order was credited by its
+-- payment), and not after the payment. The credit stays with the one credited agent; each
+-- assisting agent counts the order once, in the month the order is credited to.
+SELECT x.shop_id, x.agent_id, x.month,
+       COUNT(DISTINCT x.buyer_id) AS assisted_inquiries,
+       COUNT(*) AS assisted_orders,
+       SUM(x.amount_fen) AS assisted_sales_fen,
+       SUM(x.amount_fen - x.refund_fen) AS assisted_net_sales_fen
+FROM (
+    SELECT DISTINCT a.shop_id, ct.agent_id, a.inquiry_month AS month, a.order_id, a.buyer_id,
+           a.amount_fen, a.refund_fen
+    FROM attribution a
+    JOIN cfg c ON c.shop_id = a.shop_id
+    JOIN contacts ct ON ct.shop_id = a.shop_id AND ct.buyer_id = a.buyer_id
+    WHERE a.agent_id IS NOT NULL AND ct.agent_id <> a.agent_id AND ct.sent_s <= a.paid_s
+      AND ct.sent_s // 86400
+          >= (CASE WHEN a.credited_by = 'paid' THEN a.paid_s ELSE a.created_s END) // 86400
+             - c.attribution_days
+      AND ct.sent_s // 86400
+          <= (CASE WHEN a.credited_by = 'paid' THEN a.paid_s ELSE a.created_s END) // 86400
+             + c.attribution_days
+) x
+GROUP BY x.shop_id, x.agent_id, x.month
+
 -- step: agent_activity
 -- When agents worked: active clock hours and days, the busiest day's inquiries, and the
 -- sessions begun in each hour of the day.
@@ -475,12 +504,16 @@ FROM (
 GROUP BY shop_id, agent_id, month
 
 -- step: agent_months
--- The agents listed for each requested month: every agent with a session in it, and every
--- agent employed on at least one of its days.
+-- The agents listed for each requested month: every agent with a session in it, every agent
+-- with an assist credited to it, and every agent employed on at least one of its days.
 SELECT DISTINCT shop_id, agent_id, month
 FROM (
     SELECT a.shop_id, a.agent_id, a.month
     FROM agent_sessions a JOIN req_months r ON r.month = a.month
+    UNION ALL
+    -- an agent who assisted an order credited in the month, whatever month they chatted in
+    SELECT a.shop_id, a.agent_id, a.month
+    FROM agent_assists a JOIN req_months r ON r.month = a.month
     UNION ALL
     SELECT g.shop_id, g.agent_id, r.month
     FROM in_agents g

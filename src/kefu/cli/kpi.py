@@ -57,6 +57,7 @@ def kpi(
     lang: LangOption = None,
     engine: Annotated[str, typer.Option("--engine", help=h("cli.opt.engine"))] = "duckdb",
     db: DbOption = None,
+    lake: Annotated[Path | None, typer.Option("--lake", help=h("lake.help.lake_path"))] = None,
 ) -> None:
     from kefu.metrics.reported import ChosenKpis
     from kefu.report import kpi_table
@@ -72,7 +73,7 @@ def kpi(
         except OutputError as e:
             fail(e.message(lang))
     check_choice("--engine", engine, ("duckdb", "spark"))
-    store = open_db(db, must_exist=True)
+    store = open_db(db, must_exist=True) if lake is None else open_lake(lake, lang)
     shop_id = resolve_shop(store, shop)
     if engine == "spark":
         import importlib.util
@@ -133,6 +134,17 @@ def kpi(
     except OutputError as e:
         fail(e.message(lang))
     console.print(Text(t("output.wrote", lang, path=visible(str(output)))))
+
+
+def open_lake(path: Path, lang: str) -> Any:
+    """The lake at `path` read as a store (kefu.lake.source), or one sentence."""
+    from kefu.lake.export import LakeError
+    from kefu.lake.source import LakeStore
+
+    try:
+        return LakeStore(path)
+    except LakeError as e:
+        fail(e.text(lang))
 
 
 def explain_order_cmd(

@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 
 from kefu import __version__
-from kefu.cli import demo, diagnose, importing, kpi, pay, reconcile, store, template, voice, web
+from kefu.cli import (
+    demo,
+    diagnose,
+    importing,
+    kpi,
+    lake,
+    pay,
+    reconcile,
+    store,
+    template,
+    voice,
+    web,
+)
 from kefu.cli.common import h, reset_lang
 
 app = typer.Typer(
@@ -23,7 +35,7 @@ def _root() -> None:
     reset_lang()
 
 
-for module in (importing, kpi, diagnose, pay, reconcile, voice, template, demo, store, web):
+for module in (importing, kpi, diagnose, pay, reconcile, voice, template, demo, store, web, lake):
     module.register(app)
 
 

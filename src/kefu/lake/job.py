@@ -15,8 +15,8 @@ here. What the job adds (docs/lake.md, "The Spark job"):
   overwrite; only the (shop, month) pairs whose inputs changed since the last run are
   computed (a fingerprint of the input files each pair rests on, kept beside the output);
 - whatever spark-submit set is kept (master, memory, partitions); adaptive query execution
-  sizes the shuffles; logs go to stderr; steps are cached (Spark recomputes a lost block
-  from the lake), never `localCheckpoint`ed.
+  sizes the shuffles; logs go to stderr; each step is written once as Parquet in a scratch
+  folder beside the output (a lost executor loses nothing), never `localCheckpoint`ed.
 
 What the driver collects is metadata only: the file listing, the shops' settings, one row
 of dates per shop and month, the shops whose window must widen.
@@ -47,7 +47,7 @@ log = logging.getLogger("kefu.lake.job")
 
 STATE = "_kefu_job/state.json"
 RUNS = "_kefu_job/runs"
-CHECKPOINTS = "_kefu_job/checkpoints"
+SCRATCH = "_kefu_job/scratch"
 JOB_VERSION = "1"
 
 
@@ -270,6 +270,7 @@ class Job:
         )
         self.step_times: dict[str, float] = {}
         self._kept = 0
+        self._scratch = SCRATCH
         self.report: dict[str, Any] = {}
 
     # reading -------------------------------------------------------------------------------
@@ -367,12 +368,11 @@ class Job:
     ) -> dict[str, Any]:
         started = time.monotonic()
         run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{int(time.time() * 1000) % 1000:03d}"
-        checkpoints = f"{CHECKPOINTS}/{run_id}"
-        self.spark.sparkContext.setCheckpointDir(self.out.url(checkpoints))
+        self._scratch = f"{SCRATCH}/{run_id}"
         try:
             return self._run(shops, months, force, run_id, started)
         finally:
-            self.out.delete(checkpoints)
+            self.out.delete(self._scratch)
 
     def _run(
         self,
@@ -446,19 +446,21 @@ class Job:
         return report
 
     def keep(self, df: Any) -> Any:
-        """Compute a step now and keep it in the job's checkpoint folder beside the output.
+        """Compute a step once, as Parquet files in the run's scratch folder beside the output.
 
-        A reliable checkpoint, not `localCheckpoint`: the step's rows are files on the
-        output's file system, so a lost executor loses nothing, and later steps plan
-        against those files instead of the whole chain (whose plans grow without bound).
+        Not `localCheckpoint`: the step's rows are files on the output's file system, so a
+        lost executor loses nothing, and later steps plan against those files instead of the
+        whole chain (whose plans grow without bound: an in-memory cache keeps the chain).
         """
-        t0 = time.monotonic()
-        df = df.checkpoint(eager=True)
         names = [s.name for s in steps()]
         name = names[self._kept % len(names)]
         self._kept += 1
+        t0 = time.monotonic()
+        where = self.out.url(f"{self._scratch}/{self._kept:04d}-{name}")
+        df.write.mode("overwrite").parquet(where)
+        kept = self.spark.read.schema(df.schema).parquet(where)
         self.step_times[name] = self.step_times.get(name, 0.0) + time.monotonic() - t0
-        return df
+        return kept
 
     def window(
         self, plan: Plan, shop: str, widen: tuple[int, int], last_paid: int | None

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-import lakedata
 from kefu.lake.export import export
 from kefu.lake.job import Job, parse_months
 from kefu.lake.output import OutputKpis
 from kefu.lake.source import LakeStore
 from kefu.metrics.engine import StoreKpis, message_window, prepare_inputs
 from kefu.metrics.settings import from_mapping
+
+import lakedata
 
 pytestmark = pytest.mark.spark
 

@@ -143,3 +143,26 @@ def test_months_argument() -> None:
     assert parse_months("2024-09,2024-07") == ["2024-07", "2024-09"]
     with pytest.raises(ValueError):
         parse_months("2024-13")
+
+
+def test_diagnose_from_the_jobs_output_equals_the_stores(runs: dict[str, Any]) -> None:
+    """A vendor diagnoses each shop from the job's output tables, as from the store."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from kefu.cli.main import app
+
+    store = runs["store"]
+    store.con.execute("CHECKPOINT")
+    args = ["diagnose", "--shop", "s1", "--month", "2024-09", "--format", "json", "--lang", "en"]
+    runner = CliRunner()
+    from_output = runner.invoke(app, [*args, "--lake-output", str(runs["out"])])
+    assert from_output.exit_code == 0, from_output.output
+    from_store = runner.invoke(app, [*args, "--db", str(store.path)])
+    assert from_store.exit_code == 0, from_store.output
+    assert json.loads(from_output.output) == json.loads(from_store.output)
+    missing = runner.invoke(
+        app, [*args[:4], "--month", "2023-01", "--lake-output", str(runs["out"])]
+    )
+    assert missing.exit_code != 0 and "2023-01" in missing.output

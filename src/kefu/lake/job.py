@@ -245,6 +245,7 @@ class Plan:
     data_end: dict[str, int | None]
     todo: dict[str, list[str]]  # shop -> months to compute
     skipped: list[tuple[str, str]]
+    raw_settings: dict[str, dict[str, str]]  # every setting of the shop, as stored
 
 
 def flags(s: MetricSettings, data_end: int | None, month: str) -> tuple[bool, bool]:
@@ -284,12 +285,12 @@ class Job:
             self.spark.read.schema(schema).option("basePath", self.lake.url(table)).parquet(*dirs)
         )
 
-    def settings(self, shops: list[str]) -> dict[str, MetricSettings]:
+    def settings(self, shops: list[str]) -> dict[str, dict[str, str]]:
         files = [f for s in shops for f in self.listing.of_shop("shop_settings", s)]
         values: dict[str, dict[str, str]] = {s: {} for s in shops}
         for row in self.read("shop_settings", files).select("shop_id", "name", "value").collect():
             values[row["shop_id"]][row["name"]] = row["value"]
-        return {s: from_mapping(v) for s, v in values.items()}
+        return values
 
     def data_end(self, shops: list[str]) -> dict[str, int | None]:
         """Each shop's latest message, order or payment (epoch seconds): the provisional flags."""
@@ -332,7 +333,8 @@ class Job:
     # planning ------------------------------------------------------------------------------
     def plan(self, shops: Sequence[str] | None, months: list[str], force: bool) -> Plan:
         chosen = self.listing.shops() if shops is None else sorted(set(shops))
-        settings = self.settings(chosen)
+        raw = self.settings(chosen)
+        settings = {s: from_mapping(v) for s, v in raw.items()}
         ends = self.data_end(chosen)
         state = self.load_state()
         code = code_hash()
@@ -349,7 +351,7 @@ class Job:
                         skipped.append((shop, month))
                         continue
                 todo.setdefault(shop, []).append(month)
-        return Plan(chosen, months, settings, ends, todo, skipped)
+        return Plan(chosen, months, settings, ends, todo, skipped, raw)
 
     def load_state(self) -> dict[str, dict[str, str]]:
         text = self.out.read_text(STATE)
@@ -519,13 +521,15 @@ class Job:
                 m,
                 *flags(plan.settings[s], plan.data_end[s], m),
                 json.dumps(plan.settings[s].to_json(), ensure_ascii=False, sort_keys=True),
+                json.dumps(plan.raw_settings[s], ensure_ascii=False, sort_keys=True),
             )
             for s in shops
             for m in plan.todo[s]
         ]
         spark.createDataFrame(
             todo,
-            "shop_id STRING, month STRING, provisional BOOLEAN, repurchase_provisional BOOLEAN, settings STRING",
+            "shop_id STRING, month STRING, provisional BOOLEAN, repurchase_provisional BOOLEAN, settings STRING,"
+            " shop_settings STRING",
         ).createOrReplaceTempView("_kefu_todo")
         # messages: the month partitions each shop's own window touches, then the window's rows
         msg_files = []
@@ -706,7 +710,7 @@ SHOP_MONTH_FIELDS = (
 SHOP_MONTH_SQL = (
     "SELECT d.shop_id, d.month, d.provisional, d.repurchase_provisional, "
     + ", ".join(f"CAST(COALESCE(o.{f}, 0) AS BIGINT) AS {f}" for f in SHOP_MONTH_FIELDS)
-    + ", d.settings FROM _kefu_done d LEFT JOIN shop_orders o"
+    + ", d.settings, d.shop_settings FROM _kefu_done d LEFT JOIN shop_orders o"
     " ON o.shop_id = d.shop_id AND o.month = d.month"
 )
 

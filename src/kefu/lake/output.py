@@ -51,6 +51,18 @@ class OutputKpis:
         ).fetchall()
         return [r[0] for r in rows]
 
+    def settings(self, shop_id: str) -> dict[str, str]:
+        """Every setting of the shop (name → value, as stored) the job last computed with."""
+        row = self.con.execute(
+            "SELECT shop_settings FROM shop_months WHERE shop_id = ? ORDER BY month DESC LIMIT 1",
+            [shop_id],
+        ).fetchone()
+        return dict(json.loads(row[0])) if row and row[0] else {}
+
+    def reported_month(self, shop_id: str, month: str) -> ShopMonth | None:
+        """Never a platform's report: the job computes every month from chats and orders."""
+        return None
+
     def _dicts(self, sql: str, args: list[Any]) -> list[dict[str, Any]]:
         cur = self.con.execute(sql, args)
         cols = [d[0] for d in cur.description or []]

@@ -19,7 +19,6 @@ from kefu.lake.layout import MARKER, TABLES, LakeTable, glob
 from kefu.store import Store, memory
 from kefu.store.database import sql_text
 
-
 # tables small enough to read once into memory (one row per agent, setting or report line),
 # so that asking for one shop's does not open every shop's file again
 SMALL = ("agents", "shop_settings", "reported_figures")

@@ -124,7 +124,9 @@ def main() -> None:
     results["export"] = measured([kefu, "lake", "export", "--store", str(db), "--to", str(lake)])
     for _ in range(args.runs):
         duck = measured([PY, "-c", DUCKDB, str(lake)])
-        duck["compute_s"], duck["agent_months"] = duck.pop("stdout").strip().splitlines()[-1].split()
+        duck["compute_s"], duck["agent_months"] = (
+            duck.pop("stdout").strip().splitlines()[-1].split()
+        )
         target = out / "job-out"
         shutil.rmtree(target, ignore_errors=True)
         job = measured(

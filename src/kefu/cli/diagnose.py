@@ -37,11 +37,19 @@ EngineOption = Annotated[str, typer.Option("--engine", help=h("cli.opt.engine"))
 
 
 def _diagnosis(
-    month: str, shop: str | None, db: str | None, engine: str, lang: str = "zh"
+    month: str,
+    shop: str | None,
+    db: str | None,
+    engine: str,
+    lang: str = "zh",
+    lake_output: Path | None = None,
 ) -> tuple[ShopDiagnosis, ShopMonth | None]:
     """Open the store, read the shop's diagnosis settings and diagnose the month; also the
     month's KPI record when it was read from a platform's agent report (else None)."""
     from kefu.diagnosis import SettingError, diagnose, from_shop_settings
+
+    if lake_output is not None:  # the Spark job's output tables (docs/lake.md)
+        return _from_lake_output(lake_output, month, shop, lang)
 
     try:  # the metrics engine is imported late so that this module loads without it
         from kefu.metrics.reported import ChosenKpis
@@ -66,6 +74,32 @@ def _diagnosis(
     return d, source.reported_month(shop_id, month)
 
 
+def _from_lake_output(
+    path: Path, month: str, shop: str | None, lang: str
+) -> tuple[ShopDiagnosis, ShopMonth | None]:
+    from kefu.diagnosis import SettingError, diagnose, from_shop_settings
+    from kefu.lake.export import LakeError
+    from kefu.lake.output import OutputKpis
+
+    check_month(month)
+    try:
+        source = OutputKpis(path)
+    except LakeError as e:
+        fail(e.text(lang))
+    shops = source.shops()
+    if shop is None and len(shops) == 1:
+        shop = shops[0]
+    if shop is None or shop not in shops:
+        say("lake.output_shop", path=str(path), shops=", ".join(shops[:20]))
+    if month not in source.months(shop):
+        say("lake.output_month", path=str(path), shop=shop, month=month)
+    try:
+        settings = from_shop_settings(source.settings(shop))
+    except SettingError as e:
+        say("cli.err.bad_setting", error=e, shop=shop)
+    return diagnose(source, shop, month, settings), None
+
+
 def diagnose_cmd(
     month: MonthOption,
     shop: ShopOption = None,
@@ -75,10 +109,13 @@ def diagnose_cmd(
     wide: WideOption = False,
     strata: Annotated[bool, typer.Option("--strata", help=h("mix.help_strata"))] = False,
     db: DbOption = None,
+    lake_output: Annotated[
+        Path | None, typer.Option("--lake-output", help=h("lake.help.lake_output"))
+    ] = None,
 ) -> None:
     lang = check_lang(lang)
     check_choice("--format", fmt, FORMATS)
-    d, reported = _diagnosis(month, shop, db, engine, lang)
+    d, reported = _diagnosis(month, shop, db, engine, lang, lake_output)
     if fmt == "json":
         payload = d.to_json(lang)
         if reported is not None:  # a month read from a platform's agent report

@@ -58,6 +58,7 @@ def kpi(
     engine: Annotated[str, typer.Option("--engine", help=h("cli.opt.engine"))] = "duckdb",
     by: Annotated[str, typer.Option("--by", help=h("cli.opt.by"))] = "seat",
     db: DbOption = None,
+    lake: Annotated[Path | None, typer.Option("--lake", help=h("lake.help.lake_path"))] = None,
 ) -> None:
     from kefu.metrics.people import PersonKpis
     from kefu.metrics.reported import ChosenKpis
@@ -76,7 +77,7 @@ def kpi(
         except OutputError as e:
             fail(e.message(lang))
     check_choice("--engine", engine, ("duckdb", "spark"))
-    store = open_db(db, must_exist=True)
+    store = open_db(db, must_exist=True) if lake is None else open_lake(lake, lang)
     shop_id = resolve_shop(store, shop)
     if engine == "spark":
         import importlib.util
@@ -140,6 +141,17 @@ def kpi(
     except OutputError as e:
         fail(e.message(lang))
     console.print(Text(t("output.wrote", lang, path=visible(str(output)))))
+
+
+def open_lake(path: Path, lang: str) -> Any:
+    """The lake at `path` read as a store (kefu.lake.source), or one sentence."""
+    from kefu.lake.export import LakeError
+    from kefu.lake.source import LakeStore
+
+    try:
+        return LakeStore(path)
+    except LakeError as e:
+        fail(e.text(lang))
 
 
 def explain_order_cmd(

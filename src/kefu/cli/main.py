@@ -10,6 +10,7 @@ from kefu.cli import (
     diagnose,
     importing,
     kpi,
+    lake,
     pay,
     products,
     reconcile,
@@ -47,6 +48,7 @@ for module in (
     store,
     products,
     web,
+    lake,
 ):
     module.register(app)
 

@@ -1,8 +1,9 @@
 """The distributed path: the same kpi.sql steps, transpiled by sqlglot, on a Spark session.
 
-Locally this starts `local[2]`; on a cluster, set KEFU_SPARK_MASTER (or run under
-spark-submit, which sets the master). The inputs are the same prepared views the DuckDB
-runner reads, handed to Spark as Parquet files.
+Locally this starts `local[2]`; on a cluster, set KEFU_SPARK_MASTER, or run under
+spark-submit, whose master and settings are then kept as they are. The inputs are the same
+prepared views the DuckDB runner reads, handed to Spark as Parquet files. `run_steps` is
+the one place the steps run on Spark, for this runner and for the lake job (kefu.lake.job).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -30,11 +31,27 @@ INPUTS = (
 )
 
 
+def under_spark_submit() -> bool:
+    """True when this Python process was started by spark-submit (or pyspark's own launcher
+    was given a master): the master and resources are then the submitter's to choose."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ or "--master" in os.environ.get(
+        "PYSPARK_SUBMIT_ARGS", ""
+    )
+
+
 @cache
 def spark_session() -> Any:
-    """One Spark session per process (the test suite shares it)."""
+    """One Spark session per process (the test suite shares it).
+
+    Under spark-submit nothing the submitter set is overridden: no master, memory or
+    partition count is chosen here, only the SQL settings kefu's results depend on.
+    """
     from pyspark.sql import SparkSession
 
+    if under_spark_submit():
+        session = SparkSession.builder.appName("kefu").getOrCreate()
+        semantic_settings(session)
+        return session
     master = os.environ.get("KEFU_SPARK_MASTER", "local[2]")
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -55,6 +72,27 @@ def spark_session() -> Any:
     return session
 
 
+def semantic_settings(session: Any) -> None:
+    """The SQL settings kefu's figures depend on (times are naive local times, read as such)."""
+    session.conf.set("spark.sql.session.timeZone", "UTC")
+    session.conf.set("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
+
+
+def run_steps(spark: Any, keep: Callable[[Any], Any]) -> dict[str, Any]:
+    """Run every kpi.sql step, transpiled, on the temp views the inputs were registered as.
+
+    `keep` materialises a step (the local runner: `localCheckpoint`; the lake job: a cache
+    that Spark can recompute from the lake when an executor is lost); each step becomes a
+    temp view named after it, so later steps plan against it, not against the whole chain.
+    """
+    frames: dict[str, Any] = {}
+    for step in steps():
+        df = keep(spark.sql(step.for_engine("spark")))
+        df.createOrReplaceTempView(step.name)
+        frames[step.name] = df
+    return frames
+
+
 class SparkRunner:
     """Runs every step as a cached Spark temp view."""
 
@@ -72,12 +110,8 @@ class SparkRunner:
             path = os.path.join(self._dir, f"{name}.parquet")
             con.execute(f"COPY (SELECT * FROM {name}) TO '{path}' (FORMAT parquet)")
             spark.read.parquet(path).createOrReplaceTempView(name)
-        for step in steps():
-            # materialise each step and cut its lineage: later steps plan against a table, not
-            # against the whole chain (which made Spark's plans explode in size)
-            df = spark.sql(step.for_engine("spark")).localCheckpoint(eager=True)
-            df.createOrReplaceTempView(step.name)
-            self._frames[step.name] = df
+        # the inputs are copies in a local folder: checkpointing on the executors is safe
+        self._frames = run_steps(spark, lambda df: df.localCheckpoint(eager=True))
 
     def rows(self, name: str) -> list[dict[str, Any]]:
         return [r.asDict() for r in self._frames[name].collect()]

@@ -1,0 +1,782 @@
+"""The Spark job: the agent-month and shop-month KPI tables of many shops, from a lake to a lake.
+
+    python -m kefu.lake.job --lake PATH --shops all --months 2024-07..2024-09 --output PATH
+    spark-submit --master spark://host:7077 <kefu>/lake/job.py --lake PATH ... (the same)
+
+The metric steps are kpi.sql's, run by kefu.metrics.spark.run_steps: nothing is rewritten
+here. What the job adds (docs/lake.md, "The Spark job"):
+
+- inputs read straight from the lake's partitions (no copy on the driver's disk): for each
+  shop only the month partitions its own message window touches, then rows outside the
+  window dropped by a join with the per-shop `cfg` table (each shop's window in it);
+- per-shop windows: a shop whose conversation runs across its window's edge is run again
+  with a wider window alone, without widening any other shop's read;
+- results written as long tables partitioned by month and shop, with dynamic partition
+  overwrite; only the (shop, month) pairs whose inputs changed since the last run are
+  computed (a fingerprint of the input files each pair rests on, kept beside the output);
+- whatever spark-submit set is kept (master, memory, partitions); adaptive query execution
+  sizes the shuffles; logs go to stderr; each step is written once as Parquet in a scratch
+  folder beside the output (a lost executor loses nothing), never `localCheckpoint`ed.
+
+What the driver collects is metadata only: the file listing, the shops' settings, one row
+of dates per shop and month, the shops whose window must widen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from kefu.lake.layout import BY_NAME, LakeTable, spark_schema, unescape
+from kefu.metrics.engine import ACTIVITY_STEPS, DAY, PART_STEPS, _config_rows, _epoch
+from kefu.metrics.fields import EXTRA_PARTS, PARTS
+from kefu.metrics.settings import MetricSettings, from_mapping
+from kefu.metrics.spark import run_steps, spark_sql
+from kefu.metrics.steps import steps
+from kefu.metrics.table import month_bounds
+
+log = logging.getLogger("kefu.lake.job")
+
+STATE = "_kefu_job/state.json"
+RUNS = "_kefu_job/runs"
+SCRATCH = "_kefu_job/scratch"
+JOB_VERSION = "1"
+
+
+# -- arguments ---------------------------------------------------------------------------
+def parse_months(text: str) -> list[str]:
+    """`2024-07..2024-09`, `2024-07,2024-09` or `2024-07` as a sorted list of months."""
+    out: set[str] = set()
+    for part in text.split(","):
+        part = part.strip()
+        if ".." in part:
+            a, b = part.split("..", 1)
+            month_bounds(a), month_bounds(b)  # raise on a bad month
+            y, m = int(a[:4]), int(a[5:7])
+            while f"{y:04d}-{m:02d}" <= b:
+                out.add(f"{y:04d}-{m:02d}")
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        elif part:
+            month_bounds(part)
+            out.add(part)
+    if not out:
+        raise ValueError(f"no month in {text!r}")
+    return sorted(out)
+
+
+def _month_of(epoch_s: int) -> str:
+    d = date(1970, 1, 1) + timedelta(days=epoch_s // DAY)
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    return parse_months(f"{first}..{last}") if first <= last else []
+
+
+# -- the lake's files, through Hadoop's file system (local, hdfs://, s3a://, abfss://) -----
+@dataclass(frozen=True)
+class FileInfo:
+    rel: str  # path relative to the lake
+    size: int
+    mtime: int
+
+
+class HadoopFiles:
+    """List, read and write small files with the Hadoop file system of the session."""
+
+    def __init__(self, spark: Any, root: str) -> None:
+        jvm = spark.sparkContext._jvm
+        self._jvm = jvm
+        self._conf = spark.sparkContext._jsc.hadoopConfiguration()
+        path = jvm.org.apache.hadoop.fs.Path(root)
+        self.fs = path.getFileSystem(self._conf)
+        self.root = self.fs.makeQualified(path).toString().rstrip("/")
+
+    def _path(self, rel: str) -> Any:
+        return self._jvm.org.apache.hadoop.fs.Path(f"{self.root}/{rel}")
+
+    def glob(self, pattern: str) -> list[FileInfo]:
+        found = self.fs.globStatus(self._path(pattern))
+        out = []
+        for st in found or []:
+            full = st.getPath().toString()
+            rel = full[len(self.root) + 1 :] if full.startswith(self.root) else full
+            name = rel.rsplit("/", 1)[-1]
+            if st.isFile() and not name.startswith(("_", ".")):
+                out.append(FileInfo(rel, int(st.getLen()), int(st.getModificationTime())))
+        return out
+
+    def url(self, rel: str) -> str:
+        return f"{self.root}/{rel}"
+
+    def exists(self, rel: str) -> bool:
+        return bool(self.fs.exists(self._path(rel)))
+
+    def read_text(self, rel: str) -> str | None:
+        if not self.exists(rel):
+            return None
+        stream = self.fs.open(self._path(rel))
+        try:
+            reader = self._jvm.java.io.BufferedReader(
+                self._jvm.java.io.InputStreamReader(stream, "UTF-8")
+            )
+            lines = []
+            while True:
+                line = reader.readLine()
+                if line is None:
+                    break
+                lines.append(line)
+            return "\n".join(lines)
+        finally:
+            stream.close()
+
+    def write_text(self, rel: str, text: str) -> None:
+        """Write beside the target, then rename over it (a crash leaves the old or the new)."""
+        tmp = self._path(rel + ".tmp")
+        out = self.fs.create(tmp, True)
+        try:
+            out.write(bytearray(text.encode("utf-8")))
+        finally:
+            out.close()
+        target = self._path(rel)
+        if self.fs.exists(target):
+            self.fs.delete(target, False)
+        if not self.fs.rename(tmp, target):
+            raise OSError(f"could not rename {rel}.tmp")
+
+    def delete(self, rel: str) -> None:
+        self.fs.delete(self._path(rel), True)
+
+
+@dataclass
+class Listing:
+    """The lake's data files by table, shop and month (None for tables by shop only)."""
+
+    files: dict[str, dict[str, dict[str | None, list[FileInfo]]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, fs: HadoopFiles, tables: Iterable[LakeTable]) -> Listing:
+        out = cls()
+        for t in tables:
+            pattern = (
+                f"{t.name}/shop_id=*/month=*/*.parquet"
+                if t.month
+                else f"{t.name}/shop_id=*/*.parquet"
+            )
+            by_shop: dict[str, dict[str | None, list[FileInfo]]] = {}
+            for f in fs.glob(pattern):
+                parts = f.rel.split("/")
+                shop = unescape(parts[1].removeprefix("shop_id="))
+                month = unescape(parts[2].removeprefix("month=")) if t.month else None
+                by_shop.setdefault(shop, {}).setdefault(month, []).append(f)
+            out.files[t.name] = by_shop
+        return out
+
+    def shops(self) -> list[str]:
+        return sorted({s for t in ("agents", "messages", "orders") for s in self.files[t]})
+
+    def months(self, table: str, shop: str) -> list[str]:
+        return sorted(m for m in self.files[table].get(shop, {}) if m is not None)
+
+    def of_shop(
+        self, table: str, shop: str, months: Iterable[str | None] | None = None
+    ) -> list[FileInfo]:
+        parts = self.files[table].get(shop, {})
+        wanted = parts.keys() if months is None else [m for m in months if m in parts]
+        return [f for m in sorted(wanted, key=str) for f in parts[m]]
+
+
+# -- fingerprints --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reach:
+    """The months of input a (shop, month) rests on: messages from..upto, orders up to upto."""
+
+    msg_from: str
+    upto: str
+
+
+def code_hash() -> str:
+    text = "\n".join(f"{s.name}\n{s.sql}" for s in steps()) + JOB_VERSION
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def fingerprint(
+    listing: Listing, shop: str, reach: Reach, flags: tuple[bool, bool], code: str
+) -> str:
+    msgs = _months_between(reach.msg_from, reach.upto)
+    order_months = [m for m in listing.months("orders", shop) if m <= reach.upto]
+    review_months = [m for m in listing.months("reviews", shop) if m <= reach.upto]
+    files = (
+        listing.of_shop("messages", shop, msgs)
+        + listing.of_shop("orders", shop, order_months)
+        + listing.of_shop("reviews", shop, review_months)
+        + listing.of_shop("agents", shop)
+        + listing.of_shop("shop_settings", shop)
+    )
+    body = json.dumps(
+        [code, list(flags), reach.msg_from, reach.upto, [(f.rel, f.size, f.mtime) for f in files]]
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+# -- the job -------------------------------------------------------------------------------
+def _epoch_expr(col: str) -> str:
+    """Epoch seconds of a naive timestamp, whatever the session's time zone (Spark SQL)."""
+    return (
+        f"CAST(datediff(CAST({col} AS DATE), DATE'1970-01-01') AS BIGINT) * 86400"
+        f" + hour({col}) * 3600 + minute({col}) * 60"
+        f" + CAST(round(date_part('SECOND', {col})) AS BIGINT)"
+    )
+
+
+@dataclass
+class Plan:
+    shops: list[str]
+    months: list[str]
+    settings: dict[str, MetricSettings]
+    data_end: dict[str, int | None]
+    todo: dict[str, list[str]]  # shop -> months to compute
+    skipped: list[tuple[str, str]]
+    raw_settings: dict[str, dict[str, str]]  # every setting of the shop, as stored
+
+
+def flags(s: MetricSettings, data_end: int | None, month: str) -> tuple[bool, bool]:
+    """(provisional, repurchase_provisional), as StoreKpis decides them."""
+    _, last = month_bounds(month)
+    if data_end is None:
+        return (True, True)
+    day = data_end // DAY
+    return (
+        day < _epoch(last) // DAY + s.attribution_days,
+        day < _epoch(last) // DAY + s.repurchase_days,
+    )
+
+
+class Job:
+    def __init__(self, spark: Any, lake: str, output: str) -> None:
+        self.spark = spark
+        self.lake = HadoopFiles(spark, lake)
+        self.out = HadoopFiles(spark, output)
+        self.listing = Listing.of(
+            self.lake,
+            [BY_NAME[n] for n in ("agents", "messages", "orders", "reviews", "shop_settings")],
+        )
+        self.step_times: dict[str, float] = {}
+        self._kept = 0
+        self._scratch = SCRATCH
+        self.report: dict[str, Any] = {}
+
+    # reading -------------------------------------------------------------------------------
+    def read(self, table: str, files: list[FileInfo]) -> Any:
+        t = BY_NAME[table]
+        schema = spark_schema(t)
+        if not files:
+            return self.spark.createDataFrame([], schema)
+        dirs = sorted({self.lake.url(f.rel.rsplit("/", 1)[0]) for f in files})
+        return (
+            self.spark.read.schema(schema).option("basePath", self.lake.url(table)).parquet(*dirs)
+        )
+
+    def settings(self, shops: list[str]) -> dict[str, dict[str, str]]:
+        files = [f for s in shops for f in self.listing.of_shop("shop_settings", s)]
+        values: dict[str, dict[str, str]] = {s: {} for s in shops}
+        for row in self.read("shop_settings", files).select("shop_id", "name", "value").collect():
+            values[row["shop_id"]][row["name"]] = row["value"]
+        return values
+
+    def data_end(self, shops: list[str]) -> dict[str, int | None]:
+        """Each shop's latest message, order or payment (epoch seconds): the provisional flags."""
+        orders = self.read("orders", [f for s in shops for f in self.listing.of_shop("orders", s)])
+        last_msgs = [
+            f
+            for s in shops
+            for f in self.listing.of_shop("messages", s, self.listing.months("messages", s)[-1:])
+        ]
+        msgs = self.read("messages", last_msgs)
+        orders.createOrReplaceTempView("_kefu_orders_all")
+        msgs.createOrReplaceTempView("_kefu_last_messages")
+        created, paid, sent = (
+            _epoch_expr("created_at"),
+            _epoch_expr("paid_at"),
+            _epoch_expr("sent_at"),
+        )
+        rows = self.spark.sql(
+            f"SELECT shop_id, max(t) AS t FROM (SELECT shop_id, max(greatest({created},"
+            f" coalesce({paid}, {created}))) AS t FROM _kefu_orders_all GROUP BY shop_id"
+            f" UNION ALL SELECT shop_id, max({sent}) FROM _kefu_last_messages GROUP BY shop_id)"
+            " GROUP BY shop_id"
+        ).collect()
+        out: dict[str, int | None] = dict.fromkeys(shops)
+        for r in rows:
+            out[r["shop_id"]] = None if r["t"] is None else int(r["t"])
+        return out
+
+    def last_paid(self, shops: list[str], todo: dict[str, list[str]]) -> dict[str, int]:
+        """For shops under the `paid` rules: the last payment of an order created in their months."""
+        if not shops:
+            return {}
+        files = [f for s in shops for f in self.listing.of_shop("orders", s, todo[s])]
+        self.read("orders", files).createOrReplaceTempView("_kefu_orders_months")
+        rows = self.spark.sql(
+            f"SELECT shop_id, max({_epoch_expr('paid_at')}) AS t FROM _kefu_orders_months GROUP BY shop_id"
+        ).collect()
+        return {r["shop_id"]: int(r["t"]) for r in rows if r["t"] is not None}
+
+    # planning ------------------------------------------------------------------------------
+    def plan(self, shops: Sequence[str] | None, months: list[str], force: bool) -> Plan:
+        chosen = self.listing.shops() if shops is None else sorted(set(shops))
+        raw = self.settings(chosen)
+        settings = {s: from_mapping(v) for s, v in raw.items()}
+        ends = self.data_end(chosen)
+        state = self.load_state()
+        code = code_hash()
+        todo: dict[str, list[str]] = {}
+        skipped = []
+        for shop in chosen:
+            for month in months:
+                key = f"{shop}\t{month}"
+                old = state.get(key)
+                f = flags(settings[shop], ends[shop], month)
+                if not force and old is not None:
+                    reach = Reach(old["msg_from"], old["upto"])
+                    if fingerprint(self.listing, shop, reach, f, code) == old["fp"]:
+                        skipped.append((shop, month))
+                        continue
+                todo.setdefault(shop, []).append(month)
+        return Plan(chosen, months, settings, ends, todo, skipped, raw)
+
+    def load_state(self) -> dict[str, dict[str, str]]:
+        text = self.out.read_text(STATE)
+        if not text:
+            return {}
+        try:
+            data = json.loads(text)
+        except ValueError:
+            log.warning("the job's state file is unreadable: every month is computed again")
+            return {}
+        return data.get("pairs", {}) if data.get("version") == JOB_VERSION else {}
+
+    # running -------------------------------------------------------------------------------
+    def run(
+        self, shops: Sequence[str] | None, months: list[str], force: bool = False
+    ) -> dict[str, Any]:
+        started = time.monotonic()
+        run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{int(time.time() * 1000) % 1000:03d}"
+        self._scratch = f"{SCRATCH}/{run_id}"
+        try:
+            return self._run(shops, months, force, run_id, started)
+        finally:
+            self.out.delete(self._scratch)
+
+    def _run(
+        self,
+        shops: Sequence[str] | None,
+        months: list[str],
+        force: bool,
+        run_id: str,
+        started: float,
+    ) -> dict[str, Any]:
+        plan = self.plan(shops, months, force)
+        planned = time.monotonic()
+        log.info(
+            "shops %d, months %s: %d shop-months to compute, %d unchanged",
+            len(plan.shops),
+            ",".join(months),
+            sum(len(v) for v in plan.todo.values()),
+            len(plan.skipped),
+        )
+        state = self.load_state()
+        code = code_hash()
+        widen: dict[str, tuple[int, int]] = {s: (0, 0) for s in plan.todo}
+        paid_rules = [s for s in plan.todo if plan.settings[s].attribution_rule != "order"]
+        last_paid = self.last_paid(paid_rules, plan.todo)
+        pending = sorted(plan.todo)
+        rows_read: dict[str, int] = {}
+        rounds = 0
+        while pending:
+            rounds += 1
+            windows = {s: self.window(plan, s, widen[s], last_paid.get(s)) for s in pending}
+            self.inputs(plan, pending, windows)
+            frames = run_steps(self.spark, self.keep)
+            failing = self.edges(plan, pending)
+            done = [s for s in pending if s not in failing]
+            if done:
+                self.write(plan, done, frames)
+                for s, n in self.messages_read(done).items():
+                    rows_read[s] = n
+                for (shop, month), reach in self.reaches(plan, done, windows).items():
+                    f = flags(plan.settings[shop], plan.data_end[shop], month)
+                    state[f"{shop}\t{month}"] = {
+                        "fp": fingerprint(self.listing, shop, reach, f, code),
+                        "msg_from": reach.msg_from,
+                        "upto": reach.upto,
+                    }
+            for s, (start_ok, end_ok) in failing.items():
+                a, b = widen[s]
+                widen[s] = (a + (0 if start_ok else 7), b + (0 if end_ok else 7))
+            if failing:
+                log.info(
+                    "a conversation crosses the window's edge in %d shops: reading a week more for them",
+                    len(failing),
+                )
+            pending = sorted(failing)
+        self.out.write_text(
+            STATE, json.dumps({"version": JOB_VERSION, "pairs": state}, sort_keys=True)
+        )
+        report = {
+            "computed": sorted([s, m] for s, ms in plan.todo.items() for m in ms),
+            "unchanged": sorted([s, m] for s, m in plan.skipped),
+            "messages_read": rows_read,
+            "rounds": rounds,
+            "seconds": {
+                "plan": round(planned - started, 3),
+                "total": round(time.monotonic() - started, 3),
+                "steps": {k: round(v, 3) for k, v in self.step_times.items()},
+            },
+        }
+        self.out.write_text(
+            f"{RUNS}/{run_id}.json", json.dumps(report, ensure_ascii=False, indent=1)
+        )
+        return report
+
+    def keep(self, df: Any) -> Any:
+        """Compute a step once, as Parquet files in the run's scratch folder beside the output.
+
+        Not `localCheckpoint`: the step's rows are files on the output's file system, so a
+        lost executor loses nothing, and later steps plan against those files instead of the
+        whole chain (whose plans grow without bound: an in-memory cache keeps the chain).
+        """
+        names = [s.name for s in steps()]
+        name = names[self._kept % len(names)]
+        self._kept += 1
+        t0 = time.monotonic()
+        where = self.out.url(f"{self._scratch}/{self._kept:04d}-{name}")
+        df.write.mode("overwrite").parquet(where)
+        kept = self.spark.read.schema(df.schema).parquet(where)
+        self.step_times[name] = self.step_times.get(name, 0.0) + time.monotonic() - t0
+        return kept
+
+    def window(
+        self, plan: Plan, shop: str, widen: tuple[int, int], last_paid: int | None
+    ) -> tuple[int, int]:
+        """The shop's message window, as engine.message_window computes it for one shop."""
+        s = plan.settings[shop]
+        months = plan.todo[shop]
+        first, _ = month_bounds(min(months))
+        _, last = month_bounds(max(months))
+        days = s.attribution_days + 2
+        start, end = _epoch(first) - days * DAY, _epoch(last) + DAY + days * DAY
+        if s.attribution_rule != "order" and last_paid is not None:
+            end = max(end, (last_paid // DAY + days) * DAY)
+        return (start - widen[0] * DAY, end + widen[1] * DAY)
+
+    def inputs(self, plan: Plan, shops: list[str], windows: dict[str, tuple[int, int]]) -> None:
+        from pyspark.sql.types import (
+            DateType,
+            LongType,
+            StringType,
+            StructField,
+            StructType,
+        )
+
+        spark = self.spark
+        cfg_rows = [
+            (*r, *windows[r[0]]) for r in _config_rows({s: plan.settings[s] for s in shops})
+        ]
+        spark.createDataFrame(
+            cfg_rows,
+            "shop_id STRING, gap_s BIGINT, lookback_s BIGINT, rule STRING, attribution_days BIGINT,"
+            " repurchase_s BIGINT, slow_s BIGINT, off_start BIGINT, off_end BIGINT,"
+            " w_start_s BIGINT, w_end_s BIGINT",
+        ).createOrReplaceTempView("cfg")
+        ignored = [(s, a) for s in shops for a in plan.settings[s].ignored_accounts]
+        spark.createDataFrame(ignored, "shop_id STRING, account STRING").createOrReplaceTempView(
+            "ignored"
+        )
+        months = sorted({m for s in shops for m in plan.todo[s]})
+        bounds = [(m, *month_bounds(m)) for m in months]
+        spark.createDataFrame(
+            [(m, a, b, _epoch(a), _epoch(b) + DAY) for m, a, b in bounds],
+            StructType(
+                [
+                    StructField("month", StringType()),
+                    StructField("first_day", DateType()),
+                    StructField("last_day", DateType()),
+                    StructField("first_s", LongType()),
+                    StructField("end_s", LongType()),
+                ]
+            ),
+        ).createOrReplaceTempView("req_months")
+        todo = [
+            (
+                s,
+                m,
+                *flags(plan.settings[s], plan.data_end[s], m),
+                json.dumps(plan.settings[s].to_json(), ensure_ascii=False, sort_keys=True),
+                json.dumps(plan.raw_settings[s], ensure_ascii=False, sort_keys=True),
+            )
+            for s in shops
+            for m in plan.todo[s]
+        ]
+        spark.createDataFrame(
+            todo,
+            "shop_id STRING, month STRING, provisional BOOLEAN, repurchase_provisional BOOLEAN, settings STRING,"
+            " shop_settings STRING",
+        ).createOrReplaceTempView("_kefu_todo")
+        # messages: the month partitions each shop's own window touches, then the window's rows
+        msg_files = []
+        for s in shops:
+            lo, hi = windows[s]
+            msg_files += self.listing.of_shop(
+                "messages", s, _months_between(_month_of(lo), _month_of(hi - 1))
+            )
+        self.read("messages", msg_files).createOrReplaceTempView("_kefu_messages")
+        spark.sql(
+            "SELECT m.shop_id, m.buyer_id, m.agent_id, m.sent_at, m.sent_s, m.sender, m.text, m.chars"
+            f" FROM (SELECT *, {_epoch_expr('sent_at')} AS sent_s FROM _kefu_messages) m"
+            " JOIN cfg c ON c.shop_id = m.shop_id WHERE m.sent_s >= c.w_start_s AND m.sent_s < c.w_end_s"
+        ).createOrReplaceTempView("in_messages")
+        # orders and reviews: read whole, as the engine reads them (docs/engines.md)
+        self.read(
+            "orders", [f for s in shops for f in self.listing.of_shop("orders", s)]
+        ).createOrReplaceTempView("_kefu_orders")
+        spark.sql(
+            "SELECT shop_id, order_id, buyer_id, created_at,"
+            f" {_epoch_expr('created_at')} AS created_s, {_epoch_expr('paid_at')} AS paid_s,"
+            " amount_fen, items, refund_fen FROM _kefu_orders"
+        ).createOrReplaceTempView("in_orders")
+        self.read("reviews", [f for s in shops for f in self.listing.of_shop("reviews", s)]).select(
+            "shop_id", "order_id", "rating"
+        ).createOrReplaceTempView("in_reviews")
+        self.read(
+            "order_items", [f for s in shops for f in self.listing.of_shop("order_items", s)]
+        ).select("shop_id", "order_id", "product_id", "sku", "line_fen").createOrReplaceTempView(
+            "in_order_items"
+        )
+        self.read("agents", [f for s in shops for f in self.listing.of_shop("agents", s)]).select(
+            "shop_id", "agent_id", "name", "role", "team", "hired_on", "left_on"
+        ).createOrReplaceTempView("in_agents")
+
+    def edges(self, plan: Plan, shops: list[str]) -> dict[str, tuple[bool, bool]]:
+        """Shops whose window does not hold (StoreKpis._window_holds, per shop): (start ok, end ok)."""
+        rows = self.spark.sql(
+            spark_sql(
+                "SELECT s.shop_id,"
+                " max(CASE WHEN s.month = t.month THEN s.end_s END) AS latest,"
+                " count(CASE WHEN s.start_s < c.w_start_s + c.gap_s AND s.end_s >= c.w_start_s + 86400"
+                " THEN 1 END) AS cut, min(c.attribution_days) AS days, min(c.w_end_s) AS w_end"
+                " FROM sess s JOIN cfg c ON c.shop_id = s.shop_id"
+                " LEFT JOIN (SELECT DISTINCT shop_id, month FROM _kefu_todo) t"
+                "   ON t.shop_id = s.shop_id AND t.month = s.month"
+                " GROUP BY s.shop_id"
+            )
+        ).collect()
+        out = {}
+        for r in rows:
+            latest = r["latest"]
+            end_ok = latest is None or (int(latest) // DAY + int(r["days"]) + 2) * DAY <= int(
+                r["w_end"]
+            )
+            start_ok = not r["cut"]
+            if not (start_ok and end_ok):
+                out[r["shop_id"]] = (start_ok, end_ok)
+        return out
+
+    def messages_read(self, shops: list[str]) -> dict[str, int]:
+        rows = self.spark.sql(
+            "SELECT p.shop_id, sum(m.n) AS n FROM msg m JOIN pairs p ON p.pair = m.pair GROUP BY p.shop_id"
+        ).collect()
+        return {r["shop_id"]: int(r["n"]) for r in rows if r["shop_id"] in set(shops)}
+
+    def reaches(
+        self, plan: Plan, shops: list[str], windows: dict[str, tuple[int, int]]
+    ) -> dict[tuple[str, str], Reach]:
+        """For each pair computed: the months of messages and orders its figures rest on."""
+        rows = self.spark.sql(
+            spark_sql(
+                "SELECT x.shop_id, x.month, max(x.t) AS t FROM ("
+                " SELECT s.shop_id, s.month, s.end_s + (c.attribution_days + 2) * 86400 AS t"
+                "   FROM sess s JOIN cfg c ON c.shop_id = s.shop_id"
+                " UNION ALL SELECT k.shop_id, k.month, k.paid_s + c.repurchase_s + 86400"
+                "   FROM credited k JOIN cfg c ON c.shop_id = k.shop_id"
+                " UNION ALL SELECT o.shop_id, r.month, o.paid_s + (c.attribution_days + 2) * 86400"
+                "   FROM paid_orders o JOIN cfg c ON c.shop_id = o.shop_id"
+                "   JOIN req_months r ON o.created_s >= r.first_s AND o.created_s < r.end_s"
+                "   WHERE c.rule <> 'order'"
+                ") x GROUP BY x.shop_id, x.month"
+            )
+        ).collect()
+        reach_t = {(r["shop_id"], r["month"]): r["t"] for r in rows}
+        out = {}
+        for shop in shops:
+            s = plan.settings[shop]
+            days = s.attribution_days + 2
+            lo, hi = windows[shop]
+            w0 = plan.todo[shop]
+            base_lo, base_hi = self.window(plan, shop, (0, 0), None)
+            extra_lo, extra_hi = base_lo - lo, max(0, hi - base_hi)
+            for month in w0:
+                first, last = month_bounds(month)
+                t = _epoch(last) + DAY + days * DAY + extra_hi
+                seen = reach_t.get((shop, month))
+                if seen is not None:
+                    t = max(t, int(seen))
+                out[(shop, month)] = Reach(
+                    _month_of(_epoch(first) - days * DAY - extra_lo), _month_of(t)
+                )
+        return out
+
+    def write(self, plan: Plan, shops: list[str], frames: dict[str, Any]) -> None:
+        """The computed pairs of `shops` into the output tables (dynamic partition overwrite)."""
+        spark = self.spark
+        from pyspark.sql.functions import col
+
+        todo = spark.table("_kefu_todo")
+        todo.where(col("shop_id").isin(shops)).createOrReplaceTempView("_kefu_done")
+        agents = spark.sql(
+            output_agent_sql({n: frames[n].columns for n in PART_STEPS + ACTIVITY_STEPS})
+        )
+        shop_months = spark.sql(SHOP_MONTH_SQL)
+        for name, df in (("agent_months", agents), ("shop_months", shop_months)):
+            # a pair computed again with no agent left must not keep its old rows
+            for shop in shops:
+                for month in plan.todo[shop]:
+                    self.out.delete(f"{name}/month={month}/shop_id={_spark_escape(shop)}")
+            (
+                df.repartition("month", "shop_id")
+                .write.mode("overwrite")
+                .option("partitionOverwriteMode", "dynamic")
+                .partitionBy("month", "shop_id")
+                .parquet(self.out.url(name))
+            )
+
+
+def _spark_escape(value: str) -> str:
+    from kefu.lake.layout import escape
+
+    return escape(value)
+
+
+def output_agent_sql(columns: dict[str, list[str]]) -> str:
+    """The long agent-month table: engine._parts and engine._activity, as one Spark query."""
+    alias = {n: f"j{i}" for i, n in enumerate(PART_STEPS + ACTIVITY_STEPS)}
+    parts = []
+    for f in (*PARTS, *EXTRA_PARTS):
+        if f == "net_sales_fen":
+            continue
+        src = [n for n in PART_STEPS if f in columns[n]]
+        parts.append(
+            f"COALESCE({alias[src[-1]]}.{f}, 0) AS {f}" if src else f"CAST(0 AS BIGINT) AS {f}"
+        )
+    sales = [n for n in PART_STEPS if "sales_fen" in columns[n]][-1]
+    refund = [n for n in PART_STEPS if "refund_fen" in columns[n]][-1]
+    parts.append(
+        f"COALESCE({alias[sales]}.sales_fen, 0) - COALESCE({alias[refund]}.refund_fen, 0) AS net_sales_fen"
+    )
+    act = [
+        f"COALESCE({alias['agent_hours']}.active_hours, 0) AS active_hours",
+        f"COALESCE({alias['agent_hours']}.active_days, 0) AS active_days",
+        f"COALESCE({alias['agent_peak']}.peak_day_inquiries, 0) AS peak_day_inquiries",
+        *(f"COALESCE({alias['agent_activity']}.h{h:02d}, 0) AS h{h:02d}" for h in range(24)),
+    ]
+    joins = "".join(
+        f" LEFT JOIN {n} {a} ON {a}.shop_id = am.shop_id AND {a}.agent_id = am.agent_id AND {a}.month = am.month"
+        for n, a in alias.items()
+    )
+    return (
+        "SELECT am.shop_id, am.month, am.agent_id,"
+        " CASE WHEN g.name IS NULL OR g.name = '' THEN am.agent_id ELSE g.name END AS name,"
+        " COALESCE(g.role, 'presale') AS role, g.team, g.hired_on, g.left_on,"
+        " g.agent_id IS NOT NULL AS known, "
+        + ", ".join(parts + act)
+        + " FROM agent_months am JOIN _kefu_done d ON d.shop_id = am.shop_id AND d.month = am.month"
+        " LEFT JOIN in_agents g ON g.shop_id = am.shop_id AND g.agent_id = am.agent_id" + joins
+    )
+
+
+SHOP_MONTH_FIELDS = (
+    "silent_orders",
+    "silent_sales_fen",
+    "paid_orders",
+    "paid_sales_fen",
+    "paid_net_sales_fen",
+    "unattributable_orders",
+    "unattributable_sales_fen",
+)
+
+SHOP_MONTH_SQL = (
+    "SELECT d.shop_id, d.month, d.provisional, d.repurchase_provisional, "
+    + ", ".join(f"CAST(COALESCE(o.{f}, 0) AS BIGINT) AS {f}" for f in SHOP_MONTH_FIELDS)
+    + ", d.settings, d.shop_settings FROM _kefu_done d LEFT JOIN shop_orders o"
+    " ON o.shop_id = d.shop_id AND o.month = d.month"
+)
+
+
+# -- the entry point -----------------------------------------------------------------------
+def session(app: str = "kefu lake job") -> Any:
+    """The job's Spark session: spark-submit's settings kept; alone, a local one."""
+    from pyspark.sql import SparkSession
+
+    from kefu.metrics.spark import semantic_settings, under_spark_submit
+
+    builder = SparkSession.builder.appName(app)
+    if not under_spark_submit():
+        import os
+
+        builder = builder.master(os.environ.get("KEFU_SPARK_MASTER", "local[2]"))
+    spark = builder.getOrCreate()
+    semantic_settings(spark)
+    if spark.conf.get("spark.sql.adaptive.enabled", "true") != "true":
+        log.warning(
+            "adaptive query execution is off in this session's settings; kefu sizes no shuffle itself"
+        )
+    return spark
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m kefu.lake.job", description="kefu's KPI tables from a lake (docs/lake.md)"
+    )
+    parser.add_argument(
+        "--lake", required=True, help="the lake written by kefu lake export (any Hadoop path)"
+    )
+    parser.add_argument("--shops", default="all", help="all, or shop ids separated by commas")
+    parser.add_argument(
+        "--months", required=True, help="2024-07..2024-09, or months separated by commas"
+    )
+    parser.add_argument(
+        "--output", required=True, help="where the KPI tables are written (any Hadoop path)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="compute every month again, changed or not"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.INFO, format="%(asctime)s kefu.lake.job %(message)s"
+    )
+    try:
+        months = parse_months(args.months)
+    except ValueError as e:
+        parser.error(str(e))
+    shops = None if args.shops == "all" else [s for s in args.shops.split(",") if s]
+    spark = session()
+    report = Job(spark, args.lake, args.output).run(shops, months, force=args.force)
+    log.info(
+        "computed %d shop-months, %d unchanged, in %.1f s",
+        len(report["computed"]),
+        len(report["unchanged"]),
+        report["seconds"]["total"],
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""The Spark job's output tables read back as the KPI table (a KpiSource), with DuckDB.
+
+`OutputKpis(path).shop_months(shop, months)` gives the same `ShopMonth` records the engine
+gives, so diagnosis and pay run per shop from the job's output (`kefu diagnose
+--lake-output`, `kefu pay run --lake-output`).
+"""
+
+from __future__ import annotations
+
+import glob as globbing
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from kefu.lake.export import LakeError
+from kefu.metrics.fields import EXTRA_PARTS, PARTS
+from kefu.metrics.table import Activity, AgentMonth, ShopMonth
+from kefu.store.database import sql_text
+
+TABLES = ("agent_months", "shop_months")
+
+
+class OutputKpis:
+    """The KPI months of the job's output folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.con = duckdb.connect()
+        for name in TABLES:
+            pattern = f"{str(root).rstrip('/')}/{name}/*/*/*.parquet"
+            if not globbing.glob(pattern):
+                raise LakeError("lake.no_output", path=str(root))
+            self.con.execute(
+                f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_text(pattern)},"
+                " hive_partitioning = true, hive_types = {'shop_id': 'VARCHAR', 'month': 'VARCHAR'})"
+            )
+
+    def shops(self) -> list[str]:
+        return [
+            r[0]
+            for r in self.con.execute(
+                "SELECT DISTINCT shop_id FROM shop_months ORDER BY 1"
+            ).fetchall()
+        ]
+
+    def months(self, shop_id: str) -> list[str]:
+        rows = self.con.execute(
+            "SELECT month FROM shop_months WHERE shop_id = ? ORDER BY 1", [shop_id]
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def settings(self, shop_id: str) -> dict[str, str]:
+        """Every setting of the shop (name → value, as stored) the job last computed with."""
+        row = self.con.execute(
+            "SELECT shop_settings FROM shop_months WHERE shop_id = ? ORDER BY month DESC LIMIT 1",
+            [shop_id],
+        ).fetchone()
+        return dict(json.loads(row[0])) if row and row[0] else {}
+
+    def reported_month(self, shop_id: str, month: str) -> ShopMonth | None:
+        """Never a platform's report: the job computes every month from chats and orders."""
+        return None
+
+    def _dicts(self, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+        cur = self.con.execute(sql, args)
+        cols = [d[0] for d in cur.description or []]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def shop_months(self, shop_id: str, months: list[str]) -> dict[str, ShopMonth]:
+        """The months asked for that the job computed (a month it did not compute is absent)."""
+        marks = ", ".join("?" for _ in months) or "NULL"
+        heads = self._dicts(
+            f"SELECT * FROM shop_months WHERE shop_id = ? AND month IN ({marks})",
+            [shop_id, *months],
+        )
+        rows = self._dicts(
+            f"SELECT * FROM agent_months WHERE shop_id = ? AND month IN ({marks})"
+            " ORDER BY month, agent_id",
+            [shop_id, *months],
+        )
+        agents: dict[str, list[AgentMonth]] = {}
+        for r in rows:
+            agents.setdefault(r["month"], []).append(
+                AgentMonth(
+                    shop_id=shop_id,
+                    month=r["month"],
+                    agent_id=r["agent_id"],
+                    name=r["name"],
+                    role=r["role"],
+                    team=r["team"],
+                    hired_on=r["hired_on"],
+                    left_on=r["left_on"],
+                    known=bool(r["known"]),
+                    parts={f: int(r[f]) for f in (*PARTS, *EXTRA_PARTS)},
+                    activity=Activity(
+                        active_hours=int(r["active_hours"]),
+                        active_days=int(r["active_days"]),
+                        peak_day_inquiries=int(r["peak_day_inquiries"]),
+                        hour_sessions=tuple(int(r[f"h{h:02d}"]) for h in range(24)),
+                    ),
+                )
+            )
+        out = {}
+        for h in heads:
+            m = h["month"]
+            out[m] = ShopMonth(
+                shop_id=shop_id,
+                month=m,
+                provisional=bool(h["provisional"]),
+                repurchase_provisional=bool(h["repurchase_provisional"]),
+                agents=agents.get(m, []),
+                silent_orders=int(h["silent_orders"]),
+                silent_sales_fen=int(h["silent_sales_fen"]),
+                paid_orders=int(h["paid_orders"]),
+                paid_sales_fen=int(h["paid_sales_fen"]),
+                paid_net_sales_fen=int(h["paid_net_sales_fen"]),
+                unattributable_orders=int(h["unattributable_orders"]),
+                unattributable_sales_fen=int(h["unattributable_sales_fen"]),
+                settings=json.loads(h["settings"]),
+            )
+        return {m: out[m] for m in months if m in out}

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from kefu.metrics.fields import RATE_BY_NAME, Parts, available, exact, round_half_up
 from kefu.metrics.table import month_bounds
 from kefu.pay.plan import (
+    COMPONENTS,
     BaseSpec,
     CommissionSpec,
     Gate,
@@ -578,14 +579,7 @@ def _period_counted(
 
 def _component_order(name: str) -> tuple[int, str]:
     """Payslip order, whatever order a stored record's keys came back in."""
-    order = (
-        "base",
-        "rank_bonus",
-        "commission",
-        "assist_commission",
-        "quarterly_bonus",
-        "annual_bonus",
-    )
+    order = COMPONENTS
     return (order.index(name) if name in order else len(order), name)
 
 

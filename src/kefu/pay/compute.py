@@ -22,19 +22,12 @@ from kefu.pay.components import (
     rank_line,
     tenure_months,
 )
-from kefu.pay.plan import STAGE_SPLIT, BaseSpec, CommissionSpec, Plan, PlanVersion
+from kefu.pay.plan import COMPONENTS, STAGE_SPLIT, BaseSpec, CommissionSpec, Plan, PlanVersion
 from kefu.pay.text import Text
 from kefu.store.products import product_stage
 
-ORDER = (
-    "base",
-    "rank_bonus",
-    "commission",
-    "assist_commission",
-    "quarterly_bonus",
-    "annual_bonus",
-    "clawback",
-)
+# Payslip order: the plan's components (one list, kefu.pay.plan.COMPONENTS), then clawbacks.
+ORDER = (*COMPONENTS, "clawback")
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,9 @@ from typing import Any
 import pyarrow as pa
 
 from kefu.io.records import ARROW_TYPES
+from kefu.io.seats import PERSON_COLUMNS
+from kefu.io.seats import PERSON_FACTS as FACTS
 from kefu.store.database import Store
-
-PERSON_COLUMNS = ("person_id", "held_from", "held_until")
-FACTS = ("name", "hired_on", "left_on")
 
 
 @dataclass(frozen=True)

@@ -120,10 +120,10 @@ class HadoopFiles:
     def exists(self, rel: str) -> bool:
         return bool(self.fs.exists(self._path(rel)))
 
-    def read_text(self, rel: str) -> str | None:
+    def read_utf8(self, rel: str) -> str | None:
         if not self.exists(rel):
             return None
-        stream = self.fs.open(self._path(rel))
+        stream = self.fs.open(self._path(rel))  # bytes, decoded with the UTF-8 encoding below
         try:
             reader = self._jvm.java.io.BufferedReader(
                 self._jvm.java.io.InputStreamReader(stream, "UTF-8")
@@ -138,7 +138,7 @@ class HadoopFiles:
         finally:
             stream.close()
 
-    def write_text(self, rel: str, text: str) -> None:
+    def write_utf8(self, rel: str, text: str) -> None:
         """Write beside the target, then rename over it (a crash leaves the old or the new)."""
         tmp = self._path(rel + ".tmp")
         out = self.fs.create(tmp, True)
@@ -354,7 +354,7 @@ class Job:
         return Plan(chosen, months, settings, ends, todo, skipped, raw)
 
     def load_state(self) -> dict[str, dict[str, str]]:
-        text = self.out.read_text(STATE)
+        text = self.out.read_utf8(STATE)
         if not text:
             return {}
         try:
@@ -428,7 +428,7 @@ class Job:
                     len(failing),
                 )
             pending = sorted(failing)
-        self.out.write_text(
+        self.out.write_utf8(
             STATE, json.dumps({"version": JOB_VERSION, "pairs": state}, sort_keys=True)
         )
         report = {
@@ -442,7 +442,7 @@ class Job:
                 "steps": {k: round(v, 3) for k, v in self.step_times.items()},
             },
         }
-        self.out.write_text(
+        self.out.write_utf8(
             f"{RUNS}/{run_id}.json", json.dumps(report, ensure_ascii=False, indent=1)
         )
         return report

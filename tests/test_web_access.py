@@ -342,11 +342,12 @@ def test_the_last_owner_cannot_be_disabled(shop: WebShop, tmp_path: Path) -> Non
     shutil.copy(shop.db, db)
     with open_store(db) as store:
         people = People(store)
-        with pytest.raises(PeopleError, match="last_owner"):
+        with pytest.raises(PeopleError, match="last owner") as refused:
             people.set_disabled("boss")
+        assert refused.value.key == "user.last_owner"
         people.add("boss2", "owner", "boss2-password")
         people.set_disabled("boss")
-        with pytest.raises(PeopleError, match="last_owner"):
+        with pytest.raises(PeopleError, match="last owner"):
             people.set_disabled("boss2")
 
 

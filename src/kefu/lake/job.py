@@ -267,7 +267,10 @@ class Job:
         self.out = HadoopFiles(spark, output)
         self.listing = Listing.of(
             self.lake,
-            [BY_NAME[n] for n in ("agents", "messages", "orders", "reviews", "shop_settings")],
+            [
+                BY_NAME[n]
+                for n in ("agents", "messages", "orders", "reviews", "order_items", "shop_settings")
+            ],
         )
         self.step_times: dict[str, float] = {}
         self._kept = 0

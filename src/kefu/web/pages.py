@@ -635,7 +635,7 @@ def register(wp: Workplace, route: Route) -> None:
         try:
             ctx.people.set_disabled(user.name)
         except PeopleError as e:
-            return users_refusal(ctx, f"web.{e}")
+            return users_refusal(ctx, e.area + e.key)
         ctx.people.audit(ctx.user.name, "users.disable", user.name, "ok", {"via": "web"})
         return RedirectResponse("/users", 303)
 
@@ -646,7 +646,7 @@ def register(wp: Workplace, route: Route) -> None:
         try:
             ctx.people.set_password(user.name, form.get("password", ""))
         except PeopleError as e:
-            return users_refusal(ctx, f"web.{e}")
+            return users_refusal(ctx, e.area + e.key)
         ctx.people.audit(ctx.user.name, "users.set_password", user.name, "ok", {"via": "web"})
         return RedirectResponse("/users", 303)
 

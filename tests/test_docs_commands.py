@@ -9,7 +9,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -194,9 +193,9 @@ PASSWORD = "docs-test-password-7\n"
 
 def serves(kefu: Path, work: Path, args: list[str], env: dict[str, str]) -> None:
     """`kefu serve …` as documented, on a free port: it answers its sign-in page, then stops."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = str(s.getsockname()[1])
+    from webshop import free_port
+
+    port = str(free_port())
     args = [port if a == "PORT" else a for a in args]
     if "--port" not in args:
         args += ["--port", port]

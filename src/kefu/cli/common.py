@@ -183,9 +183,10 @@ def resolve_shop(store: Store, shop: str | None, *, new_ok: bool = False) -> str
 
 
 def check_month(month: str) -> str:
-    import re
+    """`month` when it is a YYYY-MM month; else the one-sentence refusal."""
+    from kefu.month import Month
 
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+    if not Month.valid(month):
         say("cli.err.month", value=month)
     return month
 

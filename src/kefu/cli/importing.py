@@ -28,6 +28,7 @@ from kefu.cli.common import (
 from kefu.i18n import t
 from kefu.inert import shown
 from kefu.io import KINDS, quarantine_line
+from kefu.month import Month
 from kefu.store import Store
 from kefu.store.ingest import ImportReport, import_files
 
@@ -100,7 +101,7 @@ def _period(month: str | None, day: str | None) -> tuple[date, date] | None:
         fail(t("reports.import.month_and_day"))
     if month:
         check_month(month)
-        return month_of(date(int(month[:4]), int(month[5:7]), 1))
+        return month_of(Month.parse(month).first_day)
     if day:
         try:
             d = date.fromisoformat(day)

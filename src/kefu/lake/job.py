@@ -42,6 +42,7 @@ from kefu.metrics.settings import MetricSettings, from_mapping
 from kefu.metrics.spark import run_steps, spark_sql
 from kefu.metrics.steps import steps
 from kefu.metrics.table import month_bounds
+from kefu.month import month_texts
 
 log = logging.getLogger("kefu.lake.job")
 
@@ -59,11 +60,7 @@ def parse_months(text: str) -> list[str]:
         part = part.strip()
         if ".." in part:
             a, b = part.split("..", 1)
-            month_bounds(a), month_bounds(b)  # raise on a bad month
-            y, m = int(a[:4]), int(a[5:7])
-            while f"{y:04d}-{m:02d}" <= b:
-                out.add(f"{y:04d}-{m:02d}")
-                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+            out.update(month_texts(a, b))  # raises on a bad month
         elif part:
             month_bounds(part)
             out.add(part)

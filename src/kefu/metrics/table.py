@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from kefu.metrics.fields import Parts, as_json, not_available, pool, value
 from kefu.metrics.mix import Stratum
 from kefu.metrics.product_sales import ProductFact, ProductSales
+from kefu.month import Month, month_texts
 
 
 @dataclass(frozen=True)
@@ -157,24 +158,16 @@ class KpiSource(Protocol):
 
 
 def month_bounds(month: str) -> tuple[date, date]:
-    """First and last day of a YYYY-MM month."""
-    y, m = int(month[:4]), int(month[5:7])
-    first = date(y, m, 1)
-    nxt = date(y + (m == 12), m % 12 + 1, 1)
-    return first, date.fromordinal(nxt.toordinal() - 1)
+    """First and last day of a YYYY-MM month (ValueError on a bad month)."""
+    m = Month.parse(month)
+    return m.first_day, m.last_day
 
 
 def month_range(start: str, end: str) -> list[str]:
     """Every YYYY-MM from start to end, both included."""
-    y, m = int(start[:4]), int(start[5:7])
-    out = []
-    while f"{y:04d}-{m:02d}" <= end:
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    return month_texts(start, end)
 
 
 def shift_month(month: str, delta: int) -> str:
-    y, m = int(month[:4]), int(month[5:7])
-    k = y * 12 + (m - 1) + delta
-    return f"{k // 12:04d}-{k % 12 + 1:02d}"
+    """The YYYY-MM `delta` months after `month` (before when negative)."""
+    return str(Month.parse(month).shift(delta))

@@ -6,7 +6,6 @@ its own plan's behaviour. The format is in docs/pay.md.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,11 +15,10 @@ from typing import Any
 from kefu.i18n import Refusal
 from kefu.metrics.fields import PARTS, empty_parts
 from kefu.metrics.table import AgentMonth, ShopMonth
+from kefu.month import Month
 from kefu.pay.components import Explain, Line
 from kefu.pay.compute import ORDER, MonthPay, Settled, months_needed, pay_month
 from kefu.pay.plan import SHIPPED, Plan, PlanError, load_plan, parse_yaml
-
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class CaseError(ValueError):
@@ -77,7 +75,7 @@ def load_cases(path: str | Path) -> list[Case]:
         if extra:
             raise CaseError(str(p), name, ", ".join(sorted(extra)), Refusal("case.err.unknown_key"))
         period = str(raw.get("period", ""))
-        if not _MONTH.match(period):
+        if not Month.valid(period):
             raise CaseError(str(p), name, "period", Refusal("case.err.month", value=repr(period)))
         for key in ("plan", "input", "output"):
             if key not in raw:
@@ -182,7 +180,7 @@ def _settled(case: Case, plan: Plan) -> list[Settled]:
     out = []
     for i, s in enumerate(case.input.get("approved") or []):
         month = str(s.get("month", ""))
-        if not _MONTH.match(month):
+        if not Month.valid(month):
             raise CaseError(
                 case.file, case.name, f"approved[{i}].month", Refusal("case.err.month_form")
             )

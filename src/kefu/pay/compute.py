@@ -11,7 +11,8 @@ from typing import Any
 from kefu import i18n
 from kefu.metrics.fields import Parts, available, empty_parts, pool
 from kefu.metrics.mix import MIN_STRATUM, expected
-from kefu.metrics.table import AgentMonth, KpiSource, ShopMonth, month_bounds, month_range
+from kefu.metrics.table import AgentMonth, KpiSource, ShopMonth, month_bounds
+from kefu.month import Month
 from kefu.pay.components import (
     Line,
     base_line,
@@ -154,13 +155,13 @@ class Settled:
 
 # -- which months a computation needs ------------------------------------------------------------
 def period_months(month: str, period: str) -> list[str]:
-    y, m = int(month[:4]), int(month[5:7])
-    start = f"{y:04d}-{(m - 1) // 3 * 3 + 1:02d}" if period == "quarter" else f"{y:04d}-01"
-    return month_range(start, month)
+    m = Month.parse(month)
+    start = m.quarter_start() if period == "quarter" else m.year_start()
+    return [str(x) for x in start.through(m)]
 
 
 def pays_period(month: str, period: str) -> bool:
-    m = int(month[5:7])
+    m = Month.parse(month).month
     return m % 3 == 0 if period == "quarter" else m == 12
 
 
@@ -364,7 +365,7 @@ def stage_split(
     if spec.stages is None or sm is None:
         return None
     net = STAGE_SPLIT[spec.new_metric][1] == "net"
-    first = date(int(month[:4]), int(month[5:7]), 1)
+    first = Month.parse(month).first_day
     facts = {f.product_id: f for f in sm.products}
     out: dict[tuple[str, str], int] = {}
     for ps in sm.product_sales:

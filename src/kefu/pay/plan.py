@@ -25,6 +25,7 @@ import yaml
 
 from kefu.i18n import Refusal
 from kefu.metrics.fields import FIELDS, PARTS, RATE_BY_NAME
+from kefu.month import Month
 
 ROLES = ("presale", "aftersale")
 COMPONENTS = (
@@ -365,7 +366,7 @@ class Plan:
 
     def at(self, month: str) -> PlanVersion:
         """The version in force on the first day of `month`."""
-        first = date(int(month[:4]), int(month[5:7]), 1)
+        first = Month.parse(month).first_day
         chosen = [v for v in self.versions if v.since <= first]
         if not chosen:
             raise PlanError(

@@ -34,6 +34,7 @@ from kefu import __version__
 from kefu.i18n import LANGS, t
 from kefu.metrics.cache import CachedKpis, MonthMemo
 from kefu.metrics.table import ShopMonth
+from kefu.month import PATTERN
 from kefu.store.database import Store, open_store
 from kefu.store.people import People, User
 from kefu.store.questions import Questions
@@ -48,7 +49,7 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+MONTH = PATTERN  # a YYYY-MM month in a URL (kefu.month)
 MAX_UPLOAD = 200 * 2**20  # bytes in one upload request (several files)
 MAX_FILES = 20
 

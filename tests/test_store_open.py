@@ -52,14 +52,14 @@ def settings_of(path: Path) -> tuple[str, str]:
         return str(row[0]), str(row[1])
 
 
-def test_the_default_is_half_the_memory_and_spills_beside_the_store(
+def test_the_default_is_half_the_memory_at_most_the_cap_and_spills_beside_the_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("KEFU_MEMORY_LIMIT", raising=False)
     total = memory.machine_memory()
     assert total is not None and total > 0  # Linux: /proc/meminfo
     limit, spill = settings_of(tmp_path / "kefu.duckdb")
-    assert limit == duckdb_shows(f"{total // 2}B")
+    assert limit == duckdb_shows(f"{min(total // 2, memory.DEFAULT_CAP)}B")
     assert limit != duckdb_shows(f"{total * 8 // 10}B")  # not DuckDB's own 80 %
     assert spill == str((tmp_path / "kefu.duckdb.tmp").resolve())
 
@@ -109,6 +109,22 @@ def test_parse_limit() -> None:
     assert memory.parse_limit("50%", 8 * 1024**3) == 4 * 1024**3
     assert memory.parse_limit("50%", None) == "50%"  # memory unknown: DuckDB takes the share
     assert memory.memory_limit({"KEFU_MEMORY_LIMIT": "3GiB"}) == f"{3 * 1024**3}B"
+
+
+def test_the_default_limit_is_half_the_memory_at_most_1_5_gb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KEFU_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(memory, "machine_memory", lambda: 2 * 1000**3)
+    assert memory.memory_limit({}) == f"{1000**3}B"  # half of a small machine's memory
+    monkeypatch.setattr(memory, "machine_memory", lambda: 24 * 1000**3)
+    assert memory.memory_limit({}) == f"{memory.DEFAULT_CAP}B"  # a big machine: the cap
+    assert memory.memory_limit({"KEFU_MEMORY_LIMIT": "40%"}) == f"{int(9.6 * 1000**3)}B"
+    with open_store(tmp_path / "k.duckdb") as store:  # the store applies it
+        (got,) = store.con.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
+    assert got == "1.3 GiB"  # 1.5e9 bytes as DuckDB shows them
+    monkeypatch.setattr(memory, "machine_memory", lambda: None)
+    assert memory.memory_limit({}) is None  # unknown memory: DuckDB's own default
 
 
 def test_a_second_writer_is_refused_in_one_sentence(tmp_path: Path) -> None:

@@ -4,9 +4,11 @@ DuckDB's own default is 80 % of the machine's memory. A kefu process holds more 
 DuckDB's buffer pool (Python, Arrow batches, allocations outside the pool: ~0.35 GB more at
 50M messages, docs/performance.md), and the machine runs other programs, so at 80 % a big
 month can push the machine into the kernel's OOM killer. kefu sets `memory_limit` to half
-the memory the process may use (the machine's, or its container's limit when smaller) and
-`temp_directory` to `<store>.tmp` beside the store, so past the limit DuckDB spills to disk
-and finishes, slower, instead of being killed. `KEFU_MEMORY_LIMIT` overrides the share: a
+the memory the process may use (the machine's, or its container's limit when smaller), at
+most 1.5 GB, and `temp_directory` to `<store>.tmp` beside the store, so past the limit
+DuckDB spills to disk and finishes, slower, instead of being killed: a whole process then
+stays under about 2 GB even for a 50M-message shop (docs/performance.md), which leaves a
+shop's PC its memory for everything else. `KEFU_MEMORY_LIMIT` overrides the share: a
 size (`1.5GB`, `800MiB`) or a share of the memory (`40%`).
 """
 
@@ -18,7 +20,8 @@ from pathlib import Path
 
 from kefu.i18n import Refusal
 
-DEFAULT_SHARE = 50  # per cent of the memory the process may use
+DEFAULT_SHARE = 50  # per cent of the memory the process may use ...
+DEFAULT_CAP = 1_500_000_000  # ... and never more than 1.5 GB (docs/store.md, Memory)
 MIN_BYTES = 64 * 1024 * 1024  # below this DuckDB cannot run kefu's queries at all
 _UNITS = {
     "b": 1,
@@ -100,7 +103,7 @@ def memory_limit(environ: dict[str, str] | None = None) -> str | None:
     if given:
         limit = parse_limit(given, memory)
     elif memory is not None:
-        limit = max(MIN_BYTES, memory * DEFAULT_SHARE // 100)
+        limit = max(MIN_BYTES, min(DEFAULT_CAP, memory * DEFAULT_SHARE // 100))
     else:
         return None
     if isinstance(limit, str):

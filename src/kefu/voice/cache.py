@@ -14,6 +14,7 @@ deleted. A store that cannot be written (opened read-only) is read but not writt
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,14 @@ from kefu.voice.topics import Classifier, Labels
 KEEP_VERSIONS = 2  # the versions of labels a shop keeps (the current one included)
 
 
-def prime(store: Store, shop: str, classifier: Classifier, where: str, args: list[Any]) -> int:
+def prime(
+    store: Store,
+    shop: str,
+    classifier: Classifier,
+    where: str,
+    args: list[Any],
+    lock: AbstractContextManager[Any] | None = None,
+) -> int:
     """Put the labels of every distinct text of `messages m WHERE <where>` in `classifier`.
 
     Texts it knows already are skipped; the rest come from the store's cache, or are
@@ -60,7 +68,8 @@ def prime(store: Store, shop: str, classifier: Classifier, where: str, args: lis
             classifier.remember(text, Labels(tuple(topics), tuple(subtopics), tuple(terms)))
         missing = [t for t in wanted if not classifier.knows(t)]
         labels = [classifier.labels(t) for t in missing]
-        _write(store, shop, version, missing, labels)
+        with lock or nullcontext():
+            _write(store, shop, version, missing, labels)
     finally:
         con.execute("DROP TABLE IF EXISTS _voice_texts")
     return classifier.analysed - before

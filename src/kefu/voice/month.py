@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -168,6 +169,7 @@ class VoiceMonth:
     products: list[ProductVoice] = field(default_factory=list)  # by messages; unknown last
     product_basis: dict[str, int] = field(default_factory=dict)  # conversations per BASES
     classified: int = 0  # texts classified anew in this run (not from the store's cache)
+    product_title: str | None = None  # the selected product's title
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of `kefu voice --format json` (docs/voice.md), then the extra keys."""
@@ -309,9 +311,15 @@ def _counter_dict() -> defaultdict[str, Counter[str]]:
 class VoiceOfBuyer:
     """Reads a store and answers the voice questions for a shop and month."""
 
-    def __init__(self, store: Store, classifier: Classifier | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        classifier: Classifier | None = None,
+        write_lock: AbstractContextManager[Any] | None = None,
+    ) -> None:
         self.store = store
         self.classifier = classifier or Classifier()
+        self.write_lock = write_lock  # held while the classification cache is written (web)
         self._product_messages: dict[str, int] = {}  # buyer messages per product, last month read
 
     # -- helpers -----------------------------------------------------------------------------
@@ -450,6 +458,7 @@ class VoiceOfBuyer:
             self.classifier,
             f"{where} AND m.sent_at >= ? AND m.sent_at < ?",
             [*args, first, end],
+            self.write_lock,
         )
         self._conversations(shop, first, end)
         try:
@@ -510,6 +519,7 @@ class VoiceOfBuyer:
             products=products,
             product_basis=basis,
             classified=classified,
+            product_title=titles.get(product) if product else None,
         )
 
     def _conversation_counts(

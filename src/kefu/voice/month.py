@@ -25,7 +25,7 @@ from kefu.metrics.settings import from_mapping
 from kefu.metrics.table import month_bounds
 from kefu.store import Store
 from kefu.voice.lexicon import TOPICS
-from kefu.voice.stats import lift, log_odds_z
+from kefu.voice.stats import PRIOR_WEIGHT, lift, log_odds_z
 from kefu.voice.topics import Classifier
 
 LAST_MESSAGES = 3  # the buyer messages of an inquiry whose topics explain its outcome
@@ -794,7 +794,10 @@ class VoiceOfBuyer:
             for term, n in term_now[key].items():
                 if n < MIN_RISING_MESSAGES:
                     continue
-                z = log_odds_z(n, tn, term_then[key].get(term, 0), tt)
+                # the prior never outweighs the data: a product's few messages would drown
+                z = log_odds_z(
+                    n, tn, term_then[key].get(term, 0), tt, min(PRIOR_WEIGHT, float(tn + tt))
+                )
                 if z >= MIN_RISING_Z and n / tn > term_then[key].get(term, 0) / tt:
                     found.append((term, z))
             if found:

@@ -211,3 +211,19 @@ def test_the_classification_cache(tmp_path: Path) -> None:
     assert cached(store, SHOP) == {mine.version: 11, third.version: 11}
     gift = {t.topic: t.messages for t in VoiceOfBuyer(store, third).month(SHOP, "2024-10").topics}
     assert gift["gift"] == 24  # 有优惠券吗: 12 of each product's 60 October messages
+
+
+def test_a_read_only_store_is_read_not_written(tmp_path: Path) -> None:
+    from kefu.store import open_store
+
+    store = rising_shop(tmp_path)
+    db = store.path
+    want = VoiceOfBuyer(store, Classifier()).month(SHOP, "2024-10", rising=False)
+    store.con.execute("DELETE FROM voice_labels")
+    store.close()
+    with open_store(db, read_only=True) as ro:
+        topics = VoiceOfBuyer(ro, Classifier()).month(SHOP, "2024-10", rising=False)
+        assert topics.classified == 11 and cached(ro, SHOP) == {}  # classified, not kept
+        only = VoiceOfBuyer(ro, Classifier()).month(SHOP, "2024-10", lost_sales=False, rising=False)
+    assert topics.to_json() == want.to_json()
+    assert only.to_json()["topics"] == want.to_json()["topics"]

@@ -15,6 +15,7 @@ deleted. A store that cannot be written (opened read-only) is read but not writt
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,14 @@ from kefu.voice.topics import Classifier, Labels
 KEEP_VERSIONS = 2  # the versions of labels a shop keeps (the current one included)
 
 
+@dataclass(frozen=True)
+class Primed:
+    """What priming did: texts classified anew, and whether the store now holds every label."""
+
+    classified: int
+    in_store: bool
+
+
 def prime(
     store: Store,
     shop: str,
@@ -34,49 +43,74 @@ def prime(
     where: str,
     args: list[Any],
     lock: AbstractContextManager[Any] | None = None,
-) -> int:
-    """Put the labels of every distinct text of `messages m WHERE <where>` in `classifier`.
+    load: bool = True,
+) -> Primed:
+    """Make sure every distinct text of `messages m WHERE <where>` has labels of this version.
 
-    Texts it knows already are skipped; the rest come from the store's cache, or are
-    classified and written back. Returns how many texts were classified anew.
+    Texts missing from the store's cache are classified and written back. With `load`, the
+    labels are also put in `classifier` (for the parts of the month computed in Python);
+    without, they stay in the store, where `labels_sql` reads them.
     """
     con = store.con
     version = classifier.version
     before = classifier.analysed
+    key = [shop, version]
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _voice_texts AS "
         f"SELECT DISTINCT m.text FROM messages m WHERE {where} AND m.text IS NOT NULL",
         args,
     )
     try:
-        texts = [r[0] for r in con.execute("SELECT text FROM _voice_texts").fetchall()]
-        wanted = [t for t in texts if not classifier.knows(t)]
-        if not wanted:
-            return 0
-        con.register("_voice_wanted", pa.table({"text": pa.array(wanted, type=pa.string())}))
-        try:
-            found = con.execute(
-                """SELECT w.text, l.topics, l.subtopics, l.terms
-                   FROM _voice_wanted w
-                   JOIN voice_labels l ON l.shop_id = ? AND l.classifier = ?
-                    AND l.text_md5 = md5_number(w.text)""",
-                [shop, version],
-            ).fetchall()
-        finally:
-            con.unregister("_voice_wanted")
-        for text, topics, subtopics, terms in found:
-            classifier.remember(text, Labels(tuple(topics), tuple(subtopics), tuple(terms)))
-        missing = [t for t in wanted if not classifier.knows(t)]
+        if load:
+            got = con.sql(
+                """SELECT t.text, l.topics, l.subtopics, l.terms FROM _voice_texts t
+                   LEFT JOIN voice_labels l ON l.shop_id = ? AND l.classifier = ?
+                    AND l.text_md5 = md5_number(t.text)""",
+                params=key,
+            ).to_arrow_table()
+            assert got is not None
+            texts = got.column("text").to_pylist()
+            topics = got.column("topics").to_pylist()
+            subtopics = got.column("subtopics").to_pylist()
+            terms = got.column("terms").to_pylist()
+            missing = []
+            for text, top, sub, ter in zip(texts, topics, subtopics, terms, strict=True):
+                if top is None:
+                    missing.append(text)
+                elif not classifier.knows(text):
+                    classifier.remember(text, Labels(tuple(top), tuple(sub), tuple(ter)))
+            missing = list(dict.fromkeys(missing))
+        else:
+            missing = [
+                r[0]
+                for r in con.execute(
+                    """SELECT t.text FROM _voice_texts t
+                       ANTI JOIN voice_labels l ON l.shop_id = ? AND l.classifier = ?
+                        AND l.text_md5 = md5_number(t.text)""",
+                    key,
+                ).fetchall()
+            ]
         labels = [classifier.labels(t) for t in missing]
         with lock or nullcontext():
-            _write(store, shop, version, missing, labels)
+            written = _write(store, shop, version, missing, labels)
     finally:
         con.execute("DROP TABLE IF EXISTS _voice_texts")
-    return classifier.analysed - before
+    return Primed(classifier.analysed - before, written)
 
 
-def _write(store: Store, shop: str, version: str, texts: list[str], labels: list[Labels]) -> None:
-    """Add the new labels, mark the version used, drop the shop's older versions; or nothing."""
+def labels_sql(texts: str) -> str:
+    """SQL of (text, topic) — sub-topics too — for the texts of the query `texts` (a column
+    `text`), read from the store's cache; parameters: shop, classifier version."""
+    return f"""SELECT DISTINCT t.text, unnest(l.topics || l.subtopics) AS topic
+               FROM (SELECT DISTINCT text FROM ({texts})) t
+               JOIN voice_labels l ON l.shop_id = ? AND l.classifier = ?
+                AND l.text_md5 = md5_number(t.text)"""
+
+
+def _write(store: Store, shop: str, version: str, texts: list[str], labels: list[Labels]) -> bool:
+    """Add the new labels, mark the version used, drop the shop's older versions; or nothing.
+
+    True when written (so the store holds every label of the texts asked for)."""
     con = store.con
     table = pa.table(
         {
@@ -89,10 +123,11 @@ def _write(store: Store, shop: str, version: str, texts: list[str], labels: list
     con.register("_voice_new", table)
     try:
         with store.transaction():
-            con.execute(
-                "INSERT INTO voice_labels SELECT ?, ?, md5_number(text), topics, subtopics, terms"
-                " FROM _voice_new",
-                [shop, version],
+            con.execute(  # a text another thread wrote meanwhile is not written twice
+                "INSERT INTO voice_labels SELECT ?, ?, md5_number(n.text), n.topics, n.subtopics,"
+                " n.terms FROM _voice_new n ANTI JOIN voice_labels l ON l.shop_id = ?"
+                " AND l.classifier = ? AND l.text_md5 = md5_number(n.text)",
+                [shop, version, shop, version],
             )
             con.execute(
                 "INSERT OR REPLACE INTO voice_label_sets VALUES (?, ?, ?)",
@@ -115,9 +150,10 @@ def _write(store: Store, shop: str, version: str, texts: list[str], labels: list
                 )
     except duckdb.Error:
         # a store opened read-only (or busy): the labels stay in memory for this run only
-        pass
+        return False
     finally:
         con.unregister("_voice_new")
+    return True
 
 
 def cached(store: Store, shop: str) -> dict[str, int]:

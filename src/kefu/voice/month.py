@@ -24,6 +24,7 @@ from kefu.metrics.engine import StoreKpis
 from kefu.metrics.settings import from_mapping
 from kefu.metrics.table import month_bounds
 from kefu.store import Store
+from kefu.voice.cache import labels_sql, prime
 from kefu.voice.lexicon import TOPICS
 from kefu.voice.stats import PRIOR_WEIGHT, lift, log_odds_z
 from kefu.voice.topics import Classifier
@@ -308,6 +309,15 @@ def _counter_dict() -> defaultdict[str, Counter[str]]:
     return defaultdict(Counter)
 
 
+def shop_classifier(store: Store, shop: str) -> Classifier:
+    """A classifier with the shop's own lexicon when one is kept in the store, else kefu's."""
+    from kefu.store.lexicons import shop_lexicon
+    from kefu.voice.lexicon import load_lexicon
+
+    kept = shop_lexicon(store, shop)
+    return Classifier(load_lexicon(text=kept.text, name=f"{shop} lexicon") if kept else None)
+
+
 class VoiceOfBuyer:
     """Reads a store and answers the voice questions for a shop and month."""
 
@@ -321,6 +331,7 @@ class VoiceOfBuyer:
         self.classifier = classifier or Classifier()
         self.write_lock = write_lock  # held while the classification cache is written (web)
         self._product_messages: dict[str, int] = {}  # buyer messages per product, last month read
+        self._in_store = False  # whether the store's cache holds every label of the month read
 
     # -- helpers -----------------------------------------------------------------------------
     def _filter(self, shop: str, agent: str | None) -> tuple[str, list[Any]]:
@@ -443,7 +454,6 @@ class VoiceOfBuyer:
         lost_sales: bool = True,
         rising: bool = True,
     ) -> VoiceMonth:
-        from kefu.voice.cache import prime
 
         known = products_known(self.store, shop)
         agent = self.resolve_agent(shop, agent)
@@ -452,14 +462,17 @@ class VoiceOfBuyer:
         start, end = _ts(month)
         first = _ts(previous[0])[0] if rising else start
         where, args = self._filter(shop, agent)
-        classified = prime(
+        primed = prime(
             self.store,
             shop,
             self.classifier,
             f"{where} AND m.sent_at >= ? AND m.sent_at < ?",
             [*args, first, end],
             self.write_lock,
+            load=lost_sales or rising,  # those parts label texts in Python
         )
+        self._in_store = primed.in_store
+        classified = primed.classified
         self._conversations(shop, first, end)
         try:
             topics, by_agent, by_product, buyer_messages, examples = self._topics(
@@ -568,12 +581,20 @@ class VoiceOfBuyer:
         if product is not None:
             where += " AND c.product = ?"
             args.append(product)
-        counts = con.execute(
-            f"SELECT m.text, count(*) FROM messages m {_JOIN_CONV} WHERE {where} GROUP BY m.text",
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _voice_counts AS SELECT m.text, count(*) AS n"
+            f" FROM messages m {_JOIN_CONV} WHERE {where} GROUP BY m.text",
             args,
-        ).fetchall()
-        texts = [t for t, _ in counts]
-        self._label(texts, "_voice_labels")
+        )
+        if self._in_store:  # the labels stay in DuckDB: no text comes to Python
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _voice_labels AS "
+                + labels_sql("SELECT text FROM _voice_counts"),
+                [shop, self.classifier.version],
+            )
+        else:
+            texts = [r[0] for r in con.execute("SELECT text FROM _voice_counts").fetchall()]
+            self._label(texts, "_voice_labels")
         try:
             rows = con.execute(
                 f"""SELECT grouping(m.agent_id), grouping(c.product), m.agent_id, c.product,
@@ -598,8 +619,23 @@ class VoiceOfBuyer:
                     args,
                 ).fetchall()
             )
+            row = con.execute("SELECT coalesce(sum(n), 0) FROM _voice_counts").fetchone()
+            buyer_messages = int(row[0]) if row else 0
+            # examples: the most frequent texts of each top-level topic (masked below)
+            example_rows = con.execute(
+                """SELECT l.topic, c.text, c.n FROM _voice_counts c
+                   JOIN _voice_labels l ON l.text = c.text
+                   WHERE l.topic NOT LIKE '%.%'
+                   QUALIFY row_number() OVER (PARTITION BY l.topic ORDER BY c.n DESC, c.text)
+                           <= ?""",
+                [EXAMPLES * 4],
+            ).fetchall()
         finally:
-            con.unregister("_voice_labels")
+            if self._in_store:
+                con.execute("DROP TABLE IF EXISTS _voice_labels")
+            else:
+                con.unregister("_voice_labels")
+            con.execute("DROP TABLE IF EXISTS _voice_counts")
         self._product_messages = {p: int(n) for p, n in per_product_messages.items()}
         topical: dict[tuple[str, str | None], int] = {}
         for ga, gp, agent_id, prod, n in topical_rows:
@@ -629,15 +665,14 @@ class VoiceOfBuyer:
                     TopicCount(topic, int(messages), int(buyers), topical.get(("shop", None), 0))
                 )
         by_text: dict[str, Counter[str]] = defaultdict(Counter)
-        for text, n in counts:
-            for code in self.classifier.labels(text).topics:
-                by_text[code][text] += int(n)
+        for code, text, n in example_rows:
+            by_text[code][text] += int(n)
         examples = {code: _examples(c) for code, c in by_text.items()}
         return (
             ranked(shop_rows),
             {a: ranked(v) for a, v in sorted(per_agent.items())},
             {p: ranked(v) for p, v in per_product.items()},
-            sum(int(n) for _, n in counts),
+            buyer_messages,
             examples,
         )
 

@@ -1,10 +1,13 @@
 """One shop-month's voice of the buyer: topics, lost-sale reasons and rising words, from the store.
 
-Each distinct buyer text of the months read is classified once (DuckDB gives the distinct
-texts and their counts; the classifier caches by text); counting messages and buyers per topic
-is done by DuckDB on a small text → topic table. Lost sales reuse the metrics engine's own
-inquiries (`sess.is_inquiry`) and credited orders (`credited`), so an inquiry "converted"
-exactly when the KPI counts its buyer as a paying buyer of that agent-month.
+Each distinct buyer text is classified once per shop and lexicon version, ever: the store's
+classification cache (kefu.voice.cache) keeps the labels; counting messages and buyers per
+topic is done by DuckDB on a text → topic table. Every conversation (agent, buyer, month) gets
+one product — the one it names, else the order it led to, else the buyer's order before it,
+else UNKNOWN (docs/voice.md, "Products") — so topics, lost sales and rising words are also
+given per product. Lost sales reuse the metrics engine's own inquiries (`sess.is_inquiry`) and
+credited orders (`credited`), so an inquiry "converted" exactly when the KPI counts its buyer
+as a paying buyer of that agent-month.
 """
 
 from __future__ import annotations

@@ -193,11 +193,11 @@ def _report_sections(
 def _voice_sections(shop_id: str, month: str, db: str | None, lang: str) -> list[Section]:
     """The month's voice of the buyer (docs/voice.md); nothing when the month has no messages."""
     from kefu.report.content import voice_section
-    from kefu.voice.month import VoiceOfBuyer
+    from kefu.voice.month import VoiceOfBuyer, shop_classifier
 
     store = open_db(db, must_exist=True)
-    try:
-        v = VoiceOfBuyer(store).month(shop_id, month)
+    try:  # with the shop's own lexicon, as `kefu voice` and the web page read it
+        v = VoiceOfBuyer(store, shop_classifier(store, shop_id)).month(shop_id, month)
     finally:
         store.close()
     return [voice_section(v, lang)] if v.buyer_messages else []

@@ -85,7 +85,7 @@ def print_voice(v: VoiceMonth, lang: str) -> None:
 
     from kefu.i18n import t
     from kefu.inert import shown
-    from kefu.voice.digest import topic_name
+    from kefu.voice.digest import product_name, topic_name
     from kefu.voice.month import LAST_MESSAGES, MIN_LOST, PREVIOUS_MONTHS
 
     title = (
@@ -93,6 +93,11 @@ def print_voice(v: VoiceMonth, lang: str) -> None:
         if v.agent
         else t("voice.title", lang, shop=v.shop_id, month=v.month)
     )
+    if v.product is not None:
+        name = product_name(v.product, v.product_title, lang)
+        title = t("voice.title_product", lang, shop=v.shop_id, product=name, month=v.month)
+        if v.agent:
+            title += f" · {v.agent}"
     console.print(shown(title, "bold"), highlight=False)
     if not v.products_known:
         console.print(t("voice.no_products", lang), highlight=False)
@@ -160,6 +165,45 @@ def print_voice(v: VoiceMonth, lang: str) -> None:
         console.print(tab)
     else:
         console.print(t("voice.none_rising", lang))
+    if v.products and v.product is None:
+        print_products(v, lang)
+
+
+def print_products(v: VoiceMonth, lang: str) -> None:
+    """One row per product (unknown product last): top topics, top lost reason, rising words."""
+    from rich.table import Table
+
+    from kefu.i18n import t
+    from kefu.inert import shown
+    from kefu.voice.digest import basis_line, product_name, shown_products, topic_name
+
+    tab = Table(title=t("voice.products", lang), title_justify="left")
+    for key in ("product", "conversations", "messages", "top_topics", "top_lost", "rising_terms"):
+        tab.add_column(
+            t(f"voice.col.{key}", lang),
+            justify="right" if key in ("conversations", "messages") else "left",
+        )
+    sep = t("voice.digest.sep", lang)
+    products, more = shown_products(v)
+    for p in products:
+        tab.add_row(
+            shown(product_name(p.product, p.title, lang)),
+            f"{p.conversations:,}",
+            f"{p.buyer_messages:,}",
+            sep.join(
+                [
+                    f"{topic_name(x.topic, lang)} {x.share * 100:.0f}%"
+                    for x in p.topics
+                    if x.topic != "other" and "." not in x.topic
+                ][:3]
+            ),
+            sep.join(f"{topic_name(x.topic, lang)} ×{x.lift:.1f}" for x in p.lost_sales[:2]),
+            shown(sep.join(r.term for r in p.rising[:3])),
+        )
+    console.print(tab)
+    console.print(basis_line(v, lang), highlight=False)
+    if more:
+        console.print(t("voice.digest.more_products", lang, n=more), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

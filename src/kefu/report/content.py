@@ -818,6 +818,32 @@ def voice_section(v: VoiceMonth, lang: str) -> Section:
     )  # fmt: skip
     if not v.rising:
         sec.paragraphs.append(t("voice.none_rising", lang))
+    if v.products and v.product is None:
+        from kefu.voice.digest import basis_line, product_name, shown_products
+
+        sep = t("voice.digest.sep", lang)
+        products, more = shown_products(v)
+        sec.tables.append(
+            Table(
+                [col("product"), col("conversations"), col("messages"), col("top_topics"),
+                 col("top_lost"), col("rising_terms")],
+                [
+                    [_t(product_name(p.product, p.title, lang)), _n(p.conversations, "int"),
+                     _n(p.buyer_messages, "int"),
+                     _t(sep.join([f"{topic_name(x.topic, lang)} {x.share * 100:.0f}%"
+                                  for x in p.topics
+                                  if x.topic != "other" and "." not in x.topic][:3])),
+                     _t(sep.join(f"{topic_name(x.topic, lang)} ×{x.lift:.1f}"
+                                 for x in p.lost_sales[:2])),
+                     _t(sep.join(r.term for r in p.rising[:3]))]
+                    for p in products
+                ],
+                t("voice.products", lang),
+            )
+        )  # fmt: skip
+        sec.paragraphs.append(basis_line(v, lang))
+        if more:
+            sec.paragraphs.append(t("voice.digest.more_products", lang, n=more))
     return sec
 
 

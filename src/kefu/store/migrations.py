@@ -27,6 +27,8 @@ from kefu.store.schema import (
     SCHEMA_VERSION,
     SEAT_HOLDERS,
     SHOP_LEXICONS,
+    VOICE_LABEL_SETS,
+    VOICE_LABELS,
     WEB_TABLES,
 )
 
@@ -108,6 +110,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         "persons and seat_holders (people behind seats, issue #10): one person per existing"
         " agent, holding that seat throughout",
         (PERSONS, SEAT_HOLDERS, _one_person_per_agent),
+    ),
+    Migration(
+        7,
+        "voice_labels and voice_label_sets: the voice of the buyer's labels of buyer texts,"
+        " kept per shop and classifier version so a month read again is not classified again"
+        " (issue #12)",
+        (VOICE_LABELS, VOICE_LABEL_SETS),
     ),
 )
 

@@ -9,7 +9,7 @@ column is a new migration: see "Changing the schema" in docs/store.md.
 from __future__ import annotations
 
 # The schema this kefu writes: the number of the last migration (kefu.store.migrations).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Identity of records (metrics.md §3): importing a record again with the same identity
 # updates it. Messages are identified by every field but `chars` (text NULL counts as '').
@@ -315,4 +315,27 @@ SEAT_HOLDERS = """CREATE TABLE seat_holders (
     person_id VARCHAR NOT NULL,
     held_from DATE,
     held_until DATE
+)"""
+
+# Schema 7 (issue #12): the voice of the buyer's labels of buyer texts, kept across runs so
+# a month read again (or a text seen in an earlier month) is not segmented again. One row per
+# shop, classifier version (kefu.voice.topics.Classifier.version: the lexicon's texts, the
+# labelling code, jieba) and text, keyed by md5_number(text): the text itself is not kept
+# twice. A run with another version writes new rows; a shop keeps its two most recently used
+# versions (voice_label_sets), older ones are deleted. Nothing else reads these tables:
+# deleting their rows only costs time.
+VOICE_LABELS = """CREATE TABLE voice_labels (
+    shop_id VARCHAR NOT NULL,
+    classifier VARCHAR NOT NULL,
+    text_md5 UHUGEINT NOT NULL,
+    topics VARCHAR[] NOT NULL,
+    subtopics VARCHAR[] NOT NULL,
+    terms VARCHAR[] NOT NULL
+)"""
+
+VOICE_LABEL_SETS = """CREATE TABLE voice_label_sets (
+    shop_id VARCHAR NOT NULL,
+    classifier VARCHAR NOT NULL,
+    used_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (shop_id, classifier)
 )"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -62,6 +63,7 @@ class Lexicon:
     none: frozenset[str]
     stopwords: frozenset[str]
     sources: tuple[str, ...]  # the files it was read from, in order
+    digest: str = ""  # sha256 of the texts it was read from: changes whenever a word does
 
     def codes(self) -> tuple[str, ...]:
         """Every topic code: the top-level ones, then the shop's sub-topics."""
@@ -195,6 +197,7 @@ def load_lexicon(
         none=frozenset(none),
         stopwords=frozenset(stop),
         sources=tuple(n for n, _, _ in files),
+        digest=hashlib.sha256("\0".join(text for _, text, _ in files).encode()).hexdigest(),
     )
 
 

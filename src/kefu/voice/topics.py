@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ _BRACKETED = re.compile("\\[[^\\[\\]]{1,8}\\]|\u3010[^\u3010\u3011]{1,8}\u3011")
 # 不是<word>(的)问题 — "it is not a <word> problem"
 _GENERIC_NEGATION = re.compile("\u4e0d\u662f(?P<w>[\u4e00-\u9fff]{1,6}?)\u7684?\u95ee\u9898")
 _GAP = "\uff0c"  # a full-width comma: what a removed piece becomes, so words do not join
+# Bump when the labelling below changes what a text gets: cached labels of the old code are
+# then never read (kefu.voice.cache keys them by Classifier.version).
+CLASSIFIER_VERSION = 1
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGITS = re.compile(r"^[\dA-Za-z\-_.:#/]+$")  # order numbers, ids, amounts: never content
 
@@ -42,6 +46,7 @@ class Classifier:
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self.lexicon = lexicon or load_lexicon()
         self._cache: dict[str, Labels] = {}
+        self.analysed = 0  # texts segmented and matched by this classifier (not from a cache)
         self._tok: jieba.Tokenizer | None = None
         lex = self.lexicon
         # word → topics, for whole-token matching (one-character words and `=word`), for
@@ -73,6 +78,20 @@ class Classifier:
         self._skip = lex.none | lex.stopwords
 
     @property
+    def version(self) -> str:
+        """What decides a text's labels: the lexicon's texts, this code, jieba's dictionary."""
+        parts = (self.lexicon.digest, str(CLASSIFIER_VERSION), str(jieba.__version__))
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+    def knows(self, text: str) -> bool:
+        """Whether `text` is labelled already in memory."""
+        return text in self._cache
+
+    def remember(self, text: str, labels: Labels) -> None:
+        """Take `text`'s labels as given (from the store's cache of this version)."""
+        self._cache[text] = labels
+
+    @property
     def tokenizer(self) -> jieba.Tokenizer:
         if self._tok is None:
             self._tok = _tokenizer(tuple(sorted(self._vocabulary())))
@@ -88,6 +107,7 @@ class Classifier:
         got = self._cache.get(text)
         if got is None:
             got = self._analyse(text)
+            self.analysed += 1
             if len(self._cache) < 2_000_000:
                 self._cache[text] = got
         return got

@@ -651,7 +651,9 @@ def register(wp: Workplace, route: Route) -> None:
         return RedirectResponse("/users", 303)
 
     # -- the voice of the buyer (issue #12) ------------------------------------------------
-    def voice_of(ctx: Ctx, shop: str, month: str) -> Any:
+    def voice_of(
+        ctx: Ctx, shop: str, month: str, agent: str | None = None, product: str | None = None
+    ) -> Any:
         """`kefu voice`'s month (with the shop's lexicon), made once per inputs and kept."""
         from kefu.metrics.cache import inputs_key
         from kefu.store.lexicons import shop_lexicon
@@ -663,10 +665,24 @@ def register(wp: Workplace, route: Route) -> None:
 
         def make() -> Any:
             lex = load_lexicon(text=kept.text, name=f"{shop} lexicon") if kept else None
-            return VoiceOfBuyer(ctx.store, Classifier(lex)).month(shop, month)
+            voice = VoiceOfBuyer(ctx.store, Classifier(lex), write_lock=wp.lock)
+            return voice.month(shop, month, agent=agent, product=product)
 
-        key = ("voice", shop, month, inputs_key(ctx.store, shop), kept.sha256 if kept else None)
+        key = (
+            "voice",
+            shop,
+            month,
+            agent,
+            product,
+            inputs_key(ctx.store, shop),
+            kept.sha256 if kept else None,
+        )
         return wp.rendered(key, make)
+
+    def voice_filters(ctx: Ctx) -> tuple[str | None, str | None]:
+        """?agent=…&product=… of the voice page and API; empty means not given."""
+        q = ctx.request.query_params
+        return (q.get("agent") or None, q.get("product") or None)
 
     @route("GET", "/shops/{shop}/voice/{month}", "voice.view", _shop)
     def voice_page(ctx: Ctx, shop: str, month: str) -> Response:
@@ -676,10 +692,17 @@ def register(wp: Workplace, route: Route) -> None:
         ctx: Ctx, shop: str, month: str, error: str | None = None, status: int = 200
     ) -> Response:
         from kefu.store.lexicons import shop_lexicon
-        from kefu.voice.digest import topic_name
-        from kefu.voice.month import LAST_MESSAGES, MIN_LOST, PREVIOUS_MONTHS
+        from kefu.voice.digest import basis_line, product_name, topic_name
+        from kefu.voice.month import LAST_MESSAGES, MIN_LOST, PREVIOUS_MONTHS, VoiceError
 
-        v = voice_of(ctx, shop, month)
+        whole = voice_of(ctx, shop, month)
+        agent, product = voice_filters(ctx)
+        v = whole
+        if agent or product:
+            try:
+                v = voice_of(ctx, shop, month, agent, product)
+            except VoiceError as e:
+                error, status = e.text(ctx.lang), 400
         assert ctx.user is not None
         return wp.page(
             ctx,
@@ -691,7 +714,17 @@ def register(wp: Workplace, route: Route) -> None:
             shop=shop,
             month=month,
             v=v,
+            agents=list(whole.topics_by_agent),
+            products=[
+                (p.product, product_name(p.product, p.title, ctx.lang)) for p in whole.products
+            ],
+            chosen_agent=v.agent or "",
+            chosen_product=(v.product or "-") if v.product is not None else "",
             topic=lambda code: topic_name(code, ctx.lang),
+            product_name=lambda p: product_name(
+                p.product, getattr(p, "title", None) or getattr(p, "product_title", None), ctx.lang
+            ),
+            basis=basis_line(v, ctx.lang),
             last=LAST_MESSAGES,
             min_lost=MIN_LOST,
             previous=PREVIOUS_MONTHS,
@@ -740,7 +773,13 @@ def register(wp: Workplace, route: Route) -> None:
 
     @route("GET", "/api/v1/shops/{shop}/voice/{month}", "voice.view", _shop, api=True)
     def api_voice(ctx: Ctx, shop: str, month: str) -> Response:
-        return json_response(voice_of(ctx, shop, month).to_json())
+        from kefu.voice.month import VoiceError
+
+        agent, product = voice_filters(ctx)
+        try:
+            return json_response(voice_of(ctx, shop, month, agent, product).to_json())
+        except VoiceError as e:
+            return json_response({"error": e.text(ctx.lang)}, 400)
 
     # -- order credit -----------------------------------------------------------------------
     def _order(ctx: Ctx, p: dict[str, Any]) -> Resource:

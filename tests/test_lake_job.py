@@ -38,6 +38,7 @@ def assert_same_as_duckdb(lake: Path, out: Path, months: list[str]) -> None:
             assert [a.activity for a in have[m].agents] == [
                 a.activity for a in want[shop][m].agents
             ]
+            assert have[m].strata == want[shop][m].strata, (shop, m)
 
 
 @pytest.fixture(scope="module")
@@ -171,12 +172,10 @@ def test_diagnose_from_the_jobs_output_equals_the_stores(runs: dict[str, Any]) -
         {**t, "months": [m for m in t["months"] if m["month"] in computed]}
         for t in want.pop("trends")
     ]
-    # the job's output has no like-with-like strata yet (docs/lake.md): the observed ÷
-    # expected figures of the store's diagnosis are absent from the output's
-    for side in (got, want):
-        for v in side["verdicts"]:
-            for key in ("conversion_observed_expected", "avg_spend_observed_expected"):
-                v["evidence"].pop(key, None)
+    # like with like: s1's diagnosis compares each agent with the team on their own mix
+    # (the strata the job wrote), as the store's does
+    for v in got["verdicts"]:
+        assert "conversion_observed_expected" in v["evidence"], v
     assert got == want
     missing = runner.invoke(
         app, [*args[:4], "--month", "2023-01", "--lake-output", str(runs["out"])]

@@ -49,7 +49,7 @@ log = logging.getLogger("kefu.lake.job")
 STATE = "_kefu_job/state.json"
 RUNS = "_kefu_job/runs"
 SCRATCH = "_kefu_job/scratch"
-JOB_VERSION = "1"
+JOB_VERSION = "2"  # 2: the agent_strata table; order lines in the fingerprint
 
 
 # -- arguments ---------------------------------------------------------------------------
@@ -211,10 +211,12 @@ def fingerprint(
     msgs = _months_between(reach.msg_from, reach.upto)
     order_months = [m for m in listing.months("orders", shop) if m <= reach.upto]
     review_months = [m for m in listing.months("reviews", shop) if m <= reach.upto]
+    item_months = [m for m in listing.months("order_items", shop) if m <= reach.upto]
     files = (
         listing.of_shop("messages", shop, msgs)
         + listing.of_shop("orders", shop, order_months)
         + listing.of_shop("reviews", shop, review_months)
+        + listing.of_shop("order_items", shop, item_months)
         + listing.of_shop("agents", shop)
         + listing.of_shop("shop_settings", shop)
     )
@@ -473,7 +475,10 @@ class Job:
         first, _ = month_bounds(min(months))
         _, last = month_bounds(max(months))
         days = s.attribution_days + 2
-        start, end = _epoch(first) - days * DAY, _epoch(last) + DAY + days * DAY
+        # an assist may come attribution_days after the reference time of an order credited
+        # to an inquiry of the months (engine.message_window)
+        after = days + s.attribution_days
+        start, end = _epoch(first) - days * DAY, _epoch(last) + DAY + after * DAY
         if s.attribution_rule != "order" and last_paid is not None:
             end = max(end, (last_paid // DAY + days) * DAY)
         return (start - widen[0] * DAY, end + widen[1] * DAY)
@@ -582,9 +587,11 @@ class Job:
         out = {}
         for r in rows:
             latest = r["latest"]
-            end_ok = latest is None or (int(latest) // DAY + int(r["days"]) + 2) * DAY <= int(
-                r["w_end"]
-            )
+            # as StoreKpis._window_holds: an assist's contact up to attribution_days after a
+            # reference time itself up to attribution_days after the months' last session
+            days = int(r["days"]) + 1
+            ahead = max(days, 2 * (days - 1))
+            end_ok = latest is None or (int(latest) // DAY + ahead + 1) * DAY <= int(r["w_end"])
             start_ok = not r["cut"]
             if not (start_ok and end_ok):
                 out[r["shop_id"]] = (start_ok, end_ok)
@@ -603,7 +610,7 @@ class Job:
         rows = self.spark.sql(
             spark_sql(
                 "SELECT x.shop_id, x.month, max(x.t) AS t FROM ("
-                " SELECT s.shop_id, s.month, s.end_s + (c.attribution_days + 2) * 86400 AS t"
+                " SELECT s.shop_id, s.month, s.end_s + (2 * c.attribution_days + 2) * 86400 AS t"
                 "   FROM sess s JOIN cfg c ON c.shop_id = s.shop_id"
                 " UNION ALL SELECT k.shop_id, k.month, k.paid_s + c.repurchase_s + 86400"
                 "   FROM credited k JOIN cfg c ON c.shop_id = k.shop_id"
@@ -619,13 +626,14 @@ class Job:
         for shop in shops:
             s = plan.settings[shop]
             days = s.attribution_days + 2
+            after = days + s.attribution_days
             lo, hi = windows[shop]
             w0 = plan.todo[shop]
             base_lo, base_hi = self.window(plan, shop, (0, 0), None)
             extra_lo, extra_hi = base_lo - lo, max(0, hi - base_hi)
             for month in w0:
                 first, last = month_bounds(month)
-                t = _epoch(last) + DAY + days * DAY + extra_hi
+                t = _epoch(last) + DAY + after * DAY + extra_hi
                 seen = reach_t.get((shop, month))
                 if seen is not None:
                     t = max(t, int(seen))
@@ -645,7 +653,12 @@ class Job:
             output_agent_sql({n: frames[n].columns for n in PART_STEPS + ACTIVITY_STEPS})
         )
         shop_months = spark.sql(SHOP_MONTH_SQL)
-        for name, df in (("agent_months", agents), ("shop_months", shop_months)):
+        strata = spark.sql(STRATA_SQL)
+        for name, df in (
+            ("agent_months", agents),
+            ("shop_months", shop_months),
+            ("agent_strata", strata),
+        ):
             # a pair computed again with no agent left must not keep its old rows
             for shop in shops:
                 for month in plan.todo[shop]:
@@ -717,6 +730,15 @@ SHOP_MONTH_SQL = (
     + ", ".join(f"CAST(COALESCE(o.{f}, 0) AS BIGINT) AS {f}" for f in SHOP_MONTH_FIELDS)
     + ", d.settings, d.shop_settings FROM _kefu_done d LEFT JOIN shop_orders o"
     " ON o.shop_id = d.shop_id AND o.month = d.month"
+)
+
+
+# the like-with-like strata of every agent of a computed pair (kefu.metrics.mix): OutputKpis
+# keeps the presale agents' rows, as StoreKpis does
+STRATA_SQL = (
+    "SELECT s.shop_id, s.month, s.agent_id, s.measure, s.product, s.band,"
+    " CAST(s.n AS BIGINT) AS n, CAST(s.k AS BIGINT) AS k"
+    " FROM agent_strata s JOIN _kefu_done d ON d.shop_id = s.shop_id AND d.month = s.month"
 )
 
 

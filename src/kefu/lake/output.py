@@ -16,10 +16,14 @@ import duckdb
 
 from kefu.lake.export import LakeError
 from kefu.metrics.fields import EXTRA_PARTS, PARTS
+from kefu.metrics.mix import Stratum
 from kefu.metrics.table import Activity, AgentMonth, ShopMonth
 from kefu.store.database import sql_text
 
 TABLES = ("agent_months", "shop_months")
+# written by the job for every computed pair that has strata; absent from an output written
+# before the job wrote it (its diagnosis then compares with the plain team reference)
+STRATA = "agent_strata"
 
 
 class OutputKpis:
@@ -35,6 +39,20 @@ class OutputKpis:
             self.con.execute(
                 f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_text(pattern)},"
                 " hive_partitioning = true, hive_types = {'shop_id': 'VARCHAR', 'month': 'VARCHAR'})"
+            )
+        pattern = f"{str(root).rstrip('/')}/{STRATA}/*/*/*.parquet"
+        if globbing.glob(pattern):
+            self.con.execute(
+                f"CREATE VIEW {STRATA} AS SELECT * FROM read_parquet({sql_text(pattern)},"
+                " hive_partitioning = true, hive_types = {'shop_id': 'VARCHAR', 'month': 'VARCHAR'})"
+            )
+        else:
+            self.con.execute(
+                f"CREATE VIEW {STRATA} AS SELECT CAST(NULL AS VARCHAR) AS shop_id,"
+                " CAST(NULL AS VARCHAR) AS month, CAST(NULL AS VARCHAR) AS agent_id,"
+                " CAST(NULL AS VARCHAR) AS measure, CAST(NULL AS VARCHAR) AS product,"
+                " CAST(NULL AS VARCHAR) AS band, CAST(NULL AS BIGINT) AS n,"
+                " CAST(NULL AS BIGINT) AS k WHERE false"
             )
 
     def shops(self) -> list[str]:
@@ -102,6 +120,18 @@ class OutputKpis:
                     ),
                 )
             )
+        strata: dict[str, list[Stratum]] = {}
+        for r in self._dicts(
+            f"SELECT month, agent_id, measure, product, band, n, k FROM {STRATA}"
+            f" WHERE shop_id = ? AND month IN ({marks})"
+            " ORDER BY month, agent_id, measure, product, band",
+            [shop_id, *months],
+        ):
+            strata.setdefault(r["month"], []).append(
+                Stratum(
+                    r["agent_id"], r["measure"], r["product"], r["band"], int(r["n"]), int(r["k"])
+                )
+            )
         out = {}
         for h in heads:
             m = h["month"]
@@ -119,5 +149,11 @@ class OutputKpis:
                 unattributable_orders=int(h["unattributable_orders"]),
                 unattributable_sales_fen=int(h["unattributable_sales_fen"]),
                 settings=json.loads(h["settings"]),
+                # the presale agents' strata, as StoreKpis keeps them
+                strata=tuple(
+                    x
+                    for x in strata.get(m, [])
+                    if x.agent_id in {a.agent_id for a in agents.get(m, []) if a.role == "presale"}
+                ),
             )
         return {m: out[m] for m in months if m in out}

@@ -181,3 +181,24 @@ def test_diagnose_from_the_jobs_output_equals_the_stores(runs: dict[str, Any]) -
         app, [*args[:4], "--month", "2023-01", "--lake-output", str(runs["out"])]
     )
     assert missing.exit_code != 0 and "2023-01" in missing.output
+
+
+def test_per_person_figures_from_the_jobs_output_equal_the_stores(runs: dict[str, Any]) -> None:
+    """`long`'s seat A changed hands on August 16: the job computed August again with each
+    holder as an agent of their own, and the per-person figures read from its output (with
+    the lake's persons and seat holders) are the store's."""
+    from kefu.metrics.people import PersonKpis
+
+    assert ["long", "2024-08"] in runs["first"]["split"]
+    assert ["long", "2024-09"] not in runs["first"]["split"]
+    out = OutputKpis(runs["out"])
+    got = PersonKpis(LakeStore(runs["lake"]), out, splits=out.split_months)
+    store = runs["store"]
+    want = PersonKpis(store, StoreKpis(store))
+    for shop in lakedata.SHOPS:
+        have, should = got.shop_months(shop, runs["months"]), want.shop_months(shop, runs["months"])
+        for m in runs["months"]:
+            assert have[m].to_json() == should[m].to_json(), (shop, m)
+    august = {a.agent_id: a for a in have["2024-08"].agents}
+    assert {"L1", "L2"} <= set(august) and "A" not in august
+    assert august["L1"].parts["inquiring_buyers"] and august["L2"].parts["inquiring_buyers"]

@@ -202,3 +202,27 @@ def test_per_person_figures_from_the_jobs_output_equal_the_stores(runs: dict[str
     august = {a.agent_id: a for a in have["2024-08"].agents}
     assert {"L1", "L2"} <= set(august) and "A" not in august
     assert august["L1"].parts["inquiring_buyers"] and august["L2"].parts["inquiring_buyers"]
+
+
+def test_kpi_from_the_jobs_output_per_seat_and_per_person(runs: dict[str, Any]) -> None:
+    """`kefu kpi --lake-output` prints the job's figures; with `--by person --lake` the
+    store's per-person table (the seat handed over in August split by date)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from kefu.cli.main import app
+
+    store = runs["store"]
+    store.con.execute("CHECKPOINT")
+    runner = CliRunner()
+    args = ["kpi", "--shop", "long", "--month", "2024-08", "--format", "json", "--lang", "en"]
+    out = ["--lake-output", str(runs["out"])]
+    for extra in ([], ["--by", "person"]):
+        got = runner.invoke(app, [*args, *extra, *out, "--lake", str(runs["lake"])])
+        assert got.exit_code == 0, got.output
+        want = runner.invoke(app, [*args, *extra, "--db", str(store.path)])
+        assert want.exit_code == 0, want.output
+        assert json.loads(got.output) == json.loads(want.output), extra
+    people = runner.invoke(app, [*args, "--by", "person", *out])
+    assert people.exit_code != 0 and "--lake" in people.output

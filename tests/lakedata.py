@@ -77,6 +77,19 @@ def build(path: Path, last_day: str = "2024-09-30") -> Store:
     store = shop.store(path)
     for s in SHOPS:
         store.set_setting(s, "repurchase_days", "7")
+    # s1's team is small: strata of two buyers already give a rate, so its diagnosis compares
+    # like with like (the job's output must carry the strata for it)
+    store.set_setting("s1", "diagnosis.min_stratum", "2")
+    # people behind seats: `long`'s seat A changed hands in mid-August (per-person figures
+    # split it by date)
+    store.con.execute(
+        "INSERT INTO persons VALUES ('L1', '甲', '2024-01-01', '2024-08-15'),"
+        " ('L2', '乙', '2024-08-16', NULL)"
+    )
+    store.con.execute(
+        "INSERT INTO seat_holders VALUES ('long', 'A', 'L1', NULL, NULL),"
+        " ('long', 'A', 'L2', NULL, NULL)"
+    )
     return store
 
 

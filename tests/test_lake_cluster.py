@@ -1,11 +1,13 @@
 """The lake job on a real standalone Spark cluster: a master and two workers started from the
 pyspark installation, each worker in its own working folder, only the lake (and the output
-beside it) shared; the job submitted with spark-submit; its output equal to DuckDB's."""
+beside it) shared; the job submitted with spark-submit; one executor killed while the job
+runs; its output equal to DuckDB's."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +21,7 @@ import pytest
 
 import kefu.lake.job
 from kefu.lake.export import export
+from kefu.lake.job import TEST_HOLD
 from kefu.lake.output import OutputKpis
 from kefu.lake.source import LakeStore
 from kefu.metrics.engine import StoreKpis
@@ -138,6 +141,49 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             log.close()
 
 
+def executors(base: Path) -> dict[int, Path]:
+    """The executor JVMs of the test's workers: pid → their working folder
+    (<worker>/work/<app>/<executor id>)."""
+    out = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes()
+            cwd = Path(os.readlink(proc / "cwd"))
+        except OSError:
+            continue
+        if b"CoarseGrainedExecutorBackend" in cmd and cwd.is_relative_to(base):
+            out[int(proc.name)] = cwd
+    return out
+
+
+def kill_an_executor(job: subprocess.Popen[str], hold: Path, base: Path) -> Path:
+    """Wait until the job holds after its first step, kill one executor: its folder."""
+    deadline = time.monotonic() + 900
+    while not (hold / "held").exists():
+        assert job.poll() is None, "the job ended before its first step was written"
+        assert time.monotonic() < deadline, "the job did not reach its first step"
+        time.sleep(0.5)
+    while not (found := executors(base)):  # the application's executors, one a worker
+        assert time.monotonic() < deadline, "the job has no executor"
+        time.sleep(0.5)
+    pid, folder = sorted(found.items())[0]
+    os.kill(pid, signal.SIGKILL)
+    return folder
+
+
+def wait_for_replacement(killed: Path, base: Path) -> None:
+    """The master starts a new executor for the application on the worker that lost one."""
+    deadline = time.monotonic() + 300
+    while True:
+        others = [f for f in executors(base).values() if f.parent == killed.parent and f != killed]
+        if others:
+            return
+        assert time.monotonic() < deadline, "no executor replaced the killed one"
+        time.sleep(0.5)
+
+
 def test_the_job_on_a_standalone_cluster_equals_duckdb(cluster: dict[str, Any]) -> None:
     base: Path = cluster["base"]
     shared = base / "shared"
@@ -148,7 +194,10 @@ def test_the_job_on_a_standalone_cluster_equals_duckdb(cluster: dict[str, Any]) 
     driver = base / "driver"
     (driver / "tmp").mkdir(parents=True)
     job = Path(kefu.lake.job.__file__)
-    proc = subprocess.run(
+    hold = base / "hold"
+    hold.mkdir()
+    log = (base / "job.log").open("w+", encoding="utf-8")
+    proc = subprocess.Popen(
         [
             str(spark_home() / "bin" / "spark-submit"),
             "--master",
@@ -174,15 +223,29 @@ def test_the_job_on_a_standalone_cluster_equals_duckdb(cluster: dict[str, Any]) 
             str(out),
         ],
         cwd=driver,
-        env={**cluster["env"], "TMPDIR": str(driver / "tmp")},
-        capture_output=True,
+        env={**cluster["env"], "TMPDIR": str(driver / "tmp"), TEST_HOLD: str(hold)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=1200,
     )
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    try:
+        # a lost executor: once the first step is written, the job waits (a test-only hold);
+        # one executor is killed, the master starts another, and the job goes on
+        killed = kill_an_executor(proc, hold, base)
+        wait_for_replacement(killed, base)
+        (hold / "go").write_text("", encoding="utf-8")
+        returncode = proc.wait(timeout=1200)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    log.seek(0)
+    output = log.read()
+    log.close()
+    assert returncode == 0, output[-4000:]
     # the job logs to its stderr, which spark-submit's Python runner merges into its own
     # output; what the run did is in its report beside the output
-    assert "kefu.lake.job" in proc.stdout + proc.stderr
+    assert "kefu.lake.job" in output
     (report,) = (out / "_kefu_job" / "runs").glob("*.json")
     assert len(json.loads(report.read_text(encoding="utf-8"))["computed"]) == 6
     # the master ran it: the application is in its list, with the workers' executors

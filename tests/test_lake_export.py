@@ -176,3 +176,54 @@ def test_cli_export_and_kpi_from_the_lake(cases_store: Store, tmp_path: Path) ->
     )
     missing = runner.invoke(app, [*args, "--lake", str(tmp_path / "nope")])
     assert missing.exit_code != 0 and "kefu lake export" in missing.output
+
+
+@pytest.fixture(scope="module")
+def people_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """test_people's shops: a seat handed over mid-month, a person on two seats of one shop
+    and on seats of two shops."""
+    from test_people import AGENTS, SALES
+
+    work = tmp_path_factory.mktemp("lakepeople")
+    (work / "agents.csv").write_text(AGENTS, encoding="utf-8")
+    msgs = ["shop_id,buyer_id,agent_id,sent_at,sender,text"]
+    orders = ["shop_id,order_id,buyer_id,created_at,paid_at,amount_fen"]
+    for i, (s, b, seat, day, fen) in enumerate(SALES):
+        msgs += [
+            f"{s},{b},{seat},{day} 10:00:00,buyer,在吗",
+            f"{s},{b},{seat},{day} 10:01:00,agent,在的",
+        ]
+        orders.append(f"{s},o{i},{b},{day} 11:00:00,{day} 11:05:00,{fen}")
+    (work / "messages.csv").write_text("\n".join(msgs) + "\n", encoding="utf-8")
+    (work / "orders.csv").write_text("\n".join(orders) + "\n", encoding="utf-8")
+    db = work / "kefu.duckdb"
+    names = [str(work / f) for f in ("agents.csv", "messages.csv", "orders.csv")]
+    done = CliRunner().invoke(app, ["import", *names, "--db", str(db), "--lang", "en"])
+    assert done.exit_code == 0, done.output
+    return db
+
+
+def test_persons_in_the_lake_give_the_stores_figures_per_person(
+    people_store: Path, tmp_path: Path
+) -> None:
+    """`kefu kpi --lake --by person` splits the seat handed over mid-month by date and sums a
+    person's seats, as the store does (the person on seats of two shops is one person)."""
+    lake = tmp_path / "lake"
+    runner = CliRunner()
+    out = runner.invoke(
+        app, ["lake", "export", "--store", str(people_store), "--to", str(lake), "--lang", "en"]
+    )
+    assert out.exit_code == 0, out.output
+    assert (lake / "persons" / f"shop_id={escape('店B')}" / "data.parquet").is_file()
+    for shop in ("店A", "店B"):
+        args = ["kpi", "--shop", shop, "--month", "2026-09", "--format", "json", "--lang", "en"]
+        args += ["--by", "person"]
+        got = runner.invoke(app, [*args, "--lake", str(lake)])
+        assert got.exit_code == 0, got.output
+        want = runner.invoke(app, [*args, "--db", str(people_store)])
+        assert want.exit_code == 0, want.output
+        assert json.loads(got.output) == json.loads(want.output), shop
+        people = {a["agent_id"]: a for a in json.loads(got.output)["agents"]}
+        if shop == "店A":
+            assert sorted(people) == ["E1", "E2", "E3", "E4"]
+            assert (people["E1"]["sales_fen"], people["E2"]["sales_fen"]) == (10000, 20000)

@@ -38,6 +38,7 @@ def assert_same_as_duckdb(lake: Path, out: Path, months: list[str]) -> None:
             assert [a.activity for a in have[m].agents] == [
                 a.activity for a in want[shop][m].agents
             ]
+            assert have[m].strata == want[shop][m].strata, (shop, m)
 
 
 @pytest.fixture(scope="module")
@@ -171,14 +172,57 @@ def test_diagnose_from_the_jobs_output_equals_the_stores(runs: dict[str, Any]) -
         {**t, "months": [m for m in t["months"] if m["month"] in computed]}
         for t in want.pop("trends")
     ]
-    # the job's output has no like-with-like strata yet (docs/lake.md): the observed ÷
-    # expected figures of the store's diagnosis are absent from the output's
-    for side in (got, want):
-        for v in side["verdicts"]:
-            for key in ("conversion_observed_expected", "avg_spend_observed_expected"):
-                v["evidence"].pop(key, None)
+    # like with like: s1's diagnosis compares each agent with the team on their own mix
+    # (the strata the job wrote), as the store's does
+    for v in got["verdicts"]:
+        assert "conversion_observed_expected" in v["evidence"], v
     assert got == want
     missing = runner.invoke(
         app, [*args[:4], "--month", "2023-01", "--lake-output", str(runs["out"])]
     )
     assert missing.exit_code != 0 and "2023-01" in missing.output
+
+
+def test_per_person_figures_from_the_jobs_output_equal_the_stores(runs: dict[str, Any]) -> None:
+    """`long`'s seat A changed hands on August 16: the job computed August again with each
+    holder as an agent of their own, and the per-person figures read from its output (with
+    the lake's persons and seat holders) are the store's."""
+    from kefu.metrics.people import PersonKpis
+
+    assert ["long", "2024-08"] in runs["first"]["split"]
+    assert ["long", "2024-09"] not in runs["first"]["split"]
+    out = OutputKpis(runs["out"])
+    got = PersonKpis(LakeStore(runs["lake"]), out, splits=out.split_months)
+    store = runs["store"]
+    want = PersonKpis(store, StoreKpis(store))
+    for shop in lakedata.SHOPS:
+        have, should = got.shop_months(shop, runs["months"]), want.shop_months(shop, runs["months"])
+        for m in runs["months"]:
+            assert have[m].to_json() == should[m].to_json(), (shop, m)
+    august = {a.agent_id: a for a in have["2024-08"].agents}
+    assert {"L1", "L2"} <= set(august) and "A" not in august
+    assert august["L1"].parts["inquiring_buyers"] and august["L2"].parts["inquiring_buyers"]
+
+
+def test_kpi_from_the_jobs_output_per_seat_and_per_person(runs: dict[str, Any]) -> None:
+    """`kefu kpi --lake-output` prints the job's figures; with `--by person --lake` the
+    store's per-person table (the seat handed over in August split by date)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from kefu.cli.main import app
+
+    store = runs["store"]
+    store.con.execute("CHECKPOINT")
+    runner = CliRunner()
+    args = ["kpi", "--shop", "long", "--month", "2024-08", "--format", "json", "--lang", "en"]
+    out = ["--lake-output", str(runs["out"])]
+    for extra in ([], ["--by", "person"]):
+        got = runner.invoke(app, [*args, *extra, *out, "--lake", str(runs["lake"])])
+        assert got.exit_code == 0, got.output
+        want = runner.invoke(app, [*args, *extra, "--db", str(store.path)])
+        assert want.exit_code == 0, want.output
+        assert json.loads(got.output) == json.loads(want.output), extra
+    people = runner.invoke(app, [*args, "--by", "person", *out])
+    assert people.exit_code != 0 and "--lake" in people.output

@@ -77,22 +77,11 @@ def _diagnosis(
 def _from_lake_output(
     path: Path, month: str, shop: str | None, lang: str
 ) -> tuple[ShopDiagnosis, ShopMonth | None]:
+    from kefu.cli.kpi import open_output
     from kefu.diagnosis import SettingError, diagnose, from_shop_settings
-    from kefu.lake.export import LakeError
-    from kefu.lake.output import OutputKpis
 
     check_month(month)
-    try:
-        source = OutputKpis(path)
-    except LakeError as e:
-        fail(e.text(lang))
-    shops = source.shops()
-    if shop is None and len(shops) == 1:
-        shop = shops[0]
-    if shop is None or shop not in shops:
-        say("lake.output_shop", path=str(path), shops=", ".join(shops[:20]))
-    if month not in source.months(shop):
-        say("lake.output_month", path=str(path), shop=shop, month=month)
+    source, shop = open_output(path, shop, month, lang)
     try:
         settings = from_shop_settings(source.settings(shop))
     except SettingError as e:

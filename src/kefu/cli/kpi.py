@@ -59,6 +59,9 @@ def kpi(
     by: Annotated[str, typer.Option("--by", help=h("cli.opt.by"))] = "seat",
     db: DbOption = None,
     lake: Annotated[Path | None, typer.Option("--lake", help=h("lake.help.lake_path"))] = None,
+    lake_output: Annotated[
+        Path | None, typer.Option("--lake-output", help=h("lake.help.kpi_lake_output"))
+    ] = None,
 ) -> None:
     from kefu.metrics.people import PersonKpis
     from kefu.metrics.reported import ChosenKpis
@@ -77,9 +80,17 @@ def kpi(
         except OutputError as e:
             fail(e.message(lang))
     check_choice("--engine", engine, ("duckdb", "spark"))
-    store = open_db(db, must_exist=True) if lake is None else open_lake(lake, lang)
-    shop_id = resolve_shop(store, shop)
-    if engine == "spark":
+    output_kpis = None
+    store: Any  # a store, a lake read as one, or None (the job's output without --lake)
+    if lake_output is not None:  # the Spark job's output tables (docs/lake.md)
+        output_kpis, shop_id = open_output(lake_output, shop, month, lang)
+        if by == "person" and lake is None:
+            say("lake.person_needs_lake", path=str(lake_output))
+        store = open_lake(lake, lang) if lake is not None else None
+    else:
+        store = open_db(db, must_exist=True) if lake is None else open_lake(lake, lang)
+        shop_id = resolve_shop(store, shop)
+    if engine == "spark" and output_kpis is None:
         import importlib.util
 
         if importlib.util.find_spec("pyspark") is None:
@@ -99,11 +110,19 @@ def kpi(
                     known=",".join(e.known),
                 )
             )
-    source: KpiSource = ChosenKpis(store, engine=engine)
-    if by == "person":  # each person's seats summed, a seat that changed hands split by date
-        source = PersonKpis(store, source, engine=engine)
+    source: KpiSource
+    if output_kpis is not None:
+        source = output_kpis
+        if by == "person":  # the lake's persons, the job's figures (split seats included)
+            source = PersonKpis(store, output_kpis, splits=output_kpis.split_months)
+    else:
+        source = ChosenKpis(store, engine=engine)
+        if by == "person":  # each person's seats summed, a seat that changed hands split by date
+            source = PersonKpis(store, source, engine=engine)
     sm = source.shop_months(shop_id, [month])[month]
-    if not sm.agents and sm.paid_orders == 0 and sm.unattributable_orders == 0:
+    if output_kpis is None and (
+        not sm.agents and sm.paid_orders == 0 and sm.unattributable_orders == 0
+    ):
         fail(no_data(store, shop_id, month, lang))
     whole = sm
     if agent is not None:
@@ -141,6 +160,26 @@ def kpi(
     except OutputError as e:
         fail(e.message(lang))
     console.print(Text(t("output.wrote", lang, path=visible(str(output)))))
+
+
+def open_output(path: Path, shop: str | None, month: str, lang: str) -> tuple[Any, str]:
+    """The lake job's output at `path` (kefu.lake.output) and the shop asked for, whose
+    `month` the job computed; else one sentence."""
+    from kefu.lake.export import LakeError
+    from kefu.lake.output import OutputKpis
+
+    try:
+        source = OutputKpis(path)
+    except LakeError as e:
+        fail(e.text(lang))
+    shops = source.shops()
+    if shop is None and len(shops) == 1:
+        shop = shops[0]
+    if shop is None or shop not in shops:
+        say("lake.output_shop", path=str(path), shops=", ".join(shops[:20]))
+    if month not in source.months(shop):
+        say("lake.output_month", path=str(path), shop=shop, month=month)
+    return source, shop
 
 
 def open_lake(path: Path, lang: str) -> Any:

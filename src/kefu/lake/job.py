@@ -38,18 +38,21 @@ from typing import Any
 from kefu.lake.layout import BY_NAME, LakeTable, spark_schema, unescape
 from kefu.metrics.engine import ACTIVITY_STEPS, DAY, PART_STEPS, _config_rows, _epoch
 from kefu.metrics.fields import EXTRA_PARTS, PARTS
+from kefu.metrics.people import held_days
 from kefu.metrics.settings import MetricSettings, from_mapping
 from kefu.metrics.spark import run_steps, spark_sql
 from kefu.metrics.steps import steps
 from kefu.metrics.table import month_bounds
 from kefu.month import month_texts
+from kefu.store.seats import Holding
 
 log = logging.getLogger("kefu.lake.job")
 
 STATE = "_kefu_job/state.json"
 RUNS = "_kefu_job/runs"
 SCRATCH = "_kefu_job/scratch"
-JOB_VERSION = "1"
+SPLIT = "split_agent_months"  # the months of seats that changed hands, one row per holder
+JOB_VERSION = "2"  # 2: agent_strata, split_agent_months; order lines, seats in the fingerprint
 
 
 # -- arguments ---------------------------------------------------------------------------
@@ -211,12 +214,16 @@ def fingerprint(
     msgs = _months_between(reach.msg_from, reach.upto)
     order_months = [m for m in listing.months("orders", shop) if m <= reach.upto]
     review_months = [m for m in listing.months("reviews", shop) if m <= reach.upto]
+    item_months = [m for m in listing.months("order_items", shop) if m <= reach.upto]
     files = (
         listing.of_shop("messages", shop, msgs)
         + listing.of_shop("orders", shop, order_months)
         + listing.of_shop("reviews", shop, review_months)
+        + listing.of_shop("order_items", shop, item_months)
         + listing.of_shop("agents", shop)
         + listing.of_shop("shop_settings", shop)
+        + listing.of_shop("seat_holders", shop)
+        + listing.of_shop("persons", shop)
     )
     body = json.dumps(
         [code, list(flags), reach.msg_from, reach.upto, [(f.rel, f.size, f.mtime) for f in files]]
@@ -266,7 +273,16 @@ class Job:
             self.lake,
             [
                 BY_NAME[n]
-                for n in ("agents", "messages", "orders", "reviews", "order_items", "shop_settings")
+                for n in (
+                    "agents",
+                    "messages",
+                    "orders",
+                    "reviews",
+                    "order_items",
+                    "shop_settings",
+                    "seat_holders",
+                    "persons",
+                )
             ],
         )
         self.step_times: dict[str, float] = {}
@@ -428,6 +444,8 @@ class Job:
                     len(failing),
                 )
             pending = sorted(failing)
+        windows = {s: self.window(plan, s, widen[s], last_paid.get(s)) for s in plan.todo}
+        split_pairs = self.split_pass(plan, windows)
         self.out.write_utf8(
             STATE, json.dumps({"version": JOB_VERSION, "pairs": state}, sort_keys=True)
         )
@@ -436,6 +454,7 @@ class Job:
             "unchanged": sorted([s, m] for s, m in plan.skipped),
             "messages_read": rows_read,
             "rounds": rounds,
+            "split": sorted([s, m] for s, m in split_pairs),
             "seconds": {
                 "plan": round(planned - started, 3),
                 "total": round(time.monotonic() - started, 3),
@@ -446,6 +465,120 @@ class Job:
             f"{RUNS}/{run_id}.json", json.dumps(report, ensure_ascii=False, indent=1)
         )
         return report
+
+    def holdings(self, shops: list[str]) -> list[Holding]:
+        """The holdings of the shops' seats, open ends filled from the person's dates, as
+        kefu.store.seats.holdings gives them (one row a holding: metadata)."""
+        files = [f for s in shops for f in self.listing.of_shop("seat_holders", s)]
+        if not files:
+            return []
+        people = [f for s in shops for f in self.listing.of_shop("persons", s)]
+        self.read("seat_holders", files).createOrReplaceTempView("_kefu_seat_holders")
+        self.read("persons", people).createOrReplaceTempView("_kefu_persons")
+        rows = self.spark.sql(
+            "SELECT h.shop_id, h.agent_id, h.person_id, coalesce(h.held_from, p.hired_on) AS a,"
+            " coalesce(h.held_until, p.left_on) AS b FROM _kefu_seat_holders h"
+            " LEFT JOIN _kefu_persons p ON p.shop_id = h.shop_id AND p.person_id = h.person_id"
+        ).collect()
+        return sorted(
+            (Holding(r[0], r[1], r[2], r[3], r[4]) for r in rows),
+            key=lambda h: (h.shop_id, h.agent_id, h.start or date.min, h.person_id),
+        )
+
+    def split_pass(self, plan: Plan, windows: dict[str, tuple[int, int]]) -> list[tuple[str, str]]:
+        """People behind seats: the computed months in which a seat changed hands, computed
+        again with each of its holders as an agent of their own (kefu.metrics.people), into
+        `split_agent_months`; kefu.lake.output gives per-person figures from it."""
+        from pyspark.sql.functions import col
+
+        for shop in plan.todo:  # a month computed again may no longer be split
+            for month in plan.todo[shop]:
+                self.out.delete(f"{SPLIT}/month={month}/shop_id={_spark_escape(shop)}")
+        every = self.holdings(sorted(plan.todo))
+        mine: dict[tuple[str, str], list[Holding]] = {}
+        for h in every:
+            mine.setdefault((h.shop_id, h.agent_id), []).append(h)
+        pairs: list[tuple[str, str]] = []
+        seats: dict[str, set[str]] = {}
+        for shop in sorted(plan.todo):
+            for month in plan.todo[shop]:
+                shared = {
+                    a
+                    for (s, a), hs in mine.items()
+                    if s == shop and sum(held_days(h, month) is not None for h in hs) > 1
+                }
+                if shared:
+                    pairs.append((shop, month))
+                    seats.setdefault(shop, set()).update(shared)
+        if not pairs:
+            return []
+        shops = sorted(seats)
+        log.info("seats changed hands in %d shop-months: computing them per holder", len(pairs))
+        self.inputs(plan, shops, {s: windows[s] for s in shops})
+        names = {
+            (r["shop_id"], r["person_id"]): r["name"]
+            for r in self.spark.table("_kefu_persons")
+            .select("shop_id", "person_id", "name")
+            .collect()
+            if r["shop_id"] in seats
+        }
+        rows = [
+            (
+                h.shop_id,
+                h.agent_id,
+                h.person_id,
+                names.get((h.shop_id, h.person_id)),
+                h.start,
+                h.end,
+                None if h.start is None else _epoch(h.start),
+                None if h.end is None else _epoch(h.end) + DAY,
+            )
+            for s in shops
+            for a in sorted(seats[s])
+            for h in mine[(s, a)]
+        ]
+        spark = self.spark
+        spark.createDataFrame(
+            rows,
+            "shop_id STRING, agent_id STRING, person_id STRING, name STRING, from_day DATE,"
+            " until_day DATE, from_s BIGINT, until_s BIGINT",
+        ).createOrReplaceTempView("split_holds")
+        spark.table("in_messages").createOrReplaceTempView("_kefu_seat_messages")
+        spark.table("in_agents").createOrReplaceTempView("_kefu_seat_agents")
+        # as engine.SPLIT_VIEWS: a message is its seat's holder's on the day it was sent
+        spark.sql(
+            "SELECT m.shop_id, m.buyer_id,"
+            " COALESCE(concat(h.agent_id, char(31), h.person_id), m.agent_id) AS agent_id,"
+            " m.sent_at, m.sent_s, m.sender, m.text, m.chars FROM _kefu_seat_messages m"
+            " LEFT JOIN split_holds h ON h.shop_id = m.shop_id AND h.agent_id = m.agent_id"
+            " AND (h.from_s IS NULL OR m.sent_s >= h.from_s)"
+            " AND (h.until_s IS NULL OR m.sent_s < h.until_s)"
+        ).createOrReplaceTempView("in_messages")
+        spark.sql(
+            "SELECT a.* FROM _kefu_seat_agents a LEFT ANTI JOIN split_holds h"
+            " ON h.shop_id = a.shop_id AND h.agent_id = a.agent_id"
+            " UNION ALL SELECT a.shop_id, concat(h.agent_id, char(31), h.person_id) AS agent_id,"
+            " h.name, a.role, a.team, h.from_day AS hired_on, h.until_day AS left_on"
+            " FROM split_holds h JOIN _kefu_seat_agents a"
+            " ON a.shop_id = h.shop_id AND a.agent_id = h.agent_id"
+        ).createOrReplaceTempView("in_agents")
+        frames = run_steps(spark, self.keep)
+        wanted = spark.createDataFrame(pairs, "shop_id STRING, month STRING")
+        spark.table("_kefu_todo").join(wanted, ["shop_id", "month"]).createOrReplaceTempView(
+            "_kefu_done"
+        )
+        agents = spark.sql(
+            output_agent_sql({n: frames[n].columns for n in PART_STEPS + ACTIVITY_STEPS})
+        )
+        (
+            agents.where(col("shop_id").isin(shops))
+            .repartition("month", "shop_id")
+            .write.mode("overwrite")
+            .option("partitionOverwriteMode", "dynamic")
+            .partitionBy("month", "shop_id")
+            .parquet(self.out.url(SPLIT))
+        )
+        return pairs
 
     def keep(self, df: Any) -> Any:
         """Compute a step once, as Parquet files in the run's scratch folder beside the output.
@@ -462,6 +595,8 @@ class Job:
         df.write.mode("overwrite").parquet(where)
         kept = self.spark.read.schema(df.schema).parquet(where)
         self.step_times[name] = self.step_times.get(name, 0.0) + time.monotonic() - t0
+        if self._kept == 1:
+            _test_hold()
         return kept
 
     def window(
@@ -473,7 +608,10 @@ class Job:
         first, _ = month_bounds(min(months))
         _, last = month_bounds(max(months))
         days = s.attribution_days + 2
-        start, end = _epoch(first) - days * DAY, _epoch(last) + DAY + days * DAY
+        # an assist may come attribution_days after the reference time of an order credited
+        # to an inquiry of the months (engine.message_window)
+        after = days + s.attribution_days
+        start, end = _epoch(first) - days * DAY, _epoch(last) + DAY + after * DAY
         if s.attribution_rule != "order" and last_paid is not None:
             end = max(end, (last_paid // DAY + days) * DAY)
         return (start - widen[0] * DAY, end + widen[1] * DAY)
@@ -582,9 +720,11 @@ class Job:
         out = {}
         for r in rows:
             latest = r["latest"]
-            end_ok = latest is None or (int(latest) // DAY + int(r["days"]) + 2) * DAY <= int(
-                r["w_end"]
-            )
+            # as StoreKpis._window_holds: an assist's contact up to attribution_days after a
+            # reference time itself up to attribution_days after the months' last session
+            days = int(r["days"]) + 1
+            ahead = max(days, 2 * (days - 1))
+            end_ok = latest is None or (int(latest) // DAY + ahead + 1) * DAY <= int(r["w_end"])
             start_ok = not r["cut"]
             if not (start_ok and end_ok):
                 out[r["shop_id"]] = (start_ok, end_ok)
@@ -603,7 +743,7 @@ class Job:
         rows = self.spark.sql(
             spark_sql(
                 "SELECT x.shop_id, x.month, max(x.t) AS t FROM ("
-                " SELECT s.shop_id, s.month, s.end_s + (c.attribution_days + 2) * 86400 AS t"
+                " SELECT s.shop_id, s.month, s.end_s + (2 * c.attribution_days + 2) * 86400 AS t"
                 "   FROM sess s JOIN cfg c ON c.shop_id = s.shop_id"
                 " UNION ALL SELECT k.shop_id, k.month, k.paid_s + c.repurchase_s + 86400"
                 "   FROM credited k JOIN cfg c ON c.shop_id = k.shop_id"
@@ -619,13 +759,14 @@ class Job:
         for shop in shops:
             s = plan.settings[shop]
             days = s.attribution_days + 2
+            after = days + s.attribution_days
             lo, hi = windows[shop]
             w0 = plan.todo[shop]
             base_lo, base_hi = self.window(plan, shop, (0, 0), None)
             extra_lo, extra_hi = base_lo - lo, max(0, hi - base_hi)
             for month in w0:
                 first, last = month_bounds(month)
-                t = _epoch(last) + DAY + days * DAY + extra_hi
+                t = _epoch(last) + DAY + after * DAY + extra_hi
                 seen = reach_t.get((shop, month))
                 if seen is not None:
                     t = max(t, int(seen))
@@ -645,7 +786,12 @@ class Job:
             output_agent_sql({n: frames[n].columns for n in PART_STEPS + ACTIVITY_STEPS})
         )
         shop_months = spark.sql(SHOP_MONTH_SQL)
-        for name, df in (("agent_months", agents), ("shop_months", shop_months)):
+        strata = spark.sql(STRATA_SQL)
+        for name, df in (
+            ("agent_months", agents),
+            ("shop_months", shop_months),
+            ("agent_strata", strata),
+        ):
             # a pair computed again with no agent left must not keep its old rows
             for shop in shops:
                 for month in plan.todo[shop]:
@@ -657,6 +803,25 @@ class Job:
                 .partitionBy("month", "shop_id")
                 .parquet(self.out.url(name))
             )
+
+
+# Test only (tests/test_lake_cluster.py): a local folder; after its first step the driver
+# writes `held` there and waits (at most ten minutes) for `go`, so that the test can kill an
+# executor while the job runs, at a known point, whatever the machine's speed.
+TEST_HOLD = "KEFU_LAKE_JOB_TEST_HOLD"
+
+
+def _test_hold() -> None:
+    import os
+    from pathlib import Path
+
+    folder = os.environ.get(TEST_HOLD)
+    if not folder:
+        return
+    (Path(folder) / "held").write_text("", encoding="utf-8")
+    deadline = time.monotonic() + 600
+    while not (Path(folder) / "go").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def _spark_escape(value: str) -> str:
@@ -717,6 +882,15 @@ SHOP_MONTH_SQL = (
     + ", ".join(f"CAST(COALESCE(o.{f}, 0) AS BIGINT) AS {f}" for f in SHOP_MONTH_FIELDS)
     + ", d.settings, d.shop_settings FROM _kefu_done d LEFT JOIN shop_orders o"
     " ON o.shop_id = d.shop_id AND o.month = d.month"
+)
+
+
+# the like-with-like strata of every agent of a computed pair (kefu.metrics.mix): OutputKpis
+# keeps the presale agents' rows, as StoreKpis does
+STRATA_SQL = (
+    "SELECT s.shop_id, s.month, s.agent_id, s.measure, s.product, s.band,"
+    " CAST(s.n AS BIGINT) AS n, CAST(s.k AS BIGINT) AS k"
+    " FROM agent_strata s JOIN _kefu_done d ON d.shop_id = s.shop_id AND d.month = s.month"
 )
 
 

@@ -128,6 +128,28 @@ TABLES: tuple[LakeTable, ...] = (
         "strftime(t.period_start, '%Y-%m')",
         ("agent_id", "period_start", "period_end", "source", "credit_rule", "field"),
     ),
+    # people behind seats (kefu.store.seats): a seat's holdings sit with the seat's shop; a
+    # person sits with every shop whose seat they hold (the same row in each)
+    LakeTable(
+        "seat_holders",
+        (
+            ("agent_id", "VARCHAR"),
+            ("person_id", "VARCHAR"),
+            ("held_from", "DATE"),
+            ("held_until", "DATE"),
+        ),
+        "seat_holders t",
+        None,
+        ("agent_id", "held_from", "person_id", "held_until"),
+    ),
+    LakeTable(
+        "persons",
+        (("person_id", "VARCHAR"), ("name", "VARCHAR"), ("hired_on", "DATE"), ("left_on", "DATE")),
+        "(SELECT DISTINCT h.shop_id, p.person_id, p.name, p.hired_on, p.left_on FROM persons p"
+        " JOIN seat_holders h ON h.person_id = p.person_id) t",
+        None,
+        ("person_id",),
+    ),
     LakeTable(
         "shop_settings",
         (("name", "VARCHAR"), ("value", "VARCHAR")),

@@ -1,14 +1,16 @@
 """The Spark job's output tables read back as the KPI table (a KpiSource), with DuckDB.
 
 `OutputKpis(path).shop_months(shop, months)` gives the same `ShopMonth` records the engine
-gives, so diagnosis and pay run per shop from the job's output (`kefu diagnose
---lake-output`, `kefu pay run --lake-output`).
+gives (with the like-with-like strata), so diagnosis runs per shop from the job's output
+(`kefu diagnose --lake-output`); with the lake's persons and seat holders,
+`PersonKpis(LakeStore(lake), output, splits=output.split_months)` gives per-person figures.
 """
 
 from __future__ import annotations
 
 import glob as globbing
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,24 @@ import duckdb
 
 from kefu.lake.export import LakeError
 from kefu.metrics.fields import EXTRA_PARTS, PARTS
+from kefu.metrics.mix import Stratum
 from kefu.metrics.table import Activity, AgentMonth, ShopMonth
 from kefu.store.database import sql_text
+from kefu.store.seats import Holding
 
 TABLES = ("agent_months", "shop_months")
+# written by the job for every computed pair that has strata; absent from an output written
+# before the job wrote it (its diagnosis then compares with the plain team reference)
+STRATA = "agent_strata"
+STRATA_COLUMNS = (
+    "SELECT CAST(NULL AS VARCHAR) AS shop_id, CAST(NULL AS VARCHAR) AS month,"
+    " CAST(NULL AS VARCHAR) AS agent_id, CAST(NULL AS VARCHAR) AS measure,"
+    " CAST(NULL AS VARCHAR) AS product, CAST(NULL AS VARCHAR) AS band,"
+    " CAST(NULL AS BIGINT) AS n, CAST(NULL AS BIGINT) AS k"
+)
+# the months in which a seat changed hands, one row per holder (kefu.metrics.people); read by
+# PersonKpis(…, splits=OutputKpis.split_months)
+SPLIT = "split_agent_months"
 
 
 class OutputKpis:
@@ -36,6 +52,17 @@ class OutputKpis:
                 f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_text(pattern)},"
                 " hive_partitioning = true, hive_types = {'shop_id': 'VARCHAR', 'month': 'VARCHAR'})"
             )
+        for name in (STRATA, SPLIT):
+            pattern = f"{str(root).rstrip('/')}/{name}/*/*/*.parquet"
+            if globbing.glob(pattern):
+                self.con.execute(
+                    f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_text(pattern)},"
+                    " hive_partitioning = true,"
+                    " hive_types = {'shop_id': 'VARCHAR', 'month': 'VARCHAR'})"
+                )
+            else:  # no month had any: empty, with the columns of the table it stands for
+                like = STRATA_COLUMNS if name == STRATA else "SELECT * FROM agent_months"
+                self.con.execute(f"CREATE VIEW {name} AS {like} LIMIT 0")
 
     def shops(self) -> list[str]:
         return [
@@ -70,13 +97,24 @@ class OutputKpis:
 
     def shop_months(self, shop_id: str, months: list[str]) -> dict[str, ShopMonth]:
         """The months asked for that the job computed (a month it did not compute is absent)."""
+        return self._months(shop_id, months, "agent_months")
+
+    def split_months(
+        self, shop_id: str, months: list[str], holds: Sequence[Holding]
+    ) -> dict[str, ShopMonth]:
+        """The months with each holder of a seat that changed hands as an agent of their own
+        (`seat` + SPLIT_MARK + `person`), as the job computed them: the `splits` of
+        kefu.metrics.people.PersonKpis, so that per-person figures come from the output."""
+        return self._months(shop_id, months, SPLIT)
+
+    def _months(self, shop_id: str, months: list[str], table: str) -> dict[str, ShopMonth]:
         marks = ", ".join("?" for _ in months) or "NULL"
         heads = self._dicts(
             f"SELECT * FROM shop_months WHERE shop_id = ? AND month IN ({marks})",
             [shop_id, *months],
         )
         rows = self._dicts(
-            f"SELECT * FROM agent_months WHERE shop_id = ? AND month IN ({marks})"
+            f"SELECT * FROM {table} WHERE shop_id = ? AND month IN ({marks})"
             " ORDER BY month, agent_id",
             [shop_id, *months],
         )
@@ -102,6 +140,18 @@ class OutputKpis:
                     ),
                 )
             )
+        strata: dict[str, list[Stratum]] = {}
+        for r in self._dicts(
+            f"SELECT month, agent_id, measure, product, band, n, k FROM {STRATA}"
+            f" WHERE shop_id = ? AND month IN ({marks})"
+            " ORDER BY month, agent_id, measure, product, band",
+            [shop_id, *months],
+        ):
+            strata.setdefault(r["month"], []).append(
+                Stratum(
+                    r["agent_id"], r["measure"], r["product"], r["band"], int(r["n"]), int(r["k"])
+                )
+            )
         out = {}
         for h in heads:
             m = h["month"]
@@ -119,5 +169,11 @@ class OutputKpis:
                 unattributable_orders=int(h["unattributable_orders"]),
                 unattributable_sales_fen=int(h["unattributable_sales_fen"]),
                 settings=json.loads(h["settings"]),
+                # the presale agents' strata, as StoreKpis keeps them
+                strata=tuple(
+                    x
+                    for x in strata.get(m, [])
+                    if x.agent_id in {a.agent_id for a in agents.get(m, []) if a.role == "presale"}
+                ),
             )
         return {m: out[m] for m in months if m in out}

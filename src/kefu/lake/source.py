@@ -21,7 +21,7 @@ from kefu.store.database import sql_text
 
 # tables small enough to read once into memory (one row per agent, setting or report line),
 # so that asking for one shop's does not open every shop's file again
-SMALL = ("agents", "shop_settings", "reported_figures")
+SMALL = ("agents", "shop_settings", "reported_figures", "seat_holders", "persons")
 
 
 def lake_view(con: duckdb.DuckDBPyConnection, root: Path, table: LakeTable) -> None:
@@ -60,6 +60,15 @@ class LakeStore(Store):
             self.con.execute(f"SET memory_limit = {sql_text(limit)}")
         for table in TABLES:
             lake_view(self.con, root, table)
+        # the store's persons table has one row a person: a person is in the partition of
+        # every shop whose seat they hold (the facts of the first shop by id, should two
+        # stores exported into one lake disagree)
+        self.con.execute("ALTER TABLE persons RENAME TO _lake_persons")
+        self.con.execute(
+            "CREATE TABLE persons AS SELECT person_id, name, hired_on, left_on FROM _lake_persons"
+            " QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY shop_id) = 1"
+        )
+        self.con.execute("DROP TABLE _lake_persons")
 
         self._ends: dict[str, datetime] | None = None
         self._settings: dict[str, dict[str, str]] | None = None

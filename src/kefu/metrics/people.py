@@ -15,7 +15,7 @@ person (every file before people behind seats), the rows are the seats' rows, un
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -26,6 +26,8 @@ from kefu.store import Store
 from kefu.store.seats import Holding, Person, holdings, persons
 
 Seat = tuple[str, str | None, str | None]  # agent_id, first and last day held in the month
+# (shop, months, holdings of the seats to split) → those months with the split seats' rows
+Splits = Callable[[str, list[str], list[Holding]], dict[str, ShopMonth]]
 
 
 def held_days(h: Holding, month: str) -> tuple[date, date] | None:
@@ -50,10 +52,19 @@ def home_shop(person_id: str, month: str, all_holdings: Sequence[Holding]) -> st
 class PersonKpis:
     """A KpiSource of persons over a KpiSource of seats (the store's, usually ChosenKpis)."""
 
-    def __init__(self, store: Store, seats: KpiSource, engine: str = "duckdb") -> None:
+    def __init__(
+        self,
+        store: Store,
+        seats: KpiSource,
+        engine: str = "duckdb",
+        splits: Splits | None = None,
+    ) -> None:
         self.store = store
         self.seats = seats
         self.engine = engine
+        # where the months of split seats come from: the store's records recomputed, or
+        # figures already split (the lake job's output, kefu.lake.output)
+        self.splits = splits
 
     def shop_months(self, shop_id: str, months: list[str]) -> dict[str, ShopMonth]:
         by_seat = self.seats.shop_months(shop_id, months)
@@ -73,8 +84,11 @@ class PersonKpis:
         if to_split:
             seats = {s for m in to_split for s in shared[m]}
             holds = [h for s in sorted(seats) for h in mine[s]]
-            source = StoreKpis(self.store, engine=self.engine, split=holds)
-            split = source.shop_months(shop_id, to_split)
+            if self.splits is not None:
+                split = self.splits(shop_id, to_split, holds)
+            else:
+                source = StoreKpis(self.store, engine=self.engine, split=holds)
+                split = source.shop_months(shop_id, to_split)
         out: dict[str, ShopMonth] = {}
         for month, sm in by_seat.items():
             out[month] = self._month(sm, mine, shared[month], split.get(month), people, every)

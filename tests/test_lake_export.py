@@ -182,25 +182,9 @@ def test_cli_export_and_kpi_from_the_lake(cases_store: Store, tmp_path: Path) ->
 def people_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """test_people's shops: a seat handed over mid-month, a person on two seats of one shop
     and on seats of two shops."""
-    from test_people import AGENTS, SALES
+    import test_people
 
-    work = tmp_path_factory.mktemp("lakepeople")
-    (work / "agents.csv").write_text(AGENTS, encoding="utf-8")
-    msgs = ["shop_id,buyer_id,agent_id,sent_at,sender,text"]
-    orders = ["shop_id,order_id,buyer_id,created_at,paid_at,amount_fen"]
-    for i, (s, b, seat, day, fen) in enumerate(SALES):
-        msgs += [
-            f"{s},{b},{seat},{day} 10:00:00,buyer,在吗",
-            f"{s},{b},{seat},{day} 10:01:00,agent,在的",
-        ]
-        orders.append(f"{s},o{i},{b},{day} 11:00:00,{day} 11:05:00,{fen}")
-    (work / "messages.csv").write_text("\n".join(msgs) + "\n", encoding="utf-8")
-    (work / "orders.csv").write_text("\n".join(orders) + "\n", encoding="utf-8")
-    db = work / "kefu.duckdb"
-    names = [str(work / f) for f in ("agents.csv", "messages.csv", "orders.csv")]
-    done = CliRunner().invoke(app, ["import", *names, "--db", str(db), "--lang", "en"])
-    assert done.exit_code == 0, done.output
-    return db
+    return test_people.people_store(tmp_path_factory.mktemp("lakepeople"))
 
 
 def test_persons_in_the_lake_give_the_stores_figures_per_person(

@@ -56,7 +56,11 @@ def kefu(*args: str) -> str:
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("people")
+    return people_store(tmp_path_factory.mktemp("people"))
+
+
+def people_store(work: Path) -> Path:
+    """The shops of AGENTS and SALES imported into `work`/kefu.duckdb (also the lake tests')."""
     (work / "agents.csv").write_text(AGENTS, encoding="utf-8")
     msgs = ["shop_id,buyer_id,agent_id,sent_at,sender,text"]
     orders = ["shop_id,order_id,buyer_id,created_at,paid_at,amount_fen"]

@@ -27,6 +27,7 @@ from kefu.store.schema import (
     SCHEMA_VERSION,
     SEAT_HOLDERS,
     SHOP_LEXICONS,
+    USER_PERSONS,
     WEB_TABLES,
 )
 
@@ -108,6 +109,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "persons and seat_holders (people behind seats, issue #10): one person per existing"
         " agent, holding that seat throughout",
         (PERSONS, SEAT_HOLDERS, _one_person_per_agent),
+    ),
+    Migration(
+        7,
+        "user_persons: an agent's web account linked to the person (工号) it is, not only to"
+        " seats (issue #9)",
+        (USER_PERSONS,),
     ),
 )
 

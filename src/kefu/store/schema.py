@@ -9,7 +9,7 @@ column is a new migration: see "Changing the schema" in docs/store.md.
 from __future__ import annotations
 
 # The schema this kefu writes: the number of the last migration (kefu.store.migrations).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Identity of records (metrics.md §3): importing a record again with the same identity
 # updates it. Messages are identified by every field but `chars` (text NULL counts as '').
@@ -315,4 +315,12 @@ SEAT_HOLDERS = """CREATE TABLE seat_holders (
     person_id VARCHAR NOT NULL,
     held_from DATE,
     held_until DATE
+)"""
+
+# the person (工号) an agent's web account is (issue #9): its figures and payslips are that
+# person's, on the days they held their seats (kefu.web.access)
+USER_PERSONS = """CREATE TABLE user_persons (
+    user_id INTEGER NOT NULL,
+    person_id VARCHAR NOT NULL,
+    PRIMARY KEY (user_id, person_id)
 )"""

@@ -81,6 +81,7 @@ def _url(path: str, shop: WebShop, action: str) -> str:
         "order": shop.order_a,
         "qid": str(shop.question_a),
         "uid": str(shop.user_b),
+        "job": "0" * 32,  # an import's progress: an id nobody used reads as waiting
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -39,6 +39,7 @@ from kefu.store.database import Store, open_store
 from kefu.store.people import People, User
 from kefu.store.questions import Questions
 from kefu.web.access import Resource, allowed
+from kefu.web.imports import ImportJobs
 
 SESSION_COOKIE = "kefu_session"
 SESSION_LIFETIME = timedelta(hours=12)
@@ -104,6 +105,7 @@ class Workplace:
             autoescape=select_autoescape(default=True, default_for_string=True),
         )
         self.months = MonthMemo()
+        self.imports = ImportJobs()  # the progress of imports running, for their pages to poll
         self._rendered: OrderedDict[Hashable, Any] = OrderedDict()
         self._rendered_lock = threading.Lock()
 

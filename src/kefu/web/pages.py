@@ -37,6 +37,7 @@ from kefu.web.app import (
     kpi_json_for,
     script_hashes,
 )
+from kefu.web.imports import JOB, ImportProgress, waiting
 
 LOGIN_CSRF_COOKIE = "kefu_login_csrf"
 PLANS = ("seed", "growth", "midyear")  # the plans shipped with kefu, offered on the pay page
@@ -377,13 +378,27 @@ def register(wp: Workplace, route: Route) -> None:
         files: list[Path] = form.get("_files", [])
         if not files:
             return wp.page(ctx, "message.html", 400, message=t("web.no_files", ctx.lang))
+        job = form.get("job") or ""
+        progress = (
+            wp.imports.start((ctx.user.user_id, shop, job), files)
+            if JOB.fullmatch(job)
+            else ImportProgress.of(files)  # a plain form post: nobody polls it
+        )
         if ctx.user.role != "owner":
             foreign = _foreign_shops(files, shop, ctx.user.shops)
             if foreign:
                 ctx.people.audit(ctx.user.name, "import", shop, "refused", {"shops": foreign})
                 msg = t("web.import_other_shop", ctx.lang, shops=", ".join(foreign))
+                progress.finish(msg)
                 return wp.page(ctx, "message.html", 403, message=msg)
-        reports = import_files(ctx.store, files, shop=shop)
+        try:
+            reports = import_files(
+                ctx.store, files, shop=shop, progress=progress.advance, rows=progress.read
+            )
+        except BaseException as e:
+            progress.finish(type(e).__name__)
+            raise
+        progress.finish()
         ctx.people.audit(
             ctx.user.name,
             "import",
@@ -392,6 +407,16 @@ def register(wp: Workplace, route: Route) -> None:
             {"files": [r.file for r in reports], "errors": [r.error for r in reports if r.error]},
         )
         return import_page(ctx, shop, reports)
+
+    @route("GET", "/shops/{shop}/import/progress/{job}", "import", _shop_to_fill)
+    def import_progress(ctx: Ctx, shop: str, job: str) -> Response:
+        """The progress of the user's own import `job` into the shop (polled by its page)."""
+        assert ctx.user is not None
+        if not JOB.fullmatch(job):
+            raise Denied(404)
+        found = wp.imports.get((ctx.user.user_id, shop, job))
+        body = found.to_json(ctx.lang) if found is not None else waiting(ctx.lang)
+        return JSONResponse(body)
 
     @route("GET", "/shops/{shop}/import/quarantine.csv", "import", _shop)
     def quarantine_csv(ctx: Ctx, shop: str) -> Response:

@@ -24,6 +24,7 @@ from kefu.store import open_store
 from kefu.store.ingest import import_files
 from kefu.store.payroll import PayrollRuns
 from kefu.store.people import People
+from kefu.store.schema import SCHEMA_VERSION
 from kefu.web.app import create_app
 from webshop import PASSWORDS, WebShop, build, kefu
 
@@ -265,3 +266,26 @@ def test_the_owner_links_an_account_to_a_person_on_the_users_page(
             assert [r["agent_id"] for r in _kpi(client, h, MONTH)["agents"]] == [B]
     finally:
         app.state.workplace.close()
+
+
+@pytest.mark.parametrize("version", [4, SCHEMA_VERSION - 1])
+def test_a_seat_linked_account_of_an_older_store_is_its_seats_person(
+    tmp_path: Path, version: int
+) -> None:
+    """Upgraded, an agent account made for a seat before persons existed is the seat's person."""
+    import duckdb
+
+    from storefiles import released
+
+    path = released(version, tmp_path)
+    con = duckdb.connect(str(path))
+    con.execute(
+        "INSERT INTO users VALUES (7, 'mei', 'agent', 'argon2-hash', false, 'zh', now()::TIMESTAMP)"
+    )
+    con.execute("INSERT INTO user_agents VALUES (7, '样例店', '小美')")
+    con.close()
+    with open_store(path) as store:
+        assert store.version() == SCHEMA_VERSION
+        mei = People(store).find("mei")
+    assert mei is not None and mei.persons == {"小美"} and mei.linked == frozenset()
+    assert mei.holders_in("样例店", "2024-05") == {"小美"}

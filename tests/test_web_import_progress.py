@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-
-httpx = pytest.importorskip("httpx")
 
 from kefu.demo.generate import generate_demo_shop
 from webshop import Served, kefu

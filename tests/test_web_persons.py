@@ -289,3 +289,11 @@ def test_a_seat_linked_account_of_an_older_store_is_its_seats_person(
         mei = People(store).find("mei")
     assert mei is not None and mei.persons == {"小美"} and mei.linked == frozenset()
     assert mei.holders_in("样例店", "2024-05") == {"小美"}
+
+
+def test_a_seat_no_agents_file_names_is_its_own_person(tmp_path: Path) -> None:
+    """Chats without an agents file: nobody is known to hold the seat, so the account is it."""
+    with open_store(tmp_path / "k.duckdb") as store:
+        mei = People(store).add("mei", "agent", "mei-password", seats=[("店", "客服1")])
+    assert mei.persons == {"客服1"} and mei.holders_in("店", "2026-10") == {"客服1"}
+    assert mei.holders_in("别家店") == set()

@@ -226,16 +226,22 @@ class People:
                 "SELECT person_id FROM user_persons WHERE user_id = ?", [user_id]
             ).fetchall()
         }
-        persons, held = set(linked), ()
+        persons = set(linked)
+        held: tuple[Holding, ...] = ()
         if row[2] == "agent":
             every = holdings(self.store)
             made = row[5].date() if isinstance(row[5], datetime) else date.today()
-            for shop, agent in seats:
+            unheld: list[Holding] = []
+            for shop, agent in sorted(seats):
                 of_seat = [h for h in every if h.shop_id == shop and h.agent_id == agent]
+                if not of_seat:  # no agents file names the seat: nobody else is known to hold
+                    unheld.append(Holding(shop, agent, agent, None, None))  # it is its own
+                    continue
                 found = resolve_seat(of_seat, made)
                 if found is not None:
                     persons.add(found)
-            held = tuple(h for h in every if h.person_id in persons)
+            held = tuple(h for h in every if h.person_id in persons) + tuple(unheld)
+            persons |= {h.person_id for h in unheld}
         return User(
             int(row[0]),
             row[1],

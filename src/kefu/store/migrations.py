@@ -112,8 +112,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         7,
-        "user_persons: an agent's web account linked to the person (工号) it is, not only to"
-        " seats (issue #9)",
+        "user_persons: an agent's web account linked to the person (employee number) it is,"
+        " not only to seats (issue #9)",
         (USER_PERSONS,),
     ),
 )

@@ -261,6 +261,8 @@ def register(wp: Workplace, route: Route) -> None:
         """A seat's months (owners, managers), or a person's (an agent's own account always;
         a manager for an id that is a person, not a seat): a person's months count each seat
         only on the days they held it."""
+        from kefu.metrics.cache import inputs_key
+
         assert ctx.user is not None
         user = ctx.user
         end = ctx.store.data_end(shop)
@@ -300,7 +302,7 @@ def register(wp: Workplace, route: Route) -> None:
         if month not in months:
             raise Denied(404)
         orders = wp.rendered(
-            ("orders", shop, agent, month, by_person, ctx.kpis.keys.get(shop)),
+            ("orders", shop, agent, month, by_person, inputs_key(ctx.store, shop)),
             lambda: (
                 person_orders(ctx, shop, agent, month)
                 if by_person

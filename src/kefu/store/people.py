@@ -7,7 +7,6 @@ is decided in `kefu.web.access`; this module only records who is who.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from kefu.i18n import Refusal
+from kefu.month import Month
 from kefu.store.database import Store
 from kefu.store.seats import Holding, holdings
 
@@ -51,9 +51,8 @@ class User:
         """The account's persons who held a seat of the shop (on a day of `month`, if given)."""
         if month is None:
             return {h.person_id for h in self.held if h.shop_id == shop_id}
-        year, mon = int(month[:4]), int(month[5:7])
-        first = date(year, mon, 1)
-        last = date(year, mon, calendar.monthrange(year, mon)[1])
+        m = Month.parse(month)
+        first, last = m.first_day, m.last_day
         return {h.person_id for h in self.held if h.shop_id == shop_id and h.within(first, last)}
 
     def shops_held(self) -> set[str]:

@@ -19,6 +19,7 @@ from kefu.demo.generate import generate_demo_shop
 from webshop import Served, kefu
 
 CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "web"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 PEOPLE = {
     "boss": ("owner", [], "boss-password"),
@@ -135,6 +136,8 @@ def test_the_import_page_shows_the_imports_progress(served: dict[str, Any]) -> N
                 re.compile(rf"已导入 \d+/{n} 个文件；正在(读取|写入) "), timeout=300_000
             )
             shown = status.inner_text()
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "import-progress-zh-phone.png"), full_page=True)
             page.wait_for_selector("#report", timeout=300_000)
             assert page.locator("#report tbody tr").count() == n
         finally:

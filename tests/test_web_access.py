@@ -81,6 +81,7 @@ def _url(path: str, shop: WebShop, action: str) -> str:
         "order": shop.order_a,
         "qid": str(shop.question_a),
         "uid": str(shop.user_b),
+        "job": "0" * 32,  # an import's progress: an id nobody used reads as waiting
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
@@ -157,6 +158,9 @@ def test_route_by_role(shop: WebShop, rules: list[Any], role: str, tmp_path: Pat
                         files={"files": ("agents.csv", agents.encode(), "text/csv")},
                         follow_redirects=False,
                     )
+                elif rule.path.endswith("/link"):  # agent B's account linked to B's seat again
+                    data = {"persons": "", "seats": shop.agent_b, "csrf": csrf}
+                    r = client.post(url, data=data, follow_redirects=False)
                 else:
                     r = client.post(
                         url, data={**_form(rule.action), "csrf": csrf}, follow_redirects=False

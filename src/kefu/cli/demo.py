@@ -119,8 +119,9 @@ def _demo_users(store: Store, shop_id: str) -> list[tuple[str, str, str]]:
     seats = [
         r[0]
         for r in store.con.execute(
+            # agents still at work: a seat-linked account is whoever holds the seat today
             "SELECT agent_id FROM agents WHERE shop_id = ? AND role = 'presale' "
-            "ORDER BY agent_id LIMIT 2",
+            "AND left_on IS NULL ORDER BY agent_id LIMIT 2",
             [shop_id],
         ).fetchall()
     ]

@@ -58,12 +58,16 @@ def users_add(
         list[str] | None,
         typer.Option("--agent", help=h("cli.opt.user_agent")),
     ] = None,
+    person: Annotated[
+        list[str] | None,
+        typer.Option("--person", help=h("cli.opt.user_person")),
+    ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help=h("cli.opt.password_stdin"))
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Add a user (owner, manager, or agent linked to sub-accounts)."""
+    """Add a user (owner, manager, or agent linked to a person or sub-accounts)."""
     from kefu.store.people import People, PeopleError
 
     shops = list(shop or [])
@@ -74,10 +78,13 @@ def users_add(
             seats.append(_seat(store, item, shops))
         people = People(store)
         try:
-            user = people.add(name, role, password, shops=shops, seats=seats)
+            user = people.add(
+                name, role, password, shops=shops, seats=seats, persons=list(person or [])
+            )
         except PeopleError as e:
             fail(e.text(current_lang()))
-        people.audit(os_user(), "users.add", user.name, "ok", {"role": role, "via": "cli"})
+        details = {"role": role, "via": "cli", "persons": sorted(user.linked)}
+        people.audit(os_user(), "users.add", user.name, "ok", details)
     console.print(t("cli.users.added", None, name=user.name, role=user.role), highlight=False)
 
 
@@ -91,7 +98,7 @@ def users_list(db: DbOption = None) -> None:
     with open_db(db, must_exist=True) as store:
         users = People(store).all()
     table = Table()
-    for head in ("web.name", "web.role", "web.shops", "web.my_seats"):
+    for head in ("web.name", "web.role", "web.shops", "web.my_seats", "web.person.persons"):
         table.add_column(t(head))
     for u in users:
         status = f" ({t('web.disabled')})" if u.disabled else ""
@@ -100,6 +107,7 @@ def users_list(db: DbOption = None) -> None:
             t(f"web.role.{u.role}"),
             ", ".join(sorted(u.shops)),
             ", ".join(f"{s}:{a}" for s, a in sorted(u.seats)),
+            ", ".join(sorted(u.persons)),
         )
     console.print(table)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from kefu.metrics.engine import DuckDBRunner, prepare_inputs
 from kefu.metrics.labels import yuan
 from kefu.metrics.settings import from_mapping
 from kefu.store import Store
+from kefu.store.seats import Holding
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -159,16 +161,23 @@ class CreditedOrder:
     days_after_contact: int | None
 
 
-def credited_orders(store: Store, shop_id: str, agent_id: str, month: str) -> list[CreditedOrder]:
+def credited_orders(
+    store: Store,
+    shop_id: str,
+    agent_id: str,
+    month: str,
+    split: Sequence[Holding] | None = None,
+) -> list[CreditedOrder]:
     """The orders credited to `agent_id` for inquiries of `month` (metrics.md §2), oldest first.
 
     The same attribution step as `explain_order` and the KPIs: an order listed here is one
     `explain_order` says was credited to the agent, and the month's paying-buyer figures
-    count exactly these orders.
+    count exactly these orders. With `split` (a seat's holdings), the seat is split between
+    its holders as `PersonKpis` splits it, and `agent_id` is `seat` + SPLIT_MARK + `person`.
     """
     con = store.con
     s = from_mapping(store.settings(shop_id))
-    prepare_inputs(con, {shop_id: s}, [])
+    prepare_inputs(con, {shop_id: s}, [], split=split)
     DuckDBRunner().run(con, [shop_id])
     rows = con.execute(
         "SELECT order_id, created_at, paid_s, amount_fen, refund_fen, credited_by,"

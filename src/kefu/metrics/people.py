@@ -49,6 +49,26 @@ def home_shop(person_id: str, month: str, all_holdings: Sequence[Holding]) -> st
     return min(days, key=lambda s: (-days[s], s))
 
 
+def credit_owner(
+    all_holdings: Sequence[Holding], shop_id: str, seat: str, month: str, day: date
+) -> str | None:
+    """The person a seat's figure of `month` from `day` belongs to, by `PersonKpis`'s rule.
+
+    A seat held by one holding in the month is that person's whole month; a seat with two or
+    more is split by day, so the figure is whoever held the seat on `day` (None: nobody did,
+    or two did). A seat held by nobody in the month is nobody's.
+    """
+    holds = [
+        h
+        for h in all_holdings
+        if h.shop_id == shop_id and h.agent_id == seat and held_days(h, month) is not None
+    ]
+    if len(holds) == 1:
+        return holds[0].person_id
+    on = {h.person_id for h in holds if h.holds(day)}
+    return on.pop() if len(on) == 1 else None
+
+
 class PersonKpis:
     """A KpiSource of persons over a KpiSource of seats (the store's, usually ChosenKpis)."""
 

@@ -73,6 +73,7 @@ def import_files(
     shop: str | None = None,
     progress: Progress | None = None,
     period: tuple[date, date] | None = None,
+    rows: Callable[[str, int], None] | None = None,
 ) -> list[ImportReport]:
     """Import `paths` into `store`, one transaction per file; one report per path, in order.
 
@@ -82,7 +83,7 @@ def import_files(
     A platform's agent report (docs/reports.md) goes to the reported figures; `period` is
     its period when neither its content nor its name says.
     `progress(file name, done, total)` is called as the work advances (units: bytes read
-    plus bytes written).
+    plus bytes written). `rows(file name, rows read)` is called once each file has been read.
     """
     paths = [Path(p) for p in paths]
     reports = [ImportReport(file=p.name, path=str(p)) for p in paths]
@@ -113,9 +114,13 @@ def import_files(
             r.updated, r.duplicates = bulk_entry["updated"], bulk_entry["duplicates"]
             if r.kind == "messages":
                 bulk_message_shops[i] = bulk_entry["shops"]
+            if rows is not None:
+                rows(path.name, r.rows_read)
             tick(path.name, 2 * sizes[i])
             continue
         if kind is None and _import_report(store, path, shop, period, reports[i]):
+            if rows is not None:
+                rows(path.name, reports[i].rows_read)
             tick(path.name, 2 * sizes[i])
             continue
         try:
@@ -124,6 +129,8 @@ def import_files(
             reports[i].refused(e)
             tick(path.name, 2 * sizes[i])
             continue
+        if rows is not None:
+            rows(path.name, parsed[i].rows_read)
         tick(path.name, sizes[i])
 
     details = [i for i, pf in parsed.items() if pf.updates_only]

@@ -27,6 +27,7 @@ from kefu.store.schema import (
     SCHEMA_VERSION,
     SEAT_HOLDERS,
     SHOP_LEXICONS,
+    USER_PERSONS,
     VOICE_LABEL_SETS,
     VOICE_LABELS,
     WEB_TABLES,
@@ -117,6 +118,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         " kept per shop and classifier version so a month read again is not classified again"
         " (issue #12)",
         (VOICE_LABELS, VOICE_LABEL_SETS),
+    ),
+    Migration(
+        8,
+        "user_persons: an agent's web account linked to the person (employee number) it is,"
+        " not only to seats (issue #9)",
+        (USER_PERSONS,),
     ),
 )
 

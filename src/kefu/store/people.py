@@ -12,11 +12,13 @@ import secrets
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from kefu.i18n import Refusal
+from kefu.month import Month
 from kefu.store.database import Store
+from kefu.store.seats import Holding, holdings
 
 ROLES = ("owner", "manager", "agent")
 
@@ -39,9 +41,43 @@ class User:
     lang: str
     shops: frozenset[str] = field(default_factory=frozenset)
     seats: frozenset[tuple[str, str]] = field(default_factory=frozenset)  # (shop_id, agent_id)
+    linked: frozenset[str] = field(default_factory=frozenset)  # persons linked directly
+    # who an agent's account is: its linked persons and the persons its seat links resolve to
+    # (`resolve_seat`), with every holding of theirs; figures are theirs on those days only
+    persons: frozenset[str] = field(default_factory=frozenset)
+    held: tuple[Holding, ...] = ()
 
-    def agents_in(self, shop_id: str) -> set[str]:
-        return {a for s, a in self.seats if s == shop_id}
+    def holders_in(self, shop_id: str, month: str | None = None) -> set[str]:
+        """The account's persons who held a seat of the shop (on a day of `month`, if given)."""
+        if month is None:
+            return {h.person_id for h in self.held if h.shop_id == shop_id}
+        m = Month.parse(month)
+        first, last = m.first_day, m.last_day
+        return {h.person_id for h in self.held if h.shop_id == shop_id and h.within(first, last)}
+
+    def shops_held(self) -> set[str]:
+        return {h.shop_id for h in self.held}
+
+
+def resolve_seat(held: Sequence[Holding], day: date) -> str | None:
+    """The person an account linked to a seat is: who held the seat on `day` (the day the
+    account was made), else the first to hold it after that day; None when that is nobody or
+    ambiguous (two holders that day), so that the account sees nothing rather than another's.
+    """
+    on = {h.person_id for h in held if h.holds(day)}
+    if on:
+        return on.pop() if len(on) == 1 else None
+    later = sorted((h.start, h.person_id) for h in held if h.start is not None and h.start > day)
+    if not later or (len(later) > 1 and later[0][0] == later[1][0]):
+        return None
+    return later[0][1]
+
+
+def _person_ids(persons: Sequence[str]) -> list[str]:
+    found = sorted({p.strip() for p in persons if p.strip()})
+    if any(any(ord(c) < 32 for c in p) or len(p) > 200 for p in found):
+        raise PeopleError("user.person_invalid")
+    return found
 
 
 def sha256(token: str) -> str:
@@ -100,6 +136,7 @@ class People:
         *,
         shops: Sequence[str] = (),
         seats: Sequence[tuple[str, str]] = (),
+        persons: Sequence[str] = (),
         lang: str = "zh",
         now: datetime | None = None,
     ) -> User:
@@ -110,7 +147,8 @@ class People:
             raise PeopleError("user.role_invalid")
         if len(password) < 8:
             raise PeopleError("user.password_short")
-        if role == "agent" and not seats:
+        persons = _person_ids(persons)
+        if role == "agent" and not seats and not persons:
             raise PeopleError("user.agent_needs_seat")
         if self.find(name) is not None:
             raise PeopleError("user.name_taken")
@@ -125,13 +163,47 @@ class People:
                 self.con.execute("INSERT INTO user_shops VALUES (?, ?)", [user_id, shop])
             for shop, agent in sorted(set(seats)):
                 self.con.execute("INSERT INTO user_agents VALUES (?, ?, ?)", [user_id, shop, agent])
+            for person in persons:
+                self.con.execute("INSERT INTO user_persons VALUES (?, ?)", [user_id, person])
         user = self.get(user_id)
         assert user is not None
         return user
 
+    def set_links(
+        self, name: str, persons: Sequence[str], seats: Sequence[tuple[str, str]]
+    ) -> User:
+        """Replace an agent account's links: the persons it is, and the seats it names."""
+        user = self._existing(name)
+        persons = _person_ids(persons)
+        if user.role != "agent":
+            raise PeopleError("user.links_agents_only")
+        if not persons and not seats:
+            raise PeopleError("user.agent_needs_seat")
+        with self.store.transaction():
+            self.con.execute("DELETE FROM user_persons WHERE user_id = ?", [user.user_id])
+            self.con.execute("DELETE FROM user_agents WHERE user_id = ?", [user.user_id])
+            for person in persons:
+                self.con.execute("INSERT INTO user_persons VALUES (?, ?)", [user.user_id, person])
+            for shop, agent in sorted(set(seats)):
+                self.con.execute(
+                    "INSERT INTO user_agents VALUES (?, ?, ?)", [user.user_id, shop, agent]
+                )
+            known = {
+                r[0]
+                for r in self.con.execute(
+                    "SELECT shop_id FROM user_shops WHERE user_id = ?", [user.user_id]
+                ).fetchall()
+            }
+            for shop in sorted({s for s, _ in seats} - known):
+                self.con.execute("INSERT INTO user_shops VALUES (?, ?)", [user.user_id, shop])
+        found = self.get(user.user_id)
+        assert found is not None
+        return found
+
     def get(self, user_id: int) -> User | None:
         row = self.con.execute(
-            "SELECT user_id, name, role, disabled, lang FROM users WHERE user_id = ?", [user_id]
+            "SELECT user_id, name, role, disabled, lang, created_at FROM users WHERE user_id = ?",
+            [user_id],
         ).fetchone()
         if row is None:
             return None
@@ -147,8 +219,39 @@ class People:
                 "SELECT shop_id, agent_id FROM user_agents WHERE user_id = ?", [user_id]
             ).fetchall()
         }
+        linked = {
+            r[0]
+            for r in self.con.execute(
+                "SELECT person_id FROM user_persons WHERE user_id = ?", [user_id]
+            ).fetchall()
+        }
+        persons = set(linked)
+        held: tuple[Holding, ...] = ()
+        if row[2] == "agent":
+            every = holdings(self.store)
+            made = row[5].date() if isinstance(row[5], datetime) else date.today()
+            unheld: list[Holding] = []
+            for shop, agent in sorted(seats):
+                of_seat = [h for h in every if h.shop_id == shop and h.agent_id == agent]
+                if not of_seat:  # no agents file names the seat: nobody else is known to hold
+                    unheld.append(Holding(shop, agent, agent, None, None))  # it is its own
+                    continue
+                found = resolve_seat(of_seat, made)
+                if found is not None:
+                    persons.add(found)
+            held = tuple(h for h in every if h.person_id in persons) + tuple(unheld)
+            persons |= {h.person_id for h in unheld}
         return User(
-            int(row[0]), row[1], row[2], bool(row[3]), row[4], frozenset(shops), frozenset(seats)
+            int(row[0]),
+            row[1],
+            row[2],
+            bool(row[3]),
+            row[4],
+            frozenset(shops),
+            frozenset(seats),
+            frozenset(linked),
+            frozenset(persons),
+            held,
         )
 
     def find(self, name: str) -> User | None:

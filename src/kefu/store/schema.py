@@ -9,7 +9,7 @@ column is a new migration: see "Changing the schema" in docs/store.md.
 from __future__ import annotations
 
 # The schema this kefu writes: the number of the last migration (kefu.store.migrations).
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Identity of records (metrics.md §3): importing a record again with the same identity
 # updates it. Messages are identified by every field but `chars` (text NULL counts as '').
@@ -338,4 +338,12 @@ VOICE_LABEL_SETS = """CREATE TABLE voice_label_sets (
     classifier VARCHAR NOT NULL,
     used_at TIMESTAMP NOT NULL,
     PRIMARY KEY (shop_id, classifier)
+)"""
+
+# Schema 8 (issue #9): the person (工号) an agent's web account is: its figures and payslips
+# are that person's, on the days they held their seats (kefu.web.access)
+USER_PERSONS = """CREATE TABLE user_persons (
+    user_id INTEGER NOT NULL,
+    person_id VARCHAR NOT NULL,
+    PRIMARY KEY (user_id, person_id)
 )"""

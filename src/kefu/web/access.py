@@ -38,7 +38,10 @@ class Resource:
     """What an action touches. Fields that do not apply stay None."""
 
     shop_id: str | None = None
-    agent_id: str | None = None  # the seat the figures belong to
+    # whose figures: a seat or a person for owners and managers; for an agent's account, the
+    # person the figures belong to (an agent's figures are per person, kefu.metrics.people)
+    agent_id: str | None = None
+    month: str | None = None  # the month the figures are of, when the route names one
     drafted_by: str | None = None  # pay.approve: who drafted the run
     self_approval: bool = False  # pay.approve: the shop allows the drafter to approve
 
@@ -55,8 +58,11 @@ def allowed(user: User | None, action: str, resource: Resource | None = None) ->
     if r.shop_id is None:
         return False
     manages = user.role == "owner" or (user.role == "manager" and r.shop_id in user.shops)
+    # an agent's own: a person the account is, who held a seat of the shop (in the month)
     own_seat = (
-        user.role == "agent" and r.agent_id is not None and (r.shop_id, r.agent_id) in user.seats
+        user.role == "agent"
+        and r.agent_id is not None
+        and r.agent_id in user.holders_in(r.shop_id, r.month)
     )
     if action in (
         "shop.agents",
@@ -73,7 +79,7 @@ def allowed(user: User | None, action: str, resource: Resource | None = None) ->
             return False
         return r.drafted_by != user.name or r.self_approval
     if action == "shop.team":
-        return manages or (user.role == "agent" and r.shop_id in {s for s, _ in user.seats})
+        return manages or (user.role == "agent" and r.shop_id in user.shops_held())
     if action in ("agent.view", "order.explain", "payslip.view", "question.view"):
         return manages or own_seat
     if action == "question.raise":

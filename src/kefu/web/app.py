@@ -39,6 +39,7 @@ from kefu.store.database import Store, open_store
 from kefu.store.people import People, User
 from kefu.store.questions import Questions
 from kefu.web.access import Resource, allowed
+from kefu.web.imports import ImportJobs
 
 SESSION_COOKIE = "kefu_session"
 SESSION_LIFETIME = timedelta(hours=12)
@@ -104,6 +105,7 @@ class Workplace:
             autoescape=select_autoescape(default=True, default_for_string=True),
         )
         self.months = MonthMemo()
+        self.imports = ImportJobs()  # the progress of imports running, for their pages to poll
         self._rendered: OrderedDict[Hashable, Any] = OrderedDict()
         self._rendered_lock = threading.Lock()
 
@@ -351,16 +353,20 @@ def script_hashes(html: str) -> str:
     )
 
 
-def kpi_json_for(user: User, sm: ShopMonth) -> dict[str, Any]:
+def kpi_json_for(user: User, sm: ShopMonth, persons: ShopMonth | None = None) -> dict[str, Any]:
     """The `kefu kpi --format json` object as `user` may see it.
 
-    The same object the CLI prints; for an agent, the `agents` list keeps only their own
-    seats, while the team row, computed before filtering, stays the whole team's pooled figures.
+    The same object the CLI prints. For an agent, the `agents` list keeps only the rows of the
+    persons the account is, from `persons` (the month per person, kefu.metrics.people: a seat
+    that changed hands counts for each holder only the days they held it); the team row,
+    computed from the seats before filtering, stays the whole team's pooled figures. Without
+    `persons`, an agent sees no rows (never a seat's, which may hold another person's days).
     """
     body = sm.to_json()
     if user.role == "agent":
-        mine = user.agents_in(sm.shop_id)
-        body["agents"] = [a for a in body["agents"] if a["agent_id"] in mine]
+        mine = user.holders_in(sm.shop_id, sm.month)
+        rows = persons.to_json()["agents"] if persons is not None else []
+        body["agents"] = [a for a in rows if a["agent_id"] in mine]
     return body
 
 

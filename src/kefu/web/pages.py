@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from kefu.web.app import (
     kpi_json_for,
     script_hashes,
 )
+from kefu.web.imports import JOB, ImportProgress, waiting
 
 LOGIN_CSRF_COOKIE = "kefu_login_csrf"
 PLANS = ("seed", "growth", "midyear")  # the plans shipped with kefu, offered on the pay page
@@ -65,8 +66,9 @@ def _shop_to_fill(ctx: Ctx, p: dict[str, Any]) -> Resource:
 
 
 def _seat(ctx: Ctx, p: dict[str, Any]) -> Resource:
+    """Whose figures: the seat or person named (an agent's account: one of its persons)."""
     r = _shop(ctx, p)
-    return Resource(shop_id=r.shop_id, agent_id=p["agent"])
+    return Resource(shop_id=r.shop_id, agent_id=p["agent"], month=p.get("month"))
 
 
 def register(wp: Workplace, route: Route) -> None:
@@ -75,6 +77,47 @@ def register(wp: Workplace, route: Route) -> None:
 
     def month_of(ctx: Ctx, shop: str, month: str) -> ShopMonth:
         return ctx.kpis.shop_months(shop, [month])[month]
+
+    def person_months(ctx: Ctx, shop: str, months: list[str]) -> dict[str, ShopMonth]:
+        """The shop's months per person (kefu.metrics.people), made once per inputs and kept."""
+        from kefu.metrics.cache import inputs_key
+        from kefu.metrics.people import PersonKpis
+
+        key = ("persons", shop, tuple(months), inputs_key(ctx.store, shop))
+        found: dict[str, ShopMonth] = wp.rendered(
+            key, lambda: PersonKpis(ctx.store, ctx.kpis).shop_months(shop, months)
+        )
+        return found
+
+    class PersonSource:
+        """A KpiSource of one request's person months (for the diagnosis an agent reads)."""
+
+        def __init__(self, ctx: Ctx) -> None:
+            self.ctx = ctx
+
+        def shop_months(self, shop_id: str, months: list[str]) -> dict[str, ShopMonth]:
+            return person_months(self.ctx, shop_id, months)
+
+    def person_orders(ctx: Ctx, shop: str, person: str, month: str) -> list[Any]:
+        """The orders credited to a person for a month's inquiries: of each seat they held in
+        it, all of the seat's when theirs was its only holding that month, else the days
+        they held it (the seat split by day, as kefu.metrics.people splits it)."""
+        from kefu.metrics.engine import SPLIT_MARK
+        from kefu.metrics.people import held_days
+        from kefu.store.seats import holdings
+
+        every = holdings(ctx.store, [shop])
+        seats = sorted({h.agent_id for h in every if h.person_id == person and held_days(h, month)})
+        found: list[Any] = []
+        for seat in seats:
+            of_seat = [h for h in every if h.agent_id == seat]
+            if sum(held_days(h, month) is not None for h in of_seat) == 1:
+                found += credited_orders(ctx.store, shop, seat, month)
+            else:
+                found += credited_orders(
+                    ctx.store, shop, f"{seat}{SPLIT_MARK}{person}", month, split=of_seat
+                )
+        return sorted(found, key=lambda o: (o.created_at, o.order_id))
 
     def runs_of(ctx: Ctx, shop: str, month: str) -> list[RunRecord]:
         return [r for r in PayrollRuns(ctx.store).all(shop) if r.month == month]
@@ -140,7 +183,7 @@ def register(wp: Workplace, route: Route) -> None:
     def home(ctx: Ctx) -> Response:
         user = ctx.user
         assert user is not None
-        known = set(ctx.shops()) | set(user.shops) | {s for s, _ in user.seats}
+        known = set(ctx.shops()) | set(user.shops) | user.shops_held()
         shops = sorted(s for s in known if allowed(user, "shop.team", Resource(shop_id=s)))
         latest = {}
         for s in shops:
@@ -151,31 +194,39 @@ def register(wp: Workplace, route: Route) -> None:
             "home.html",
             shops=shops,
             latest=latest,
-            seats=sorted(user.seats),
+            mine=_my_persons(user),
             manages={s: allowed(user, "shop.agents", Resource(shop_id=s)) for s in shops},
             questions=_visible_questions(ctx.questions, user),
         )
 
     # -- a shop's month ---------------------------------------------------------------------
-    def seen_by(ctx: Ctx, shop: str) -> tuple[str, ...] | None:
-        """The agents whose rows the user sees in a shop's month (None: all of them)."""
+    def seen_by(ctx: Ctx, shop: str, month: str) -> tuple[str, ...] | None:
+        """The persons whose rows an agent sees in a shop's month (None: every row, a manager)."""
         assert ctx.user is not None
-        return None if ctx.user.role != "agent" else tuple(sorted(ctx.user.agents_in(shop)))
+        user = ctx.user
+        return None if user.role != "agent" else tuple(sorted(user.holders_in(shop, month)))
 
     def kpi_body(ctx: Ctx, shop: str, month: str) -> dict[str, Any]:
         """`kefu kpi --format json`'s object as the user may see it, made once per inputs."""
         assert ctx.user is not None
         user = ctx.user
         sm = month_of(ctx, shop, month)
-        key = ("kpi", shop, month, ctx.kpis.keys[shop], seen_by(ctx, shop))
-        body: dict[str, Any] = wp.rendered(key, lambda: kpi_json_for(user, sm))
+        mine = seen_by(ctx, shop, month)
+
+        def make() -> dict[str, Any]:
+            if mine is None:
+                return kpi_json_for(user, sm)
+            return kpi_json_for(user, sm, person_months(ctx, shop, [month])[month])
+
+        key = ("kpi", shop, month, ctx.kpis.keys[shop], mine)
+        body: dict[str, Any] = wp.rendered(key, make)
         return body
 
     @route("GET", "/shops/{shop}/months/{month}", "shop.team", _shop)
     def shop_month(ctx: Ctx, shop: str, month: str) -> Response:
         assert ctx.user is not None
         body = kpi_body(ctx, shop, month)
-        key = ("kpi.html", shop, month, ctx.kpis.keys[shop], seen_by(ctx, shop), ctx.lang)
+        key = ("kpi.html", shop, month, ctx.kpis.keys[shop], seen_by(ctx, shop, month), ctx.lang)
         table = wp.rendered(
             key, lambda: Markup(wp.render(ctx, "kpi_table.html", shop=shop, kpi=body))
         )
@@ -207,27 +258,56 @@ def register(wp: Workplace, route: Route) -> None:
 
     @route("GET", "/shops/{shop}/agents/{agent}", "agent.view", _seat)
     def agent_page(ctx: Ctx, shop: str, agent: str) -> Response:
+        """A seat's months (owners, managers), or a person's (an agent's own account always;
+        a manager for an id that is a person, not a seat): a person's months count each seat
+        only on the days they held it."""
+        from kefu.metrics.cache import inputs_key
+
+        assert ctx.user is not None
+        user = ctx.user
         end = ctx.store.data_end(shop)
         last = f"{end:%Y-%m}" if end else None
         rows = []
-        if last:
-            months = [shift_month(last, -k) for k in range(11, -1, -1)]
+        by_person = user.role == "agent"
+        months = [shift_month(last, -k) for k in range(11, -1, -1)] if last else []
+        if not by_person:
             for m, sm in ctx.kpis.shop_months(shop, months).items():
                 a = sm.agent(agent)
                 if a is not None:
                     rows.append((m, a.to_json()))
+            by_person = not rows
+        if by_person and months:
+            for m, sm in person_months(ctx, shop, months).items():
+                a = sm.agent(agent)
+                if a is not None and (user.role != "agent" or agent in user.holders_in(shop, m)):
+                    rows.append((m, a.to_json()))
         if not rows:
             raise Denied(404)
         runs = [r for r in PayrollRuns(ctx.store).approved(shop)]
-        paid = sorted({r.month for r in runs if _has_agent(r, agent)}, reverse=True)
-        judged = _judgement(ctx, shop, agent, shift_month(last, -1)) if last else None
+        paid = sorted(
+            {
+                r.month
+                for r in runs
+                if _has_agent(r, agent)
+                and (user.role != "agent" or agent in user.holders_in(shop, r.month))
+            },
+            reverse=True,
+        )
+        judged = None
+        if last:
+            source = PersonSource(ctx) if by_person else ctx.kpis
+            judged = _judgement(ctx, source, shop, agent, shift_month(last, -1))
         months = [m for m, _ in rows]
         month = ctx.request.query_params.get("month") or months[-1]
         if month not in months:
             raise Denied(404)
         orders = wp.rendered(
-            ("orders", shop, agent, month, ctx.kpis.keys[shop]),
-            lambda: credited_orders(ctx.store, shop, agent, month),
+            ("orders", shop, agent, month, by_person, inputs_key(ctx.store, shop)),
+            lambda: (
+                person_orders(ctx, shop, agent, month)
+                if by_person
+                else credited_orders(ctx.store, shop, agent, month)
+            ),
         )
         return wp.page(
             ctx,
@@ -300,13 +380,27 @@ def register(wp: Workplace, route: Route) -> None:
         files: list[Path] = form.get("_files", [])
         if not files:
             return wp.page(ctx, "message.html", 400, message=t("web.no_files", ctx.lang))
+        job = form.get("job") or ""
+        progress = (
+            wp.imports.start((ctx.user.user_id, shop, job), files)
+            if JOB.fullmatch(job)
+            else ImportProgress.of(files)  # a plain form post: nobody polls it
+        )
         if ctx.user.role != "owner":
             foreign = _foreign_shops(files, shop, ctx.user.shops)
             if foreign:
                 ctx.people.audit(ctx.user.name, "import", shop, "refused", {"shops": foreign})
                 msg = t("web.import_other_shop", ctx.lang, shops=", ".join(foreign))
+                progress.finish(msg)
                 return wp.page(ctx, "message.html", 403, message=msg)
-        reports = import_files(ctx.store, files, shop=shop)
+        try:
+            reports = import_files(
+                ctx.store, files, shop=shop, progress=progress.advance, rows=progress.read
+            )
+        except BaseException as e:
+            progress.finish(type(e).__name__)
+            raise
+        progress.finish()
         ctx.people.audit(
             ctx.user.name,
             "import",
@@ -315,6 +409,16 @@ def register(wp: Workplace, route: Route) -> None:
             {"files": [r.file for r in reports], "errors": [r.error for r in reports if r.error]},
         )
         return import_page(ctx, shop, reports)
+
+    @route("GET", "/shops/{shop}/import/progress/{job}", "import", _shop_to_fill)
+    def import_progress(ctx: Ctx, shop: str, job: str) -> Response:
+        """The progress of the user's own import `job` into the shop (polled by its page)."""
+        assert ctx.user is not None
+        if not JOB.fullmatch(job):
+            raise Denied(404)
+        found = wp.imports.get((ctx.user.user_id, shop, job))
+        body = found.to_json(ctx.lang) if found is not None else waiting(ctx.lang)
+        return JSONResponse(body)
 
     @route("GET", "/shops/{shop}/import/quarantine.csv", "import", _shop)
     def quarantine_csv(ctx: Ctx, shop: str) -> Response:
@@ -575,14 +679,21 @@ def register(wp: Workplace, route: Route) -> None:
             audit=ctx.people.audit_entries(50),
         )
 
-    @route("POST", "/users", "users.manage")
-    def users_add(ctx: Ctx, form: dict[str, Any]) -> Response:
-        assert ctx.user is not None
+    def form_seats(form: dict[str, Any]) -> list[tuple[str, str]]:
         seats = []
         for item in (form.get("seats") or "").split(","):
             if ":" in item.strip():
                 shop, agent = item.strip().split(":", 1)
                 seats.append((shop, agent))
+        return seats
+
+    def form_persons(form: dict[str, Any]) -> list[str]:
+        return [p.strip() for p in (form.get("persons") or "").split(",") if p.strip()]
+
+    @route("POST", "/users", "users.manage")
+    def users_add(ctx: Ctx, form: dict[str, Any]) -> Response:
+        assert ctx.user is not None
+        seats = form_seats(form)
         shops = [s.strip() for s in (form.get("shops") or "").split(",") if s.strip()]
         try:
             user = ctx.people.add(
@@ -591,6 +702,7 @@ def register(wp: Workplace, route: Route) -> None:
                 form.get("password", ""),
                 shops=shops,
                 seats=seats,
+                persons=form_persons(form),
             )
         except PeopleError as e:
             return wp.page(
@@ -606,7 +718,7 @@ def register(wp: Workplace, route: Route) -> None:
             "users.add",
             user.name,
             "ok",
-            {"role": user.role, "shops": sorted(user.shops)},
+            {"role": user.role, "shops": sorted(user.shops), "persons": sorted(user.linked)},
         )
         return RedirectResponse("/users", 303)
 
@@ -637,6 +749,35 @@ def register(wp: Workplace, route: Route) -> None:
         except PeopleError as e:
             return users_refusal(ctx, e.area + e.key)
         ctx.people.audit(ctx.user.name, "users.disable", user.name, "ok", {"via": "web"})
+        return RedirectResponse("/users", 303)
+
+    @route("POST", "/users/{uid}/link", "users.manage")
+    def users_link(ctx: Ctx, form: dict[str, Any], uid: str) -> Response:
+        """An agent account's links: the persons (工号) it is, and the seats it names."""
+        assert ctx.user is not None
+        user = target_user(ctx, uid)
+        before = {
+            "persons": sorted(user.linked),
+            "seats": sorted(f"{s}:{a}" for s, a in user.seats),
+        }
+        try:
+            after = ctx.people.set_links(user.name, form_persons(form), form_seats(form))
+        except PeopleError as e:
+            return users_refusal(ctx, e.area + e.key)
+        ctx.people.audit(
+            ctx.user.name,
+            "users.link",
+            user.name,
+            "ok",
+            {
+                "via": "web",
+                "before": before,
+                "after": {
+                    "persons": sorted(after.linked),
+                    "seats": sorted(f"{s}:{a}" for s, a in after.seats),
+                },
+            },
+        )
         return RedirectResponse("/users", 303)
 
     @route("POST", "/users/{uid}/password", "users.manage")
@@ -786,13 +927,24 @@ def register(wp: Workplace, route: Route) -> None:
         from kefu.metrics.explain import OrderNotFound, explain_order
 
         r = _shop(ctx, p)
+        shop = p["shop"]
         try:
-            ex = explain_order(ctx.store, p["shop"], p["order"])
+            ex = explain_order(ctx.store, shop, p["order"])
         except OrderNotFound:
             raise Denied(404) from None
         agent = ex.facts.get("agent_id") if isinstance(ex.facts, dict) else None
-        if agent is None and ctx.user is not None and ctx.user.role == "agent":
-            raise Denied(404)  # a silent order is nobody's to read but the managers'
+        if ctx.user is not None and ctx.user.role == "agent":
+            if agent is None:
+                raise Denied(404)  # a silent order is nobody's to read but the managers'
+            # whose credit it is: the person holding the seat on the day of the contact
+            from kefu.metrics.people import credit_owner
+            from kefu.store.seats import holdings
+
+            month, contact = ex.facts["inquiry_month"], ex.facts["contact_at"]
+            owner = credit_owner(holdings(ctx.store, [shop]), shop, agent, month, contact.date())
+            if owner is None:
+                raise Denied(404)
+            return Resource(shop_id=r.shop_id, agent_id=owner, month=month)
         return Resource(shop_id=r.shop_id, agent_id=agent)
 
     @route("GET", "/shops/{shop}/orders/{order}", "order.explain", _order)
@@ -806,7 +958,7 @@ def register(wp: Workplace, route: Route) -> None:
     @route("GET", "/api/v1/shops/{shop}/kpi/{month}", "shop.team", _shop, api=True)
     def api_kpi(ctx: Ctx, shop: str, month: str) -> Response:
         body = kpi_body(ctx, shop, month)
-        key = ("kpi.json", shop, month, ctx.kpis.keys[shop], seen_by(ctx, shop))
+        key = ("kpi.json", shop, month, ctx.kpis.keys[shop], seen_by(ctx, shop, month))
         return Response(
             wp.rendered(key, lambda: dumps(body).encode()), media_type="application/json"
         )
@@ -859,7 +1011,24 @@ def _visible_questions(questions: Questions, user: Any) -> list[dict[str, Any]]:
         return questions.where("true", [])
     if user.role == "manager":
         return questions.for_shops(sorted(user.shops))
-    return [q for shop, agent in sorted(user.seats) for q in questions.for_seat(shop, agent)]
+    return [
+        q
+        for shop in sorted(user.shops_held())
+        for person in sorted(user.holders_in(shop))
+        for q in questions.for_seat(shop, person)
+    ]
+
+
+def _my_persons(user: Any) -> list[dict[str, Any]]:
+    """An agent's account on the start page: each person it is, per shop, with the seats held
+    and their days (open ends shown empty)."""
+    out: dict[tuple[str, str], list[Any]] = {}
+    for h in user.held:
+        out.setdefault((h.shop_id, h.person_id), []).append(h)
+    return [
+        {"shop": shop, "person": person, "seats": sorted(hs, key=lambda h: h.start or date.min)}
+        for (shop, person), hs in sorted(out.items())
+    ]
 
 
 def _foreign_shops(files: list[Path], shop: str, mine: frozenset[str]) -> list[str]:
@@ -878,11 +1047,13 @@ def _foreign_shops(files: list[Path], shop: str, mine: frozenset[str]) -> list[s
     return sorted(found - set(mine))
 
 
-def _judgement(ctx: Ctx, shop: str, agent: str, month: str) -> dict[str, Any] | None:
+def _judgement(
+    ctx: Ctx, source: KpiSource, shop: str, agent: str, month: str
+) -> dict[str, Any] | None:
     """The diagnosis of one agent's month, as `kefu diagnose --format json` words it."""
     from kefu.diagnosis import diagnose, from_shop_settings
 
-    d = diagnose(ctx.kpis, shop, month, from_shop_settings(ctx.store.settings(shop))).to_json(
+    d = diagnose(source, shop, month, from_shop_settings(ctx.store.settings(shop))).to_json(
         ctx.lang
     )
     verdict = next((v for v in d["verdicts"] if v["agent_id"] == agent), None)

@@ -561,6 +561,12 @@ class Job:
         ).select("shop_id", "order_id", "product_id", "sku", "line_fen").createOrReplaceTempView(
             "in_order_items"
         )
+        # the lake carries no service evaluations yet (docs/lake.md): none, with their types
+        spark.sql(
+            "SELECT CAST(NULL AS STRING) AS shop_id, CAST(NULL AS STRING) AS agent_id,"
+            " CAST(NULL AS STRING) AS buyer_id, CAST(NULL AS TIMESTAMP_NTZ) AS evaluated_at,"
+            " CAST(NULL AS INT) AS eval_code, CAST(NULL AS INT) AS eval_source WHERE FALSE"
+        ).createOrReplaceTempView("in_service_evals")
         self.read("agents", [f for s in shops for f in self.listing.of_shop("agents", s)]).select(
             "shop_id", "agent_id", "name", "role", "team", "hired_on", "left_on"
         ).createOrReplaceTempView("in_agents")

@@ -26,6 +26,7 @@ from kefu.store.schema import (
     REPORTED_FIGURES,
     SCHEMA_VERSION,
     SEAT_HOLDERS,
+    SERVICE_EVALS,
     SHOP_LEXICONS,
     WEB_TABLES,
 )
@@ -108,6 +109,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "persons and seat_holders (people behind seats, issue #10): one person per existing"
         " agent, holding that seat throughout",
         (PERSONS, SEAT_HOLDERS, _one_person_per_agent),
+    ),
+    Migration(
+        7,
+        "service_evals (Taobao 服务评价: the buyers' 0–4 ratings of an agent, with their source;"
+        " issue #10)",
+        (SERVICE_EVALS,),
     ),
 )
 

@@ -34,6 +34,21 @@ PART_FIELDS = (
     "sales_fen",
     "refund_fen",
     "net_sales_fen",
+    # 服务满意度评价 (赤兔: 参与量 and 很满意 … 很不满; 飞鸽: 有效评价数), as Taobao 服务评价 counts them
+    "evaluations",
+    "evaluations_very_satisfied",
+    "evaluations_satisfied",
+    "evaluations_neutral",
+    "evaluations_dissatisfied",
+    "evaluations_very_dissatisfied",
+    "satisfied_evaluations",
+)
+EVAL_LEVELS = (
+    "evaluations_very_satisfied",
+    "evaluations_satisfied",
+    "evaluations_neutral",
+    "evaluations_dissatisfied",
+    "evaluations_very_dissatisfied",
 )
 SOURCE_ORDER = tuple(s.source for s in SPECS)
 
@@ -71,6 +86,13 @@ class Month:
             self.texts[f.field] = f.value_text
 
     def count(self, name: str) -> int | None:
+        if name == "satisfied_evaluations" and name not in self.sums:
+            # 很满意 + 满意: the satisfaction rate's numerator, when the report gives both
+            a, b = self.count("evaluations_very_satisfied"), self.count("evaluations_satisfied")
+            return None if a is None or b is None else a + b
+        if name == "evaluations" and name not in self.sums and name not in self.missing:
+            levels = [self.count(f) for f in EVAL_LEVELS]  # no 参与量 column: the five levels
+            return None if any(v is None for v in levels) else sum(v or 0 for v in levels)
         if name in self.missing or name not in self.sums:
             return None
         n, d = self.sums[name]

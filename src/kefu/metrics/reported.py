@@ -21,6 +21,7 @@ from kefu.metrics.settings import from_mapping
 from kefu.metrics.table import AgentMonth, KpiSource, ShopMonth, month_bounds
 from kefu.store import Store
 from kefu.store.reported import StoredFigure, figures
+from kefu.store.seats import Holding
 
 # Report fields that are kefu's parts, with the same meaning (docs/reports.md says where the
 # platform's definition differs: window, credit rule, distinct per day).
@@ -159,6 +160,56 @@ def reported_month(
     store: Store, shop_id: str, month: str
 ) -> tuple[dict[str, Month], dict[str, Any]] | None:
     """Each agent's reported figures for the month, and what they come from; None without any."""
+    got = chosen_figures(store, shop_id, month)
+    if got is None:
+        return None
+    use, info = got
+    whole_month = info["grain"] == "month"
+    rows: dict[str, Month] = defaultdict(Month)
+    for f in use:
+        rows[f.agent_id].add(f, whole_month)
+        rows[f.agent_id].days.add(f.period_start)
+    return dict(rows), info
+
+
+def held_parts(
+    store: Store, shop_id: str, month: str, seat: str, holds: Sequence[Holding]
+) -> tuple[list[tuple[Holding, Parts | None]], Parts | None] | None:
+    """A seat's reported month split by day between its holders (people behind seats).
+
+    Each holder gets the parts of the days they held the seat, summed from the daily figures'
+    counts only (a rate of one day is never averaged into a month: as for any month built
+    from days, kefu.metrics.reported); None for a holder without a reported day. The days
+    nobody held come back apart (None when there are none). None when the month is read from a monthly report: it has no days to
+    split by.
+    """
+    got = chosen_figures(store, shop_id, month)
+    if got is None or got[1]["grain"] != "day":
+        return None
+    mine = [f for f in got[0] if f.agent_id == seat]
+    out: list[tuple[Holding, Parts | None]] = []
+    taken: set[int] = set()
+    for h in holds:
+        m = Month()
+        for i, f in enumerate(mine):
+            if h.holds(f.period_start):
+                m.add(f, False)
+                m.days.add(f.period_start)
+                taken.add(i)
+        out.append((h, parts_of(m) if m.days else None))
+    rest = Month()
+    for i, f in enumerate(mine):
+        if i not in taken:
+            rest.add(f, False)
+            rest.days.add(f.period_start)
+    return out, (parts_of(rest) if rest.days else None)
+
+
+def chosen_figures(
+    store: Store, shop_id: str, month: str
+) -> tuple[list[StoredFigure], dict[str, Any]] | None:
+    """The figures a month is read from (one report: a monthly one, else its days) and what
+    they come from; None without any."""
     first, last = month_bounds(month)
     figs = figures(store, shop_id, first, last)
     if not figs:
@@ -174,10 +225,6 @@ def reported_month(
     use, whole_month = (whole, True) if whole else (days, False)
     if not use:
         return None
-    rows: dict[str, Month] = defaultdict(Month)
-    for f in use:
-        rows[f.agent_id].add(f, whole_month)
-        rows[f.agent_id].days.add(f.period_start)
     covered = len({f.period_start for f in use}) if not whole_month else last.day
     spec = SPEC_BY_SOURCE.get(chosen[0])
     info: dict[str, Any] = {
@@ -190,7 +237,7 @@ def reported_month(
         "days_in_month": last.day,
         "files": sorted({f.file for f in use}),
     }
-    return dict(rows), info
+    return use, info
 
 
 class ReportedKpis:
@@ -411,6 +458,8 @@ def source_lines(sm: ShopMonth, lang: str) -> list[str]:
                 fields=", ".join(field_label(f, lang) for f in missing),
             )
         )
+    for h in info.get("handovers", ()):
+        lines.append(i18n.t("people.handover.reported", lang, month=sm.month, **h))
     only = sorted(
         {k.removesuffix(":only") for a in sm.agents for k in a.parts if k.endswith(":only")},
         key=lambda f: SPEC_ORDER.index(f) if f in SPEC_ORDER else 99,

@@ -94,7 +94,8 @@ def test_reimport_changes_nothing_and_a_changed_rating_updates(tmp_path: Path) -
 
 
 def test_bad_rows_are_quarantined_with_file_row_and_column(tmp_path: Path) -> None:
-    rows = api_rows() + [
+    rows = [
+        *api_rows(),
         ["9", f"{SHOP}:小美", "tb009", "2024-09-06 10:00:00", "1"],  # row 6: no such rating
         ["1", f"{SHOP}:小美", "tb010", "2024-09-06 10:00:00", "7"],  # row 7: no such source
         ["1", f"{SHOP}:小美", "tb011", "2024-13-06 10:00:00", "1"],  # row 8: no such date
@@ -151,7 +152,9 @@ evaluation = st.tuples(
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     st.lists(evaluation, max_size=25, unique_by=lambda e: (e[0], e[1], e[2])),
     st.sampled_from(["api-utf8", "chinese-gbk", "api-utf8-sig"]),
@@ -255,7 +258,10 @@ def test_reconcile_compares_satisfaction_counts_when_both_sides_have_them(tmp_pa
     rec = reconcile(store, SHOP, "2024-09")
     assert rec is not None
     by = {d.field: d for d in rec.rows if d.agent_id == f"{SHOP}:小美"}
-    assert (by["evaluations_very_satisfied"].kefu, by["evaluations_very_satisfied"].report) == (1, 1)
+    assert (by["evaluations_very_satisfied"].kefu, by["evaluations_very_satisfied"].report) == (
+        1,
+        1,
+    )
     assert by["evaluations_very_satisfied"].agrees
     assert (by["evaluations_satisfied"].kefu, by["evaluations_satisfied"].report) == (1, 2)
     assert not by["evaluations_satisfied"].agrees

@@ -14,6 +14,7 @@ person (every file before people behind seats), the rows are the seats' rows, un
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -185,7 +186,9 @@ def _handovers(
 ) -> list[dict[str, str]]:
     """The handovers of a seat within a month read from a monthly report, for the note
     saying the month went whole to `holder` (docs/reports.md)."""
-    held = sorted((h for h in holds if held_days(h, month)), key=lambda h: _iso(held_days(h, month)))
+    held = sorted(
+        (h for h in holds if held_days(h, month)), key=lambda h: _iso(held_days(h, month))
+    )
 
     def who(h: Holding) -> str:
         p = people.get(h.person_id)
@@ -204,7 +207,7 @@ def _handovers(
             "second_days": span(y),
             "holder": who(holder),
         }
-        for x, y in zip(held, held[1:], strict=False)
+        for x, y in itertools.pairwise(held)
     ]
 
 

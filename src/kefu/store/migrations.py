@@ -112,7 +112,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         7,
-        "service_evals (Taobao 服务评价: the buyers' 0–4 ratings of an agent, with their source;"
+        "service_evals (Taobao service evaluations: the buyers' 0–4 ratings of an agent, with their source;"
         " issue #10)",
         (SERVICE_EVALS,),
     ),

@@ -104,7 +104,10 @@ def docs_shop(
     day.rename(work / "客服日报.csv")
     # Taobao 服务评价 of the demo shop's agents in that month (importers.md)
     with open_store(db) as store:
-        seats = [r[0] for r in store.con.execute("SELECT agent_id FROM agents ORDER BY 1 LIMIT 3")]
+        seats = [
+            r[0]
+            for r in store.con.execute("SELECT agent_id FROM agents ORDER BY 1 LIMIT 3").fetchall()
+        ]
     evals = ["eval_code,eval_recer,eval_sender,eval_time,source"] + [
         f"{k % 5},{seat},buyer{k},{complete}-{10 + k:02d} 10:00:00,{k % 3}"
         for k, seat in enumerate(seats * 3)

@@ -68,8 +68,16 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
         orders.append(f"{s},o{i},{b},{day} 11:00:00,{day} 11:05:00,{fen}")
     (work / "messages.csv").write_text("\n".join(msgs) + "\n", encoding="utf-8")
     (work / "orders.csv").write_text("\n".join(orders) + "\n", encoding="utf-8")
+    # Taobao 服务评价 of the seat handed over: 张三's day (05), 李四's days (20, 21)
+    (work / "kefueval.csv").write_text(
+        "eval_code,eval_recer,eval_sender,eval_time,source\n"
+        "0,店A:一号,b1,2026-09-05 12:00:00,0\n"
+        "3,店A:一号,b2,2026-09-20 12:00:00,1\n"
+        "1,店A:一号,b7,2026-09-21 12:00:00,2\n",
+        encoding="utf-8",
+    )
     db = work / "kefu.duckdb"
-    names = [str(work / f) for f in ("agents.csv", "messages.csv", "orders.csv")]
+    names = [str(work / f) for f in ("agents.csv", "messages.csv", "orders.csv", "kefueval.csv")]
     kefu("import", *names, "--db", str(db))
     return db
 
@@ -132,6 +140,10 @@ def test_kpis_per_seat_and_per_person(shop: Path) -> None:
     # a person on two seats of one shop: their seats summed
     assert (people["E4"]["sales_fen"], people["E4"]["paying_buyers"]) == (7000, 2)
     assert [s["agent_id"] for s in people["E4"]["seats"]] == ["店A:三号", "店A:四号"]
+    # each holder's service evaluations: those given on the days they held the seat
+    assert (seats["店A:一号"]["evaluations"], seats["店A:一号"]["satisfied_evaluations"]) == (3, 2)
+    assert (people["E1"]["evaluations"], people["E1"]["satisfaction_rate"]) == (1, 1)
+    assert (people["E2"]["evaluations"], people["E2"]["satisfaction_rate"]) == (2, 0.5)
     assert "seats" not in seats["店A:一号"]
 
 

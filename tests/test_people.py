@@ -473,3 +473,5 @@ def test_a_monthly_report_cannot_split_and_says_so(tmp_path: Path) -> None:
     people = {a["agent_id"]: a for a in kpi["agents"]}
     assert people["R1"]["sales_fen"] == 270000 and "R2" not in people
     assert kpi["source"]["handovers"][0]["seat"] == "店R:一号"
+    paid = " ".join(kefu("pay", "--month", "2026-09", "--db", db).split())
+    assert "monthly report cannot be split" in paid and "李四 (R2)" in paid

@@ -218,3 +218,16 @@ def _days(h: Holding, month: str) -> int:
 
 def _iso(span: tuple[date, date] | None) -> tuple[str | None, str | None]:
     return (None, None) if span is None else (span[0].isoformat(), span[1].isoformat())
+
+
+def reported_handovers(store: Store, shop_id: str, month: str) -> list[dict[str, str]]:
+    """The seats handed over within a month read from a monthly report, which went whole to
+    one holder (what `kefu pay` says under its table); empty for any other month."""
+    from kefu.metrics.reported import ChosenKpis
+
+    seats = ChosenKpis(store)
+    sm = seats.reported_month(shop_id, month)
+    if sm is None or (sm.source or {}).get("grain") != "month":
+        return []
+    got = PersonKpis(store, seats).shop_months(shop_id, [month]).get(month)
+    return list(((got.source or {}) if got else {}).get("handovers", []))

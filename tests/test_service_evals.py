@@ -269,3 +269,25 @@ def test_reconcile_compares_satisfaction_counts_when_both_sides_have_them(tmp_pa
     sat = by["satisfaction_rate"]
     assert (sat.kefu, sat.report) == (Fraction(2, 3), Fraction(3, 4)) and not sat.agrees
     store.close()
+
+
+def test_a_month_read_from_a_report_takes_kefus_own_evaluations(tmp_path: Path) -> None:
+    from reportdata import chitu_month
+
+    db = tmp_path / "k.duckdb"
+    report = chitu_month(tmp_path, shop=SHOP, month="2024-09")
+    f = write_csv(tmp_path / "kefueval.csv", api_rows(), encoding="utf-8")
+    with open_store(db) as s:
+        for r in import_files(s, [report]):
+            assert r.ok, r.error
+    args = ["kpi", "--month", "2024-09", "--format", "json", "--db", str(db)]
+    before = json.loads(CliRunner().invoke(app, args).output)
+    mei = next(a for a in before["agents"] if a["agent_id"] == f"{SHOP}:小美")
+    assert mei["evaluations"] is None  # the report gives no counts (its 客户满意率 alone)
+    with open_store(db) as s:
+        import_files(s, [f])
+    after = json.loads(CliRunner().invoke(app, args).output)
+    mei = next(a for a in after["agents"] if a["agent_id"] == f"{SHOP}:小美")
+    assert (mei["evaluations"], mei["satisfied_evaluations"]) == (3, 2)
+    assert mei["satisfaction_rate"] == 2 / 3
+    assert "satisfaction_rate" not in mei.get("not_available", [])

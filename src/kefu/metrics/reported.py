@@ -279,6 +279,7 @@ class ReportedKpis:
                     )
                 )
             agents += _absent_staff(shop_id, month, staff, rows, agents)
+            agents = _with_evals(self.store, shop_id, month, agents)
             paid = self._paid(shop_id, month)
             out[month] = ShopMonth(
                 shop_id=shop_id,
@@ -348,6 +349,47 @@ def _absent_staff(
         )
         if a.employed:
             out.append(a)
+    return out
+
+
+EVAL_PARTS = ("evaluations", *EVAL_LEVELS, "satisfied_evaluations")
+
+
+def _with_evals(
+    store: Store, shop_id: str, month: str, agents: list[AgentMonth]
+) -> list[AgentMonth]:
+    """kefu's own Taobao 服务评价 of the month, when imported, instead of the report's
+    evaluation figures (the same counts as a chat month's, kpi.sql agent_evals)."""
+    from dataclasses import replace
+
+    first = month_bounds(month)[0]
+    ignored: tuple[str, ...] = ()
+    with contextlib.suppress(ValueError):
+        ignored = from_mapping(store.settings(shop_id)).ignored_accounts
+    got = store.con.execute(
+        "SELECT agent_id, count(*), count(*) FILTER (eval_code = 0),"
+        " count(*) FILTER (eval_code = 1), count(*) FILTER (eval_code = 2),"
+        " count(*) FILTER (eval_code = 3), count(*) FILTER (eval_code = 4),"
+        " count(*) FILTER (eval_code <= 1) FROM service_evals"
+        " WHERE shop_id = ? AND evaluated_at >= ? AND evaluated_at < ?"
+        " AND NOT list_contains(?, agent_id) AND NOT list_contains(?, buyer_id) GROUP BY 1",
+        [shop_id, first, _after(month), list(ignored), list(ignored)],
+    ).fetchall()
+    if not got:
+        return agents
+    counts = {r[0]: dict(zip(EVAL_PARTS, map(int, r[1:]), strict=True)) for r in got}
+    out = []
+    for a in agents:
+        parts = {
+            k: v
+            for k, v in a.parts.items()
+            if not (
+                k.startswith("satisfaction_rate:")
+                or (k.endswith(NOT_AVAILABLE) and k.removesuffix(NOT_AVAILABLE) in EVAL_PARTS)
+            )
+        }
+        parts.update(counts.get(a.agent_id, dict.fromkeys(EVAL_PARTS, 0)))
+        out.append(replace(a, parts=parts))
     return out
 
 

@@ -211,10 +211,12 @@ def fingerprint(
     msgs = _months_between(reach.msg_from, reach.upto)
     order_months = [m for m in listing.months("orders", shop) if m <= reach.upto]
     review_months = [m for m in listing.months("reviews", shop) if m <= reach.upto]
+    eval_months = [m for m in listing.months("service_evals", shop) if m <= reach.upto]
     files = (
         listing.of_shop("messages", shop, msgs)
         + listing.of_shop("orders", shop, order_months)
         + listing.of_shop("reviews", shop, review_months)
+        + listing.of_shop("service_evals", shop, eval_months)
         + listing.of_shop("agents", shop)
         + listing.of_shop("shop_settings", shop)
     )
@@ -266,7 +268,15 @@ class Job:
             self.lake,
             [
                 BY_NAME[n]
-                for n in ("agents", "messages", "orders", "reviews", "order_items", "shop_settings")
+                for n in (
+                    "agents",
+                    "messages",
+                    "orders",
+                    "reviews",
+                    "order_items",
+                    "service_evals",
+                    "shop_settings",
+                )
             ],
         )
         self.step_times: dict[str, float] = {}
@@ -561,11 +571,11 @@ class Job:
         ).select("shop_id", "order_id", "product_id", "sku", "line_fen").createOrReplaceTempView(
             "in_order_items"
         )
-        # the lake carries no service evaluations yet (docs/lake.md): none, with their types
-        spark.sql(
-            "SELECT CAST(NULL AS STRING) AS shop_id, CAST(NULL AS STRING) AS agent_id,"
-            " CAST(NULL AS STRING) AS buyer_id, CAST(NULL AS TIMESTAMP_NTZ) AS evaluated_at,"
-            " CAST(NULL AS INT) AS eval_code, CAST(NULL AS INT) AS eval_source WHERE FALSE"
+        # Taobao 服务评价: read whole, as the engine reads them
+        self.read(
+            "service_evals", [f for s in shops for f in self.listing.of_shop("service_evals", s)]
+        ).select(
+            "shop_id", "agent_id", "buyer_id", "evaluated_at", "eval_code", "eval_source"
         ).createOrReplaceTempView("in_service_evals")
         self.read("agents", [f for s in shops for f in self.listing.of_shop("agents", s)]).select(
             "shop_id", "agent_id", "name", "role", "team", "hired_on", "left_on"

@@ -65,6 +65,13 @@ PART_FIELDS: tuple[str, ...] = (
     "assisted_orders",
     "assisted_sales_fen",
     "assisted_net_sales_fen",
+    "evaluations",
+    "evaluations_very_satisfied",
+    "evaluations_satisfied",
+    "evaluations_neutral",
+    "evaluations_dissatisfied",
+    "evaluations_very_dissatisfied",
+    "satisfied_evaluations",
 )
 
 # The rates, each recomputed from parts (None when its denominator is 0).
@@ -81,6 +88,7 @@ RATE_FIELDS: tuple[str, ...] = (
     "avg_response_s",
     "answer_ratio",
     "typing_cpm",
+    "satisfaction_rate",
 )
 
 TEAM_NAME = "团队"
@@ -612,7 +620,37 @@ def rates(p: Mapping[str, int]) -> dict[str, Any]:
         "avg_response_s": _ratio(p["response_total_s"], p["answered_turns"]),
         "answer_ratio": _ratio(p["agent_messages"], p["buyer_messages"]),
         "typing_cpm": _ratio(p["typing_chars"] * 60, p["typing_seconds"]),
+        "satisfaction_rate": _ratio(p["satisfied_evaluations"], p["evaluations"]),
     }
+
+
+# Taobao 服务评价: eval_code 0 非常满意, 1 满意, 2 一般, 3 不满意, 4 非常不满意.
+EVAL_LEVELS = (
+    "evaluations_very_satisfied",
+    "evaluations_satisfied",
+    "evaluations_neutral",
+    "evaluations_dissatisfied",
+    "evaluations_very_dissatisfied",
+)
+
+
+def _eval_parts(evals: pd.DataFrame | None, ignored: Iterable[str]) -> pd.DataFrame:
+    """§3 service evaluations per agent and month of evaluated_at: "how many of each level,
+    and the satisfied ones (非常满意 + 满意)"; every source counts; evaluations whose agent or
+    buyer is an ignored account count for nobody."""
+    cols = ["evaluations", *EVAL_LEVELS, "satisfied_evaluations"]
+    if evals is None or not len(evals):
+        return pd.DataFrame(columns=cols, index=pd.MultiIndex.from_tuples([], names=AGENT_MONTH))
+    ignored = set(ignored)
+    e = evals[~evals["agent_id"].isin(ignored) & ~evals["buyer_id"].isin(ignored)]
+    code = e["eval_code"].astype("int64")
+    frame = e[["shop_id", "agent_id"]].assign(
+        month=pd.to_datetime(e["evaluated_at"]).dt.strftime("%Y-%m"),
+        evaluations=1,
+        satisfied_evaluations=(code <= 1).astype("int64"),
+        **{name: (code == k).astype("int64") for k, name in enumerate(EVAL_LEVELS)},
+    )
+    return frame.groupby(AGENT_MONTH)[cols].sum()
 
 
 # ----------------------------------------------------------------------------------------
@@ -682,9 +720,12 @@ def compute(
     orders: pd.DataFrame,
     reviews: pd.DataFrame,
     settings: Mapping[str, Any] | None = None,
+    evals: pd.DataFrame | None = None,
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """All figures of metrics.md §3 per (shop_id, 'YYYY-MM')."""
+    """All figures of metrics.md §3 per (shop_id, 'YYYY-MM'); `evals` are Taobao 服务评价
+    (shop_id, agent_id, buyer_id, evaluated_at, eval_code)."""
     s = _settings(settings)
+    rated = _eval_parts(evals, s["ignored_accounts"])
     agents, messages, orders, reviews = _prepare(
         agents, messages, orders, reviews, s["ignored_accounts"]
     )
@@ -703,11 +744,18 @@ def compute(
     # least one of its days".
     months = _shop_months(messages, orders)
     # and every agent with an assist in it (§2 Assists)
+    # and every agent rated by buyers in it (§3 service evaluations), in the shop's months
+    rated_listed = rated.reset_index()[AGENT_MONTH].merge(months[SHOP_MONTH], on=SHOP_MONTH)
     listed = pd.concat(
-        [sessions[AGENT_MONTH], assists.reset_index()[AGENT_MONTH], _employed(agents, months)]
+        [
+            sessions[AGENT_MONTH],
+            assists.reset_index()[AGENT_MONTH],
+            rated_listed,
+            _employed(agents, months),
+        ]
     ).drop_duplicates()
     table = listed.set_index(AGENT_MONTH).join(
-        [_session_parts(sessions), _order_parts(credited, buyers), assists]
+        [_session_parts(sessions), _order_parts(credited, buyers), assists, rated]
     )
     table = table.reindex(columns=list(PART_FIELDS)).fillna(0).round().astype("int64")
     table = table.reset_index()

@@ -802,3 +802,52 @@ def _assist_month_end(shop: str) -> Shop:
         shop=shop,
     )
     return s.order("o1", "B", "2024-10-01 00:40:00", "2024-10-01 00:41:00", 7000, shop=shop)
+
+
+# Taobao 服务评价 (metrics.md §3): counted by level in the month they were given, every source
+# (客服邀评, 消费者自主评价, 系统邀评) alike; satisfaction = (非常满意 + 满意) / all; an agent rated
+# but without a session is listed; an ignored buyer's evaluation counts for nobody.
+@case(
+    "service_evaluations",
+    {
+        ("2024-09", "A"): dict(
+            evaluations=6,
+            evaluations_very_satisfied=2,
+            evaluations_satisfied=1,
+            evaluations_neutral=1,
+            evaluations_dissatisfied=1,
+            evaluations_very_dissatisfied=1,
+            satisfied_evaluations=3,
+            satisfaction_rate=0.5,
+            sessions=1,
+        ),
+        ("2024-09", "R"): dict(evaluations=1, satisfaction_rate=1, sessions=0),
+        ("2024-09", "B"): dict(evaluations=0, satisfaction_rate=None),
+        ("2024-09", "TEAM"): dict(evaluations=7, satisfied_evaluations=4, satisfaction_rate=4 / 7),
+        ("2024-10", "A"): dict(
+            evaluations=1, evaluations_dissatisfied=1, satisfaction_rate=0, sessions=0
+        ),
+    },
+    settings={"ignored_accounts": "tb_test"},
+)
+def _service_evaluations(shop: str) -> Shop:
+    s = Shop().agent("A", shop=shop).agent("B", shop=shop)
+    s.chat(
+        "b1",
+        "A",
+        ("2024-09-03 10:00:00", "buyer", "在吗"),
+        ("2024-09-03 10:00:30", "agent", "在的"),
+        shop=shop,
+    )
+    for buyer, at, code, source in (
+        ("b1", "2024-09-03 10:05:00", 0, 0),
+        ("b2", "2024-09-04 10:00:00", 0, 1),
+        ("b3", "2024-09-05 10:00:00", 1, 2),
+        ("b4", "2024-09-06 10:00:00", 2, None),
+        ("b5", "2024-09-07 10:00:00", 3, 1),
+        ("b6", "2024-09-30 23:59:59", 4, 2),
+        ("tb_test", "2024-09-08 10:00:00", 4, 1),
+        ("b7", "2024-10-01 00:00:00", 3, 1),
+    ):
+        s.evaluation("A", buyer, at, code, source, shop=shop)
+    return s.evaluation("R", "b1", "2024-09-10 12:00:00", 1, 1, shop=shop)

@@ -28,6 +28,8 @@ class Shop:
     messages: list[dict[str, Any]] = field(default_factory=list)
     orders: list[dict[str, Any]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
+    # Taobao 服务评价 (the store's service_evals table, schema 9)
+    evals: list[dict[str, Any]] = field(default_factory=list)
 
     def agent(
         self,
@@ -115,6 +117,33 @@ class Shop:
         )
         return self
 
+    def evaluation(
+        self,
+        agent: str,
+        buyer: str,
+        at: str,
+        code: int,
+        source: int | None = 1,
+        shop: str = SHOP,
+    ) -> Shop:
+        """A buyer's 服务评价 of an agent: code 0 非常满意 … 4 非常不满意; source 0 客服邀评,
+        1 消费者自主评价, 2 系统邀评."""
+        self.evals.append(
+            {
+                "shop_id": shop,
+                "agent_id": agent,
+                "buyer_id": buyer,
+                "evaluated_at": ts(at),
+                "eval_code": code,
+                "eval_source": source,
+            }
+        )
+        return self
+
+    def evals_frame(self) -> pd.DataFrame:
+        cols = ["shop_id", "agent_id", "buyer_id", "evaluated_at", "eval_code", "eval_source"]
+        return pd.DataFrame(self.evals, columns=cols)
+
     def frames(self) -> dict[str, pd.DataFrame]:
         out = {}
         for table in COLUMNS:
@@ -129,6 +158,18 @@ class Shop:
             for table, df in self.frames().items():
                 if len(df):
                     st.upsert(table, _arrow(table, df))
+            for e in self.evals:
+                st.con.execute(
+                    "INSERT INTO service_evals VALUES (?, ?, ?, ?, ?, ?, 'test', 0)",
+                    [
+                        e["shop_id"],
+                        e["agent_id"],
+                        e["buyer_id"],
+                        e["evaluated_at"],
+                        e["eval_code"],
+                        e["eval_source"],
+                    ],
+                )
         return st
 
 

@@ -42,10 +42,18 @@ order = st.tuples(
     st.integers(0, 100),
 )
 review = st.sampled_from(["good", "neutral", "bad", None, None])
+# Taobao 服务评价: (agent — Z is rated but never chats —, buyer, when, code 0–4, source)
+evaluation = st.tuples(
+    st.sampled_from((*AGENTS, "Z")),
+    st.sampled_from(BUYERS),
+    offsets,
+    st.integers(0, 4),
+    st.sampled_from([0, 1, 2, None]),
+)
 
 
 @st.composite
-def shops(draw: st.DrawFn, shop: str = "店") -> Shop:
+def shops(draw: st.DrawFn, shop: str = "店", with_evals: bool = False) -> Shop:
     s = Shop()
     for a in AGENTS:
         s.agent(a, role="aftersale" if a == "S" else "presale", hired_on="2023-06-01", shop=shop)
@@ -72,6 +80,10 @@ def shops(draw: st.DrawFn, shop: str = "店") -> Shop:
         r = draw(review)
         if paid and r:
             s.review(f"o{i}", r, shop=shop)
+    if with_evals:
+        rated = draw(st.lists(evaluation, max_size=8, unique_by=lambda e: (e[0], e[1], e[2])))
+        for agent, buyer, off, code, source in rated:
+            s.evaluation(agent, buyer, _at(off), code, source, shop=shop)
     return s
 
 

@@ -102,6 +102,17 @@ def docs_shop(
     feige.rename(work / "飞鸽_客服数据.csv")
     day = reportdata.chitu_days(work, shop=demo_store["shop"], month=complete, days=(3,))[0]
     day.rename(work / "客服日报.csv")
+    # Taobao 服务评价 of the demo shop's agents in that month (importers.md)
+    with open_store(db) as store:
+        seats = [
+            r[0]
+            for r in store.con.execute("SELECT agent_id FROM agents ORDER BY 1 LIMIT 3").fetchall()
+        ]
+    evals = ["eval_code,eval_recer,eval_sender,eval_time,source"] + [
+        f"{k % 5},{seat},buyer{k},{complete}-{10 + k:02d} 10:00:00,{k % 3}"
+        for k, seat in enumerate(seats * 3)
+    ]
+    (work / f"kefueval-{complete}.csv").write_text("\n".join(evals) + "\n", encoding="utf-8")
     (work / "shop-words.yaml").write_text(
         "subtopics:\n  quality.pilling:\n    words: [起球, 搓泥]\n", encoding="utf-8"
     )

@@ -25,6 +25,7 @@ def build_store(path: Path, cases: list[Case]) -> Store:
         shop.messages += part.messages
         shop.orders += part.orders
         shop.reviews += part.reviews
+        shop.evals += part.evals
     store = shop.store(path)
     for c in cases:
         for k, v in c.settings.items():

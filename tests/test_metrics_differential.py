@@ -65,7 +65,7 @@ def compare(shop: Shop, values: dict[str, str], month_by_month: bool = False) ->
     }
     f = shop.frames()
     ref = kefu_reference.compute(
-        f["agents"], f["messages"], f["orders"], f["reviews"], ref_settings
+        f["agents"], f["messages"], f["orders"], f["reviews"], ref_settings, shop.evals_frame()
     )
     for month in MONTHS:
         got = engine[month].to_json()
@@ -91,6 +91,6 @@ def compare(shop: Shop, values: dict[str, str], month_by_month: bool = False) ->
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(shops(), SHOP_SETTINGS, st.booleans())
+@given(shops(with_evals=True), SHOP_SETTINGS, st.booleans())
 def test_engine_equals_reference(shop: Shop, values: dict[str, str], month_by_month: bool) -> None:
     compare(shop, values, month_by_month)

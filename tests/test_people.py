@@ -72,8 +72,16 @@ def people_store(work: Path) -> Path:
         orders.append(f"{s},o{i},{b},{day} 11:00:00,{day} 11:05:00,{fen}")
     (work / "messages.csv").write_text("\n".join(msgs) + "\n", encoding="utf-8")
     (work / "orders.csv").write_text("\n".join(orders) + "\n", encoding="utf-8")
+    # Taobao 服务评价 of the seat handed over: 张三's day (05), 李四's days (20, 21)
+    (work / "kefueval.csv").write_text(
+        "eval_code,eval_recer,eval_sender,eval_time,source\n"
+        "0,店A:一号,b1,2026-09-05 12:00:00,0\n"
+        "3,店A:一号,b2,2026-09-20 12:00:00,1\n"
+        "1,店A:一号,b7,2026-09-21 12:00:00,2\n",
+        encoding="utf-8",
+    )
     db = work / "kefu.duckdb"
-    names = [str(work / f) for f in ("agents.csv", "messages.csv", "orders.csv")]
+    names = [str(work / f) for f in ("agents.csv", "messages.csv", "orders.csv", "kefueval.csv")]
     kefu("import", *names, "--db", str(db))
     return db
 
@@ -136,6 +144,10 @@ def test_kpis_per_seat_and_per_person(shop: Path) -> None:
     # a person on two seats of one shop: their seats summed
     assert (people["E4"]["sales_fen"], people["E4"]["paying_buyers"]) == (7000, 2)
     assert [s["agent_id"] for s in people["E4"]["seats"]] == ["店A:三号", "店A:四号"]
+    # each holder's service evaluations: those given on the days they held the seat
+    assert (seats["店A:一号"]["evaluations"], seats["店A:一号"]["satisfied_evaluations"]) == (3, 2)
+    assert (people["E1"]["evaluations"], people["E1"]["satisfaction_rate"]) == (1, 1)
+    assert (people["E2"]["evaluations"], people["E2"]["satisfaction_rate"]) == (2, 0.5)
     assert "seats" not in seats["店A:一号"]
 
 
@@ -363,3 +375,107 @@ def test_the_chinese_template_carries_the_person_and_the_interval(tmp_path: Path
         seat = s.con.execute("SELECT name, hired_on, left_on FROM agents").fetchall()
     assert held == [("E1", None, date(2026, 9, 15)), ("E2", date(2026, 9, 16), None)]
     assert seat == [("李四", date(2025, 1, 1), None)]  # the latest holder; every holder's days
+
+
+# A seat handed over mid-month in a shop read only from its platform's DAILY report: each
+# holder's month is the sum of the days they held the seat (counts, never rates averaged).
+REPORT_AGENTS = """店铺,子账号,姓名,岗位,入职日期,离职日期,工号,使用开始,使用结束
+店R,店R:一号,张三,售前,2025-01-01,2026-09-15,R1,,
+店R,店R:一号,李四,售前,2026-09-16,,R2,,
+"""
+# day → (咨询人数, 询单人数, 询单最终付款人数, 销售额 元, 成功退款金额 元, 净销售额 元)
+REPORT_DAYS = {
+    5: (10, 8, 4, "1000.00", "0.00", "1000.00"),
+    12: (6, 5, 1, "300.00", "100.00", "200.00"),
+    20: (9, 6, 3, "900.00", "0.00", "900.00"),
+    28: (4, 4, 2, "500.00", "50.00", "450.00"),
+}
+
+
+def _sycm_day(folder: Path, day: int, seat: str) -> Path:
+    from reportdata import SYCM_HEADER, write_csv
+
+    c, inq, pay, sales, refund, net = REPORT_DAYS[day]
+    cells = {
+        "旺旺昵称": seat,
+        "咨询人数": str(c),
+        "有效接待人数": str(c),
+        "询单人数": str(inq),
+        "询单最终付款人数": str(pay),
+        "询单转化率": f"{pay / inq * 100:.2f}%",
+        "下单人数": str(pay),
+        "销售人数": str(pay),
+        "销售额": sales,
+        "订单量": str(pay),
+        "成功退款金额": refund,
+        "净销售额": net,
+        "个人销售额占比": "100%",
+        "平均响应时长（秒）": "20",  # a rate of the day: never averaged into a month
+        "旺旺回复率": "100%",
+    }
+    name = f"客服绩效_付款判定_2026-09-{day:02d}至2026-09-{day:02d}.csv"
+    return write_csv(folder / name, [SYCM_HEADER, [cells[h] for h in SYCM_HEADER]])
+
+
+def _sycm_month(folder: Path, seat: str) -> Path:
+    from reportdata import SYCM_HEADER, write_csv
+
+    row = dict(zip(SYCM_HEADER, [seat, "29", "29", "23", "10", "43.48%", "10", "10"], strict=False))
+    row.update({"销售额": "2700.00", "订单量": "10", "成功退款金额": "150.00"})
+    row.update({"净销售额": "2550.00", "个人销售额占比": "100%", "平均响应时长（秒）": "20"})
+    row["旺旺回复率"] = "100%"
+    name = "客服绩效_付款判定_2026-09-01至2026-09-30.csv"
+    return write_csv(folder / name, [SYCM_HEADER, [row[h] for h in SYCM_HEADER]])
+
+
+def test_a_daily_report_splits_a_handed_over_seat_by_date(tmp_path: Path) -> None:
+    (tmp_path / "agents.csv").write_text(REPORT_AGENTS, encoding="utf-8")
+    days = [_sycm_day(tmp_path, d, "店R:一号") for d in REPORT_DAYS]
+    db = str(tmp_path / "kefu.duckdb")
+    kefu("import", str(tmp_path / "agents.csv"), *map(str, days), "--db", db)
+    kpi = json.loads(
+        kefu("kpi", "--month", "2026-09", "--format", "json", "--by", "person", "--db", db)
+    )
+    people = {a["agent_id"]: a for a in kpi["agents"]}
+    assert sorted(people) == ["R1", "R2"]
+    # 张三 held the seat on the 5th and the 12th, 李四 on the 20th and the 28th
+    r1, r2 = people["R1"], people["R2"]
+    assert (r1["consulted_buyers"], r1["inquiring_buyers"], r1["paying_buyers"]) == (16, 13, 5)
+    assert (r1["sales_fen"], r1["refund_fen"], r1["net_sales_fen"]) == (130000, 10000, 120000)
+    assert (r2["consulted_buyers"], r2["inquiring_buyers"], r2["paying_buyers"]) == (13, 10, 5)
+    assert (r2["sales_fen"], r2["refund_fen"], r2["net_sales_fen"]) == (140000, 5000, 135000)
+    assert r1["conversion_rate"] == 5 / 13 and r2["conversion_rate"] == 5 / 10
+    assert r1["avg_response_s"] is None  # a day's rate is not a month's
+    # pay, by hand (seed plan): each person's own tenure and days, each their own sales
+    pay = pay_of(Path(db), "店R")
+    assert sorted(pay) == ["R1", "R2"]
+    b1, b2 = line(pay["R1"], "base"), line(pay["R2"], "base")
+    # 张三: 21 full months to 2026-10-01 → 7 steps of 100 yuan on 3000, 15 of 30 days
+    assert (b1["inputs"]["tenure_months"], b1["inputs"]["days_employed"]) == (21, 15)
+    assert b1["amount_fen"] == (300000 + 7 * 10000) * 15 // 30 == 185000
+    assert (b2["inputs"]["tenure_months"], b2["inputs"]["days_employed"]) == (0, 15)
+    assert b2["amount_fen"] == 300000 * 15 // 30 == 150000
+    # the rank bonus goes to the higher net sales of the month: 李四's 1350 yuan over 1200
+    assert line(pay["R2"], "rank_bonus")["amount_fen"] == 10000
+    assert line(pay["R1"], "rank_bonus")["amount_fen"] == 0
+
+
+def test_a_monthly_report_cannot_split_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "agents.csv").write_text(REPORT_AGENTS, encoding="utf-8")
+    month = _sycm_month(tmp_path, "店R:一号")
+    db = str(tmp_path / "kefu.duckdb")
+    kefu("import", str(tmp_path / "agents.csv"), str(month), "--db", db)
+    out = " ".join(kefu("kpi", "--month", "2026-09", "--by", "person", "--db", db).split())
+    # the month goes whole to the holder with the most days (15 each: the first, 张三), and
+    # the note names the seat, both persons and their days
+    assert "店R:一号" in out and "张三 (R1)" in out and "李四 (R2)" in out
+    assert "2026-09-01 – 2026-09-15" in out and "2026-09-16 – 2026-09-30" in out
+    assert "monthly report cannot be split" in out
+    kpi = json.loads(
+        kefu("kpi", "--month", "2026-09", "--format", "json", "--by", "person", "--db", db)
+    )
+    people = {a["agent_id"]: a for a in kpi["agents"]}
+    assert people["R1"]["sales_fen"] == 270000 and "R2" not in people
+    assert kpi["source"]["handovers"][0]["seat"] == "店R:一号"
+    paid = " ".join(kefu("pay", "--month", "2026-09", "--db", db).split())
+    assert "monthly report cannot be split" in paid and "李四 (R2)" in paid

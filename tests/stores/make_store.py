@@ -9,7 +9,8 @@ or changing anything. The shop goes in through the CLI (`kefu import`, `kefu set
 `kefu payroll run`, `kefu payroll approve`), the interface every version keeps, so the
 same script works at every version. What it holds: one shop, 3 agents, chats and orders
 of 2024-04 and 2024-05, reviews, a setting, one quarantined order row (its amount is not
-a number), and an approved payroll run of 2024-05 with its lines. The DuckDB file is
+a number), from schema 9 four Taobao 服务评价 (one quarantined), and an approved payroll run
+of 2024-05 with its lines. The DuckDB file is
 exactly what kefu wrote (4 MB: DuckDB gives every table its own 256 KB blocks), gzipped
 (≈ 20 KB) to keep the repository small.
 """
@@ -26,6 +27,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from kefu.cli.main import app
+from kefu.store.schema import SCHEMA_VERSION
 
 SHOP = "样例店"
 AGENTS = [
@@ -121,6 +123,19 @@ def make(target: Path) -> None:
             ),
             _write(folder / "reviews.csv", ["shop_id", "order_id", "rating"], reviews),
         ]
+        if SCHEMA_VERSION >= 9:  # Taobao 服务评价 (schema 9): two agents rated in 2024-05
+            files.append(
+                _write(
+                    folder / "kefueval.csv",
+                    ["eval_code", "eval_recer", "eval_sender", "eval_time", "source"],
+                    [
+                        ["0", f"{SHOP}:小美", "buyer001", "2024-05-02 11:00:00", "0"],
+                        ["1", f"{SHOP}:小美", "buyer003", "2024-05-03 11:00:00", "1"],
+                        ["3", f"{SHOP}:小林", "buyer002", "2024-05-02 15:00:00", "2"],
+                        ["九", f"{SHOP}:小林", "buyer004", "2024-05-04 15:00:00", "1"],
+                    ],
+                )
+            )
         db = str(store)
         _kefu("import", *map(str, files), "--db", db)
         _kefu("settings", "attribution_days", "2", "--db", db)

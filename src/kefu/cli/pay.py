@@ -205,6 +205,9 @@ def pay(
         result, warnings = _compute(store, the_plan, shop_id, month)
         if not result.agents and month not in data_months(store, shop_id):
             fail(no_data(store, shop_id, month, lang))
+        from kefu.metrics.people import reported_handovers
+
+        handovers = reported_handovers(store, shop_id, month)
     _warn(warnings, lang)
     if fmt == "json":
         from kefu.report.payslip import pay_json
@@ -222,6 +225,9 @@ def pay(
     else:
         wanted = _columns(result, lang, columns)
         _print_pay(result, the_plan, lang, columns=wanted, wide=wide)
+        for h in handovers:  # a monthly report could not be split between a seat's holders
+            note = t("people.handover.reported", lang, month=month, **h)
+            console.print(escape(visible(note)), highlight=False)
 
 
 def _columns(pay: MonthPay, lang: str, spec: str | None) -> list[str] | None:

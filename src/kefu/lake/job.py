@@ -215,11 +215,13 @@ def fingerprint(
     order_months = [m for m in listing.months("orders", shop) if m <= reach.upto]
     review_months = [m for m in listing.months("reviews", shop) if m <= reach.upto]
     item_months = [m for m in listing.months("order_items", shop) if m <= reach.upto]
+    eval_months = [m for m in listing.months("service_evals", shop) if m <= reach.upto]
     files = (
         listing.of_shop("messages", shop, msgs)
         + listing.of_shop("orders", shop, order_months)
         + listing.of_shop("reviews", shop, review_months)
         + listing.of_shop("order_items", shop, item_months)
+        + listing.of_shop("service_evals", shop, eval_months)
         + listing.of_shop("agents", shop)
         + listing.of_shop("shop_settings", shop)
         + listing.of_shop("seat_holders", shop)
@@ -279,6 +281,7 @@ class Job:
                     "orders",
                     "reviews",
                     "order_items",
+                    "service_evals",
                     "shop_settings",
                     "seat_holders",
                     "persons",
@@ -699,6 +702,12 @@ class Job:
         ).select("shop_id", "order_id", "product_id", "sku", "line_fen").createOrReplaceTempView(
             "in_order_items"
         )
+        # Taobao 服务评价: read whole, as the engine reads them
+        self.read(
+            "service_evals", [f for s in shops for f in self.listing.of_shop("service_evals", s)]
+        ).select(
+            "shop_id", "agent_id", "buyer_id", "evaluated_at", "eval_code", "eval_source"
+        ).createOrReplaceTempView("in_service_evals")
         self.read("agents", [f for s in shops for f in self.listing.of_shop("agents", s)]).select(
             "shop_id", "agent_id", "name", "role", "team", "hired_on", "left_on"
         ).createOrReplaceTempView("in_agents")

@@ -150,6 +150,22 @@ TABLES: tuple[LakeTable, ...] = (
         None,
         ("person_id",),
     ),
+    # Taobao 服务评价 (schema 9), by the month they were given
+    LakeTable(
+        "service_evals",
+        (
+            ("agent_id", "VARCHAR"),
+            ("buyer_id", "VARCHAR"),
+            ("evaluated_at", "TIMESTAMP"),
+            ("eval_code", "INTEGER"),
+            ("eval_source", "INTEGER"),
+            ("file", "VARCHAR"),
+            ("import_id", "INTEGER"),
+        ),
+        "service_evals t",
+        "strftime(t.evaluated_at, '%Y-%m')",
+        ("agent_id", "buyer_id", "evaluated_at"),
+    ),
     LakeTable(
         "shop_settings",
         (("name", "VARCHAR"), ("value", "VARCHAR")),

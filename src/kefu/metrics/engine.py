@@ -32,6 +32,8 @@ INPUT_VIEWS: dict[str, str] = {
     " CAST(epoch(paid_at) AS BIGINT) AS paid_s, amount_fen, items, refund_fen FROM orders",
     "in_reviews": "SELECT shop_id, order_id, rating FROM reviews",
     "in_order_items": "SELECT shop_id, order_id, product_id, sku, line_fen FROM order_items",
+    "in_service_evals": "SELECT shop_id, agent_id, buyer_id, evaluated_at, eval_code, eval_source"
+    " FROM service_evals",
 }
 # a store older than schema 3 read as it is (kefu.store.backup checks, upgrade tests) has no
 # order lines: the steps read none
@@ -40,6 +42,25 @@ NO_ORDER_ITEMS = (
     " CAST(NULL AS VARCHAR) AS product_id, CAST(NULL AS VARCHAR) AS sku,"
     " CAST(NULL AS BIGINT) AS line_fen FROM (SELECT 1) WHERE FALSE"
 )
+
+# a store older than schema 9, or a lake (which carries no service evaluations yet): none
+NO_SERVICE_EVALS = (
+    "SELECT CAST(NULL AS VARCHAR) AS shop_id, CAST(NULL AS VARCHAR) AS agent_id,"
+    " CAST(NULL AS VARCHAR) AS buyer_id, CAST(NULL AS TIMESTAMP) AS evaluated_at,"
+    " CAST(NULL AS INTEGER) AS eval_code, CAST(NULL AS INTEGER) AS eval_source"
+    " FROM (SELECT 1) WHERE FALSE"
+)
+
+
+def _has_relation(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """A table or a view of that name in the current database (a lake store has views)."""
+    row = con.execute(
+        "SELECT count(*) FROM (SELECT table_name AS n, schema_name AS s, database_name AS d"
+        " FROM duckdb_tables() UNION ALL SELECT view_name, schema_name, database_name"
+        " FROM duckdb_views()) WHERE n = ? AND s = 'main' AND d = current_database()",
+        [name],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -74,6 +95,13 @@ SPLIT_VIEWS: dict[str, str] = {
     " h.from_day, h.until_day FROM split_holds h"
     " JOIN agents a ON a.shop_id = h.shop_id AND a.agent_id = h.agent_id"
     " LEFT JOIN persons p ON p.person_id = h.person_id) x",
+    # an evaluation belongs to whoever held the seat on the day it was given
+    "in_service_evals": "SELECT * FROM (SELECT e.shop_id,"
+    " COALESCE(h.agent_id || chr(31) || h.person_id, e.agent_id) AS agent_id, e.buyer_id,"
+    " e.evaluated_at, e.eval_code, e.eval_source FROM service_evals e"
+    " LEFT JOIN split_holds h ON h.shop_id = e.shop_id AND h.agent_id = e.agent_id"
+    " AND (h.from_day IS NULL OR e.evaluated_at >= h.from_day)"
+    " AND (h.until_day IS NULL OR e.evaluated_at < h.until_day + INTERVAL 1 DAY)) x",
 }
 
 
@@ -91,7 +119,14 @@ def _split_holds(con: duckdb.DuckDBPyConnection, split: Sequence[Holding]) -> No
 
 # The steps read back per (shop, agent, month), besides `agent_months` (who is listed) and
 # `shop_orders` (per shop and month); the rest are intermediate.
-PART_STEPS = ("agent_sessions", "agent_sales", "repurchase", "agent_spread", "agent_assists")
+PART_STEPS = (
+    "agent_sessions",
+    "agent_sales",
+    "repurchase",
+    "agent_spread",
+    "agent_assists",
+    "agent_evals",
+)
 ACTIVITY_STEPS = ("agent_activity", "agent_hours", "agent_peak")
 
 
@@ -153,6 +188,9 @@ def prepare_inputs(
     for name, sql in INPUT_VIEWS.items():
         if name == "in_order_items" and not _has_table(con, "order_items"):
             con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {NO_ORDER_ITEMS}")
+            continue
+        if name == "in_service_evals" and not _has_relation(con, "service_evals"):
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {NO_SERVICE_EVALS}")
             continue
         where = f"shop_id IN ({shop_list})"
         if name == "in_messages" and window != ALL_TIME:

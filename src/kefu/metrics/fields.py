@@ -50,6 +50,15 @@ PARTS: tuple[str, ...] = (
     "assisted_orders",
     "assisted_sales_fen",
     "assisted_net_sales_fen",
+    # Taobao 服务评价 (metrics.md §3): the buyers' ratings of the agent given in the month, by
+    # level, and the satisfied ones (非常满意 + 满意), the satisfaction rate's numerator
+    "evaluations",
+    "evaluations_very_satisfied",
+    "evaluations_satisfied",
+    "evaluations_neutral",
+    "evaluations_dissatisfied",
+    "evaluations_very_dissatisfied",
+    "satisfied_evaluations",
 )
 
 # Parts that are pooled like the others but are not in the KPI JSON contract.
@@ -85,6 +94,7 @@ RATES: tuple[Rate, ...] = (
     Rate("avg_response_s", "response_total_s", "answered_turns", "seconds"),
     Rate("answer_ratio", "agent_messages", "buyer_messages", "ratio"),
     Rate("typing_cpm", "typing_chars", "typing_seconds", "cpm", scale=60),
+    Rate("satisfaction_rate", "satisfied_evaluations", "evaluations", "fraction"),
 )
 RATE_BY_NAME: dict[str, Rate] = {r.name: r for r in RATES}
 
@@ -206,6 +216,7 @@ SPEC_ORDER: tuple[str, ...] = (
     "avg_response_s",
     "answer_ratio",
     "typing_cpm",
+    "satisfaction_rate",
 )
 JSON_ORDER: tuple[str, ...] = SPEC_ORDER + tuple(p for p in PARTS if p not in SPEC_ORDER)
 

@@ -14,13 +14,15 @@ person (every file before people behind seats), the rows are the seats' rows, un
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 
 from kefu.metrics.engine import SPLIT_MARK, StoreKpis
-from kefu.metrics.fields import pool
+from kefu.metrics.fields import EXTRA_PARTS, NOT_AVAILABLE, PARTS, Parts, pool
+from kefu.metrics.reported import held_parts
 from kefu.metrics.table import AgentMonth, KpiSource, ShopMonth, month_bounds
 from kefu.store import Store
 from kefu.store.seats import Holding, Person, holdings, persons
@@ -126,6 +128,7 @@ class PersonKpis:
         month = sm.month
         pieces: dict[str, list[tuple[AgentMonth, Holding]]] = defaultdict(list)
         rows: list[AgentMonth] = []
+        handovers: list[dict[str, str]] = []
         for a in sm.agents:
             holds = [h for h in mine.get(a.agent_id, []) if held_days(h, month) is not None]
             if not holds:
@@ -142,12 +145,26 @@ class PersonKpis:
                         continue
                     h = next(h for h in holds if h.person_id == person)
                     pieces[person].append((replace(b, agent_id=seat), h))
-            else:  # a reported month cannot be split: the holder with the most days has it
+            elif sm.source is not None:  # a month read from a platform's report
+                by_day = held_parts(self.store, sm.shop_id, month, a.agent_id, holds)
+                if by_day is not None:  # daily figures: each holder their own days
+                    held, nobody = by_day
+                    for h, parts in held:
+                        pieces[h.person_id].append((replace(a, parts=_marked(parts, a)), h))
+                    if nobody is not None:
+                        rows.append(replace(a, parts=nobody))  # days nobody held the seat
+                else:  # a monthly report has no days: the holder with the most days has it
+                    h = max(holds, key=lambda h: _days(h, month))
+                    pieces[h.person_id].append((a, h))
+                    handovers.extend(_handovers(a.agent_id, holds, h, month, people))
+            else:
                 h = max(holds, key=lambda h: _days(h, month))
                 pieces[h.person_id].append((a, h))
         for person_id, got in sorted(pieces.items()):
             rows.append(self._person(sm.shop_id, month, person_id, got, people, every))
         rows.sort(key=lambda a: a.agent_id)
+        if handovers:  # said under the table: the month went whole to one holder
+            return replace(sm, agents=rows, source={**(sm.source or {}), "handovers": handovers})
         return replace(sm, agents=rows)
 
     def _person(
@@ -188,6 +205,46 @@ class PersonKpis:
         )
 
 
+def _marked(parts: Parts | None, seat: AgentMonth) -> Parts:
+    """A holder's parts from their days; a holder without a reported day had none of the
+    activity the report counts (zeros), with what the report cannot give still marked."""
+    if parts is not None:
+        return parts
+    out = dict.fromkeys(PARTS + EXTRA_PARTS, 0)
+    out.update({k: 1 for k in seat.parts if k.endswith(NOT_AVAILABLE)})
+    return out
+
+
+def _handovers(
+    seat: str, holds: Sequence[Holding], holder: Holding, month: str, people: dict[str, Person]
+) -> list[dict[str, str]]:
+    """The handovers of a seat within a month read from a monthly report, for the note
+    saying the month went whole to `holder` (docs/reports.md)."""
+    held = sorted(
+        (h for h in holds if held_days(h, month)), key=lambda h: _iso(held_days(h, month))
+    )
+
+    def who(h: Holding) -> str:
+        p = people.get(h.person_id)
+        return f"{p.name} ({h.person_id})" if p is not None and p.name else h.person_id
+
+    def span(h: Holding) -> str:
+        a, b = _iso(held_days(h, month))
+        return f"{a} – {b}"
+
+    return [
+        {
+            "seat": seat,
+            "first": who(x),
+            "first_days": span(x),
+            "second": who(y),
+            "second_days": span(y),
+            "holder": who(holder),
+        }
+        for x, y in itertools.pairwise(held)
+    ]
+
+
 def _days(h: Holding, month: str) -> int:
     span = held_days(h, month)
     return 0 if span is None else (span[1] - span[0]).days + 1
@@ -195,3 +252,16 @@ def _days(h: Holding, month: str) -> int:
 
 def _iso(span: tuple[date, date] | None) -> tuple[str | None, str | None]:
     return (None, None) if span is None else (span[0].isoformat(), span[1].isoformat())
+
+
+def reported_handovers(store: Store, shop_id: str, month: str) -> list[dict[str, str]]:
+    """The seats handed over within a month read from a monthly report, which went whole to
+    one holder (what `kefu pay` says under its table); empty for any other month."""
+    from kefu.metrics.reported import ChosenKpis
+
+    seats = ChosenKpis(store)
+    sm = seats.reported_month(shop_id, month)
+    if sm is None or (sm.source or {}).get("grain") != "month":
+        return []
+    got = PersonKpis(store, seats).shop_months(shop_id, [month]).get(month)
+    return list(((got.source or {}) if got else {}).get("handovers", []))

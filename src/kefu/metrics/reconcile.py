@@ -16,9 +16,20 @@ from kefu.metrics.engine import DuckDBRunner, StoreKpis
 from kefu.metrics.fields import RATE_BY_NAME, value
 from kefu.metrics.reported import Month, reported_month
 from kefu.metrics.settings import PRESETS, MetricSettings, from_mapping, parse_value
-from kefu.metrics.table import ShopMonth
+from kefu.metrics.table import ShopMonth, month_bounds
 from kefu.store import Store
 
+# Taobao 服务评价 counts (赤兔 服务满意度评价很满意 … 很不满, 参与量; 客户满意率): compared only
+# when kefu has evaluations of the shop-month (imported 服务评价), else kefu's 0 means nothing.
+EVAL_FIELDS = (
+    "evaluations",
+    "evaluations_very_satisfied",
+    "evaluations_satisfied",
+    "evaluations_neutral",
+    "evaluations_dissatisfied",
+    "evaluations_very_dissatisfied",
+    "satisfaction_rate",
+)
 # The figures both sides can carry, in the order they are shown.
 COMPARED = (
     "consulted_buyers",
@@ -37,6 +48,7 @@ COMPARED = (
     "first_response_s",
     "avg_response_s",
     "answer_ratio",
+    *EVAL_FIELDS,
 )
 DEFAULT_TOLERANCE = Fraction(1, 100)
 
@@ -187,11 +199,14 @@ def reconcile(
     kefu_agents = {a.agent_id for a in now.agents if a.parts["sessions"] or a.parts["orders"]}
     out.report_only_agents = sorted(set(rows) - {a.agent_id for a in now.agents})
     out.kefu_only_agents = sorted(kefu_agents - set(rows))
+    rated = _has_evals(store, shop, month)
     for agent_id in sorted(rows):
         if now.agent(agent_id) is None:
             continue
         m = rows[agent_id]
         for name in COMPARED:
+            if name in EVAL_FIELDS and not rated:
+                continue
             rep = report_value(m, name)
             if rep is None:
                 continue
@@ -202,6 +217,17 @@ def reconcile(
                 diff = _cause(diff, tried, credited_now, tolerance)
             out.rows.append(diff)
     return out
+
+
+def _has_evals(store: Store, shop: str, month: str) -> bool:
+    """Whether the shop has Taobao 服务评价 given in the month (kefu's side of the evaluations)."""
+    first, last = month_bounds(month)
+    row = store.con.execute(
+        "SELECT count(*) FROM service_evals WHERE shop_id = ? AND CAST(evaluated_at AS DATE)"
+        " BETWEEN ? AND ?",
+        [shop, first, last],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _cause(

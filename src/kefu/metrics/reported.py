@@ -21,6 +21,7 @@ from kefu.metrics.settings import from_mapping
 from kefu.metrics.table import AgentMonth, KpiSource, ShopMonth, month_bounds
 from kefu.store import Store
 from kefu.store.reported import StoredFigure, figures
+from kefu.store.seats import Holding
 
 # Report fields that are kefu's parts, with the same meaning (docs/reports.md says where the
 # platform's definition differs: window, credit rule, distinct per day).
@@ -34,6 +35,21 @@ PART_FIELDS = (
     "sales_fen",
     "refund_fen",
     "net_sales_fen",
+    # 服务满意度评价 (赤兔: 参与量 and 很满意 … 很不满; 飞鸽: 有效评价数), as Taobao 服务评价 counts them
+    "evaluations",
+    "evaluations_very_satisfied",
+    "evaluations_satisfied",
+    "evaluations_neutral",
+    "evaluations_dissatisfied",
+    "evaluations_very_dissatisfied",
+    "satisfied_evaluations",
+)
+EVAL_LEVELS = (
+    "evaluations_very_satisfied",
+    "evaluations_satisfied",
+    "evaluations_neutral",
+    "evaluations_dissatisfied",
+    "evaluations_very_dissatisfied",
 )
 SOURCE_ORDER = tuple(s.source for s in SPECS)
 
@@ -71,6 +87,13 @@ class Month:
             self.texts[f.field] = f.value_text
 
     def count(self, name: str) -> int | None:
+        if name == "satisfied_evaluations" and name not in self.sums:
+            # 很满意 + 满意: the satisfaction rate's numerator, when the report gives both
+            a, b = self.count("evaluations_very_satisfied"), self.count("evaluations_satisfied")
+            return None if a is None or b is None else a + b
+        if name == "evaluations" and name not in self.sums and name not in self.missing:
+            levels = [self.count(f) for f in EVAL_LEVELS]  # no 参与量 column: the five levels
+            return None if any(v is None for v in levels) else sum(v or 0 for v in levels)
         if name in self.missing or name not in self.sums:
             return None
         n, d = self.sums[name]
@@ -137,6 +160,56 @@ def reported_month(
     store: Store, shop_id: str, month: str
 ) -> tuple[dict[str, Month], dict[str, Any]] | None:
     """Each agent's reported figures for the month, and what they come from; None without any."""
+    got = chosen_figures(store, shop_id, month)
+    if got is None:
+        return None
+    use, info = got
+    whole_month = info["grain"] == "month"
+    rows: dict[str, Month] = defaultdict(Month)
+    for f in use:
+        rows[f.agent_id].add(f, whole_month)
+        rows[f.agent_id].days.add(f.period_start)
+    return dict(rows), info
+
+
+def held_parts(
+    store: Store, shop_id: str, month: str, seat: str, holds: Sequence[Holding]
+) -> tuple[list[tuple[Holding, Parts | None]], Parts | None] | None:
+    """A seat's reported month split by day between its holders (people behind seats).
+
+    Each holder gets the parts of the days they held the seat, summed from the daily figures'
+    counts only (a rate of one day is never averaged into a month: as for any month built
+    from days, kefu.metrics.reported); None for a holder without a reported day. The days
+    nobody held come back apart (None when there are none). None when the month is read from a monthly report: it has no days to
+    split by.
+    """
+    got = chosen_figures(store, shop_id, month)
+    if got is None or got[1]["grain"] != "day":
+        return None
+    mine = [f for f in got[0] if f.agent_id == seat]
+    out: list[tuple[Holding, Parts | None]] = []
+    taken: set[int] = set()
+    for h in holds:
+        m = Month()
+        for i, f in enumerate(mine):
+            if h.holds(f.period_start):
+                m.add(f, False)
+                m.days.add(f.period_start)
+                taken.add(i)
+        out.append((h, parts_of(m) if m.days else None))
+    rest = Month()
+    for i, f in enumerate(mine):
+        if i not in taken:
+            rest.add(f, False)
+            rest.days.add(f.period_start)
+    return out, (parts_of(rest) if rest.days else None)
+
+
+def chosen_figures(
+    store: Store, shop_id: str, month: str
+) -> tuple[list[StoredFigure], dict[str, Any]] | None:
+    """The figures a month is read from (one report: a monthly one, else its days) and what
+    they come from; None without any."""
     first, last = month_bounds(month)
     figs = figures(store, shop_id, first, last)
     if not figs:
@@ -152,10 +225,6 @@ def reported_month(
     use, whole_month = (whole, True) if whole else (days, False)
     if not use:
         return None
-    rows: dict[str, Month] = defaultdict(Month)
-    for f in use:
-        rows[f.agent_id].add(f, whole_month)
-        rows[f.agent_id].days.add(f.period_start)
     covered = len({f.period_start for f in use}) if not whole_month else last.day
     spec = SPEC_BY_SOURCE.get(chosen[0])
     info: dict[str, Any] = {
@@ -168,7 +237,7 @@ def reported_month(
         "days_in_month": last.day,
         "files": sorted({f.file for f in use}),
     }
-    return dict(rows), info
+    return use, info
 
 
 class ReportedKpis:
@@ -210,6 +279,7 @@ class ReportedKpis:
                     )
                 )
             agents += _absent_staff(shop_id, month, staff, rows, agents)
+            agents = _with_evals(self.store, shop_id, month, agents)
             paid = self._paid(shop_id, month)
             out[month] = ShopMonth(
                 shop_id=shop_id,
@@ -279,6 +349,47 @@ def _absent_staff(
         )
         if a.employed:
             out.append(a)
+    return out
+
+
+EVAL_PARTS = ("evaluations", *EVAL_LEVELS, "satisfied_evaluations")
+
+
+def _with_evals(
+    store: Store, shop_id: str, month: str, agents: list[AgentMonth]
+) -> list[AgentMonth]:
+    """kefu's own Taobao 服务评价 of the month, when imported, instead of the report's
+    evaluation figures (the same counts as a chat month's, kpi.sql agent_evals)."""
+    from dataclasses import replace
+
+    first = month_bounds(month)[0]
+    ignored: tuple[str, ...] = ()
+    with contextlib.suppress(ValueError):
+        ignored = from_mapping(store.settings(shop_id)).ignored_accounts
+    got = store.con.execute(
+        "SELECT agent_id, count(*), count(*) FILTER (eval_code = 0),"
+        " count(*) FILTER (eval_code = 1), count(*) FILTER (eval_code = 2),"
+        " count(*) FILTER (eval_code = 3), count(*) FILTER (eval_code = 4),"
+        " count(*) FILTER (eval_code <= 1) FROM service_evals"
+        " WHERE shop_id = ? AND evaluated_at >= ? AND evaluated_at < ?"
+        " AND NOT list_contains(?, agent_id) AND NOT list_contains(?, buyer_id) GROUP BY 1",
+        [shop_id, first, _after(month), list(ignored), list(ignored)],
+    ).fetchall()
+    if not got:
+        return agents
+    counts = {r[0]: dict(zip(EVAL_PARTS, map(int, r[1:]), strict=True)) for r in got}
+    out = []
+    for a in agents:
+        parts = {
+            k: v
+            for k, v in a.parts.items()
+            if not (
+                k.startswith("satisfaction_rate:")
+                or (k.endswith(NOT_AVAILABLE) and k.removesuffix(NOT_AVAILABLE) in EVAL_PARTS)
+            )
+        }
+        parts.update(counts.get(a.agent_id, dict.fromkeys(EVAL_PARTS, 0)))
+        out.append(replace(a, parts=parts))
     return out
 
 
@@ -389,6 +500,8 @@ def source_lines(sm: ShopMonth, lang: str) -> list[str]:
                 fields=", ".join(field_label(f, lang) for f in missing),
             )
         )
+    for h in info.get("handovers", ()):
+        lines.append(i18n.t("people.handover.reported", lang, month=sm.month, **h))
     only = sorted(
         {k.removesuffix(":only") for a in sm.agents for k in a.parts if k.endswith(":only")},
         key=lambda f: SPEC_ORDER.index(f) if f in SPEC_ORDER else 99,

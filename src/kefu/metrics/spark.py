@@ -25,6 +25,7 @@ INPUTS = (
     "in_orders",
     "in_reviews",
     "in_order_items",
+    "in_service_evals",
     "cfg",
     "ignored",
     "req_months",

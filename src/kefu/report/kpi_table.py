@@ -41,6 +41,7 @@ SCREEN = (
     "avg_response_s",
     "answer_ratio",
     "typing_cpm",
+    "satisfaction_rate",  # Taobao 服务评价: (非常满意 + 满意) / evaluations
 )
 
 
@@ -80,6 +81,7 @@ PRIORITY = (
     "items_per_buyer",
     "answer_ratio",
     "typing_cpm",
+    "satisfaction_rate",  # Taobao 服务评价: (非常满意 + 满意) / evaluations
 )
 
 

@@ -405,9 +405,16 @@ class Store:
             )
 
     def shops(self) -> list[str]:
+        evals = _scalar(
+            self.con,
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'service_evals'"
+            " AND schema_name = 'main' AND database_name = current_database()",
+        )
         rows = self.con.execute(
             "SELECT shop_id FROM agents UNION SELECT shop_id FROM messages "
-            "UNION SELECT shop_id FROM orders UNION SELECT shop_id FROM reported_figures ORDER BY 1"
+            "UNION SELECT shop_id FROM orders UNION SELECT shop_id FROM reported_figures "
+            + ("UNION SELECT shop_id FROM service_evals " if evals else "")
+            + "ORDER BY 1"
         ).fetchall()
         return [r[0] for r in rows]
 

@@ -118,6 +118,9 @@ def import_files(
                 rows(path.name, r.rows_read)
             tick(path.name, 2 * sizes[i])
             continue
+        if kind is None and _import_evals(store, path, shop, zones, reports[i]):
+            tick(path.name, 2 * sizes[i])
+            continue
         if kind is None and _import_report(store, path, shop, period, reports[i]):
             if rows is not None:
                 rows(path.name, reports[i].rows_read)
@@ -177,6 +180,31 @@ def shop_zones(store: Store, reports: Sequence[ImportReport] = ()) -> ShopZones:
                     )
                 )
     return ShopZones(zones)
+
+
+def _import_evals(
+    store: Store, path: Path, shop: str | None, zones: ShopZones, report: ImportReport
+) -> bool:
+    """Import `path` when it is a file of Taobao 服务评价 (True); False when it is not one."""
+    from kefu.io.service_evals import read_evals
+    from kefu.store.service_evals import import_evals
+
+    try:
+        parsed = read_evals(path, shop=shop, zones=zones)
+    except ImportFileError as e:
+        report.refused(e)
+        return True
+    if parsed is None:
+        return False
+    try:
+        import_evals(store, path, parsed, report)
+    except Exception as e:  # the transaction rolled back: nothing of this file is stored
+        report.refused(
+            ImportFileError(
+                "io.file.write_failed", file=path.name, path=str(store.path), error=str(e)
+            )
+        )
+    return True
 
 
 def _import_report(

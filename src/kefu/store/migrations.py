@@ -26,6 +26,7 @@ from kefu.store.schema import (
     REPORTED_FIGURES,
     SCHEMA_VERSION,
     SEAT_HOLDERS,
+    SERVICE_EVALS,
     SHOP_LEXICONS,
     USER_PERSONS,
     VOICE_LABEL_SETS,
@@ -124,6 +125,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "user_persons: an agent's web account linked to the person (employee number) it is,"
         " not only to seats (issue #9)",
         (USER_PERSONS,),
+    ),
+    Migration(
+        9,
+        "service_evals (Taobao service evaluations: the buyers' 0–4 ratings of an agent, with their source;"
+        " issue #10)",
+        (SERVICE_EVALS,),
     ),
 )
 

@@ -9,7 +9,7 @@ column is a new migration: see "Changing the schema" in docs/store.md.
 from __future__ import annotations
 
 # The schema this kefu writes: the number of the last migration (kefu.store.migrations).
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Identity of records (metrics.md §3): importing a record again with the same identity
 # updates it. Messages are identified by every field but `chars` (text NULL counts as '').
@@ -346,4 +346,22 @@ USER_PERSONS = """CREATE TABLE user_persons (
     user_id INTEGER NOT NULL,
     person_id VARCHAR NOT NULL,
     PRIMARY KEY (user_id, person_id)
+)"""
+
+# Schema 9: Taobao 服务评价 (issue #10), the buyers' ratings of an agent in 旺旺 (TOP API
+# taobao.qianniu.kefueval.get). One row per evaluation: the agent (sub-account) rated, the
+# buyer who rated, when, `eval_code` 0 非常满意, 1 满意, 2 一般, 3 不满意, 4 非常不满意, and
+# `eval_source` 0 客服邀评, 1 消费者自主评价, 2 系统邀评 (NULL when the file does not say). An
+# evaluation is identified by (shop, agent, buyer, time): importing it again updates its code
+# and source, never duplicates it (docs/importers.md, Service evaluations).
+SERVICE_EVALS = """CREATE TABLE service_evals (
+    shop_id VARCHAR NOT NULL,
+    agent_id VARCHAR NOT NULL,
+    buyer_id VARCHAR NOT NULL,
+    evaluated_at TIMESTAMP NOT NULL,
+    eval_code INTEGER NOT NULL,
+    eval_source INTEGER,
+    file VARCHAR NOT NULL,
+    import_id INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, agent_id, buyer_id, evaluated_at)
 )"""

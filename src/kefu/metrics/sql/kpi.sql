@@ -6,7 +6,8 @@
 -- local calendar day).
 --
 -- Inputs (prepared by the runner): in_agents, in_messages (+ sent_s), in_orders (+ created_s,
--- paid_s), in_reviews, in_order_items (order lines: product, merchant code, line_fen), cfg (one row of settings per shop), ignored (shop_id, account),
+-- paid_s), in_reviews, in_service_evals (Taobao 服务评价: agent, buyer, evaluated_at, eval_code
+-- 0–4, eval_source), in_order_items (order lines: product, merchant code, line_fen), cfg (one row of settings per shop), ignored (shop_id, account),
 -- req_months (month, first_day, last_day, and first_s / end_s: epoch seconds of its first day
 -- and of the day after its last).
 
@@ -474,6 +475,26 @@ FROM (
 ) x
 GROUP BY x.shop_id, x.agent_id, x.month
 
+-- step: agent_evals
+-- Taobao 服务评价 per agent and the month they were given (metrics.md §3): how many of each
+-- level (eval_code 0 非常满意, 1 满意, 2 一般, 3 不满意, 4 非常不满意) and the satisfied ones
+-- (0 or 1), the numerator of the satisfaction rate. Every source counts (客服邀评, 消费者自主评价,
+-- 系统邀评); evaluations of ignored accounts (agent or buyer) count for nobody.
+SELECT e.shop_id, e.agent_id, STRFTIME(e.evaluated_at, '%Y-%m') AS month,
+       COUNT(*) AS evaluations,
+       SUM(CASE WHEN e.eval_code = 0 THEN 1 ELSE 0 END) AS evaluations_very_satisfied,
+       SUM(CASE WHEN e.eval_code = 1 THEN 1 ELSE 0 END) AS evaluations_satisfied,
+       SUM(CASE WHEN e.eval_code = 2 THEN 1 ELSE 0 END) AS evaluations_neutral,
+       SUM(CASE WHEN e.eval_code = 3 THEN 1 ELSE 0 END) AS evaluations_dissatisfied,
+       SUM(CASE WHEN e.eval_code = 4 THEN 1 ELSE 0 END) AS evaluations_very_dissatisfied,
+       SUM(CASE WHEN e.eval_code <= 1 THEN 1 ELSE 0 END) AS satisfied_evaluations
+FROM in_service_evals e
+JOIN cfg c ON c.shop_id = e.shop_id
+LEFT JOIN ignored ia ON ia.shop_id = e.shop_id AND ia.account = e.agent_id
+LEFT JOIN ignored ib ON ib.shop_id = e.shop_id AND ib.account = e.buyer_id
+WHERE ia.account IS NULL AND ib.account IS NULL
+GROUP BY e.shop_id, e.agent_id, STRFTIME(e.evaluated_at, '%Y-%m')
+
 -- step: agent_activity
 -- When agents worked: active clock hours and days, the busiest day's inquiries, and the
 -- sessions begun in each hour of the day.
@@ -505,7 +526,8 @@ GROUP BY shop_id, agent_id, month
 
 -- step: agent_months
 -- The agents listed for each requested month: every agent with a session in it, every agent
--- with an assist credited to it, and every agent employed on at least one of its days.
+-- with an assist credited to it or a service evaluation given in it, and every agent employed
+-- on at least one of its days.
 SELECT DISTINCT shop_id, agent_id, month
 FROM (
     SELECT a.shop_id, a.agent_id, a.month
@@ -514,6 +536,10 @@ FROM (
     -- an agent who assisted an order credited in the month, whatever month they chatted in
     SELECT a.shop_id, a.agent_id, a.month
     FROM agent_assists a JOIN req_months r ON r.month = a.month
+    UNION ALL
+    -- an agent rated by buyers in the month (Taobao 服务评价)
+    SELECT a.shop_id, a.agent_id, a.month
+    FROM agent_evals a JOIN req_months r ON r.month = a.month
     UNION ALL
     SELECT g.shop_id, g.agent_id, r.month
     FROM in_agents g

@@ -14,6 +14,17 @@ from typing import Literal
 
 # Additive parts, in the order the JSON carries them. All are integers (counts, fen, seconds,
 # code points). Buyer counts are distinct within one agent and month; pooling sums them.
+# The levels of a Taobao 服务评价, in the order of its eval_code 0-4, and the parts counted
+# from the evaluations: the one list every module (reports, reconciliation) takes them from.
+EVAL_LEVELS: tuple[str, ...] = (
+    "evaluations_very_satisfied",
+    "evaluations_satisfied",
+    "evaluations_neutral",
+    "evaluations_dissatisfied",
+    "evaluations_very_dissatisfied",
+)
+EVAL_PARTS: tuple[str, ...] = ("evaluations", *EVAL_LEVELS, "satisfied_evaluations")
+
 PARTS: tuple[str, ...] = (
     "sessions",
     "receptions",
@@ -52,13 +63,7 @@ PARTS: tuple[str, ...] = (
     "assisted_net_sales_fen",
     # Taobao 服务评价 (metrics.md §3): the buyers' ratings of the agent given in the month, by
     # level, and the satisfied ones (非常满意 + 满意), the satisfaction rate's numerator
-    "evaluations",
-    "evaluations_very_satisfied",
-    "evaluations_satisfied",
-    "evaluations_neutral",
-    "evaluations_dissatisfied",
-    "evaluations_very_dissatisfied",
-    "satisfied_evaluations",
+    *EVAL_PARTS,
 )
 
 # Parts that are pooled like the others but are not in the KPI JSON contract.

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from kefu.metrics.engine import DuckDBRunner, StoreKpis
-from kefu.metrics.fields import RATE_BY_NAME, value
+from kefu.metrics.fields import EVAL_LEVELS, RATE_BY_NAME, value
 from kefu.metrics.reported import Month, reported_month
 from kefu.metrics.settings import PRESETS, MetricSettings, from_mapping, parse_value
 from kefu.metrics.table import ShopMonth, month_bounds
@@ -21,15 +21,7 @@ from kefu.store import Store
 
 # Taobao 服务评价 counts (赤兔 服务满意度评价很满意 … 很不满, 参与量; 客户满意率): compared only
 # when kefu has evaluations of the shop-month (imported 服务评价), else kefu's 0 means nothing.
-EVAL_FIELDS = (
-    "evaluations",
-    "evaluations_very_satisfied",
-    "evaluations_satisfied",
-    "evaluations_neutral",
-    "evaluations_dissatisfied",
-    "evaluations_very_dissatisfied",
-    "satisfaction_rate",
-)
+EVAL_FIELDS = ("evaluations", *EVAL_LEVELS, "satisfaction_rate")
 # The figures both sides can carry, in the order they are shown.
 COMPARED = (
     "consulted_buyers",

@@ -16,7 +16,15 @@ from typing import Any
 
 from kefu.io.reports import SPEC_BY_SOURCE, SPECS
 from kefu.io.reports.quirks import ADDITIVE_KINDS
-from kefu.metrics.fields import EXTRA_PARTS, NOT_AVAILABLE, PARTS, RATE_BY_NAME, Parts
+from kefu.metrics.fields import (
+    EVAL_LEVELS,
+    EVAL_PARTS,
+    EXTRA_PARTS,
+    NOT_AVAILABLE,
+    PARTS,
+    RATE_BY_NAME,
+    Parts,
+)
 from kefu.metrics.settings import from_mapping
 from kefu.metrics.table import AgentMonth, KpiSource, ShopMonth, month_bounds
 from kefu.store import Store
@@ -36,20 +44,7 @@ PART_FIELDS = (
     "refund_fen",
     "net_sales_fen",
     # 服务满意度评价 (赤兔: 参与量 and 很满意 … 很不满; 飞鸽: 有效评价数), as Taobao 服务评价 counts them
-    "evaluations",
-    "evaluations_very_satisfied",
-    "evaluations_satisfied",
-    "evaluations_neutral",
-    "evaluations_dissatisfied",
-    "evaluations_very_dissatisfied",
-    "satisfied_evaluations",
-)
-EVAL_LEVELS = (
-    "evaluations_very_satisfied",
-    "evaluations_satisfied",
-    "evaluations_neutral",
-    "evaluations_dissatisfied",
-    "evaluations_very_dissatisfied",
+    *EVAL_PARTS,
 )
 SOURCE_ORDER = tuple(s.source for s in SPECS)
 
@@ -350,9 +345,6 @@ def _absent_staff(
         if a.employed:
             out.append(a)
     return out
-
-
-EVAL_PARTS = ("evaluations", *EVAL_LEVELS, "satisfied_evaluations")
 
 
 def _with_evals(

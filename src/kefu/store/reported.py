@@ -11,6 +11,7 @@ from typing import Any
 from kefu.io.reports import ParsedReport, ReportRow
 from kefu.io.reports.quirks import grain_of
 from kefu.store.database import Store, UpsertCounts
+from kefu.store.upsert_import import upsert_logged
 
 COLUMNS = (
     "shop_id",
@@ -160,51 +161,19 @@ def shops_with_reports(store: Store) -> list[str]:
 
 def import_report(store: Store, path: Path, pr: ParsedReport, report: Any) -> None:
     """Write one parsed report in one transaction, logged like any import; fills `report`."""
-    from datetime import datetime
-
-    from kefu.store.bulk import sha256_of
-
     report.kind, report.format, report.encoding = "report", pr.format, pr.encoding
     report.rows_read = pr.rows_read
     if pr.summary_rows:
         report.dropped = {"summary rows": pr.summary_rows}
     report.notes.extend(pr.notes)
     report.warnings.extend(pr.warnings)
-    sha = sha256_of(path)
-    with store.transaction():
-        import_id = store.next_import_id()
-        store.con.execute(
-            "DELETE FROM quarantine WHERE import_id IN "
-            "(SELECT import_id FROM import_log WHERE sha256 = ? AND file = ?)",
-            [sha, path.name],
-        )
-        counts = write_report(store, pr, import_id)
-        report.imported, report.updated, report.duplicates = (
-            counts.inserted,
-            counts.updated,
-            counts.unchanged,
-        )
-        report.quarantined = len(pr.quarantine)
-        report.quarantine = list(pr.quarantine)
-        shops = sorted({r.shop_id for r in pr.rows})
-        store.log_import(
-            {
-                "import_id": import_id,
-                "imported_at": datetime.now(),
-                "file": path.name,
-                "sha256": sha,
-                "kind": "report",
-                "format": pr.format,
-                "encoding": pr.encoding,
-                "shop_id": shops[0] if len(shops) == 1 else None,
-                "rows_read": report.rows_read,
-                "imported": report.imported,
-                "updated": report.updated,
-                "duplicates": report.duplicates,
-                "quarantined": report.quarantined,
-                "dropped": pr.summary_rows,
-                "warnings": "\n".join(report.warnings + report.notes) or None,
-            }
-        )
-        store.add_quarantine(import_id, "report", pr.quarantine)
-        report.import_id = import_id
+    upsert_logged(
+        store,
+        path,
+        report,
+        kind="report",
+        shops=(r.shop_id for r in pr.rows),
+        quarantine=pr.quarantine,
+        write=lambda import_id: write_report(store, pr, import_id),
+        dropped=pr.summary_rows,
+    )

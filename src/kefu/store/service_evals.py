@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from kefu.io.service_evals import ParsedEvals
 from kefu.store.database import Store, UpsertCounts
+from kefu.store.upsert_import import upsert_logged
 
 
 def write_evals(store: Store, pe: ParsedEvals, import_id: int) -> UpsertCounts:
@@ -63,46 +63,16 @@ def write_evals(store: Store, pe: ParsedEvals, import_id: int) -> UpsertCounts:
 
 def import_evals(store: Store, path: Path, pe: ParsedEvals, report: Any) -> None:
     """Write one file of evaluations in one transaction, logged like any import; fills `report`."""
-    from kefu.store.bulk import sha256_of
-
     report.kind, report.format, report.encoding = "service_evals", pe.format, pe.encoding
     report.rows_read = pe.rows_read
     report.notes.extend(pe.notes)
-    sha = sha256_of(path)
-    with store.transaction():
-        import_id = store.next_import_id()
-        store.con.execute(
-            "DELETE FROM quarantine WHERE import_id IN "
-            "(SELECT import_id FROM import_log WHERE sha256 = ? AND file = ?)",
-            [sha, path.name],
-        )
-        counts = write_evals(store, pe, import_id)
-        report.imported, report.updated, report.duplicates = (
-            counts.inserted,
-            counts.updated,
-            counts.unchanged,
-        )
-        report.quarantined = len(pe.quarantine)
-        report.quarantine = list(pe.quarantine)
-        shops = sorted({e.shop_id for e in pe.rows})
-        store.log_import(
-            {
-                "import_id": import_id,
-                "imported_at": datetime.now(),
-                "file": path.name,
-                "sha256": sha,
-                "kind": "service_evals",
-                "format": pe.format,
-                "encoding": pe.encoding,
-                "shop_id": shops[0] if len(shops) == 1 else None,
-                "rows_read": report.rows_read,
-                "imported": report.imported,
-                "updated": report.updated,
-                "duplicates": report.duplicates,
-                "quarantined": report.quarantined,
-                "dropped": 0,
-                "warnings": "\n".join(report.warnings + report.notes) or None,
-            }
-        )
-        store.add_quarantine(import_id, "service_evals", pe.quarantine)
-        report.import_id = import_id
+    upsert_logged(
+        store,
+        path,
+        report,
+        kind="service_evals",
+        shops=(e.shop_id for e in pe.rows),
+        quarantine=pe.quarantine,
+        write=lambda import_id: write_evals(store, pe, import_id),
+        dropped=0,
+    )

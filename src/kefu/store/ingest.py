@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -19,6 +19,8 @@ from kefu.store.bulk import sha256_of
 from kefu.store.bulk import try_import as try_bulk
 from kefu.store.database import Store, UpsertCounts
 from kefu.store.schema import KEYS
+
+P = TypeVar("P")  # what a keyed-record reader parses a file into
 
 Progress = Callable[[str, int, int], None]
 
@@ -189,22 +191,13 @@ def _import_evals(
     from kefu.io.service_evals import read_evals
     from kefu.store.service_evals import import_evals
 
-    try:
-        parsed = read_evals(path, shop=shop, zones=zones)
-    except ImportFileError as e:
-        report.refused(e)
-        return True
-    if parsed is None:
-        return False
-    try:
-        import_evals(store, path, parsed, report)
-    except Exception as e:  # the transaction rolled back: nothing of this file is stored
-        report.refused(
-            ImportFileError(
-                "io.file.write_failed", file=path.name, path=str(store.path), error=str(e)
-            )
-        )
-    return True
+    return _import_keyed(
+        store,
+        path,
+        report,
+        lambda: read_evals(path, shop=shop, zones=zones),
+        lambda parsed: import_evals(store, path, parsed, report),
+    )
 
 
 def _import_report(
@@ -218,15 +211,33 @@ def _import_report(
     from kefu.io.reports import read_report
     from kefu.store.reported import import_report
 
+    return _import_keyed(
+        store,
+        path,
+        report,
+        lambda: read_report(path, shop=shop, period=period),
+        lambda parsed: import_report(store, path, parsed, report),
+    )
+
+
+def _import_keyed(
+    store: Store,
+    path: Path,
+    report: ImportReport,
+    read: Callable[[], P | None],
+    write: Callable[[P], None],
+) -> bool:
+    """Read `path` with its own reader (None: not that kind of file, False) and write it
+    (True); a refusal or a failed write is said in `report`, and nothing of the file is kept."""
     try:
-        parsed = read_report(path, shop=shop, period=period)
+        parsed = read()
     except ImportFileError as e:
         report.refused(e)
         return True
     if parsed is None:
         return False
     try:
-        import_report(store, path, parsed, report)
+        write(parsed)
     except Exception as e:  # the transaction rolled back: nothing of this file is stored
         report.refused(
             ImportFileError(

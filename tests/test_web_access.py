@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from kefu.pay.plan import shipped_text
 from kefu.store.people import People
 from kefu.web.app import create_app
-from webshop import PASSWORDS, WebShop, build
+from webshop import PASSWORDS, WebShop, build, sign_in
 
 ROLES = ("anonymous", "boss", "lead", "stranger", "mei", "lin")
 
@@ -56,19 +56,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> WebShop:
 
 
 def _login(client: TestClient, name: str) -> str:
-    page = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert token
-    r = client.post(
-        "/login",
-        data={"name": name, "password": PASSWORDS[name], "csrf": token.group(1)},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    home = client.get("/")
-    found = re.search(r'name="csrf" value="([^"]+)"', home.text)
-    assert found
-    return found.group(1)
+    return sign_in(client, name, PASSWORDS[name])
 
 
 def _url(path: str, shop: WebShop, action: str) -> str:

@@ -26,7 +26,7 @@ from kefu.store.payroll import PayrollRuns
 from kefu.store.people import People
 from kefu.store.schema import SCHEMA_VERSION
 from kefu.web.app import create_app
-from webshop import PASSWORDS, WebShop, build, kefu
+from webshop import PASSWORDS, WebShop, build, kefu, sign_in
 
 MONTH = "2026-10"  # the month the seat changes hands (the demo shop's last)
 BEFORE = "2026-09"  # a month A held the seat throughout
@@ -85,15 +85,7 @@ def handover(tmp_path_factory: pytest.TempPathFactory) -> Handover:
 
 
 def _login(client: TestClient, name: str) -> None:
-    page = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert token
-    r = client.post(
-        "/login",
-        data={"name": name, "password": PASSWORDS[name], "csrf": token.group(1)},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
+    sign_in(client, name, PASSWORDS[name])
 
 
 def _copy(h: Handover, tmp_path: Path) -> Path:

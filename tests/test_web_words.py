@@ -3,7 +3,6 @@ row's reason (stored as its catalogue key and values) in Chinese, or English wit
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -13,7 +12,7 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 
 from kefu.web.app import create_app
-from webshop import PASSWORDS, WebShop, build
+from webshop import PASSWORDS, WebShop, build, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -22,18 +21,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> WebShop:
 
 
 def _login(client: TestClient, name: str) -> str:
-    page = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert token
-    r = client.post(
-        "/login",
-        data={"name": name, "password": PASSWORDS[name], "csrf": token.group(1)},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
-    assert found
-    return found.group(1)
+    return sign_in(client, name, PASSWORDS[name])
 
 
 def test_the_import_page_speaks_the_page_s_language(shop: WebShop, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ imports it too).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from kefu.demo.generate import generate_demo_shop
 from kefu.metrics.cache import CachedKpis
@@ -45,6 +47,22 @@ def kefu(
         check=False,
         env={**os.environ, "KEFU_LANG": lang},
     )
+
+
+def sign_in(client: Any, name: str, password: str) -> str:
+    """Sign `name` in through the login form of a FastAPI TestClient; the CSRF token of the
+    signed-in pages (what their forms post)."""
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert token
+    r = client.post(
+        "/login",
+        data={"name": name, "password": password, "csrf": token.group(1)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
+    assert found
+    return found.group(1)
 
 
 def free_port() -> int:

@@ -35,6 +35,17 @@ _DATETIME = re.compile(
 )
 
 
+def shop_and_nick(cell: str, shop: str | None) -> tuple[str | None, str]:
+    """(shop, sub-account nick) of an agent cell: `shop:nick` (either colon) names both, else
+    the nick is the whole cell and the shop is `shop` (--shop, or the file's)."""
+    for sep in (":", "\uff1a"):
+        if sep in cell:
+            s, nick = cell.split(sep, 1)
+            if s.strip() and nick.strip():
+                return s.strip(), nick.strip()
+    return shop, cell
+
+
 def parse_timestamp(s: str, *, date_only_ok: bool = False) -> datetime:
     """A time from 'YYYY-MM-DD HH:MM:SS', 'YYYY-M-D H:MM:SS', or Excel's 'YYYY/M/D H:MM'.
 

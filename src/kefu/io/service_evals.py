@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kefu.i18n import Refusal, t
-from kefu.io.cells import CellError, clean, parse_timestamp
+from kefu.io.cells import CellError, clean, parse_timestamp, shop_and_nick
 from kefu.io.detect import header_names, sniff_binary
 from kefu.io.encoding import decode_file
 from kefu.io.records import Collector, ImportFileError, Quarantined
@@ -184,7 +184,7 @@ def parse(
             return clean(cells[i]) if i is not None and i < len(cells) else ""
 
         raw_agent = cell("agent")
-        row_shop, nick = _agent(raw_agent, shop)
+        row_shop, nick = shop_and_nick(raw_agent, shop)
         if not nick:
             col.reject(row_no, label["agent"], raw_agent, Refusal("evals.import.empty"), record)
             continue
@@ -230,16 +230,6 @@ def parse(
     if "source" not in pos:
         out.notes.append(t("evals.import.no_source"))
     return out
-
-
-def _agent(cell: str, shop: str | None) -> tuple[str | None, str]:
-    """(shop, sub-account nick) of an agent cell: 'shop:nick' names both, else `shop`."""
-    for sep in (":", "："):
-        if sep in cell:
-            s, nick = cell.split(sep, 1)
-            if s.strip() and nick.strip():
-                return s.strip(), nick.strip()
-    return shop, cell
 
 
 def _bad_text(cells: dict[str, str]) -> tuple[str, str, Refusal] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from kefu.i18n import Refusal, t
-from kefu.io.cells import CellError
+from kefu.io.cells import CellError, shop_and_nick
 from kefu.io.records import ImportFileError, Quarantined
 from kefu.io.reports.model import Column, Figure, ParsedReport, ReportRow, ReportSpec
 from kefu.io.reports.quirks import (
@@ -126,7 +126,7 @@ def parse(
                 )
             )
             continue
-        shop_id, nick = _agent(cell, shop)
+        shop_id, nick = shop_and_nick(cell, shop)
         if shop_id is None:
             raise ImportFileError("reports.import.no_shop", file=file, row=row_no, agent=cell)
         if date_pos is not None and date_pos < len(cells) and cells[date_pos].strip():
@@ -191,16 +191,6 @@ def parse(
     if na:
         out.notes.append(t("reports.import.placeholders", columns=", ".join(na)))
     return out
-
-
-def _agent(cell: str, shop: str | None) -> tuple[str | None, str]:
-    """(shop, sub-account nick) of an agent cell: 'shop:nick' names both, else --shop."""
-    for sep in (":", "："):
-        if sep in cell:
-            s, nick = cell.split(sep, 1)
-            if s.strip() and nick.strip():
-                return s.strip(), nick.strip()
-    return shop, cell
 
 
 def _q(

@@ -11,7 +11,7 @@ from kefu.i18n import Refusal
 from kefu.io.cells import CellError, clean, parse_timestamp
 from kefu.io.detect import header_names
 from kefu.io.encoding import decode_file
-from kefu.io.records import ImportFileError, Quarantined
+from kefu.io.records import ImportFileError, Quarantined, quarantined
 from kefu.io.tabular import Sheet, read_delimited, read_xlsx, width_problem
 
 # Each field and the headers that name it (English as `kefu products list` writes them,
@@ -76,12 +76,12 @@ def read_products(path: Path) -> ProductsFile:
         record = {f: cells[i] for f, i in pos.items() if i < len(cells)}
         problem = width_problem(sheet, row_no, cells, len(header))
         if problem:
-            out.quarantine.append(_q(file, row_no, None, None, problem, record))
+            out.quarantine.append(quarantined(file, row_no, None, None, problem, record))
             continue
         row: dict[str, Any] = {f: clean(record.get(f, "")) or None for f in pos}
         if not row["product_id"]:
             out.quarantine.append(
-                _q(file, row_no, "product_id", "", Refusal("products.empty_id"), record)
+                quarantined(file, row_no, "product_id", "", Refusal("products.empty_id"), record)
             )
             continue
         try:
@@ -96,12 +96,12 @@ def read_products(path: Path) -> ProductsFile:
                 row["stage"] = STAGES.get(raw, "") or None
         except _Bad as e:
             out.quarantine.append(
-                _q(file, row_no, e.column, record.get(e.column), e.reason, record)
+                quarantined(file, row_no, e.column, record.get(e.column), e.reason, record)
             )
             continue
         if row["product_id"] in seen:
             out.quarantine.append(
-                _q(
+                quarantined(
                     file,
                     row_no,
                     "product_id",
@@ -127,22 +127,3 @@ def _date(v: str) -> date:
         return parse_timestamp(v, date_only_ok=True).date()
     except CellError as e:
         raise _Bad("launched_on", e) from None
-
-
-def _q(
-    file: str,
-    row_no: int,
-    column: str | None,
-    value: str | None,
-    reason: Refusal,
-    record: dict[str, str],
-) -> Quarantined:
-    return Quarantined(
-        file=file,
-        row_no=row_no,
-        column=column,
-        value=value,
-        reason=str(reason),
-        record=record,
-        why=reason.as_json(),
-    )

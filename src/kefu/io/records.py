@@ -116,6 +116,26 @@ class Quarantined(TypedDict):
     why: NotRequired[dict[str, Any] | None]
 
 
+def quarantined(
+    file: str,
+    row_no: int | None,
+    column: str | None,
+    value: str | None,
+    reason: str | Refusal,
+    record: dict[str, str] | None,
+) -> Quarantined:
+    """A rejected row; a catalogue refusal keeps its key and values too (`why`)."""
+    return Quarantined(
+        file=file,
+        row_no=row_no,
+        column=column,
+        value=value,
+        reason=str(reason),
+        record=record,
+        why=reason.as_json() if isinstance(reason, Refusal) else None,
+    )
+
+
 def reason_text(reason: str, why: dict[str, Any] | None, lang: str | None = "en") -> str:
     """A quarantined row's reason in `lang`: from its key and values when it has them."""
     return visible(render(why, lang)) if why else reason

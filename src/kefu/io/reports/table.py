@@ -6,7 +6,7 @@ from datetime import date
 
 from kefu.i18n import Refusal, t
 from kefu.io.cells import CellError, shop_and_nick
-from kefu.io.records import ImportFileError, Quarantined
+from kefu.io.records import ImportFileError, Quarantined, quarantined
 from kefu.io.reports.model import Column, Figure, ParsedReport, ReportRow, ReportSpec
 from kefu.io.reports.quirks import (
     credit_rule_in_text,
@@ -112,11 +112,11 @@ def parse(
         record = {header[i]: c for i, c in enumerate(cells) if i < len(header) and c}
         problem = width_problem(sheet, row_no, cells, len(header))
         if problem:  # a cell with an unquoted comma, say: the columns no longer line up
-            out.quarantine.append(_q(file, row_no, None, None, problem, record))
+            out.quarantine.append(quarantined(file, row_no, None, None, problem, record))
             continue
         if not cell:
             out.quarantine.append(
-                _q(
+                quarantined(
                     file,
                     row_no,
                     header[agent_pos],
@@ -133,7 +133,7 @@ def parse(
             p = period_in_text(cells[date_pos])
             if p is None:
                 out.quarantine.append(
-                    _q(
+                    quarantined(
                         file,
                         row_no,
                         header[date_pos],
@@ -159,7 +159,7 @@ def parse(
             try:
                 v = parse_figure(col.kind, raw)
             except CellError as e:
-                bad = _q(file, row_no, header[pos], raw, e, record)
+                bad = quarantined(file, row_no, header[pos], raw, e, record)
                 break
             figures.append(Figure(field, col.kind, v.numerator, v.denominator, raw, header[pos]))
         if bad is not None:
@@ -168,7 +168,7 @@ def parse(
         key = (shop_id, nick, p[0], p[1])
         if key in seen:
             out.quarantine.append(
-                _q(
+                quarantined(
                     file,
                     row_no,
                     header[agent_pos],
@@ -191,23 +191,3 @@ def parse(
     if na:
         out.notes.append(t("reports.import.placeholders", columns=", ".join(na)))
     return out
-
-
-def _q(
-    file: str,
-    row_no: int,
-    column: str | None,
-    value: str | None,
-    reason: str | Refusal,
-    record: dict[str, str],
-) -> Quarantined:
-    why = reason.as_json() if isinstance(reason, Refusal) else None
-    return Quarantined(
-        file=file,
-        row_no=row_no,
-        column=column,
-        value=value,
-        reason=str(reason),
-        record=record,
-        why=why,
-    )

@@ -3,8 +3,11 @@
     .venv/bin/python bench/lake.py --messages 1M            # generate, export, DuckDB, job
     .venv/bin/python bench/lake.py --messages 10M --shops 1000 --out bench/out/lake
 
-Steps, each in its own process (wall seconds and the peak resident memory of the process
-tree's largest member, from getrusage of the waited children):
+Steps, each in its own process (wall seconds; CPU seconds from getrusage of the waited
+children; peak memory sampled from /proc every 0.2 s over the step's whole process tree,
+each process's resident high-water mark VmHWM, so the JVM that pyspark's launcher starts is
+seen: the job's figures are given for the Python driver and the JVM apart, the JVM being
+driver and executors at once in local mode):
 
 - generate: a store of `--shops` shops, December 2025 plus three days either side, with
   sessions of 8 alternating buyer/agent messages 20-50 s apart, five agents a shop, 30 % of
@@ -26,6 +29,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -77,19 +81,103 @@ def generate(db: Path, messages: int, shops: int) -> None:
         con.execute("CHECKPOINT")
 
 
+def _status(pid: int) -> dict[str, str]:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+            return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+    except OSError:
+        return {}
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and every process descending from it (from /proc/*/stat's parent ids)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(parents.get(pid, []))
+    return out
+
+
+class TreePeaks:
+    """Each process's peak resident memory (VmHWM, kB), sampled over a process tree."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.peak_kb: dict[int, int] = {}
+        self.name: dict[int, str] = {}
+        self.total_kb = 0  # the largest sum of resident memory (VmRSS) seen at one time
+        self.cpu_ticks: dict[int, int] = {}  # utime + stime, last seen (a JVM is not waited for)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            now = 0
+            for pid in _tree(self.root):
+                st = _status(pid)
+                if "VmHWM" not in st:
+                    continue
+                hwm = int(st["VmHWM"].split()[0])
+                now += int(st.get("VmRSS", "0 kB").split()[0])
+                self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), hwm)
+                self.name[pid] = st.get("Name", "?")
+                try:
+                    with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                    self.cpu_ticks[pid] = int(fields[11]) + int(fields[12])
+                except (OSError, IndexError, ValueError):
+                    pass
+            self.total_kb = max(self.total_kb, now)
+            self._stop.wait(0.2)
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        gb = 1024 * 1024
+
+        def peak(names: tuple[str, ...]) -> float:
+            kb = [v for p, v in self.peak_kb.items() if self.name[p].startswith(names)]
+            return round(max(kb, default=0) / gb, 2)
+
+        tick = os.sysconf("SC_CLK_TCK")
+        jvm_cpu = sum(v for p, v in self.cpu_ticks.items() if self.name[p].startswith("java"))
+        return {
+            "cpu_jvm_s": round(jvm_cpu / tick, 1),
+            "peak_python_gb": peak(("python", "kefu")),
+            "peak_jvm_gb": peak(("java",)),
+            "peak_tree_gb": round(self.total_kb / gb, 2),
+        }
+
+
 def measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    peaks = TreePeaks(proc.pid)
+    stdout, stderr = proc.communicate()
     wall = time.monotonic() - t0
+    memory = peaks.stop()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{stderr[-3000:]}")
     return {
         "wall_s": round(wall, 2),
         "cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2),
-        "peak_gb": round(after.ru_maxrss / 1024 / 1024, 2),
-        "stdout": proc.stdout,
+        **memory,
+        "load_avg": [round(x, 1) for x in os.getloadavg()],
+        "stdout": stdout,
     }
 
 

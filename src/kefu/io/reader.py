@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from kefu.i18n import Refusal
+from kefu.i18n import Refusal, t
 from kefu.io import (
     canonical,
     douyin_orders,
@@ -26,7 +27,12 @@ from kefu.io.detect import (
 )
 from kefu.io.encoding import decode_file
 from kefu.io.records import ImportFileError, ParsedFile
-from kefu.io.shop_settings import DEFAULT_AUTO_REPLY_PREFIXES, ShopZones
+from kefu.io.shop_settings import (
+    DEFAULT_AUTO_REPLY_PREFIXES,
+    SettingError,
+    ShopZones,
+    from_mapping,
+)
 from kefu.io.tabular import Sheet, read_delimited, read_parquet, read_xlsx
 
 ORDER_SHEET = "订单报表"
@@ -101,6 +107,55 @@ def read_file(
         )
     sheet = read_delimited(text, file, decoded.odd_lines)
     return _from_sheet(sheet, file, kind, shop, "csv", encoding, zones)
+
+
+def auto_reply(
+    settings: Mapping[str, str], shop: str, warnings: list[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A shop's bot accounts and auto-reply prefixes from its settings; a bad value is
+    reported in `warnings` and the defaults are used."""
+    try:
+        s = from_mapping(
+            {k: v for k, v in settings.items() if k in ("bot_accounts", "auto_reply_prefixes")}
+        )
+    except SettingError as e:
+        warnings.append(t("io.warn.auto_reply_ignored", None, shop=shop, error=e))
+        return (), DEFAULT_AUTO_REPLY_PREFIXES
+    return s.bot_accounts, s.auto_reply_prefixes
+
+
+def read_for_shop(
+    path: Path,
+    *,
+    kind: str | None,
+    shop: str | None,
+    settings: Callable[[str], Mapping[str, str]],
+    zones: ShopZones,
+    warnings: list[str],
+) -> ParsedFile:
+    """`read_file` with the shop's own auto-reply settings (`settings(shop)`): those of
+    `shop`, or, for a 千牛 chat export whose sub-accounts name one shop, that shop's (the file
+    is read again when they differ from the defaults it was first read with)."""
+    bots, prefixes = (
+        auto_reply(settings(shop), shop, warnings) if shop else ((), DEFAULT_AUTO_REPLY_PREFIXES)
+    )
+    pf = read_file(
+        path, kind=kind, shop=shop, bot_accounts=bots, auto_reply_prefixes=prefixes, zones=zones
+    )
+    if pf.format.startswith("qianniu") and not shop and pf.table.num_rows:
+        shops = set(pf.table.column("shop_id").to_pylist())
+        if len(shops) == 1:
+            only = shops.pop()
+            shop_bots, shop_prefixes = auto_reply(settings(only), only, warnings)
+            if (shop_bots, shop_prefixes) != (bots, prefixes):
+                pf = read_file(
+                    path,
+                    kind=kind,
+                    bot_accounts=shop_bots,
+                    auto_reply_prefixes=shop_prefixes,
+                    zones=zones,
+                )
+    return pf
 
 
 def _from_xlsx(

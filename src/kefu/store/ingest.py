@@ -12,8 +12,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kefu.i18n import Refusal, t
-from kefu.io import DEFAULT_AUTO_REPLY_PREFIXES, ImportFileError, ParsedFile, Quarantined, read_file
-from kefu.io.shop_settings import SettingError, ShopZones, from_mapping, now_in, parse_timezone
+from kefu.io import ImportFileError, ParsedFile, Quarantined
+from kefu.io.reader import read_for_shop
+from kefu.io.shop_settings import SettingError, ShopZones, now_in, parse_timezone
 from kefu.store import seats
 from kefu.store.bulk import sha256_of
 from kefu.store.bulk import try_import as try_bulk
@@ -247,22 +248,6 @@ def _import_keyed(
     return True
 
 
-def _auto_reply(
-    store: Store, shop: str, report: ImportReport
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    values = {
-        k: v
-        for k, v in store.settings(shop).items()
-        if k in ("bot_accounts", "auto_reply_prefixes")
-    }
-    try:
-        s = from_mapping(values)
-    except SettingError as e:
-        report.warnings.append(t("io.warn.auto_reply_ignored", None, shop=shop, error=e))
-        return (), DEFAULT_AUTO_REPLY_PREFIXES
-    return s.bot_accounts, s.auto_reply_prefixes
-
-
 def _read(
     store: Store,
     path: Path,
@@ -271,24 +256,9 @@ def _read(
     report: ImportReport,
     zones: ShopZones,
 ) -> ParsedFile:
-    bots, prefixes = _auto_reply(store, shop, report) if shop else ((), DEFAULT_AUTO_REPLY_PREFIXES)
-    pf = read_file(
-        path, kind=kind, shop=shop, bot_accounts=bots, auto_reply_prefixes=prefixes, zones=zones
+    return read_for_shop(
+        path, kind=kind, shop=shop, settings=store.settings, zones=zones, warnings=report.warnings
     )
-    if pf.format.startswith("qianniu") and not shop and pf.table.num_rows:
-        # the shop is known only now (the sub-accounts name it): read again with its settings
-        shops = set(pf.table.column("shop_id").to_pylist())
-        if len(shops) == 1:
-            shop_bots, shop_prefixes = _auto_reply(store, shops.pop(), report)
-            if (shop_bots, shop_prefixes) != (bots, prefixes):
-                pf = read_file(
-                    path,
-                    kind=kind,
-                    bot_accounts=shop_bots,
-                    auto_reply_prefixes=shop_prefixes,
-                    zones=zones,
-                )
-    return pf
 
 
 def _merge_details(parsed: dict[int, ParsedFile], details: list[int]) -> dict[int, dict[str, str]]:

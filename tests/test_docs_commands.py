@@ -113,6 +113,11 @@ def docs_shop(
         for k, seat in enumerate(seats * 3)
     ]
     (work / f"kefueval-{complete}.csv").write_text("\n".join(evals) + "\n", encoding="utf-8")
+    # raw exports in a landing folder for `kefu lake land` (lake.md)
+    landing = work / "landing" / f"shop_id={demo_store['shop']}"
+    landing.mkdir(parents=True)
+    for name in ("agents.csv", "ExportOrderList201707080100.csv", "聊天记录.txt"):
+        shutil.copy(work / name, landing / name)
     (work / "shop-words.yaml").write_text(
         "subtopics:\n  quality.pilling:\n    words: [起球, 搓泥]\n", encoding="utf-8"
     )
@@ -134,7 +139,9 @@ def docs_shop(
 @pytest.mark.parametrize(
     ("where", "command"),
     [
-        pytest.param(w, c, marks=[pytest.mark.spark] if "--engine spark" in c else [])
+        pytest.param(
+            w, c, marks=[pytest.mark.spark] if "--engine spark" in c or "lake land" in c else []
+        )
         for w, c in COMMANDS
     ],
     ids=[w for w, _ in COMMANDS],

@@ -64,8 +64,9 @@ def test_a_landing_folder_parsed_in_spark_equals_the_parsers(tmp_path: Path) -> 
     # the bad row is quarantined with its file, row and column; the unknown file as a whole
     bad = {(q["file"], q["row_no"], q["column"]) for q in got.quarantine.collect()}
     (q,) = want_msgs.quarantine
-    assert (q["file"], q["row_no"], q["column"]) in bad
-    assert ("notes.txt", None, None) in bad
+    assert ("canonical/" + q["file"], q["row_no"], q["column"]) in bad
+    assert ("taobao/notes.txt", None, None) in bad
     kinds = {r["file"]: r["kind"] for r in got.files.collect()}
-    assert kinds["messages.csv"] == "messages" and kinds[export.name] == "orders"
-    assert kinds["notes.txt"] is None
+    assert kinds["canonical/messages.csv"] == "messages"
+    assert kinds[f"taobao/{export.name}"] == "orders"
+    assert kinds["taobao/notes.txt"] is None

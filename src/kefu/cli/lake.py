@@ -1,4 +1,5 @@
-"""CLI commands: `kefu lake export` (the store's tables into a lake; docs/lake.md)."""
+"""CLI commands: `kefu lake export` (the store's tables into a lake) and `kefu lake land`
+(raw exports into a lake, by Spark); docs/lake.md."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from kefu.cli.common import LangOption, check_lang, console, fail, h, open_db
+from kefu.cli.common import LangOption, check_choice, check_lang, console, fail, h, open_db
 from kefu.i18n import t
 
 
@@ -55,8 +56,48 @@ def export_cmd(
     )
 
 
+def land_cmd(
+    landing: Annotated[str, typer.Option("--from", help=h("landing.help.from"))],
+    lake: Annotated[str, typer.Option("--lake", help=h("landing.help.lake"))],
+    fmt: Annotated[str, typer.Option("--format", help=h("landing.help.format"))] = "text",
+    lang: LangOption = None,
+) -> None:
+    import json
+
+    from kefu.lake.export import LakeError
+
+    which = check_lang(lang)
+    check_choice("--format", fmt, ("text", "json"))
+    from kefu.lake.job import session
+    from kefu.lake.land import Land
+
+    spark = session("kefu lake land")
+    try:
+        report = Land(spark, landing, lake).run()
+    except LakeError as e:
+        fail(e.text(which))
+    if fmt == "json":
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    say = lambda key, **v: console.print(  # noqa: E731
+        t(key, which, **v), highlight=False, markup=False, soft_wrap=True
+    )
+    landed = len(report["files"])
+    say(
+        "landing.files",
+        seen=report["files_seen"],
+        landed=landed,
+        skipped=report["files_seen"] - landed,
+    )
+    for name, c in report["tables"].items():
+        if c["rows"] or c["partitions_written"] or c["partitions_removed"]:
+            say("landing.table", table=name, **c)
+    say("landing.quarantined", count=report["quarantined"], lake=report["lake"])
+
+
 def register(app: typer.Typer) -> None:
-    """Add `kefu lake` (export) to the kefu app."""
+    """Add `kefu lake` (export, land) to the kefu app."""
     lake = typer.Typer(help=h("lake.help.lake"), no_args_is_help=True)
     lake.command("export", help=h("lake.help.export"))(export_cmd)
+    lake.command("land", help=h("landing.help.land"))(land_cmd)
     app.add_typer(lake, name="lake")

@@ -30,7 +30,7 @@ class HadoopFiles:
         self.root = self.fs.makeQualified(path).toString().rstrip("/")
 
     def _path(self, rel: str) -> Any:
-        return self._jvm.org.apache.hadoop.fs.Path(f"{self.root}/{rel}")
+        return self._jvm.org.apache.hadoop.fs.Path(f"{self.root}/{rel}" if rel else self.root)
 
     def glob(self, pattern: str) -> list[FileInfo]:
         found = self.fs.globStatus(self._path(pattern))
@@ -42,6 +42,33 @@ class HadoopFiles:
             if st.isFile() and not name.startswith(("_", ".")):
                 out.append(FileInfo(rel, int(st.getLen()), int(st.getModificationTime())))
         return out
+
+    def walk(self) -> list[FileInfo]:
+        """Every file below the root, at any depth; names starting with `_` or `.` (and
+        everything inside folders so named) are not data and are left out."""
+        if not self.fs.exists(self._path("")):
+            return []
+        found = self.fs.listFiles(self._path(""), True)
+        out = []
+        while found.hasNext():
+            st = found.next()
+            full = st.getPath().toString()
+            rel = full[len(self.root) + 1 :] if full.startswith(self.root + "/") else full
+            if any(part.startswith(("_", ".")) for part in rel.split("/")):
+                continue
+            out.append(FileInfo(rel, int(st.getLen()), int(st.getModificationTime())))
+        return sorted(out, key=lambda f: f.rel)
+
+    def names(self) -> list[str]:
+        """The names directly inside the root (none when it does not exist)."""
+        if not self.fs.exists(self._path("")):
+            return []
+        return sorted(str(st.getPath().getName()) for st in self.fs.listStatus(self._path("")))
+
+    def is_dir(self) -> bool:
+        return bool(self.fs.exists(self._path(""))) and bool(
+            self.fs.getFileStatus(self._path("")).isDirectory()
+        )
 
     def url(self, rel: str) -> str:
         return f"{self.root}/{rel}"

@@ -82,6 +82,16 @@ def _months_between(first: str, last: str) -> list[str]:
     return parse_months(f"{first}..{last}") if first <= last else []
 
 
+def read_partitions(spark: Any, lake: HadoopFiles, table: str, files: list[FileInfo]) -> Any:
+    """The rows of the partitions holding `files` of a lake table (partition columns as
+    text, never inferred), read by Spark from the lake."""
+    schema = spark_schema(BY_NAME[table])
+    if not files:
+        return spark.createDataFrame([], schema)
+    dirs = sorted({lake.url(f.rel.rsplit("/", 1)[0]) for f in files})
+    return spark.read.schema(schema).option("basePath", lake.url(table)).parquet(*dirs)
+
+
 @dataclass
 class Listing:
     """The lake's data files by table, shop and month (None for tables by shop only)."""
@@ -221,14 +231,7 @@ class Job:
 
     # reading -------------------------------------------------------------------------------
     def read(self, table: str, files: list[FileInfo]) -> Any:
-        t = BY_NAME[table]
-        schema = spark_schema(t)
-        if not files:
-            return self.spark.createDataFrame([], schema)
-        dirs = sorted({self.lake.url(f.rel.rsplit("/", 1)[0]) for f in files})
-        return (
-            self.spark.read.schema(schema).option("basePath", self.lake.url(table)).parquet(*dirs)
-        )
+        return read_partitions(self.spark, self.lake, table, files)
 
     def settings(self, shops: list[str]) -> dict[str, dict[str, str]]:
         files = [f for s in shops for f in self.listing.of_shop("shop_settings", s)]
@@ -841,6 +844,8 @@ def session(app: str = "kefu lake job") -> Any:
         import os
 
         builder = builder.master(os.environ.get("KEFU_SPARK_MASTER", "local[2]"))
+        # the Python of executors that run kefu's parsers (landing): this one, with kefu
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = builder.getOrCreate()
     semantic_settings(spark)
     if spark.conf.get("spark.sql.adaptive.enabled", "true") != "true":

@@ -231,3 +231,21 @@ def spark_schema(table: LakeTable) -> str:
     cols = [f"`{c}` {SPARK_TYPES[k]}" for c, k in table.columns]
     parts = ["`shop_id` STRING"] + (["`month` STRING"] if table.month else [])
     return ", ".join(cols + parts)
+
+
+def marker_text(tables: tuple[LakeTable, ...] = TABLES) -> str:
+    """The lake's marker file `_kefu_lake.json`: the layout version, each table's partition
+    columns and columns."""
+    import json
+
+    body = {
+        "layout_version": LAYOUT_VERSION,
+        "tables": {
+            t.name: {
+                "partitioned_by": ["shop_id", "month"] if t.month else ["shop_id"],
+                "columns": dict(t.columns),
+            }
+            for t in tables
+        },
+    }
+    return json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

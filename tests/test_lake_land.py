@@ -98,7 +98,7 @@ def data_files(lake: Path) -> dict[str, tuple[int, int]]:
 
 def quarantine(lake: Path) -> list[tuple[Any, ...]]:
     return duckdb.sql(
-        f"SELECT file, kind, row_no, \"column\", value, reason FROM read_parquet("
+        f'SELECT file, kind, row_no, "column", value, reason FROM read_parquet('
         f"'{lake}/quarantine/*/*.parquet', hive_partitioning = true,"
         " hive_types = {'file': 'VARCHAR'}) ORDER BY ALL"
     ).fetchall()

@@ -31,7 +31,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP) chromium
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=25
 
 test: lint typecheck unit
 

@@ -523,6 +523,7 @@ class Job:
         name = names[self._kept % len(names)]
         self._kept += 1
         t0 = time.monotonic()
+        log.info("step %d: %s", self._kept, name)
         where = self.out.url(f"{self._scratch}/{self._kept:04d}-{name}")
         df.write.mode("overwrite").parquet(where)
         kept = self.spark.read.schema(df.schema).parquet(where)
@@ -833,6 +834,17 @@ STRATA_SQL = (
 
 
 # -- the entry point -----------------------------------------------------------------------
+# Planner settings the job chooses unless the submitter did. The steps the job keeps as
+# Parquet compress far better than the rows they hold (a 10M-message month: a few MB on disk,
+# hundreds in memory), so a broadcast chosen from file sizes overflowed the driver (measured
+# at 10M messages, docs/performance.md): no broadcast from file sizes, only adaptive query
+# execution's, which sees the rows' real size after a shuffle.
+PLANNER_DEFAULTS = {
+    "spark.sql.autoBroadcastJoinThreshold": "-1",
+    "spark.sql.adaptive.autoBroadcastJoinThreshold": "10MB",
+}
+
+
 def session(app: str = "kefu lake job") -> Any:
     """The job's Spark session: spark-submit's settings kept; alone, a local one."""
     from pyspark.sql import SparkSession
@@ -843,11 +855,19 @@ def session(app: str = "kefu lake job") -> Any:
     if not under_spark_submit():
         import os
 
-        builder = builder.master(os.environ.get("KEFU_SPARK_MASTER", "local[2]"))
+        builder = (
+            builder.master(os.environ.get("KEFU_SPARK_MASTER", "local[2]"))
+            .config("spark.driver.memory", os.environ.get("KEFU_SPARK_DRIVER_MEMORY", "2g"))
+            .config("spark.ui.showConsoleProgress", "false")
+        )
         # the Python of executors that run kefu's parsers (landing): this one, with kefu
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = builder.getOrCreate()
     semantic_settings(spark)
+    submitted = spark.sparkContext.getConf()
+    for key, value in PLANNER_DEFAULTS.items():
+        if not submitted.contains(key):  # the submitter's choice, when made, stands
+            spark.conf.set(key, value)
     if spark.conf.get("spark.sql.adaptive.enabled", "true") != "true":
         log.warning(
             "adaptive query execution is off in this session's settings; kefu sizes no shuffle itself"

@@ -12,7 +12,6 @@ several stores may export into one lake.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import uuid
@@ -21,11 +20,11 @@ from pathlib import Path
 
 from kefu.lake.layout import (
     DATA_FILE,
-    LAYOUT_VERSION,
     MARKER,
     TABLES,
     LakeTable,
     escape,
+    marker_text,
     partition,
 )
 from kefu.store import Store
@@ -179,17 +178,7 @@ def _swap_in(new: Path, folder: Path) -> bool:
 
 
 def _write_marker(to: Path, tables: tuple[LakeTable, ...]) -> None:
-    body = {
-        "layout_version": LAYOUT_VERSION,
-        "tables": {
-            t.name: {
-                "partitioned_by": ["shop_id", "month"] if t.month else ["shop_id"],
-                "columns": dict(t.columns),
-            }
-            for t in tables
-        },
-    }
-    text = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    text = marker_text(tables)
     marker = to / MARKER
     if marker.is_file() and marker.read_text(encoding="utf-8") == text:
         return

@@ -42,7 +42,7 @@ def _diagnosis(
     db: str | None,
     engine: str,
     lang: str = "zh",
-    lake_output: Path | None = None,
+    lake_output: str | None = None,
 ) -> tuple[ShopDiagnosis, ShopMonth | None]:
     """Open the store, read the shop's diagnosis settings and diagnose the month; also the
     month's KPI record when it was read from a platform's agent report (else None)."""
@@ -75,7 +75,7 @@ def _diagnosis(
 
 
 def _from_lake_output(
-    path: Path, month: str, shop: str | None, lang: str
+    path: str, month: str, shop: str | None, lang: str
 ) -> tuple[ShopDiagnosis, ShopMonth | None]:
     from kefu.cli.kpi import open_output
     from kefu.diagnosis import SettingError, diagnose, from_shop_settings
@@ -99,7 +99,7 @@ def diagnose_cmd(
     strata: Annotated[bool, typer.Option("--strata", help=h("mix.help_strata"))] = False,
     db: DbOption = None,
     lake_output: Annotated[
-        Path | None, typer.Option("--lake-output", help=h("lake.help.lake_output"))
+        str | None, typer.Option("--lake-output", help=h("lake.help.lake_output"))
     ] = None,
 ) -> None:
     lang = check_lang(lang)

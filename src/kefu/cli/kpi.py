@@ -58,9 +58,9 @@ def kpi(
     engine: Annotated[str, typer.Option("--engine", help=h("cli.opt.engine"))] = "duckdb",
     by: Annotated[str, typer.Option("--by", help=h("cli.opt.by"))] = "seat",
     db: DbOption = None,
-    lake: Annotated[Path | None, typer.Option("--lake", help=h("lake.help.lake_path"))] = None,
+    lake: Annotated[str | None, typer.Option("--lake", help=h("lake.help.lake_path"))] = None,
     lake_output: Annotated[
-        Path | None, typer.Option("--lake-output", help=h("lake.help.kpi_lake_output"))
+        str | None, typer.Option("--lake-output", help=h("lake.help.kpi_lake_output"))
     ] = None,
 ) -> None:
     from kefu.metrics.people import PersonKpis
@@ -162,7 +162,7 @@ def kpi(
     console.print(Text(t("output.wrote", lang, path=visible(str(output)))))
 
 
-def open_output(path: Path, shop: str | None, month: str, lang: str) -> tuple[Any, str]:
+def open_output(path: str | Path, shop: str | None, month: str, lang: str) -> tuple[Any, str]:
     """The lake job's output at `path` (kefu.lake.output) and the shop asked for, whose
     `month` the job computed; else one sentence."""
     from kefu.lake.export import LakeError
@@ -182,7 +182,7 @@ def open_output(path: Path, shop: str | None, month: str, lang: str) -> tuple[An
     return source, shop
 
 
-def open_lake(path: Path, lang: str) -> Any:
+def open_lake(path: str | Path, lang: str) -> Any:
     """The lake at `path` read as a store (kefu.lake.source), or one sentence."""
     from kefu.lake.export import LakeError
     from kefu.lake.source import LakeStore

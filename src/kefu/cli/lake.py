@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,7 +12,7 @@ from kefu.i18n import t
 
 
 def export_cmd(
-    to: Annotated[Path, typer.Option("--to", help=h("lake.help.to"))],
+    to: Annotated[str, typer.Option("--to", help=h("lake.help.to"))],
     db: Annotated[
         str | None, typer.Option("--store", "--db", help=h("cli.opt.db"), show_default=False)
     ] = None,
@@ -23,12 +22,12 @@ def export_cmd(
 
     which = check_lang(lang)
     try:  # refuse a bad target before the store is read
-        check_lake_target(to)
+        lake = check_lake_target(to)
     except LakeError as e:
         fail(e.text(which))
     store = open_db(db, must_exist=True)
     try:
-        done = export(store, to)
+        done = export(store, lake)
     except LakeError as e:
         fail(e.text(which))
     finally:

@@ -1,23 +1,31 @@
 """Writing a store's canonical tables into a lake: one Parquet file per partition, swapped in whole.
 
-Every partition of the shops in the store is written to a staging folder inside the lake,
-then renamed over the partition's `data.parquet` (one rename: a reader, or a crash, sees
-the old file or the new one, never half of one). A partition whose new bytes equal the old
-is left untouched, so exporting an unchanged store changes nothing in the lake (not even a
-file's time, which the Spark job reads to tell what changed). Partitions of the store's
-shops that the store no longer has are removed; other shops' partitions are left alone, so
-several stores may export into one lake.
+The lake may be a local folder or a URI (s3://, s3a://, gs://, abfss://, hdfs://; kefu.lake.files).
+DuckDB writes every partition of the shops in the store to a staging folder (inside the lake
+when it is local, a local temporary folder otherwise); each file then replaces the
+partition's `data.parquet` whole (a rename on a local disk, one upload on an object store: a
+reader, or a crash, sees the old file or the new one, never half of one). A partition whose
+new bytes equal the old is left untouched, so exporting an unchanged store changes nothing
+in the lake (not even a file's time, which the Spark job reads to tell what changed): on a
+local disk the old file is read and compared; on a remote lake kefu compares with the
+checksums it recorded when it wrote the files (`_kefu_sums/`), reading an old file back
+only when its record is missing or the file's size or time are not the recorded ones.
+Partitions of the store's shops that the store no longer has are removed; other shops'
+partitions are left alone, so several stores may export into one lake.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
+import json
 import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kefu.lake.errors import LakeError
+from kefu.lake.files import Entry, LakeFiles, open_lake_files
 from kefu.lake.layout import (
     DATA_FILE,
     MARKER,
@@ -30,21 +38,12 @@ from kefu.lake.layout import (
 from kefu.store import Store
 from kefu.store.database import sql_text
 
+__all__ = ["LakeError", "check_lake_target", "export"]
+
 STAGING = "_staging-"
-
-
-class LakeError(RuntimeError):
-    """A lake that cannot be written or read, with its catalogue key (lake.po)."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
-
-    def text(self, lang: str | None = None) -> str:
-        from kefu.i18n import t
-
-        return t(self.key, lang, **self.values)
+# per table and shop, the size, time and sha256 of each partition's file as kefu wrote it
+# (remote lakes only: there reading every old file back to compare would download the lake)
+SUMS = "_kefu_sums"
 
 
 @dataclass
@@ -57,46 +56,94 @@ class TableCounts:
 
 @dataclass
 class ExportSummary:
-    lake: Path
+    lake: str
     shops: list[str]
     tables: dict[str, TableCounts] = field(default_factory=dict)
 
 
-def check_lake_target(to: Path) -> None:
-    """Refuse a target that is not a lake kefu may write: a file, a missing parent, a folder of something else."""
-    if to.exists() and not to.is_dir():
-        raise LakeError("lake.not_a_folder", path=str(to))
-    if not to.exists():
-        if not to.parent.is_dir():
-            raise LakeError("lake.parent_missing", path=str(to), folder=str(to.parent))
-        return
-    if any(to.iterdir()) and not (to / MARKER).is_file():
-        raise LakeError("lake.not_a_lake", path=str(to), marker=MARKER)
+def check_lake_target(to: str | Path | LakeFiles) -> LakeFiles:
+    """Refuse a target that is not a lake kefu may write: a file, a missing parent or bucket,
+    a folder or prefix of something else. Gives the lake's files."""
+    lake = to if isinstance(to, LakeFiles) else open_lake_files(to)
+    try:
+        return _check(lake)
+    except OSError as e:
+        raise remote_error(lake, e) from e
 
 
-def export(store: Store, to: Path, tables: tuple[LakeTable, ...] = TABLES) -> ExportSummary:
+def remote_error(lake: LakeFiles, error: OSError) -> LakeError:
+    from kefu.lake.files import first_line
+
+    return LakeError("lake.remote_failed", uri=lake.uri, error=first_line(error))
+
+
+def _check(lake: LakeFiles) -> LakeFiles:
+    import pyarrow.fs as pafs
+
+    here = lake.info().type
+    if here == pafs.FileType.File:
+        raise LakeError("lake.not_a_folder", path=lake.uri)
+    if here == pafs.FileType.NotFound:
+        if lake.object_store:  # no folders to make, but the bucket must exist
+            bucket = lake.root.split("/", 1)[0]
+            if lake.fs.get_file_info(bucket).type == pafs.FileType.NotFound:
+                raise LakeError("lake.bucket_missing", path=lake.uri, bucket=bucket)
+            return lake
+        parent = lake.root.rsplit("/", 1)[0] or "/"
+        if lake.fs.get_file_info(parent).type != pafs.FileType.Directory:
+            raise LakeError("lake.parent_missing", path=lake.uri, folder=parent)
+        return lake
+    if lake.children() and not lake.is_file(MARKER):
+        raise LakeError("lake.not_a_lake", path=lake.uri, marker=MARKER)
+    return lake
+
+
+def export(
+    store: Store, to: str | Path | LakeFiles, tables: tuple[LakeTable, ...] = TABLES
+) -> ExportSummary:
     """Write every table of `tables` for every shop of the store into the lake at `to`."""
-    check_lake_target(to)
-    to.mkdir(exist_ok=True)
-    for old in to.glob(STAGING + "*"):  # what an interrupted export left behind
-        shutil.rmtree(old, ignore_errors=True)
+    lake = check_lake_target(to)
+    try:
+        return _export(store, lake, tables)
+    except OSError as e:
+        if lake.local:
+            raise
+        raise remote_error(lake, e) from e
+
+
+def _export(store: Store, lake: LakeFiles, tables: tuple[LakeTable, ...]) -> ExportSummary:
+    lake.make_root()
+    if lake.local:
+        for old in lake.local_path().glob(STAGING + "*"):  # what an interrupted export left
+            shutil.rmtree(old, ignore_errors=True)
     shops = store.shops()
     if any(s == "" for s in shops):
         raise LakeError("lake.empty_shop_id")
-    summary = ExportSummary(to, shops)
-    staging = to / f"{STAGING}{uuid.uuid4().hex}"
-    staging.mkdir()
+    summary = ExportSummary(lake.uri, shops)
+    if lake.local:  # beside the partitions, so that a file is renamed into place
+        staging = lake.local_path(f"{STAGING}{uuid.uuid4().hex}")
+        staging.mkdir()
+    else:
+        staging = Path(tempfile.mkdtemp(prefix="kefu-lake-export-"))
     try:
-        _write_marker(to, tables)
+        _write_marker(lake, tables)
         for table in tables:
-            summary.tables[table.name] = _export_table(store, to, staging, table, shops)
+            summary.tables[table.name] = _export_table(store, lake, staging, table, shops)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return summary
 
 
+@dataclass
+class _Part:
+    rel: str  # the partition's folder
+    file: Path  # its new file, in staging
+    size: int
+    sha256: str
+
+
 def _export_table(
-    store: Store, to: Path, staging: Path, table: LakeTable, shops: list[str]
+    store: Store, lake: LakeFiles, staging: Path, table: LakeTable, shops: list[str]
 ) -> TableCounts:
     con = store.con
     counts = TableCounts()
@@ -108,7 +155,7 @@ def _export_table(
         f" ({select}) GROUP BY ALL)"
     )
     parts = con.execute("SELECT part_no, shop_id, month, n FROM _lake_parts").fetchall()
-    keep: dict[str, set[str]] = {s: set() for s in shops}
+    new: dict[str, list[_Part]] = {s: [] for s in shops}
     if parts:
         out = staging / table.name
         cols = ", ".join(f"x.{c}" for c, _ in table.columns)
@@ -124,24 +171,132 @@ def _export_table(
             files = sorted((out / f"part_no={part_no}").glob("*.parquet"))
             if len(files) != 1:  # kefu's contract is one file a partition
                 raise LakeError("lake.export_files", table=table.name, count=len(files))
-            rel = partition(table, shop, mon)
-            keep.setdefault(shop, set()).add(rel)
-            if _swap_in(files[0], to / rel):
-                counts.written += 1
-            else:
-                counts.unchanged += 1
+            new.setdefault(shop, []).append(
+                _Part(
+                    partition(table, shop, mon),
+                    files[0],
+                    files[0].stat().st_size,
+                    _sha256(files[0]),
+                )
+            )
             counts.rows += int(n)
     con.execute("DROP TABLE IF EXISTS _lake_parts")
-    # partitions of the store's shops that the store no longer has
-    for shop, rels in keep.items():
-        base = to / table.name / f"shop_id={escape(shop)}"
-        if not base.is_dir():
-            continue
-        found = {str(p.parent.relative_to(to)) for p in base.glob("**/*.parquet") if p.is_file()}
-        for rel in sorted(found - rels):
-            shutil.rmtree(to / rel)
-            counts.removed += 1
+    for shop, shop_parts in new.items():
+        _export_shop(lake, table, shop, shop_parts, counts)
     return counts
+
+
+def _export_shop(
+    lake: LakeFiles, table: LakeTable, shop: str, parts: list[_Part], counts: TableCounts
+) -> None:
+    """Swap in the shop's new partitions of the table, leave equal ones alone, remove the
+    ones the store no longer has (and any other file inside its partitions)."""
+    base = f"{table.name}/shop_id={escape(shop)}"
+    found = lake.listing(base)
+    sums_rel = f"{SUMS}/{base}.json"
+    sums = _read_sums(lake, sums_rel) if not lake.local else {}
+    changed: list[_Part] = []
+    for part in parts:
+        rel = f"{part.rel}/{DATA_FILE}"
+        if _equal(lake, rel, part, found, sums):
+            part.file.unlink()
+            counts.unchanged += 1
+        else:
+            changed.append(part)
+    keep = {p.rel for p in parts}
+    vanished = sorted({f.rsplit("/", 1)[0] for f in found if f.endswith(".parquet")} - keep)
+    # anything else inside a partition kept: the partition holds one file, kefu's
+    strays = sorted(
+        {
+            _top(f, k)
+            for f in found
+            for k in keep
+            if f.startswith(k + "/") and f != f"{k}/{DATA_FILE}"
+        }
+    )
+    if not (changed or vanished or strays):
+        if not lake.local and _sums_of(parts, found) != sums:
+            _write_sums(lake, sums_rel, _sums_of(parts, found))
+        return
+    if sums:  # forget what is about to change first: a crash then costs a re-read, never a
+        stale = {p.rel for p in changed} | set(vanished)  # wrong "unchanged"
+        kept = {r: v for r, v in sums.items() if r not in stale}
+        if kept != sums:
+            _write_sums(lake, sums_rel, kept)
+    for part in changed:
+        lake.put(part.file, f"{part.rel}/{DATA_FILE}")
+        counts.written += 1
+    for rel, is_dir in strays:
+        if is_dir:
+            lake.delete_dir(rel)
+        else:
+            lake.delete_file(rel)
+    for rel in vanished:
+        lake.delete_dir(rel)
+        counts.removed += 1
+    if not lake.local:
+        now = lake.listing(base) if changed else found
+        _write_sums(lake, sums_rel, _sums_of(parts, now))
+
+
+def _top(rel: str, folder: str) -> tuple[str, bool]:
+    """The entry directly inside `folder` that holds the file `rel`, and whether it is a folder."""
+    name, sep, _ = rel[len(folder) + 1 :].partition("/")
+    return f"{folder}/{name}", bool(sep)
+
+
+def _equal(
+    lake: LakeFiles,
+    rel: str,
+    part: _Part,
+    found: dict[str, Entry],
+    sums: dict[str, dict[str, object]],
+) -> bool:
+    """Whether the lake's file `rel` holds the bytes of `part.file`."""
+    old = found.get(rel)
+    if old is None or old.size != part.size:
+        return False
+    record = sums.get(part.rel)
+    if record == {"size": old.size, "mtime_ns": old.mtime_ns, "sha256": part.sha256}:
+        return True
+    if (
+        record is not None
+        and record.get("size") == old.size
+        and record.get("mtime_ns") == old.mtime_ns
+    ):  # the recorded file, unchanged since: its bytes are the recorded ones
+        return False
+    return lake.sha256(rel) == part.sha256  # no record (or the file changed since): read it
+
+
+def _sums_of(parts: list[_Part], found: dict[str, Entry]) -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = {}
+    for p in parts:
+        e = found.get(f"{p.rel}/{DATA_FILE}")
+        if e is not None and e.size == p.size:
+            out[p.rel] = {"size": e.size, "mtime_ns": e.mtime_ns, "sha256": p.sha256}
+    return out
+
+
+def _read_sums(lake: LakeFiles, rel: str) -> dict[str, dict[str, object]]:
+    raw = lake.read_bytes(rel)
+    if raw is None:
+        return {}
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return {}  # unreadable: as if missing (every file is then read back once)
+    if not isinstance(body, dict) or not isinstance(body.get("partitions"), dict):
+        return {}
+    return {k: v for k, v in body["partitions"].items() if isinstance(v, dict)}
+
+
+def _write_sums(lake: LakeFiles, rel: str, sums: dict[str, dict[str, object]]) -> None:
+    if not sums:
+        if lake.is_file(rel):
+            lake.delete_file(rel)
+        return
+    body = {"partitions": sums}
+    lake.write_bytes(rel, (json.dumps(body, sort_keys=True, indent=1) + "\n").encode("utf-8"))
 
 
 def _sha256(path: Path) -> str:
@@ -152,36 +307,8 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _swap_in(new: Path, folder: Path) -> bool:
-    """Put `new` in place as the partition's one file; False when the old bytes were equal."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / DATA_FILE
-    if (
-        target.is_file()
-        and target.stat().st_size == new.stat().st_size
-        and _sha256(target) == _sha256(new)
-    ):
-        new.unlink()
-        changed = False
-    else:
-        with new.open("rb") as f:
-            os.fsync(f.fileno())
-        os.replace(new, target)
-        changed = True
-    for other in folder.iterdir():  # the partition holds one file, kefu's
-        if other.name != DATA_FILE:
-            if other.is_dir():
-                shutil.rmtree(other)
-            else:
-                other.unlink()
-    return changed
-
-
-def _write_marker(to: Path, tables: tuple[LakeTable, ...]) -> None:
+def _write_marker(lake: LakeFiles, tables: tuple[LakeTable, ...]) -> None:
     text = marker_text(tables)
-    marker = to / MARKER
-    if marker.is_file() and marker.read_text(encoding="utf-8") == text:
+    if lake.read_bytes(MARKER) == text.encode("utf-8"):
         return
-    tmp = to / f"{MARKER}.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, marker)
+    lake.write_bytes(MARKER, text.encode("utf-8"))

@@ -16,7 +16,9 @@ from typing import Any
 
 import duckdb
 
-from kefu.lake.export import LakeError
+from kefu.lake.errors import LakeError
+from kefu.lake.files import LakeFiles, first_line, open_lake_files
+from kefu.lake.source import arrow_view, data_files
 from kefu.metrics.fields import EXTRA_PARTS, PARTS
 from kefu.metrics.mix import Stratum
 from kefu.metrics.table import Activity, AgentMonth, ShopMonth
@@ -41,28 +43,39 @@ SPLIT = "split_agent_months"
 class OutputKpis:
     """The KPI months of the job's output folder."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: str | Path) -> None:
         self.root = root
         self.con = duckdb.connect()
-        for name in TABLES:
-            pattern = f"{str(root).rstrip('/')}/{name}/*/*/*.parquet"
+        lake = open_lake_files(root)
+        try:
+            for name in TABLES:
+                if not self._view(lake, name):
+                    raise LakeError("lake.no_output", path=str(root))
+            for name in (STRATA, SPLIT):
+                if not self._view(lake, name):  # no month had any: empty, with the columns
+                    like = STRATA_COLUMNS if name == STRATA else "SELECT * FROM agent_months"
+                    self.con.execute(f"CREATE VIEW {name} AS {like} LIMIT 0")
+        except OSError as e:
+            raise LakeError("lake.remote_failed", uri=lake.uri, error=first_line(e)) from e
+
+    def _view(self, lake: LakeFiles, name: str) -> bool:
+        """The view `name` over the output table's files (shop_id and month as text), or
+        False when the table has no file."""
+        if lake.local:
+            pattern = f"{lake.root}/{name}/*/*/*.parquet"
             if not globbing.glob(pattern):
-                raise LakeError("lake.no_output", path=str(root))
-            self.con.execute(
-                f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_text(pattern)},"
-                " hive_partitioning = true, hive_types = {'shop_id': 'VARCHAR', 'month': 'VARCHAR'})"
+                return False
+            source = (
+                f"read_parquet({sql_text(pattern)}, hive_partitioning = true,"
+                " hive_types = {'shop_id': 'VARCHAR', 'month': 'VARCHAR'})"
             )
-        for name in (STRATA, SPLIT):
-            pattern = f"{str(root).rstrip('/')}/{name}/*/*/*.parquet"
-            if globbing.glob(pattern):
-                self.con.execute(
-                    f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_text(pattern)},"
-                    " hive_partitioning = true,"
-                    " hive_types = {'shop_id': 'VARCHAR', 'month': 'VARCHAR'})"
-                )
-            else:  # no month had any: empty, with the columns of the table it stands for
-                like = STRATA_COLUMNS if name == STRATA else "SELECT * FROM agent_months"
-                self.con.execute(f"CREATE VIEW {name} AS {like} LIMIT 0")
+        else:
+            files = data_files(lake, name, 2)
+            if not files:
+                return False
+            source = arrow_view(self.con, name, lake, name, files, ("shop_id", "month"))
+        self.con.execute(f"CREATE VIEW {name} AS SELECT * FROM {source}")
+        return True
 
     def shops(self) -> list[str]:
         return [

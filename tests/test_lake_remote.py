@@ -226,6 +226,7 @@ def test_refusals_are_one_sentence(s3: Any, tmp_path: Path) -> None:
     for to, words in (
         (f"s3a://{BUCKET}/theirs", "kefu will not write a lake into it"),
         ("s3://no-such-bucket/lake", "the bucket no-such-bucket does not exist"),
+        ("ftp://host/lake", "kefu cannot open the lake ftp://host/lake"),
     ):
         out = runner.invoke(
             app, ["lake", "export", "--store", str(store.path), "--to", to, "--lang", "en"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kefu.lake.errors import LakeError
-from kefu.lake.files import Entry, LakeFiles, open_lake_files
+from kefu.lake.files import TMP, Entry, LakeFiles, open_lake_files
 from kefu.lake.layout import (
     DATA_FILE,
     MARKER,
@@ -91,7 +91,8 @@ def _check(lake: LakeFiles) -> LakeFiles:
             return lake
         parent = lake.root.rsplit("/", 1)[0] or "/"
         if lake.fs.get_file_info(parent).type != pafs.FileType.Directory:
-            raise LakeError("lake.parent_missing", path=lake.uri, folder=parent)
+            shown = str(Path(lake.uri).parent) if lake.local else parent  # as the user wrote it
+            raise LakeError("lake.parent_missing", path=lake.uri, folder=shown)
         return lake
     if lake.children() and not lake.is_file(MARKER):
         raise LakeError("lake.not_a_lake", path=lake.uri, marker=MARKER)
@@ -116,6 +117,8 @@ def _export(store: Store, lake: LakeFiles, tables: tuple[LakeTable, ...]) -> Exp
     if lake.local:
         for old in lake.local_path().glob(STAGING + "*"):  # what an interrupted export left
             shutil.rmtree(old, ignore_errors=True)
+        for old in lake.local_path().glob(TMP + "*"):
+            old.unlink(missing_ok=True)
     shops = store.shops()
     if any(s == "" for s in shops):
         raise LakeError("lake.empty_shop_id")

@@ -27,6 +27,8 @@ _ALIASES = {"s3a": "s3", "s3n": "s3"}
 # pyarrow file systems whose uploads are published whole (no rename needed, nor possible)
 OBJECT_STORES = {"s3", "gcs", "abfs"}
 _CHUNK = 8 << 20
+# the name a file is written under before it is renamed into place ('_': no reader sees it)
+TMP = "_tmp-"
 
 
 def is_uri(location: str | Path) -> bool:
@@ -145,7 +147,7 @@ class LakeFiles:
                 write(out)
             return
         self.fs.create_dir(parent, recursive=True)
-        tmp = f"{parent}/_tmp-{uuid.uuid4().hex}-{target.rsplit('/', 1)[1]}"  # hidden: '_'
+        tmp = f"{parent}/{TMP}{uuid.uuid4().hex}-{target.rsplit('/', 1)[1]}"
         with self.fs.open_output_stream(tmp) as out:
             write(out)
         if self.local:
@@ -172,7 +174,8 @@ def open_lake_files(location: str | Path) -> LakeFiles:
         if text.startswith("file://"):
             text = text[len("file://") :]
         path = Path(text).expanduser().absolute()
-        return LakeFiles(pafs.LocalFileSystem(), str(path).rstrip("/") or "/", str(location))
+        root = path.as_posix().rstrip("/") or "/"  # pyarrow's paths use '/', on Windows too
+        return LakeFiles(pafs.LocalFileSystem(), root, str(location))
     scheme, _, rest = text.partition("://")
     uri = f"{_ALIASES.get(scheme.lower(), scheme.lower())}://{rest}"
     try:

@@ -196,6 +196,8 @@ def _export_shop(
     ones the store no longer has (and any other file inside its partitions)."""
     base = f"{table.name}/shop_id={escape(shop)}"
     found = lake.listing(base)
+    if not (parts or found):  # the shop has none of this table, here or in the lake
+        return
     sums_rel = f"{SUMS}/{base}.json"
     sums = _read_sums(lake, sums_rel) if not lake.local else {}
     changed: list[_Part] = []

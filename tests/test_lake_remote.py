@@ -23,16 +23,12 @@ from kefu.lake.export import SUMS, LakeError, export
 from kefu.lake.layout import MARKER, escape
 from kefu.lake.output import OutputKpis
 from kefu.lake.source import LakeStore
-from kefu.metrics.engine import StoreKpis
 from kefu.store import Store
+from test_lake_export import ALL, assert_same_figures
 from test_metrics_cases import build_store
 
-from metric_cases import CASES
 from shopdata import Shop
 
-ALL = [CASES[n] for n in sorted(CASES)]
-MONTHS = sorted({m for c in ALL for m in c.months})
-SHOPS = [c.shop_id for c in ALL]
 BUCKET = "kefu-test"
 ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -109,15 +105,7 @@ def test_kpi_from_an_s3_lake_equals_the_store(s3: Any, cases_store: Store, tmp_p
     assert "messages/shop_id=worked_example_two_days_later/month=2024-09/data.parquet" in keys
 
     lake = LakeStore(f"s3://{BUCKET}/cases")
-    assert lake.shops() == cases_store.shops()
-    want = StoreKpis(cases_store).compute(SHOPS, MONTHS)
-    got = StoreKpis(lake).compute(SHOPS, MONTHS)
-    for shop in SHOPS:
-        for m in MONTHS:
-            assert got[shop][m].to_json() == want[shop][m].to_json(), (shop, m)
-            assert [a.activity for a in got[shop][m].agents] == [
-                a.activity for a in want[shop][m].agents
-            ]
+    assert_same_figures(lake, cases_store)
     shop, month = "worked_example_two_days_later", "2024-09"
     args = ["kpi", "--shop", shop, "--month", month, "--format", "json", "--lang", "en"]
     from_s3 = runner.invoke(app, [*args, "--lake", f"s3://{BUCKET}/cases"])

@@ -77,6 +77,25 @@ def build(path: Path, last_day: str = "2024-09-30") -> Store:
     store = shop.store(path)
     for s in SHOPS:
         store.set_setting(s, "repurchase_days", "7")
+    # s1 sells products: an order's main product is its largest line. NEWP launched in
+    # August, OLDP set established by the shop, MIDP new from its first sale (no row in the
+    # products file); pay by product stage weights s1's sales by them
+    store.con.execute(
+        "INSERT INTO order_items SELECT shop_id, order_id, '1', CASE"
+        " WHEN CAST(substr(order_id, 2) AS INTEGER) % 3 = 0 THEN 'NEWP'"
+        " WHEN CAST(substr(order_id, 2) AS INTEGER) % 3 = 1 THEN 'OLDP' ELSE 'MIDP' END,"
+        " NULL, NULL, amount_fen, 1, amount_fen, NULL FROM orders"
+        " WHERE shop_id = 's1' AND order_id LIKE 'o%'"
+    )
+    store.con.execute(
+        "INSERT INTO order_items SELECT shop_id, order_id, '2', 'OLDP', NULL, NULL, 100, 1, 100,"
+        " NULL FROM orders WHERE shop_id = 's1' AND order_id LIKE 'o%'"
+        " AND CAST(substr(order_id, 2) AS INTEGER) % 4 = 0"
+    )
+    store.con.execute(
+        "INSERT INTO products VALUES ('s1', 'NEWP', NULL, NULL, '2024-08-10', NULL),"
+        " ('s1', 'OLDP', NULL, NULL, NULL, 'established')"
+    )
     # s1's team is small: strata of two buyers already give a rate, so its diagnosis compares
     # like with like (the job's output must carry the strata for it)
     store.set_setting("s1", "diagnosis.min_stratum", "2")

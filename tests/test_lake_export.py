@@ -74,6 +74,28 @@ def assert_same_figures(lake: LakeStore, store: Store) -> None:
             assert [a.activity for a in got[shop][m].agents] == [
                 a.activity for a in want[shop][m].agents
             ]
+            # the order lines and products are read from the lake too (views, not tables)
+            assert got[shop][m].strata == want[shop][m].strata, (shop, m)
+            assert got[shop][m].product_sales == want[shop][m].product_sales, (shop, m)
+            assert got[shop][m].products == want[shop][m].products, (shop, m)
+
+
+def test_duckdb_on_the_lake_reads_order_lines_and_products(tmp_path: Path) -> None:
+    """The lake's order lines and products are views: the like-with-like strata, the sales by
+    product and the products' facts (pay by product stage) are the store's."""
+    import lakedata
+
+    store = lakedata.build(tmp_path / "k.duckdb")
+    export(store, tmp_path / "lake")
+    months = lakedata.MONTHS
+    want = StoreKpis(store).compute(["s1"], months)["s1"]
+    got = StoreKpis(LakeStore(tmp_path / "lake")).compute(["s1"], months)["s1"]
+    for m in months:
+        assert got[m].strata == want[m].strata, m
+        assert got[m].product_sales == want[m].product_sales, m
+        assert got[m].products == want[m].products, m
+    assert {f.product_id for f in got["2024-09"].products} == {"NEWP", "OLDP", "MIDP"}
+    assert {s.product for s in got["2024-09"].strata} >= {"NEWP", "OLDP", "MIDP"}
 
 
 def test_duckdb_on_the_lake_gives_the_stores_figures(cases_store: Store, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from kefu.lake.export import export
 from kefu.lake.job import Job, parse_months
-from kefu.lake.output import OutputKpis
+from kefu.lake.output import OutputKpis, OutputPayKpis, PayCheck
 from kefu.lake.source import LakeStore
 from kefu.metrics.engine import StoreKpis, message_window, prepare_inputs
 from kefu.metrics.settings import from_mapping
@@ -31,14 +31,28 @@ def outputs(root: Path) -> dict[str, tuple[int, int]]:
 def assert_same_as_duckdb(lake: Path, out: Path, months: list[str]) -> None:
     want = StoreKpis(LakeStore(lake)).compute(list(lakedata.SHOPS), months)
     got = OutputKpis(out)
+    for_pay = OutputPayKpis(got)
     for shop in lakedata.SHOPS:
         have = got.shop_months(shop, months)
+        paid = for_pay.shop_months(shop, months)
         for m in months:
             assert have[m].to_json() == want[shop][m].to_json(), (shop, m)
             assert [a.activity for a in have[m].agents] == [
                 a.activity for a in want[shop][m].agents
             ]
             assert have[m].strata == want[shop][m].strata, (shop, m)
+            # what pay by product stage reads: the sales by product, and the facts of the
+            # products sold (the store's list every product of the shop)
+            assert paid[m].product_sales == want[shop][m].product_sales, (shop, m)
+            sold = {p.product for p in paid[m].product_sales}
+            assert paid[m].products == tuple(
+                f for f in want[shop][m].products if f.product_id in sold
+            ), (shop, m)
+            assert for_pay.check(shop, [m]) == PayCheck([], [], shop == "long")
+    s1 = for_pay.shop_months("s1", months)
+    # October's orders have no order lines: their product is ''
+    sold = {p.product for m in months for p in s1[m].product_sales}
+    assert sold - {""} == {"NEWP", "OLDP", "MIDP"}
 
 
 @pytest.fixture(scope="module")
@@ -226,3 +240,107 @@ def test_kpi_from_the_jobs_output_per_seat_and_per_person(runs: dict[str, Any]) 
         assert json.loads(got.output) == json.loads(want.output), extra
     people = runner.invoke(app, [*args, "--by", "person", *out])
     assert people.exit_code != 0 and "--lake" in people.output
+
+
+def test_pay_from_the_jobs_output_equals_the_stores(runs: dict[str, Any], tmp_path: Path) -> None:
+    """A vendor settles each shop's payroll from the job's output, as `kefu pay` does from
+    the store: s1 under a plan weighting sales by product stage (its sales by product and
+    the products' facts from the output), 店:2 under the seed plan (its quarterly bonus in
+    September pools July to September), `long` per person with the lake's seat holders
+    (seat A handed over on August 16)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from kefu.cli.main import app
+    from test_pay_product_stage import STAGED
+
+    store = runs["store"]
+    store.con.execute("CHECKPOINT")
+    staged = tmp_path / "staged.yaml"
+    staged.write_text(STAGED, encoding="utf-8")
+    runner = CliRunner()
+    out, lake = ["--lake-output", str(runs["out"])], ["--lake", str(runs["lake"])]
+    cases = [
+        ("s1", "2024-08", str(staged), []),
+        ("s1", "2024-09", str(staged), []),
+        ("s1", "2024-09", "seed", lake),
+        ("店:2", "2024-09", "seed", []),
+        ("店:2", "2024-10", "seed", []),
+        ("long", "2024-08", "seed", lake),
+        ("long", "2024-09", "seed", lake),
+    ]
+    for shop, month, plan, extra in cases:
+        args = ["pay", "--shop", shop, "--month", month, "--plan", plan, "--lang", "en"]
+        args += ["--format", "json"]
+        got = runner.invoke(app, [*args, *out, *extra])
+        assert got.exit_code == 0, got.output
+        want = runner.invoke(app, [*args, "--db", str(store.path)])
+        assert want.exit_code == 0, want.output
+        assert json.loads(got.stdout) == json.loads(want.stdout), (shop, month, plan)
+        assert got.stderr == want.stderr  # the same warnings (provisional months)
+        if plan == str(staged):  # the commission weighted s1's sales by product stage
+            cells = [
+                c
+                for a in json.loads(got.stdout)["agents"]
+                for x in a["lines"]
+                if x["component"] == "commission"
+                for c in x["inputs"]["commission_base"].get("by_product_stage", [])
+            ]
+            assert {c["stage"] for c in cells if c["sales_fen"]} == {"new", "established"}
+        if shop == "long" and month == "2024-08":  # paid per person: L1, then L2
+            paid = {a["agent_id"] for a in json.loads(got.stdout)["agents"]}
+            assert {"L1", "L2"} <= paid and "A" not in paid
+        if month == "2024-09" and plan == "seed":
+            comps = {x["component"] for a in json.loads(got.stdout)["agents"] for x in a["lines"]}
+            assert "quarterly_bonus" in comps
+    # the table and the workbook, as from the store
+    table = runner.invoke(app, ["pay", "--shop", "s1", "--month", "2024-09", "--lang", "en", *out])
+    assert table.exit_code == 0, table.output
+    assert "job's output" in table.output and "kefu payroll run" in table.output
+    book = tmp_path / "pay.xlsx"
+    xlsx = [*out, "--shop", "s1", "--month", "2024-09", "--format", "xlsx", "--output", str(book)]
+    assert runner.invoke(app, ["pay", *xlsx]).exit_code == 0 and book.stat().st_size
+    # refusals, one sentence each: persons without the lake, a month not computed, --lake alone
+    people = runner.invoke(app, ["pay", "--shop", "long", "--month", "2024-08", *out])
+    assert people.exit_code != 0 and "--lake" in people.output and "Traceback" not in people.output
+    missing = runner.invoke(app, ["pay", "--shop", "s1", "--month", "2024-11", *out])
+    assert missing.exit_code != 0 and "2024-11" in missing.output
+    alone = runner.invoke(app, ["pay", "--shop", "s1", "--month", "2024-09", *lake])
+    assert alone.exit_code != 0 and "--lake-output" in alone.output
+
+
+def test_pay_refuses_an_output_without_what_pay_needs(runs: dict[str, Any], tmp_path: Path) -> None:
+    """A quarter's bonus needs the quarter's months, and an output written by an older job
+    has no sales by product: each is said in one sentence, never paid from half the data."""
+    import shutil
+
+    import duckdb
+    from typer.testing import CliRunner
+
+    from kefu.cli.main import app
+
+    runner = CliRunner()
+    copy = tmp_path / "out"
+    shutil.copytree(runs["out"], copy)
+    # s1's July is gone: September's quarterly bonus cannot pool July to September
+    shutil.rmtree(copy / "shop_months" / "month=2024-07" / "shop_id=s1")
+    args = ["pay", "--shop", "s1", "--month", "2024-09", "--lang", "en"]
+    got = runner.invoke(app, [*args, "--lake-output", str(copy)])
+    assert got.exit_code != 0 and "2024-07" in got.output, got.output
+    assert "run the job for those months" in got.output
+    # August as an older job wrote it: shop_months without job_version
+    folder = copy / "shop_months" / "month=2024-08" / "shop_id=s1"
+    (part,) = folder.glob("*.parquet")
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT * EXCLUDE (job_version, seats_held) FROM read_parquet('{part}'))"
+        f" TO '{tmp_path / 'old.parquet'}' (FORMAT parquet)"
+    )
+    shutil.move(tmp_path / "old.parquet", part)
+    got = runner.invoke(app, ["pay", "--shop", "s1", "--month", "2024-08", "--lang", "en",
+                              "--lake-output", str(copy)])  # fmt: skip
+    assert got.exit_code != 0 and "older job" in got.output and "--force" in got.output
+    # the month itself, then, still reads for the KPI table (no pay needed)
+    kpi = ["kpi", "--shop", "s1", "--month", "2024-08", "--lake-output", str(copy)]
+    assert runner.invoke(app, kpi).exit_code == 0

@@ -134,9 +134,10 @@ def _print_pay(
     state: str = "trial",
     columns: list[str] | None = None,
     wide: bool = False,
+    note: str = "cli.pay.trial_note",
 ) -> None:
     """The pay table, fitted to the console; a trial (no payroll run) or a run awaiting
-    approval says so."""
+    approval says so (`note`: what a trial's last line says)."""
     title = _w(
         f"cli.pay.title_{state}", lang, shop=pay.shop_id, month=pay.month, plan=plan.label(lang)
     )
@@ -153,7 +154,7 @@ def _print_pay(
     )
     console.print(share, highlight=False)
     if state == "trial":
-        console.print(_w("cli.pay.trial_note", lang, month=pay.month), highlight=False)
+        console.print(_w(note, lang, month=pay.month), highlight=False)
 
 
 def _compute(store: Store, plan: Plan, shop: str, month: str) -> tuple[MonthPay, list[Note]]:
@@ -189,6 +190,10 @@ def pay(
     wide: WideOption = False,
     lang: LangOption = None,
     db: DbOption = None,
+    lake_output: Annotated[
+        Path | None, typer.Option("--lake-output", help=h("lake.pay.help_lake_output"))
+    ] = None,
+    lake: Annotated[Path | None, typer.Option("--lake", help=h("lake.pay.help_lake"))] = None,
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
@@ -197,17 +202,25 @@ def pay(
         say("cli.err.month_required")
     check_month(month)
     check_choice("--format", fmt, ("table", "json", "xlsx"))
+    if lake is not None and lake_output is None:
+        say("lake.pay.lake_alone")
     if output is not None:
         _check_output(output, lang)
     the_plan = _plan(plan)
-    with open_db(db, must_exist=True) as store:
-        shop_id = resolve_shop(store, shop)
-        result, warnings = _compute(store, the_plan, shop_id, month)
-        if not result.agents and month not in data_months(store, shop_id):
-            fail(no_data(store, shop_id, month, lang))
-        from kefu.metrics.people import reported_handovers
+    note = "cli.pay.trial_note"
+    if lake_output is not None:  # the Spark job's output tables (docs/lake.md)
+        result, warnings, shop_id = _from_lake_output(lake_output, lake, the_plan, shop, month)
+        handovers: list[dict[str, str]] = []  # the job computes every month from chats
+        note = "lake.pay.note"
+    else:
+        with open_db(db, must_exist=True) as store:
+            shop_id = resolve_shop(store, shop)
+            result, warnings = _compute(store, the_plan, shop_id, month)
+            if not result.agents and month not in data_months(store, shop_id):
+                fail(no_data(store, shop_id, month, lang))
+            from kefu.metrics.people import reported_handovers
 
-        handovers = reported_handovers(store, shop_id, month)
+            handovers = reported_handovers(store, shop_id, month)
     _warn(warnings, lang)
     if fmt == "json":
         from kefu.report.payslip import pay_json
@@ -224,10 +237,45 @@ def pay(
         _wrote(path, lang)
     else:
         wanted = _columns(result, lang, columns)
-        _print_pay(result, the_plan, lang, columns=wanted, wide=wide)
+        _print_pay(result, the_plan, lang, columns=wanted, wide=wide, note=note)
         for h in handovers:  # a monthly report could not be split between a seat's holders
             note = t("people.handover.reported", lang, month=month, **h)
             console.print(escape(visible(note)), highlight=False)
+
+
+def _from_lake_output(
+    path: Path, lake: Path | None, plan: Plan, shop: str | None, month: str
+) -> tuple[MonthPay, list[Note], str]:
+    """The month's pay from the job's output, as `kefu pay` computes it from a store: per
+    person with the lake's persons and seat holders; no payroll run, so no clawback."""
+    from kefu.cli.kpi import open_lake, open_output
+    from kefu.lake.output import OutputPayKpis
+    from kefu.metrics.people import PersonKpis
+    from kefu.pay.compute import months_needed
+    from kefu.pay.runs import prepare
+
+    lang = current_lang()
+    output, shop_id = open_output(path, shop, month, lang)
+    source = OutputPayKpis(output)
+    try:
+        check = source.check(shop_id, months_needed(plan, month))
+    except PlanError as e:
+        fail(e.text(lang))
+    where = {"path": str(path), "shop": shop_id, "month": month}
+    if check.missing:
+        say("lake.pay.months_missing", months=", ".join(check.missing), **where)
+    if check.old:
+        say("lake.pay.old_output", months=", ".join(check.old), **where)
+    if check.seats_held and lake is None:
+        say("lake.pay.needs_lake", shop=shop_id)
+    kpis: KpiSource = source
+    if lake is not None:  # the lake's persons, the job's figures (split seats included)
+        kpis = PersonKpis(open_lake(lake, lang), source, splits=source.split_months)
+    try:
+        prepared = prepare(plan, shop_id, month, kpis, [], today())
+    except PlanError as e:
+        fail(e.text(lang))
+    return prepared.pay, list(prepared.warnings), shop_id
 
 
 def _columns(pay: MonthPay, lang: str, spec: str | None) -> list[str] | None:

@@ -53,7 +53,11 @@ STATE = "_kefu_job/state.json"
 RUNS = "_kefu_job/runs"
 SCRATCH = "_kefu_job/scratch"
 SPLIT = "split_agent_months"  # the months of seats that changed hands, one row per holder
-JOB_VERSION = "2"  # 2: agent_strata, split_agent_months; order lines, seats in the fingerprint
+# credited sales by product and buyer kind, with the products' facts (pay by product stage)
+PRODUCTS = "agent_products"
+# 2: agent_strata, split_agent_months; order lines, seats in the fingerprint
+# 3: agent_products; shop_months' job_version and seats_held (pay from the output)
+JOB_VERSION = "3"
 
 
 # -- arguments ---------------------------------------------------------------------------
@@ -162,6 +166,7 @@ def fingerprint(
         + listing.of_shop("shop_settings", shop)
         + listing.of_shop("seat_holders", shop)
         + listing.of_shop("persons", shop)
+        + listing.of_shop("products", shop)
     )
     body = json.dumps(
         [code, list(flags), reach.msg_from, reach.upto, [(f.rel, f.size, f.mtime) for f in files]]
@@ -188,6 +193,9 @@ class Plan:
     todo: dict[str, list[str]]  # shop -> months to compute
     skipped: list[tuple[str, str]]
     raw_settings: dict[str, dict[str, str]]  # every setting of the shop, as stored
+    # shops with a seat held by a person (kefu.store.seats): their pay is per person, so
+    # pay from the output needs the lake's persons and seat holders (kefu.cli.pay)
+    held: set[str] = field(default_factory=set)
 
 
 def flags(s: MetricSettings, data_end: int | None, month: str) -> tuple[bool, bool]:
@@ -221,6 +229,7 @@ class Job:
                     "shop_settings",
                     "seat_holders",
                     "persons",
+                    "products",
                 )
             ],
         )
@@ -343,6 +352,7 @@ class Job:
         )
         state = self.load_state()
         code = code_hash()
+        plan.held = {h.shop_id for h in self.holdings(sorted(plan.todo))}
         widen: dict[str, tuple[int, int]] = {s: (0, 0) for s in plan.todo}
         paid_rules = [s for s in plan.todo if plan.settings[s].attribution_rule != "order"]
         last_paid = self.last_paid(paid_rules, plan.todo)
@@ -593,6 +603,7 @@ class Job:
                 *flags(plan.settings[s], plan.data_end[s], m),
                 json.dumps(plan.settings[s].to_json(), ensure_ascii=False, sort_keys=True),
                 json.dumps(plan.raw_settings[s], ensure_ascii=False, sort_keys=True),
+                s in plan.held,
             )
             for s in shops
             for m in plan.todo[s]
@@ -600,7 +611,7 @@ class Job:
         spark.createDataFrame(
             todo,
             "shop_id STRING, month STRING, provisional BOOLEAN, repurchase_provisional BOOLEAN, settings STRING,"
-            " shop_settings STRING",
+            " shop_settings STRING, seats_held BOOLEAN",
         ).createOrReplaceTempView("_kefu_todo")
         # messages: the month partitions each shop's own window touches, then the window's rows
         msg_files = []
@@ -641,6 +652,21 @@ class Job:
         self.read("agents", [f for s in shops for f in self.listing.of_shop("agents", s)]).select(
             "shop_id", "agent_id", "name", "role", "team", "hired_on", "left_on"
         ).createOrReplaceTempView("in_agents")
+
+    def first_sales(self, shops: list[str]) -> None:
+        """The views PRODUCTS_SQL reads: each product's first sale (from the orders and order
+        lines read for the pairs, whole as the engine reads them) and the shop's products."""
+        self.read(
+            "products", [f for s in shops for f in self.listing.of_shop("products", s)]
+        ).select("shop_id", "product_id", "launched_on", "stage").createOrReplaceTempView(
+            "_kefu_products"
+        )
+        self.spark.sql(
+            "SELECT i.shop_id, i.product_id, CAST(min(o.paid_at) AS DATE) AS first_sale"
+            " FROM in_order_items i JOIN _kefu_orders o"
+            " ON o.shop_id = i.shop_id AND o.order_id = i.order_id"
+            " GROUP BY i.shop_id, i.product_id"
+        ).createOrReplaceTempView("_kefu_first_sales")
 
     def edges(self, plan: Plan, shops: list[str]) -> dict[str, tuple[bool, bool]]:
         """Shops whose window does not hold (StoreKpis._window_holds, per shop): (start ok, end ok)."""
@@ -726,10 +752,13 @@ class Job:
         )
         shop_months = spark.sql(SHOP_MONTH_SQL)
         strata = spark.sql(STRATA_SQL)
+        self.first_sales([s for s in shops if plan.todo.get(s)])
+        products = spark.sql(PRODUCTS_SQL)
         for name, df in (
             ("agent_months", agents),
             ("shop_months", shop_months),
             ("agent_strata", strata),
+            (PRODUCTS, products),
         ):
             # a pair computed again with no agent left must not keep its old rows
             for shop in shops:
@@ -819,7 +848,8 @@ SHOP_MONTH_FIELDS = (
 SHOP_MONTH_SQL = (
     "SELECT d.shop_id, d.month, d.provisional, d.repurchase_provisional, "
     + ", ".join(f"CAST(COALESCE(o.{f}, 0) AS BIGINT) AS {f}" for f in SHOP_MONTH_FIELDS)
-    + ", d.settings, d.shop_settings FROM _kefu_done d LEFT JOIN shop_orders o"
+    + ", d.settings, d.shop_settings, d.seats_held,"
+    f" '{JOB_VERSION}' AS job_version FROM _kefu_done d LEFT JOIN shop_orders o"
     " ON o.shop_id = d.shop_id AND o.month = d.month"
 )
 
@@ -830,6 +860,22 @@ STRATA_SQL = (
     "SELECT s.shop_id, s.month, s.agent_id, s.measure, s.product, s.band,"
     " CAST(s.n AS BIGINT) AS n, CAST(s.k AS BIGINT) AS k"
     " FROM agent_strata s JOIN _kefu_done d ON d.shop_id = s.shop_id AND d.month = s.month"
+)
+
+
+# credited sales by product and buyer kind of every computed pair (the metric step
+# agent_product_sales, as StoreKpis gives them to pay), each product with what decides its
+# stage as kefu.store.products reads it: the shop's launch date and stage, and its first sale
+# (the earliest payment of an order with a line of it). '' is the product of orders without
+# order lines (no facts). The facts of a product sold in a pair rest on orders up to the
+# pair's reach and on the shop's products file, both in its fingerprint.
+PRODUCTS_SQL = (
+    "SELECT s.shop_id, s.month, s.agent_id, s.product, s.is_returning,"
+    " CAST(s.sales_fen AS BIGINT) AS sales_fen, CAST(s.net_sales_fen AS BIGINT) AS net_sales_fen,"
+    " f.first_sale, p.launched_on, p.stage AS stage_set"
+    " FROM agent_product_sales s JOIN _kefu_done d ON d.shop_id = s.shop_id AND d.month = s.month"
+    " LEFT JOIN _kefu_first_sales f ON f.shop_id = s.shop_id AND f.product_id = s.product"
+    " LEFT JOIN _kefu_products p ON p.shop_id = s.shop_id AND p.product_id = s.product"
 )
 
 

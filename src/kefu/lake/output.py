@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob as globbing
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from kefu.lake.files import LakeFiles, first_line, open_lake_files
 from kefu.lake.source import arrow_view, data_files
 from kefu.metrics.fields import EXTRA_PARTS, PARTS
 from kefu.metrics.mix import Stratum
+from kefu.metrics.product_sales import ProductFact, ProductSales
 from kefu.metrics.table import Activity, AgentMonth, ShopMonth
 from kefu.store.database import sql_text
 from kefu.store.seats import Holding
@@ -67,7 +69,9 @@ class OutputKpis:
                 return False
             source = (
                 f"read_parquet({sql_text(pattern)}, hive_partitioning = true,"
-                " hive_types = {'shop_id': 'VARCHAR', 'month': 'VARCHAR'})"
+                " hive_types = {'shop_id': 'VARCHAR', 'month': 'VARCHAR'},"
+                # by name: pairs written by jobs of different versions have different columns
+                " union_by_name = true)"
             )
         else:
             files = data_files(lake, name, 2)
@@ -190,3 +194,106 @@ class OutputKpis:
                 ),
             )
         return {m: out[m] for m in months if m in out}
+
+
+# Pay from the job's output (kefu pay --lake-output): the credited sales by product and buyer
+# kind with the products' facts, and shop_months' job_version and seats_held, written by the
+# job from PAY_VERSION on (kefu.lake.job.JOB_VERSION); a pair written before lacks them.
+PRODUCTS = "agent_products"
+PAY_VERSION = 3
+PRODUCTS_COLUMNS = (
+    "SELECT CAST(NULL AS VARCHAR) AS shop_id, CAST(NULL AS VARCHAR) AS month,"
+    " CAST(NULL AS VARCHAR) AS agent_id, CAST(NULL AS VARCHAR) AS product,"
+    " CAST(NULL AS BOOLEAN) AS is_returning, CAST(NULL AS BIGINT) AS sales_fen,"
+    " CAST(NULL AS BIGINT) AS net_sales_fen, CAST(NULL AS DATE) AS first_sale,"
+    " CAST(NULL AS DATE) AS launched_on, CAST(NULL AS VARCHAR) AS stage_set"
+)
+
+
+@dataclass(frozen=True)
+class PayCheck:
+    """What the output holds of the months a pay computation needs."""
+
+    missing: list[str]  # months the job did not compute for the shop
+    old: list[str]  # months computed by a job older than PAY_VERSION (no sales by product)
+    seats_held: bool  # a seat of the shop is held by a person: pay is per person
+
+
+class OutputPayKpis:
+    """The job's output as pay reads it (a KpiSource): OutputKpis' months with each agent's
+    credited sales by product and buyer kind and the facts of those products, as the
+    engine's StoreKpis gives them to pay (kefu.pay.compute.stage_split)."""
+
+    def __init__(self, output: OutputKpis) -> None:
+        self.output = output
+        con = output.con
+        # on the output's own file system (a folder or an object store), as its other views;
+        # read by name: a pair written by an older job has no job_version
+        if not output._view(open_lake_files(output.root), PRODUCTS):
+            # no pair had a credited order (or no pair was written by PAY_VERSION)
+            con.execute(f"CREATE OR REPLACE VIEW {PRODUCTS} AS {PRODUCTS_COLUMNS} LIMIT 0")
+        con.execute("CREATE OR REPLACE VIEW _pay_heads AS SELECT * FROM shop_months")
+        cols = {r[0] for r in con.execute("DESCRIBE _pay_heads").fetchall()}
+        self._versioned = {"job_version", "seats_held"} <= cols
+
+    def check(self, shop_id: str, months: Sequence[str]) -> PayCheck:
+        marks = ", ".join("?" for _ in months) or "NULL"
+        wanted = "CAST(job_version AS VARCHAR), seats_held" if self._versioned else "NULL, NULL"
+        rows = self.output.con.execute(
+            f"SELECT month, {wanted} FROM _pay_heads WHERE shop_id = ? AND month IN ({marks})",
+            [shop_id, *months],
+        ).fetchall()
+        have = {r[0]: r for r in rows}
+        old = sorted(
+            m for m, v, _ in rows if v is None or not str(v).isdigit() or int(v) < PAY_VERSION
+        )
+        return PayCheck(
+            sorted(m for m in months if m not in have),
+            old,
+            any(bool(r[2]) for r in rows),
+        )
+
+    def settings(self, shop_id: str) -> dict[str, str]:
+        return self.output.settings(shop_id)
+
+    def split_months(
+        self, shop_id: str, months: list[str], holds: Sequence[Holding]
+    ) -> dict[str, ShopMonth]:
+        return self.output.split_months(shop_id, months, holds)
+
+    def shop_months(self, shop_id: str, months: list[str]) -> dict[str, ShopMonth]:
+        out = self.output.shop_months(shop_id, months)
+        if not out:
+            return out
+        marks = ", ".join("?" for _ in out)
+        sales: dict[str, list[ProductSales]] = {}
+        facts: dict[str, dict[str, ProductFact]] = {}
+        for r in self.output._dicts(
+            "SELECT month, agent_id, product, is_returning, sales_fen, net_sales_fen,"
+            f" first_sale, launched_on, stage_set FROM {PRODUCTS}"
+            f" WHERE shop_id = ? AND month IN ({marks})"
+            " ORDER BY month, agent_id, product, is_returning",
+            [shop_id, *out],
+        ):
+            m = r["month"]
+            sales.setdefault(m, []).append(
+                ProductSales(
+                    r["agent_id"],
+                    r["product"],
+                    bool(r["is_returning"]),
+                    int(r["sales_fen"]),
+                    int(r["net_sales_fen"]),
+                )
+            )
+            if r["product"]:  # '' is the product of orders without order lines
+                facts.setdefault(m, {})[r["product"]] = ProductFact(
+                    r["product"], r["first_sale"], r["launched_on"], r["stage_set"]
+                )
+        return {
+            m: replace(
+                sm,
+                product_sales=tuple(sales.get(m, [])),
+                products=tuple(f for _, f in sorted(facts.get(m, {}).items())),
+            )
+            for m, sm in out.items()
+        }

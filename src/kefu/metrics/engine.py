@@ -63,15 +63,6 @@ def _has_relation(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(row and row[0])
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'"
-        " AND database_name = current_database()",
-        [name],
-    ).fetchone()
-    return bool(row and row[0])
-
-
 # A seat split between its holders (people behind seats): the agent ids of the split run are
 # `seat` + SPLIT_MARK + `person` (a unit separator: never in an id, kefu.io.rules).
 SPLIT_MARK = "\x1f"
@@ -186,7 +177,7 @@ def prepare_inputs(
     shops = list(settings)
     shop_list = ", ".join(map(sql_text, shops)) or "NULL"
     for name, sql in INPUT_VIEWS.items():
-        if name == "in_order_items" and not _has_table(con, "order_items"):
+        if name == "in_order_items" and not _has_relation(con, "order_items"):
             con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {NO_ORDER_ITEMS}")
             continue
         if name == "in_service_evals" and not _has_relation(con, "service_evals"):
@@ -587,7 +578,7 @@ class StoreKpis:
         """The shop's products with what decides their stage (kefu.store.products)."""
         from kefu.store.products import products
 
-        if not _has_table(self.store.con, "products"):
+        if not _has_relation(self.store.con, "products"):
             return ()
         return tuple(
             ProductFact(p.product_id, p.first_sale, p.launched_on, p.stage_set)

@@ -191,9 +191,9 @@ def pay(
     lang: LangOption = None,
     db: DbOption = None,
     lake_output: Annotated[
-        Path | None, typer.Option("--lake-output", help=h("lake.pay.help_lake_output"))
+        str | None, typer.Option("--lake-output", help=h("lake.pay.help_lake_output"))
     ] = None,
-    lake: Annotated[Path | None, typer.Option("--lake", help=h("lake.pay.help_lake"))] = None,
+    lake: Annotated[str | None, typer.Option("--lake", help=h("lake.pay.help_lake"))] = None,
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
@@ -244,7 +244,7 @@ def pay(
 
 
 def _from_lake_output(
-    path: Path, lake: Path | None, plan: Plan, shop: str | None, month: str
+    path: str, lake: str | None, plan: Plan, shop: str | None, month: str
 ) -> tuple[MonthPay, list[Note], str]:
     """The month's pay from the job's output, as `kefu pay` computes it from a store: per
     person with the lake's persons and seat holders; no payroll run, so no clawback."""

@@ -276,15 +276,7 @@ class OutputPayKpis:
             [shop_id, *out],
         ):
             m = r["month"]
-            sales.setdefault(m, []).append(
-                ProductSales(
-                    r["agent_id"],
-                    r["product"],
-                    bool(r["is_returning"]),
-                    int(r["sales_fen"]),
-                    int(r["net_sales_fen"]),
-                )
-            )
+            sales.setdefault(m, []).append(ProductSales.of_row(r))
             if r["product"]:  # '' is the product of orders without order lines
                 facts.setdefault(m, {})[r["product"]] = ProductFact(
                     r["product"], r["first_sale"], r["launched_on"], r["stage_set"]

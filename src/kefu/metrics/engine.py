@@ -325,15 +325,7 @@ def _collect(runner: Runner) -> Computation:
             bool(r["is_returning"]),
         ),
     ):
-        sales[(r["shop_id"], r["month"])].append(
-            ProductSales(
-                r["agent_id"],
-                r["product"],
-                bool(r["is_returning"]),
-                int(r["sales_fen"]),
-                int(r["net_sales_fen"]),
-            )
-        )
+        sales[(r["shop_id"], r["month"])].append(ProductSales.of_row(r))
     return Computation(am, by_step, so, dict(strata), dict(sales))
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,17 @@ class ProductSales:
     returning: bool
     sales_fen: int
     net_sales_fen: int
+
+    @classmethod
+    def of_row(cls, r: Mapping[str, Any]) -> ProductSales:
+        """From a row of the step `agent_product_sales` (or the lake job's `agent_products`)."""
+        return cls(
+            r["agent_id"],
+            r["product"],
+            bool(r["is_returning"]),
+            int(r["sales_fen"]),
+            int(r["net_sales_fen"]),
+        )
 
 
 @dataclass(frozen=True)

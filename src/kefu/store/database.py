@@ -334,6 +334,16 @@ class Store:
             {k: entry.get(k) for k in _AUDITED_IMPORT},
         )
 
+    def replace_quarantine_of(self, sha256: str, file: str) -> None:
+        """Forget the quarantine of earlier imports of this file (name and content): the
+        same file imported again replaces its quarantine, never repeats it; a copy under
+        another name keeps its own."""
+        self.con.execute(
+            "DELETE FROM quarantine WHERE import_id IN "
+            "(SELECT import_id FROM import_log WHERE sha256 = ? AND file = ?)",
+            [sha256, file],
+        )
+
     def add_quarantine(
         self, import_id: int, kind: str, records: Sequence[Mapping[str, Any]]
     ) -> None:

@@ -335,13 +335,7 @@ def _write_file(
     sha = sha256_of(path)
     with store.transaction():
         import_id = store.next_import_id()
-        # the same file (name and content) imported again replaces its earlier quarantine,
-        # never repeats it; a copy under another name keeps its own
-        store.con.execute(
-            "DELETE FROM quarantine WHERE import_id IN "
-            "(SELECT import_id FROM import_log WHERE sha256 = ? AND file = ?)",
-            [sha, path.name],
-        )
+        store.replace_quarantine_of(sha, path.name)
         if pf.updates_only:
             counts = _write_detail(store, pf, shop, claimed, quarantine, report)
         else:

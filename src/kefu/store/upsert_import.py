@@ -32,11 +32,7 @@ def upsert_logged(
     sha = sha256_of(path)
     with store.transaction():
         import_id = store.next_import_id()
-        store.con.execute(
-            "DELETE FROM quarantine WHERE import_id IN "
-            "(SELECT import_id FROM import_log WHERE sha256 = ? AND file = ?)",
-            [sha, path.name],
-        )
+        store.replace_quarantine_of(sha, path.name)
         counts = write(import_id)
         report.imported, report.updated, report.duplicates = (
             counts.inserted,

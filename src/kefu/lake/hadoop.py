@@ -7,8 +7,12 @@ marker); the driver touches only these small files, never a data row.
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass
 from typing import Any
+
+log = logging.getLogger("kefu.lake")
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,19 @@ class HadoopFiles:
             return "\n".join(lines)
         finally:
             stream.close()
+
+    def read_state(self, rel: str, version: str, key: str) -> dict[str, Any]:
+        """The `key` part of the JSON state file `rel` written by `version`; empty when the
+        file is missing, of another version, or unreadable (then its work is done again)."""
+        text = self.read_utf8(rel)
+        if not text:
+            return {}
+        try:
+            data = json.loads(text)
+        except ValueError:
+            log.warning("%s is unreadable: its work is done again", rel)
+            return {}
+        return dict(data.get(key, {})) if data.get("version") == version else {}
 
     def write_utf8(self, rel: str, text: str) -> None:
         """Write beside the target, then rename over it (a crash leaves the old or the new)."""

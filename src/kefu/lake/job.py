@@ -96,6 +96,17 @@ def read_partitions(spark: Any, lake: HadoopFiles, table: str, files: list[FileI
     return spark.read.schema(schema).option("basePath", lake.url(table)).parquet(*dirs)
 
 
+def read_settings(
+    spark: Any, lake: HadoopFiles, files: list[FileInfo]
+) -> dict[str, dict[str, str]]:
+    """The settings (name → value) of each shop whose `shop_settings` files are given."""
+    values: dict[str, dict[str, str]] = {}
+    df = read_partitions(spark, lake, "shop_settings", files)
+    for row in df.select("shop_id", "name", "value").collect():
+        values.setdefault(row["shop_id"], {})[row["name"]] = row["value"]
+    return values
+
+
 @dataclass
 class Listing:
     """The lake's data files by table, shop and month (None for tables by shop only)."""
@@ -244,10 +255,7 @@ class Job:
 
     def settings(self, shops: list[str]) -> dict[str, dict[str, str]]:
         files = [f for s in shops for f in self.listing.of_shop("shop_settings", s)]
-        values: dict[str, dict[str, str]] = {s: {} for s in shops}
-        for row in self.read("shop_settings", files).select("shop_id", "name", "value").collect():
-            values[row["shop_id"]][row["name"]] = row["value"]
-        return values
+        return {s: {} for s in shops} | read_settings(self.spark, self.lake, files)
 
     def data_end(self, shops: list[str]) -> dict[str, int | None]:
         """Each shop's latest message, order or payment (epoch seconds): the provisional flags."""
@@ -311,15 +319,7 @@ class Job:
         return Plan(chosen, months, settings, ends, todo, skipped, raw)
 
     def load_state(self) -> dict[str, dict[str, str]]:
-        text = self.out.read_utf8(STATE)
-        if not text:
-            return {}
-        try:
-            data = json.loads(text)
-        except ValueError:
-            log.warning("the job's state file is unreadable: every month is computed again")
-            return {}
-        return data.get("pairs", {}) if data.get("version") == JOB_VERSION else {}
+        return self.out.read_state(STATE, JOB_VERSION, "pairs")
 
     # running -------------------------------------------------------------------------------
     def run(

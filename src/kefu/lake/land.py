@@ -43,7 +43,7 @@ import pyarrow as pa
 
 from kefu.lake.export import LakeError
 from kefu.lake.hadoop import FileInfo, HadoopFiles
-from kefu.lake.job import Listing, read_partitions, session
+from kefu.lake.job import Listing, read_partitions, read_settings, session
 from kefu.lake.landing import parse_landing
 from kefu.lake.layout import BY_NAME, MARKER, NO_MONTH, escape, marker_text
 from kefu.store.schema import KEYS
@@ -87,6 +87,9 @@ class Land:
         self.run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{int(time.time() * 1000) % 1000:03d}"
         self.scratch = f"{SCRATCH}/{self.run_id}"
         self.landed_at = time.strftime("%Y-%m-%d %H:%M:%S")
+        # the merged orders (shop, order, created_at) of the shops that landed orders: what a
+        # review's month is read from
+        self.orders_merged: Any = None
 
     # the lake and the state ---------------------------------------------------------------
     def check_lake(self) -> None:
@@ -101,23 +104,11 @@ class Land:
         self.lake.write_utf8(MARKER, marker_text())
 
     def load_state(self) -> dict[str, list[int]]:
-        text = self.lake.read_utf8(STATE)
-        if not text:
-            return {}
-        try:
-            data = json.loads(text)
-        except ValueError:
-            log.warning("the landing state is unreadable: every file is landed again")
-            return {}
-        return dict(data.get("files", {})) if data.get("version") == LAND_VERSION else {}
+        return self.lake.read_state(STATE, LAND_VERSION, "files")
 
     def settings(self, listing: Listing) -> dict[str, dict[str, str]]:
-        files = [f for by_month in listing.files["shop_settings"].values() for f in by_month[None]]
-        out: dict[str, dict[str, str]] = {}
-        df = read_partitions(self.spark, self.lake, "shop_settings", files)
-        for row in df.select("shop_id", "name", "value").collect():
-            out.setdefault(row["shop_id"], {})[row["name"]] = row["value"]
-        return out
+        by_shop = listing.files["shop_settings"].values()
+        return read_settings(self.spark, self.lake, [f for by in by_shop for f in by[None]])
 
     # the run -------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -172,9 +163,7 @@ class Land:
         problems = self._review_shops(listing)
         merged: dict[str, Any] = {}
         for kind in KINDS:
-            counts, frame = self._merge(kind, listing, merged)
-            report["tables"][kind] = counts
-            merged[kind] = frame
+            report["tables"][kind], merged[kind] = self._merge(kind, listing)
         quarantine = parsed.quarantine.join(
             parsed.files.select("file", "kind"), "file", "left"
         ).select("file", "kind", "row_no", "column", "value", "reason")
@@ -185,7 +174,7 @@ class Land:
         ).persist()
         report["quarantined"] = quarantine.count()
         for kind in KINDS:  # every merge kept as files: now into the lake
-            if merged.get(kind) is not None:
+            if merged[kind] is not None:
                 self._write(kind, merged[kind])
         self._write_quarantine(quarantine, [x.rel for x in todo])
 
@@ -202,7 +191,7 @@ class Land:
         ).createOrReplaceTempView("_land_lake_order_ids")
         owners = self._keep(
             spark.sql(
-                "SELECT order_id, count(DISTINCT shop_id) AS n, min(shop_id) AS shop,"
+                "SELECT order_id, count(DISTINCT shop_id) AS n,"
                 " array_join(array_sort(collect_set(shop_id)), ', ') AS shops"
                 " FROM (SELECT shop_id, order_id FROM _land_lake_order_ids"
                 " UNION ALL SELECT shop_id, order_id FROM _land_orders)"
@@ -234,7 +223,7 @@ class Land:
         )
 
     # merging ------------------------------------------------------------------------------
-    def _existing(self, kind: str, listing: Listing, merged: dict[str, Any]) -> Any:
+    def _existing(self, kind: str, listing: Listing) -> Any:
         """The lake's partitions a landing of `kind` may change, whole."""
         spark = self.spark
         by_shop = listing.files[kind]
@@ -248,17 +237,14 @@ class Land:
                 r["shop_id"]
                 for r in spark.sql(f"SELECT DISTINCT shop_id FROM _land_{kind}").collect()
             }
-            if kind == "reviews" and merged.get("orders_all") is not None:
+            if kind == "reviews" and self.orders_merged is not None:
                 shops |= {
-                    r["shop_id"]
-                    for r in merged["orders_all"].select("shop_id").distinct().collect()
+                    r["shop_id"] for r in self.orders_merged.select("shop_id").distinct().collect()
                 }
             files = [x for s in sorted(shops) for fs in by_shop.get(s, {}).values() for x in fs]
         return read_partitions(spark, self.lake, kind, files)
 
-    def _merge(
-        self, kind: str, listing: Listing, merged: dict[str, Any]
-    ) -> tuple[dict[str, int], Any]:
+    def _merge(self, kind: str, listing: Listing) -> tuple[dict[str, int], Any]:
         """The new rows of every partition that changes, kept as files (None when none
         does), and the counts of the landed records: new, updated, unchanged."""
         spark = self.spark
@@ -266,7 +252,7 @@ class Land:
         keys = list(KEYS[kind])
         values = [c for c, _ in table.columns if c not in keys]
         has_month = table.month is not None
-        existing = self._existing(kind, listing, merged)
+        existing = self._existing(kind, listing)
         if not has_month:
             existing = existing.selectExpr("*", "CAST(NULL AS STRING) AS month")
         existing.createOrReplaceTempView("_land_existing")
@@ -299,7 +285,7 @@ class Land:
             f"(NOT coalesce(a.`h_{v}`, false) OR e.{_ident(v)} <=> a.`g_{v}`)" for v in values
         )
         rows = spark.sql(
-            f"SELECT {', '.join(cols)}, e.month AS _old_month,"
+            f"SELECT {', '.join(cols)},"
             f" CASE WHEN a.{first} IS NULL THEN 'kept' WHEN e.{first} IS NULL THEN 'new'"
             f" WHEN {same or 'true'} THEN 'unchanged' ELSE 'updated' END AS _status,"
             f" coalesce(a._rows, 0) AS _rows"
@@ -307,22 +293,19 @@ class Land:
         )
         rows = self._keep(rows, f"{kind}-merged")
         rows.createOrReplaceTempView("_land_rows")
-        if kind == "orders":  # what a review's month is read from
-            merged["orders_all"] = rows.select("shop_id", "order_id", "created_at")
-        counts = {
-            r["_status"]: int(r["n"])
-            for r in spark.sql(
-                "SELECT _status, count(*) AS n FROM _land_rows GROUP BY _status"
-            ).collect()
-        }
-        landed_rows = spark.sql("SELECT sum(_rows) AS n FROM _land_rows").collect()[0]["n"] or 0
+        if kind == "orders":
+            self.orders_merged = rows.select("shop_id", "order_id", "created_at")
+        by_status = spark.sql(
+            "SELECT _status, count(*) AS n, sum(_rows) AS landed FROM _land_rows GROUP BY _status"
+        ).collect()
+        counts = {r["_status"]: int(r["n"]) for r in by_status}
         summary = {
-            "rows": int(landed_rows),
+            "rows": sum(int(r["landed"]) for r in by_status),
             "new": counts.get("new", 0),
             "updated": counts.get("updated", 0),
             "unchanged": counts.get("unchanged", 0),
         }
-        self._months(kind, merged)
+        self._months(kind, listing)
         names = [c for c, _ in table.columns]
         hashed = ", ".join(_ident(c) for c in names)
         fingerprint = (
@@ -361,7 +344,7 @@ class Land:
         )
         return summary, self._keep(out, f"{kind}-changed")
 
-    def _months(self, kind: str, merged: dict[str, Any]) -> None:
+    def _months(self, kind: str, listing: Listing) -> None:
         """`_land_new`: the merged rows with the month partition they belong in."""
         spark = self.spark
         if kind == "agents":
@@ -373,28 +356,28 @@ class Land:
                 f"SELECT *, {MONTH_OF[kind]} AS month FROM _land_rows"
             ).createOrReplaceTempView("_land_new")
         else:  # reviews: the month of their order, as it now stands in the lake
-            self._orders_now(merged).createOrReplaceTempView("_land_orders_now")
+            self._orders_now(listing).createOrReplaceTempView("_land_orders_now")
             spark.sql(
                 "SELECT r.*, coalesce(date_format(o.created_at, 'yyyy-MM'), "
                 f"'{NO_MONTH}') AS month FROM _land_rows r LEFT JOIN _land_orders_now o"
                 " ON o.shop_id = r.shop_id AND o.order_id = r.order_id"
             ).createOrReplaceTempView("_land_new")
 
-    def _orders_now(self, merged: dict[str, Any]) -> Any:
-        """The orders of the shops whose reviews are merged: the lake's, with the merged
-        orders in place of those of the shops that landed orders."""
+    def _orders_now(self, listing: Listing) -> Any:
+        """The orders of the shops whose reviews are merged: the lake's (nothing is written
+        before every merge is done, so the run's listing holds), with the merged orders in
+        place of those of the shops that landed orders."""
         spark = self.spark
         shops = [
             r["shop_id"] for r in spark.sql("SELECT DISTINCT shop_id FROM _land_rows").collect()
         ]
-        listing = Listing.of(self.lake, [BY_NAME["orders"]])
         files = [x for s in shops for fs in listing.files["orders"].get(s, {}).values() for x in fs]
         lake = read_partitions(spark, self.lake, "orders", files).select(
             "shop_id", "order_id", "created_at"
         )
-        if merged.get("orders_all") is None:
+        if self.orders_merged is None:
             return lake
-        now = merged["orders_all"]
+        now = self.orders_merged
         return lake.join(now.select("shop_id").distinct(), "shop_id", "left_anti").unionByName(now)
 
     # keeping and writing ------------------------------------------------------------------
